@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: unit, database (SQLite and a
+# real PostgreSQL 15 started here on loopback), HTTP, command line and the
+# browser tests (Playwright in Debian's Chromium, JavaScript on and off).
+# Ends with one summary line per suite; exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+FORGEKEY_SETUP_TESTS=1 scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+work=$(mktemp -d /tmp/forgekey-test.XXXXXX)
+chmod 755 "$work"
+pg_port=${FORGEKEY_TEST_PG_PORT:-54329}
+web_port=${FORGEKEY_TEST_WEB_PORT:-3100}
+server_pid=""
+pg_bin=/usr/lib/postgresql/15/bin
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -f "$work/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "==> Starting PostgreSQL 15 on 127.0.0.1:$pg_port"
+mkdir -p "$work/pg" "$work/pgsock"
+[ "$(id -u)" = 0 ] && chown postgres "$work/pg" "$work/pgsock"
+as_pg "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 \
+  || { cat "$work/initdb.log"; exit 1; }
+as_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+  -o "-p $pg_port -k $work/pgsock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+  || { cat "$work/pg.log"; exit 1; }
+export FORGEKEY_TEST_PG_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+
+status=0
+summary=()
+
+echo "==> Unit, database and HTTP tests (cargo leptos test)"
+cargo leptos test 2>&1 | tee "$work/cargo-test.log"
+cargo_rc=${PIPESTATUS[0]}
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$work/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$work/cargo-test.log" | awk '{s+=$1} END {print s+0}')
+if [ "$cargo_rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+summary+=("unit+db+http: $passed passed, $failed failed")
+[ "$cargo_rc" = 0 ] || status=1
+
+echo "==> Building the server and front end for the browser tests"
+if ! cargo leptos build 2>&1 | tail -5; then status=1; fi
+bin=target/debug/forgekey
+if [ ! -x "$bin" ]; then
+  echo "build failed"; summary+=("cli: 0 passed, 1 failed" "e2e: 0 passed, 1 failed"); status=1
+else
+  echo "==> Command-line tests"
+  cli_pass=0; cli_fail=0
+  check() { if "$@"; then cli_pass=$((cli_pass+1)); else cli_fail=$((cli_fail+1)); echo "cli test failed: $*"; fi; }
+  cli_data="$work/cli-data"
+  check bash -c "echo 'a-strong-password' | $bin --data-dir $cli_data user create --username root --email root@example.com --password-stdin | grep -q 'administrator'"
+  check bash -c "echo 'a-strong-password' | $bin --data-dir $cli_data user create --username Root --email other@example.com --password-stdin 2>&1 | grep -q 'already been taken'"
+  check bash -c "$bin --data-dir $cli_data user list | grep -q 'root@example.com'"
+  check bash -c "[ \"\$(stat -c %a $cli_data/secret.key)\" = 600 ]"
+  check bash -c "$bin --help | grep -q 'serve'"
+  summary+=("cli: $cli_pass passed, $cli_fail failed")
+  [ "$cli_fail" = 0 ] || status=1
+
+  echo "==> Browser tests (Playwright, Debian Chromium)"
+  LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$work/e2e-data" serve --addr "127.0.0.1:$web_port" \
+    >"$work/server.log" 2>&1 &
+  server_pid=$!
+  (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
+  e2e_rc=${PIPESTATUS[0]}
+  e2e_pass=$(grep -Eo '^ *[0-9]+ passed' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')
+  e2e_fail=$(grep -Eo '^ *[0-9]+ (failed|flaky)' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')
+  if [ "$e2e_rc" != 0 ] && [ "$e2e_fail" = 0 ]; then e2e_fail=1; fi
+  [ "$e2e_rc" = 0 ] || { status=1; echo "--- server log"; tail -30 "$work/server.log"; }
+  summary+=("e2e: $e2e_pass passed, $e2e_fail failed")
+fi
+
+echo
+echo "==> Summary"
+for line in "${summary[@]}"; do echo "$line"; done
+exit $status

@@ -1,0 +1,170 @@
+//! Form building blocks that work the same with and without JavaScript.
+
+use crate::app::error::AppError;
+use crate::app::fns::FormFlash;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// The feedback a form shows: its action's latest result when JavaScript
+/// ran it, else the outcome a plain form post left in the session.
+#[derive(Clone, Copy)]
+pub struct Feedback {
+    pub error: Signal<Option<AppError>>,
+    pub notice: Signal<Option<String>>,
+}
+
+impl Feedback {
+    pub fn new<S>(action: ServerAction<S>, flash: Option<FormFlash>) -> Self
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: ToNotice + Clone + Send + Sync + 'static,
+    {
+        let flash_error = flash.as_ref().and_then(|f| f.error.clone());
+        let flash_notice = flash.as_ref().and_then(|f| f.notice.clone());
+        let value = action.value();
+        Self {
+            error: Signal::derive(move || match value.get() {
+                Some(Err(e)) => Some(e),
+                Some(Ok(_)) => None,
+                None => flash_error.clone(),
+            }),
+            notice: Signal::derive(move || match value.get() {
+                Some(Ok(v)) => v.to_notice(),
+                Some(Err(_)) => None,
+                None => flash_notice.clone(),
+            }),
+        }
+    }
+
+    pub fn field(self, name: &'static str) -> Signal<Option<String>> {
+        let error = self.error;
+        Signal::derive(move || error.get().and_then(|e| e.field(name)))
+    }
+}
+
+/// What a successful result says to the person, if anything.
+pub trait ToNotice {
+    fn to_notice(&self) -> Option<String>;
+}
+
+impl ToNotice for () {
+    fn to_notice(&self) -> Option<String> {
+        None
+    }
+}
+
+impl ToNotice for String {
+    fn to_notice(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+/// The banner above a form: the error, or the success notice.
+#[component]
+pub fn FormMessages(feedback: Feedback) -> impl IntoView {
+    view! {
+        {move || {
+            feedback
+                .error
+                .get()
+                .map(|e| {
+                    view! {
+                        <div role="alert" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
+                            {e.to_string()}
+                        </div>
+                    }
+                })
+        }}
+        {move || {
+            feedback
+                .notice
+                .get()
+                .map(|n| {
+                    view! {
+                        <div role="status" class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-800">
+                            {n}
+                        </div>
+                    }
+                })
+        }}
+    }
+}
+
+/// A labelled input with its error message tied to it.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] value: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] minlength: Option<u32>,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-gray-900">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                required=true
+                minlength=minlength
+                maxlength=maxlength
+                autocomplete=autocomplete
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+                class=move || {
+                    let base = "block w-full rounded-md border px-3 py-2 text-gray-900 shadow-sm focus:outline-none focus:ring-2 focus:ring-indigo-500";
+                    if error.get().is_some() {
+                        format!("{base} border-red-500")
+                    } else {
+                        format!("{base} border-gray-300")
+                    }
+                }
+            />
+            {hint.map(|h| view! { <p id=hint_id class="text-xs text-gray-600">{h}</p> })}
+            {move || {
+                error.get().map(|m| view! { <p id=error_id.clone() class="text-sm text-red-700">{m}</p> })
+            }}
+        </div>
+    }
+}
+
+/// The primary button of a form.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    #[prop(into, optional)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            disabled=move || pending.get()
+            class="inline-flex items-center justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 disabled:opacity-60"
+        >
+            {label}
+        </button>
+    }
+}

@@ -1,0 +1,125 @@
+//! Page chrome: the top bar with the user's menu and the settings layout.
+
+use crate::app::fns::CurrentUser;
+use crate::app::{use_auth, use_current_user};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let user = use_current_user();
+    view! {
+        <header class="border-b border-gray-200 bg-gray-900 text-white">
+            <nav class="mx-auto flex max-w-6xl items-center justify-between px-4 py-3" aria-label="Main">
+                <A href="/" attr:class="flex items-center gap-2 text-lg font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-white">
+                    <span aria-hidden="true" class="inline-block h-6 w-6 rounded bg-indigo-500 text-center text-sm leading-6">"F"</span>
+                    "Forgekey"
+                </A>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(user)) => view! { <UserMenu user/> }.into_any(),
+                            _ => view! { <SignedOutLinks/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn SignedOutLinks() -> impl IntoView {
+    view! {
+        <div class="flex items-center gap-3 text-sm">
+            <A href="/users/sign_in" attr:class="rounded px-3 py-1.5 hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Sign in"</A>
+            <A href="/users/sign_up" attr:class="rounded bg-indigo-600 px-3 py-1.5 font-medium hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Register"</A>
+        </div>
+    }
+}
+
+/// The signed-in user's menu. A `<details>` element, so it opens with the
+/// keyboard and without JavaScript.
+#[component]
+fn UserMenu(user: CurrentUser) -> impl IntoView {
+    let sign_out = use_auth().sign_out;
+    view! {
+        <details class="relative">
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded px-3 py-1.5 text-sm hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white" data-testid="user-menu">
+                <span class="inline-block h-7 w-7 rounded-full bg-indigo-400 text-center leading-7 font-semibold uppercase" aria-hidden="true">
+                    {user.username.chars().next().map(String::from).unwrap_or_default()}
+                </span>
+                <span>{user.username.clone()}</span>
+            </summary>
+            <div class="absolute right-0 z-10 mt-2 w-56 rounded-md bg-white py-1 text-gray-900 shadow-lg ring-1 ring-black/10">
+                <p class="border-b border-gray-100 px-4 py-2 text-xs text-gray-600">
+                    "Signed in as " <strong class="text-gray-900">{user.username.clone()}</strong>
+                </p>
+                <A href="/-/user_settings/profile" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Settings"</A>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="block w-full px-4 py-2 text-left text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// A centred card for the sign-in and sign-up pages.
+#[component]
+pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="mx-auto mt-12 max-w-md px-4">
+            <h1 class="mb-6 text-center text-2xl font-semibold text-gray-900">{title}</h1>
+            <div class="space-y-4 rounded-lg border border-gray-200 bg-white p-6 shadow-sm">{children()}</div>
+        </div>
+    }
+}
+
+const SETTINGS_MENU: &[(&str, &str)] = &[
+    ("/-/user_settings/profile", "Profile"),
+    ("/-/user_settings/account", "Account"),
+];
+
+/// User Settings: a left menu and the page.
+#[component]
+pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView {
+    let location = use_location();
+    view! {
+        <div class="mx-auto flex max-w-6xl flex-col gap-6 px-4 py-8 md:flex-row">
+            <nav aria-label="User settings" class="md:w-56 md:shrink-0">
+                <h2 class="mb-2 px-3 text-xs font-semibold uppercase tracking-wide text-gray-600">"User settings"</h2>
+                <ul class="space-y-1">
+                    {SETTINGS_MENU
+                        .iter()
+                        .map(|(href, label)| {
+                            let current = move || location.pathname.get() == *href;
+                            view! {
+                                <li>
+                                    <A
+                                        href=*href
+                                        attr:class=move || {
+                                            if current() {
+                                                "block rounded-md bg-indigo-50 px-3 py-2 text-sm font-medium text-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                                            } else {
+                                                "block rounded-md px-3 py-2 text-sm text-gray-700 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                                            }
+                                        }
+                                    >
+                                        {*label}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <section class="min-w-0 flex-1">
+                <h1 class="mb-6 text-2xl font-semibold text-gray-900">{title}</h1>
+                {children()}
+            </section>
+        </div>
+    }
+}

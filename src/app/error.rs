@@ -1,0 +1,83 @@
+//! The errors server functions return: user-safe texts only. Database or
+//! other internal details are logged on the server, never sent.
+
+use crate::domain::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please fix the errors below.")]
+    Invalid(Vec<FieldError>),
+    #[error("Invalid login or password.")]
+    InvalidCredentials,
+    #[error("Your account is locked after too many failed sign-in attempts. Try again in {minutes} minutes.")]
+    Locked { minutes: i64 },
+    #[error("You need to sign in before you continue.")]
+    Unauthenticated,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Forgekey is busy right now. Please try again in a few seconds.")]
+    Busy,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    #[error("The request could not be understood.")]
+    BadRequest,
+}
+
+impl AppError {
+    /// The message for one field, if the error names it.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::InvalidCredentials | Self::Unauthenticated => 401,
+            Self::Locked { .. } => 423,
+            Self::NotFound => 404,
+            Self::Busy => 503,
+            Self::Internal => 500,
+            Self::BadRequest => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Busy,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::services::ServiceError> for AppError {
+    fn from(e: crate::server::services::ServiceError) -> Self {
+        use crate::server::services::ServiceError as S;
+        match e {
+            S::Invalid(errors) => Self::Invalid(errors),
+            S::InvalidCredentials => Self::InvalidCredentials,
+            S::Locked { minutes } => Self::Locked { minutes },
+            S::Busy => Self::Busy,
+            S::NotFound => Self::NotFound,
+            S::Internal => Self::Internal,
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Server functions, grouped by domain. Each is a public POST endpoint under
+//! `/_fn/…`: it checks the session itself and calls `server::services`.
+
+pub mod account;
+pub mod auth;
+
+use super::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// What the browser may know about the signed-in user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub created_at: i64,
+}
+
+/// The outcome of a plain HTML form post (no JavaScript), kept in the
+/// session for the page the browser is redirected back to, and shown once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    pub form: String,
+    pub error: Option<AppError>,
+    pub notice: Option<String>,
+    /// The non-secret values the person typed, to fill the form again.
+    pub values: Vec<(String, String)>,
+}
+
+impl FormFlash {
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Takes this session's one-time form outcome if it belongs to `form`.
+#[leptos::server(prefix = "/_fn", endpoint = "take_flash")]
+pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
+    let session = ctx::session().await?;
+    Ok(crate::server::session::take_flash::<FormFlash>(&session, |f| f.form == form).await?)
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx {
+    //! What server functions share: the state, the session, the signed-in
+    //! user, and how a form's outcome reaches a browser without JavaScript.
+
+    use super::{AppError, FormFlash};
+    use crate::server::db::users::User;
+    use crate::server::session;
+    use crate::server::state::AppState;
+    use axum::http::{header, HeaderValue, StatusCode};
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+    use tower_sessions::Session;
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("server function called without the application state");
+            AppError::Internal
+        })
+    }
+
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>().await.map_err(|_| {
+            tracing::error!("server function called without a session layer");
+            AppError::Internal
+        })
+    }
+
+    /// The state, session and signed-in user, or `Unauthenticated`.
+    pub async fn signed_in() -> Result<(AppState, Session, User), AppError> {
+        let state = state()?;
+        let session = session().await?;
+        let user = session::current_user(&session, &state.db)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok((state, session, user))
+    }
+
+    /// Whether this request is a browser's own form submission (JavaScript
+    /// off), which leptos answers with a redirect instead of the result.
+    pub fn is_plain_form_post() -> bool {
+        use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        })
+    }
+
+    /// Finishes a form's server function. For a plain form post the outcome
+    /// goes into the session (the redirect drops the return value); for a
+    /// JavaScript call the error's status code is set.
+    pub async fn finish<T>(
+        form: &str,
+        values: &[(&str, &str)],
+        notice: Option<&str>,
+        result: Result<T, impl Into<AppError>>,
+    ) -> Result<T, AppError> {
+        let result = result.map_err(Into::into);
+        if is_plain_form_post() {
+            let flash = FormFlash {
+                form: form.to_owned(),
+                error: result.as_ref().err().cloned(),
+                notice: result.as_ref().ok().and(notice.map(str::to_owned)),
+                values: values
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                    .collect(),
+            };
+            if flash.error.is_some() || flash.notice.is_some() {
+                if let Ok(session) = session().await {
+                    session::set_flash(&session, &flash).await?;
+                }
+            }
+        } else if let Err(e) = &result {
+            if let Some(res) = use_context::<ResponseOptions>() {
+                res.set_status(
+                    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                );
+                if matches!(e, AppError::Busy) {
+                    res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                }
+            }
+        }
+        result
+    }
+}

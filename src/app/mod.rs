@@ -1,0 +1,111 @@
+//! The Leptos user interface, compiled for the server (rendering) and the
+//! browser (hydration).
+
+pub mod components;
+pub mod error;
+pub mod fns;
+pub mod pages;
+
+use error::AppError;
+use fns::account::ChangePassword;
+use fns::auth::{get_current_user, SignIn, SignOut, SignUp};
+use fns::CurrentUser;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app. On the server it also sets the page's
+/// Content-Security-Policy with this response's nonce.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(value) =
+            axum::http::HeaderValue::from_str(&crate::server::security::page_csp(&nonce))
+        {
+            res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-gray-50 text-gray-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The actions that change who is signed in. The current-user resource
+/// reloads whenever one of them completes.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub change_password: ServerAction<ChangePassword>,
+}
+
+impl AuthActions {
+    fn new() -> Self {
+        Self {
+            sign_in: ServerAction::new(),
+            sign_up: ServerAction::new(),
+            sign_out: ServerAction::new(),
+            change_password: ServerAction::new(),
+        }
+    }
+
+    fn version(&self) -> usize {
+        self.sign_in.version().get()
+            + self.sign_up.version().get()
+            + self.sign_out.version().get()
+            + self.change_password.version().get()
+    }
+}
+
+pub fn use_auth() -> AuthActions {
+    expect_context::<AuthActions>()
+}
+
+pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+pub fn use_current_user() -> UserResource {
+    expect_context::<UserResource>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let auth = AuthActions::new();
+    provide_context(auth);
+    let user: UserResource = Resource::new(move || auth.version(), |_| get_current_user());
+    provide_context(user);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/forgekey.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Forgekey".to_owned() } else { format!("{title} · Forgekey") }/>
+        <Router>
+            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-gray-900">
+                "Skip to content"
+            </a>
+            <components::layout::TopBar/>
+            <main id="main">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder/>
+                    <Route path=path!("/users/sign_in") view=pages::sign_in::SignIn ssr=SsrMode::InOrder/>
+                    <Route path=path!("/users/sign_up") view=pages::sign_up::SignUp ssr=SsrMode::InOrder/>
+                    <Route path=path!("/-/user_settings/profile") view=pages::settings::profile::Profile ssr=SsrMode::InOrder/>
+                    <Route path=path!("/-/user_settings/account") view=pages::settings::account::Account ssr=SsrMode::InOrder/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,50 @@
+use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::layout::SettingsLayout;
+use crate::app::fns::take_flash;
+use crate::app::pages::signed_in_only;
+use crate::app::use_auth;
+use crate::domain::account::{PASSWORD_MAX, PASSWORD_MIN};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Account() -> impl IntoView {
+    let action = use_auth().change_password;
+    let flash = Resource::new(|| (), |_| take_flash("change_password".to_owned()));
+    view! {
+        <Title text="Account"/>
+        <SettingsLayout title="Account">
+            {signed_in_only(move |_user| {
+                view! {
+                    <section class="rounded-lg border border-gray-200 bg-white p-6" aria-labelledby="password-heading">
+                        <h2 id="password-heading" class="text-lg font-semibold">"Change password"</h2>
+                        <p class="mt-1 mb-4 text-sm text-gray-600">
+                            "After a successful password update, your other sessions are signed out."
+                        </p>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let flash = flash.await.ok().flatten();
+                                let feedback = Feedback::new(action, flash);
+                                view! {
+                                    <div class="space-y-4">
+                                        <FormMessages feedback/>
+                                        <ActionForm action=action attr:class="max-w-md space-y-4">
+                                            <Field label="Current password" name="current_password" kind="password"
+                                                error=feedback.field("current_password") autocomplete="current-password"/>
+                                            <Field label="New password" name="new_password" kind="password"
+                                                error=feedback.field("new_password") autocomplete="new-password"
+                                                minlength=PASSWORD_MIN as u32 maxlength=PASSWORD_MAX as u32/>
+                                            <Field label="Password confirmation" name="password_confirmation" kind="password"
+                                                error=feedback.field("password_confirmation") autocomplete="new-password"/>
+                                            <SubmitButton label="Save password" pending=action.pending()/>
+                                        </ActionForm>
+                                    </div>
+                                }
+                            })}
+                        </Suspense>
+                    </section>
+                }
+            })}
+        </SettingsLayout>
+    }
+}

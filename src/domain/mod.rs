@@ -1,0 +1,9 @@
+//! Pure domain rules: no web framework, no database, no clock, no randomness.
+//! Callers pass the current time and any random input, so every rule is
+//! testable with exact values.
+
+pub mod account;
+pub mod error;
+pub mod lockout;
+
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,313 @@
+//! The `forgekey` command line: the server and the operator commands that
+//! GitLab offers through its Rails console.
+
+use super::clock::SystemClock;
+use super::config::{ServerSecret, WebConfig};
+use super::db::users;
+use super::db::Db;
+use super::passwords::Passwords;
+use super::services::{accounts, ServiceError};
+use super::session::Store;
+use super::state::AppState;
+use clap::{Args, Parser, Subcommand};
+use leptos::prelude::LeptosOptions;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "forgekey",
+    version,
+    about = "Forgekey: self-hosted accounts, two-factor authentication and personal access tokens",
+    long_about = "Forgekey gives a software forge GitLab-style accounts and personal access tokens.\n\n\
+        Every subcommand takes the same storage options. Without --database-url, data lives in an \
+        embedded SQLite database in the data directory; a postgres:// URL selects PostgreSQL.\n\n\
+        The server secret (it keys session cookies) is read from the environment variable \
+        FORGEKEY_SECRET (128 hex characters) or else from <data-dir>/secret.key, which is created \
+        with mode 0600 on first start."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct StorageArgs {
+    /// Directory for the SQLite database and the server secret.
+    #[arg(
+        long,
+        global = true,
+        env = "FORGEKEY_DATA_DIR",
+        default_value = "./data"
+    )]
+    data_dir: PathBuf,
+    /// Database URL: sqlite:PATH or postgres://USER:PASSWORD@HOST/DB [default: SQLite in the data dir]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run database migrations, then serve the web application.
+    Serve(ServeArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "FORGEKEY_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// The URL people use to reach Forgekey, e.g. https://keys.example.com. An https URL turns on
+    /// Secure cookies and HSTS.
+    #[arg(long, env = "FORGEKEY_PUBLIC_URL")]
+    public_url: Option<url::Url>,
+    /// Sign a browser session out after this many minutes without activity.
+    #[arg(long, env = "FORGEKEY_SESSION_LIFETIME_MINUTES", default_value_t = 10_080,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    session_lifetime_minutes: u32,
+    /// Directory with the compiled front end (JavaScript, WebAssembly, CSS).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    site_root: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (the only way, so that it
+        /// never shows in the process list or shell history).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List all accounts.
+    List,
+}
+
+/// An error the command line reports as one line before exiting non-zero.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(String);
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        Self(match e {
+            ServiceError::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })
+    }
+}
+
+fn fail(context: &str, e: impl std::fmt::Display) -> CliError {
+    CliError(format!("{context}: {e}"))
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("forgekey=info,tower_http=info,warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Storage shared by every subcommand: the data directory, database and secret.
+struct Storage {
+    db: Db,
+    url: String,
+    secret: ServerSecret,
+}
+
+async fn open_storage(args: &StorageArgs) -> Result<Storage, CliError> {
+    create_data_dir(&args.data_dir).map_err(|e| fail("cannot create the data directory", e))?;
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => format!(
+            "sqlite:{}?mode=rwc",
+            args.data_dir.join("forgekey.db").display()
+        ),
+    };
+    let db = Db::connect(&url).await.map_err(|e| fail("database", e))?;
+    db.migrate().await.map_err(|e| fail("database", e))?;
+    let configured = std::env::var("FORGEKEY_SECRET").ok();
+    let secret = ServerSecret::load_or_create(configured.as_deref(), &args.data_dir)
+        .map_err(|e| fail("server secret", e))?;
+    Ok(Storage { db, url, secret })
+}
+
+fn create_data_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) -> AppState {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    AppState {
+        leptos_options,
+        db: storage.db.clone(),
+        config: Arc::new(config),
+        clock: Arc::new(SystemClock),
+        passwords: Passwords::new(cores.max(2), Duration::from_secs(3)),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let storage = open_storage(&cli.storage).await?;
+    match cli.command {
+        Command::Serve(args) => serve(storage, args).await,
+        Command::User(UserCommand::Create {
+            username,
+            email,
+            admin,
+            password_stdin: _,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| fail("cannot read the password from standard input", e))?;
+            // One trailing newline (from `echo` or a terminal) is not part of it.
+            let password = password.strip_suffix('\n').unwrap_or(&password);
+            let password = password.strip_suffix('\r').unwrap_or(password);
+            let config = WebConfig {
+                public_url: None,
+                session_lifetime: time::Duration::minutes(10_080),
+                secret: storage.secret.clone(),
+            };
+            let state = state(
+                &storage,
+                LeptosOptions::builder().output_name("forgekey").build(),
+                config,
+            );
+            let user = accounts::register(&state, &username, &email, password, admin).await?;
+            println!(
+                "Created user {} (id {}){}",
+                user.username,
+                user.id,
+                if user.is_admin {
+                    ", an administrator"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            let list = users::list(&storage.db).await.map_err(ServiceError::from)?;
+            println!(
+                "{:>6}  {:<24} {:<32} {:<5}",
+                "ID", "USERNAME", "EMAIL", "ADMIN"
+            );
+            for u in list {
+                println!(
+                    "{:>6}  {:<24} {:<32} {:<5}",
+                    u.id,
+                    u.username,
+                    u.email,
+                    if u.is_admin { "yes" } else { "no" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
+    let store = Store::open(&storage.url, storage.db.backend)
+        .await
+        .map_err(|e| fail("session store", e))?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("forgekey")
+        .site_root(args.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(args.addr)
+        .build();
+    let config = WebConfig {
+        public_url: args.public_url,
+        session_lifetime: time::Duration::minutes(i64::from(args.session_lifetime_minutes)),
+        secret: storage.secret.clone(),
+    };
+    let state = state(&storage, leptos_options, config);
+
+    let deletion = tokio::task::spawn(
+        tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+            store.clone(),
+            tokio::time::Duration::from_secs(3600),
+        ),
+    );
+    let app = super::router(state, store);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| fail(&format!("cannot listen on {}", args.addr), e))?;
+    tracing::info!(
+        "Forgekey listening on http://{} ({:?} database)",
+        args.addr,
+        storage.db.backend
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| fail("server", e))?;
+    deletion.abort();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,223 @@
+use super::{flag, is_unique_violation_on, Db};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A user as the rest of the server sees it (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub session_epoch: i64,
+    pub created_at: i64,
+    pub last_sign_in_at: Option<i64>,
+}
+
+/// What sign-in needs besides the user.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub locked_until: Option<i64>,
+}
+
+const USER_COLUMNS: &str =
+    "id, username, email, is_admin, session_epoch, created_at, last_sign_in_at";
+
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        is_admin: flag(row, "is_admin")?,
+        session_epoch: row.try_get("session_epoch")?,
+        created_at: row.try_get("created_at")?,
+        last_sign_in_at: row.try_get("last_sign_in_at")?,
+    })
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub username_key: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub password_hash: &'a str,
+    pub admin: bool,
+    pub now: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    #[error("username taken")]
+    UsernameTaken,
+    #[error("email taken")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Inserts a user. The very first user ever inserted becomes an
+/// administrator: the claim is one conditional update in the same
+/// transaction, so two racing first sign-ups cannot both win.
+pub async fn insert(db: &Db, new: &NewUser<'_>) -> Result<User, InsertUserError> {
+    let mut tx = db.pool.begin().await?;
+    let claimed_first = sqlx::query(
+        "UPDATE instance_state SET first_admin_claimed = 1 WHERE id = 1 AND first_admin_claimed = 0",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    let row = sqlx::query(&format!(
+        "INSERT INTO users (username, username_key, email, email_key, password_hash, is_admin, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+    ))
+    .bind(new.username)
+    .bind(new.username_key)
+    .bind(new.email)
+    .bind(new.email_key)
+    .bind(new.password_hash)
+    .bind(i64::from(new.admin || claimed_first))
+    .bind(new.now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation_on(&e, "username_key") {
+            InsertUserError::UsernameTaken
+        } else if is_unique_violation_on(&e, "email_key") {
+            InsertUserError::EmailTaken
+        } else {
+            InsertUserError::Db(e)
+        }
+    })?;
+    let user = user_from_row(&row)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Which of a username key and an email key are taken already.
+pub async fn taken(
+    db: &Db,
+    username_key: &str,
+    email_key: &str,
+) -> Result<(bool, bool), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT \
+           (SELECT COUNT(*) FROM users WHERE username_key = $1) AS u, \
+           (SELECT COUNT(*) FROM users WHERE email_key = $2) AS e",
+    )
+    .bind(username_key)
+    .bind(email_key)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((
+        row.try_get::<i64, _>("u")? > 0,
+        row.try_get::<i64, _>("e")? > 0,
+    ))
+}
+
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+}
+
+/// Looks a user up by username or email (both case-insensitive keys).
+pub async fn find_credentials(
+    db: &Db,
+    login_key: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    find_credentials_where(
+        db,
+        "username_key = $1 OR email_key = $1",
+        login_key.to_owned(),
+    )
+    .await
+}
+
+pub async fn find_credentials_by_id(db: &Db, id: i64) -> Result<Option<Credentials>, sqlx::Error> {
+    find_credentials_where(db, "id = $1", id).await
+}
+
+async fn find_credentials_where<T>(
+    db: &Db,
+    condition: &str,
+    value: T,
+) -> Result<Option<Credentials>, sqlx::Error>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, password_hash, locked_until FROM users WHERE {condition} \
+         ORDER BY id LIMIT 1"
+    ))
+    .bind(value)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|row| {
+        Ok(Credentials {
+            user: user_from_row(&row)?,
+            password_hash: row.try_get("password_hash")?,
+            locked_until: row.try_get("locked_until")?,
+        })
+    })
+    .transpose()
+}
+
+/// Counts one more consecutive failure, atomically; returns the new count.
+pub async fn add_failed_sign_in(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = $1 RETURNING failed_sign_ins",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Locks the account until `until` and starts counting afresh.
+pub async fn lock(db: &Db, id: i64, until: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET locked_until = $1, failed_sign_ins = 0 WHERE id = $2")
+        .bind(until)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_sign_in(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Stores a new password hash and ends every session of the user by moving
+/// their session epoch on. Returns the new epoch.
+pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 \
+         WHERE id = $2 RETURNING session_epoch",
+    )
+    .bind(password_hash)
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+}
+
+pub async fn list(db: &Db) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(user_from_row)
+        .collect()
+}

@@ -1,0 +1,89 @@
+//! Everything that only runs on the server.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod passwords;
+pub mod security;
+pub mod services;
+pub mod session;
+pub mod state;
+
+#[cfg(test)]
+mod tests;
+
+use crate::app::{shell, App};
+use axum::extract::{Request, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use state::AppState;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The prefix of Leptos server functions, apart from the REST API.
+pub const SERVER_FN_PREFIX: &str = "/_fn";
+
+/// Request bodies larger than this are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+async fn liveness() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request) -> impl IntoResponse {
+    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// The whole web application: pages, server functions and middleware.
+pub fn router(state: AppState, store: session::Store) -> Router {
+    let config = state.config.clone();
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("forgekey_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(config.session_lifetime))
+        .with_signed(Key::from(config.secret.bytes()));
+
+    let routes = generate_route_list(App);
+    let page_state = state.clone();
+    let fallback_state = state.clone();
+    Router::new()
+        .route("/-/liveness", get(liveness))
+        .route(
+            &format!("{SERVER_FN_PREFIX}/{{*name}}"),
+            post(server_fn_handler),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(fallback_state.clone()), shell
+        ))
+        .layer(middleware::from_fn_with_state(
+            config.clone(),
+            security::refuse_cross_origin,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            config,
+            security::security_headers,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,144 @@
+//! Sign-up, sign-in with lockout, and password changes.
+
+use super::ServiceError;
+use crate::domain::account::{unique_key, validate_password, NewAccount};
+use crate::domain::lockout::{minutes_left, LockState, LockoutPolicy};
+use crate::domain::FieldError;
+use crate::server::db::users::{self, InsertUserError, NewUser, User};
+use crate::server::state::AppState;
+
+const USERNAME_TAKEN: &str = "Username has already been taken.";
+const EMAIL_TAKEN: &str = "Email has already been taken.";
+
+/// Creates an account. The first account ever created is an administrator;
+/// `admin` makes this one an administrator too.
+pub async fn register(
+    state: &AppState,
+    username: &str,
+    email: &str,
+    password: &str,
+    admin: bool,
+) -> Result<User, ServiceError> {
+    let account = NewAccount::parse(username, email, password)?;
+    let username_key = unique_key(&account.username);
+    let email_key = unique_key(&account.email);
+
+    // Checked first so the form shows both duplicates at once; the unique
+    // indexes still decide when two sign-ups race.
+    let (username_taken, email_taken) = users::taken(&state.db, &username_key, &email_key).await?;
+    let mut errors = Vec::new();
+    if username_taken {
+        errors.push(FieldError::new("username", USERNAME_TAKEN));
+    }
+    if email_taken {
+        errors.push(FieldError::new("email", EMAIL_TAKEN));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+
+    let password_hash = state.passwords.hash(password).await?;
+    let new = NewUser {
+        username: &account.username,
+        username_key: &username_key,
+        email: &account.email,
+        email_key: &email_key,
+        password_hash: &password_hash,
+        admin,
+        now: state.now(),
+    };
+    users::insert(&state.db, &new).await.map_err(|e| match e {
+        InsertUserError::UsernameTaken => ServiceError::field("username", USERNAME_TAKEN),
+        InsertUserError::EmailTaken => ServiceError::field("email", EMAIL_TAKEN),
+        InsertUserError::Db(e) => e.into(),
+    })
+}
+
+/// Checks a username-or-email and password. Unknown users and wrong
+/// passwords get the same error after the same amount of hashing work; ten
+/// consecutive failures lock the account for ten minutes.
+pub async fn authenticate(
+    state: &AppState,
+    login: &str,
+    password: &str,
+) -> Result<User, ServiceError> {
+    let policy = LockoutPolicy::default();
+    let credentials = users::find_credentials(&state.db, &unique_key(login)).await?;
+    let now = state.now();
+    if let Some(c) = &credentials {
+        if let LockState::Locked { until } = policy.state(c.locked_until, now) {
+            return Err(ServiceError::Locked {
+                minutes: minutes_left(until, now),
+            });
+        }
+    }
+    let hash = credentials.as_ref().map(|c| c.password_hash.as_str());
+    let matches = state.passwords.verify(password, hash).await?;
+    let Some(credentials) = credentials else {
+        return Err(ServiceError::InvalidCredentials);
+    };
+    let id = credentials.user.id;
+    if matches {
+        users::record_sign_in(&state.db, id, now).await?;
+        return Ok(credentials.user);
+    }
+    let failures = users::add_failed_sign_in(&state.db, id).await?;
+    if let Some(until) = policy.lock_after_failure(failures, now) {
+        users::lock(&state.db, id, until).await?;
+        tracing::warn!(
+            user_id = id,
+            "account locked after repeated failed sign-ins"
+        );
+        return Err(ServiceError::Locked {
+            minutes: minutes_left(until, now),
+        });
+    }
+    Err(ServiceError::InvalidCredentials)
+}
+
+/// Changes a password after checking the current one. Every session of the
+/// user ends; the returned user carries the new session epoch, with which
+/// the caller keeps its own session alive.
+pub async fn change_password(
+    state: &AppState,
+    user_id: i64,
+    current: &str,
+    new: &str,
+    confirmation: &str,
+) -> Result<User, ServiceError> {
+    let mut errors = Vec::new();
+    if let Err(e) = validate_password(new, "new_password") {
+        errors.push(e);
+    }
+    if new != confirmation {
+        errors.push(FieldError::new(
+            "password_confirmation",
+            "Password confirmation doesn't match the new password.",
+        ));
+    }
+    let credentials = users::find_credentials_by_id(&state.db, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !state
+        .passwords
+        .verify(current, Some(&credentials.password_hash))
+        .await?
+    {
+        errors.insert(
+            0,
+            FieldError::new(
+                "current_password",
+                "You must provide a valid current password.",
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let hash = state.passwords.hash(new).await?;
+    let epoch = users::set_password(&state.db, user_id, &hash).await?;
+    Ok(User {
+        session_epoch: epoch,
+        ..credentials.user
+    })
+}

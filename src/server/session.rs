@@ -1,0 +1,159 @@
+//! Browser sessions: tower-sessions with the sqlx store in the application's
+//! own database, and the few keys Forgekey keeps in a session.
+
+use super::db::users::{self, User};
+use super::db::{Backend, Db};
+use super::services::ServiceError;
+use async_trait::async_trait;
+use serde::{de::DeserializeOwned, Serialize};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion};
+use tower_sessions::{Session, SessionStore};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+/// The session store of whichever backend the application runs on.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Store {
+    /// Opens the store on its own small pool to the same database, and
+    /// creates its table.
+    pub async fn open(url: &str, backend: Backend) -> Result<Self, sqlx::Error> {
+        let store = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await?;
+                Self::Sqlite(SqliteStore::new(pool))
+            }
+            Backend::Postgres => {
+                let pool = PgPoolOptions::new().max_connections(4).connect(url).await?;
+                Self::Postgres(PostgresStore::new(pool))
+            }
+        };
+        match &store {
+            Self::Sqlite(s) => s.migrate().await?,
+            Self::Postgres(s) => s.migrate().await?,
+        }
+        Ok(store)
+    }
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(s) => s.create(record).await,
+            Self::Postgres(s) => s.create(record).await,
+        }
+    }
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(s) => s.save(record).await,
+            Self::Postgres(s) => s.save(record).await,
+        }
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Sqlite(s) => s.load(id).await,
+            Self::Postgres(s) => s.load(id).await,
+        }
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(s) => s.delete(id).await,
+            Self::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for Store {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(s) => s.delete_expired().await,
+            Self::Postgres(s) => s.delete_expired().await,
+        }
+    }
+}
+
+const USER_ID: &str = "user_id";
+const EPOCH: &str = "epoch";
+const FLASH: &str = "flash";
+
+fn store_error(e: tower_sessions::session::Error) -> ServiceError {
+    tracing::error!(error = %e, "session store error");
+    ServiceError::Internal
+}
+
+/// Signs `user` in on this session under a new session id: the id the
+/// browser had before (possibly planted by someone else) dies.
+pub async fn sign_in(session: &Session, user: &User) -> Result<(), ServiceError> {
+    session.cycle_id().await.map_err(store_error)?;
+    session
+        .insert(USER_ID, user.id)
+        .await
+        .map_err(store_error)?;
+    session
+        .insert(EPOCH, user.session_epoch)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// Ends the session: its record is deleted and the cookie cleared.
+pub async fn sign_out(session: &Session) -> Result<(), ServiceError> {
+    session.flush().await.map_err(store_error)
+}
+
+/// The signed-in user, if the session belongs to one whose session epoch
+/// has not moved on since (a password change ends all other sessions).
+pub async fn current_user(session: &Session, db: &Db) -> Result<Option<User>, ServiceError> {
+    let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(store_error)? else {
+        return Ok(None);
+    };
+    let epoch = session.get::<i64>(EPOCH).await.map_err(store_error)?;
+    let user = users::find_by_id(db, user_id).await?;
+    Ok(user.filter(|u| Some(u.session_epoch) == epoch))
+}
+
+/// Keeps this session signed in after the user's session epoch moved on.
+pub async fn adopt_epoch(session: &Session, user: &User) -> Result<(), ServiceError> {
+    session.cycle_id().await.map_err(store_error)?;
+    session
+        .insert(EPOCH, user.session_epoch)
+        .await
+        .map_err(store_error)
+}
+
+/// Stores a one-time message for the next page this session renders.
+pub async fn set_flash<T: Serialize>(session: &Session, flash: &T) -> Result<(), ServiceError> {
+    session.insert(FLASH, flash).await.map_err(store_error)
+}
+
+/// Takes the one-time message if `matches` accepts it, leaving it otherwise.
+pub async fn take_flash<T: DeserializeOwned + Serialize>(
+    session: &Session,
+    matches: impl FnOnce(&T) -> bool,
+) -> Result<Option<T>, ServiceError> {
+    let Some(flash) = session.get::<T>(FLASH).await.map_err(store_error)? else {
+        return Ok(None);
+    };
+    if !matches(&flash) {
+        return Ok(None);
+    }
+    session.remove_value(FLASH).await.map_err(store_error)?;
+    Ok(Some(flash))
+}

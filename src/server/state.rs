@@ -1,0 +1,23 @@
+use super::clock::Clock;
+use super::config::WebConfig;
+use super::db::Db;
+use super::passwords::Passwords;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+/// Everything a request handler or server function may need.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: Passwords,
+}
+
+impl AppState {
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,372 @@
+use super::support::{app, both_backends, state, Client, T0};
+use crate::server::clock::ManualClock;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+
+both_backends!(sign_up_then_sign_in_with_right_and_wrong_password, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    assert_eq!(c.whoami().await, None);
+    let r = c
+        .call(
+            "sign_up",
+            &[
+                ("username", "ivy"),
+                ("email", "ivy@example.com"),
+                ("password", "secret-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/");
+    assert_eq!(c.whoami().await.as_deref(), Some("ivy"));
+
+    let mut other = Client::new(c.app.clone());
+    let wrong = other
+        .call("sign_in", &[("login", "ivy"), ("password", "nope-nope")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let unknown = other
+        .call("sign_in", &[("login", "nobody"), ("password", "nope-nope")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.body, unknown.body,
+        "unknown user and wrong password must look alike"
+    );
+    assert!(wrong.body.contains("InvalidCredentials"), "{}", wrong.body);
+    assert_eq!(other.whoami().await, None);
+
+    let ok = other
+        .call(
+            "sign_in",
+            &[
+                ("login", "IVY@example.com"),
+                ("password", "secret-password"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(other.whoami().await.as_deref(), Some("ivy"));
+});
+
+both_backends!(lockout_over_http_and_unlock_with_the_clock, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    c.call(
+        "sign_up",
+        &[
+            ("username", "jo"),
+            ("email", "jo@example.com"),
+            ("password", "secret-password"),
+        ],
+    )
+    .await;
+    let mut attacker = Client::new(c.app.clone());
+    for i in 1..=10 {
+        let r = attacker
+            .call("sign_in", &[("login", "jo"), ("password", "guess-guess")])
+            .await;
+        let expected = if i < 10 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::LOCKED
+        };
+        assert_eq!(r.status, expected, "attempt {i}: {}", r.body);
+    }
+    let r = attacker
+        .call(
+            "sign_in",
+            &[("login", "jo"), ("password", "secret-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::LOCKED);
+    assert!(r.body.contains("Locked"), "{}", r.body);
+    clock.advance(10 * 60);
+    let r = attacker
+        .call(
+            "sign_in",
+            &[("login", "jo"), ("password", "secret-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+});
+
+both_backends!(cross_site_posts_are_refused, |t| {
+    let clock = ManualClock::at(T0);
+    let c = Client::new(app(&t, state(&t, &clock)).await);
+    let post = |extra: &[(&str, &str)]| {
+        let mut b = Request::post("/_fn/sign_in")
+            .header(header::HOST, "localhost:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in extra {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::from("login=a&password=b")).unwrap()
+    };
+    let mut c = c;
+    assert_eq!(
+        c.send(post(&[("sec-fetch-site", "cross-site")]))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.send(post(&[("sec-fetch-site", "same-site")]))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.send(post(&[("origin", "https://evil.example")]))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Same origin reaches the function (which then refuses the login).
+    assert_eq!(
+        c.send(post(&[("origin", "http://localhost:3000")]))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        c.send(post(&[("sec-fetch-site", "same-origin")]))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+});
+
+both_backends!(
+    session_id_is_cycled_at_sign_in_and_dead_after_sign_out,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let mut c = Client::new(app(&t, state(&t, &clock)).await);
+        c.call(
+            "sign_up",
+            &[
+                ("username", "kim"),
+                ("email", "kim@example.com"),
+                ("password", "secret-password"),
+            ],
+        )
+        .await;
+        c.call("sign_out", &[]).await;
+        assert_eq!(c.cookie, None);
+
+        // An anonymous session first (a failed no-JS sign-in stores its message).
+        let r = c
+            .submit(
+                "sign_in",
+                "http://localhost/users/sign_in",
+                &[("login", "kim"), ("password", "wrong-one")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let anonymous = c.cookie.clone().expect("anonymous session cookie");
+        let r = c
+            .call(
+                "sign_in",
+                &[("login", "kim"), ("password", "secret-password")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let signed_in = c.cookie.clone().expect("session cookie");
+        assert_ne!(
+            anonymous, signed_in,
+            "the session id must change at sign-in"
+        );
+        let mut planted = Client {
+            app: c.app.clone(),
+            cookie: Some(anonymous),
+        };
+        assert_eq!(
+            planted.whoami().await,
+            None,
+            "the pre-sign-in id must not be signed in"
+        );
+        assert_eq!(c.whoami().await.as_deref(), Some("kim"));
+
+        let r = c.call("sign_out", &[]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let mut replay = Client {
+            app: c.app.clone(),
+            cookie: Some(signed_in),
+        };
+        assert_eq!(
+            replay.whoami().await,
+            None,
+            "the old cookie must be dead after sign-out"
+        );
+    }
+);
+
+both_backends!(changing_the_password_signs_out_other_sessions, |t| {
+    let clock = ManualClock::at(T0);
+    let mut a = Client::new(app(&t, state(&t, &clock)).await);
+    a.call(
+        "sign_up",
+        &[
+            ("username", "lee"),
+            ("email", "lee@example.com"),
+            ("password", "secret-password"),
+        ],
+    )
+    .await;
+    let mut b = Client::new(a.app.clone());
+    b.call(
+        "sign_in",
+        &[("login", "lee"), ("password", "secret-password")],
+    )
+    .await;
+    assert_eq!(b.whoami().await.as_deref(), Some("lee"));
+    let r = a
+        .call(
+            "change_password",
+            &[
+                ("current_password", "secret-password"),
+                ("new_password", "newer-password"),
+                ("password_confirmation", "newer-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(a.whoami().await.as_deref(), Some("lee"));
+    assert_eq!(b.whoami().await, None);
+    let mut anonymous = Client::new(a.app.clone());
+    let r = anonymous
+        .call(
+            "change_password",
+            &[
+                ("current_password", "x"),
+                ("new_password", "yyyyyyyy"),
+                ("password_confirmation", "yyyyyyyy"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(
+    plain_form_posts_redirect_back_and_show_the_error_once,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let mut c = Client::new(app(&t, state(&t, &clock)).await);
+        let r = c
+            .submit(
+                "sign_up",
+                "http://localhost/users/sign_up",
+                &[
+                    ("username", "-bad"),
+                    ("email", "mia@example.com"),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert_eq!(
+            r.headers.get(header::LOCATION).unwrap(),
+            "http://localhost/users/sign_up"
+        );
+        let page = c.get("/users/sign_up").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("Username cannot start with"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Password is too short"));
+        assert!(
+            page.body.contains("value=\"mia@example.com\""),
+            "typed values come back"
+        );
+        assert!(
+            !page.body.contains("short\""),
+            "the password is never echoed"
+        );
+        let again = c.get("/users/sign_up").await;
+        assert!(!again.body.contains("Password is too short"), "shown once");
+
+        let r = c
+            .submit(
+                "sign_up",
+                "http://localhost/users/sign_up",
+                &[
+                    ("username", "mia"),
+                    ("email", "mia@example.com"),
+                    ("password", "long-enough"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/");
+        let home = c.get("/").await;
+        assert!(home.body.contains("Welcome, "), "{}", home.body);
+    }
+);
+
+both_backends!(
+    pages_carry_security_headers_and_protected_pages_redirect,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let mut c = Client::new(app(&t, state(&t, &clock)).await);
+        let page = c.get("/users/sign_in").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csp = page
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|s| s.split('\'').next())
+            .expect("a nonce");
+        assert!(
+            page.body.contains(&format!("nonce=\"{nonce}\"")),
+            "inline scripts carry the nonce"
+        );
+        assert_eq!(
+            page.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+            "nosniff"
+        );
+        assert!(page.headers.contains_key(header::REFERRER_POLICY));
+        let live = c.get("/-/liveness").await;
+        assert!(live
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
+        let settings = c.get("/-/user_settings/account").await;
+        assert_eq!(settings.status, StatusCode::FOUND);
+        assert_eq!(
+            settings.headers.get(header::LOCATION).unwrap(),
+            "/users/sign_in"
+        );
+        assert_eq!(c.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+    }
+);
+
+both_backends!(oversized_bodies_get_413_and_a_busy_hasher_503, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let mut c = Client::new(app(&t, st.clone()).await);
+    let big = "a".repeat(crate::server::MAX_BODY_BYTES + 1);
+    let r = c
+        .call("sign_in", &[("login", &big), ("password", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let _flood = st.passwords.occupy_all(2).await;
+    let r = c
+        .call("sign_in", &[("login", "anyone"), ("password", "whatever")])
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "5");
+});

@@ -1,0 +1,8 @@
+//! Database and HTTP tests. Every test in `both_backends!` runs once on
+//! SQLite and once on PostgreSQL (FORGEKEY_TEST_PG_URL, which the test
+//! command sets after starting a PostgreSQL 15 on loopback).
+
+mod support;
+
+mod db;
+mod http;

@@ -1,0 +1,202 @@
+use crate::server::clock::ManualClock;
+use crate::server::config::{ServerSecret, WebConfig};
+use crate::server::db::Db;
+use crate::server::passwords::Passwords;
+use crate::server::session::Store;
+use crate::server::state::AppState;
+use axum::body::Body;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: i64 = 1_767_225_600;
+
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?mode=rwc", dir.path().join("test.db").display());
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh database on the test PostgreSQL server.
+pub async fn postgres() -> TestDb {
+    let Ok(admin_url) = std::env::var("FORGEKEY_TEST_PG_URL") else {
+        panic!(
+            "FORGEKEY_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts \
+             PostgreSQL, or point it at a server where the role may create databases"
+        );
+    };
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let name = format!("forgekey_test_{:016x}", rand::random::<u64>());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    TestDb {
+        db,
+        url,
+        _dir: None,
+    }
+}
+
+/// Declares a test module whose body runs on each backend.
+macro_rules! both_backends {
+    ($name:ident, |$t:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let $t = $crate::server::tests::support::sqlite().await;
+                $body
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let $t = $crate::server::tests::support::postgres().await;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use both_backends;
+
+pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
+    AppState {
+        leptos_options: LeptosOptions::builder().output_name("forgekey").build(),
+        db: t.db.clone(),
+        config: Arc::new(WebConfig {
+            public_url: None,
+            session_lifetime: time::Duration::days(7),
+            secret: ServerSecret::from_bytes([7; 64]),
+        }),
+        clock: Arc::new(clock.clone()),
+        passwords: Passwords::new(2, Duration::from_secs(5)),
+    }
+}
+
+pub async fn app(t: &TestDb, state: AppState) -> Router {
+    let store = Store::open(&t.url, t.db.backend).await.unwrap();
+    crate::server::router(state, store)
+}
+
+/// A browser-like client: one session cookie, same-origin requests.
+pub struct Client {
+    pub app: Router,
+    pub cookie: Option<String>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Client {
+    pub fn new(app: Router) -> Self {
+        Self { app, cookie: None }
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Reply {
+        let res: Response<Body> = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for value in headers.get_all(header::SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap().trim();
+            if let Some(v) = pair.strip_prefix("forgekey_session=") {
+                let removed = value.contains("Max-Age=0") || v.is_empty();
+                self.cookie = (!removed).then(|| pair.to_owned());
+            }
+        }
+        let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn with_cookie(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
+        match &self.cookie {
+            Some(c) => b.header(header::COOKIE, c),
+            None => b,
+        }
+    }
+
+    /// Calls a server function the way the hydrated app does.
+    pub async fn call(&mut self, name: &str, form: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded_pairs(form);
+        let req = self
+            .with_cookie(Request::post(format!("/_fn/{name}")))
+            .header(header::HOST, "localhost")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Submits a form the way a browser without JavaScript does.
+    pub async fn submit(&mut self, name: &str, referer: &str, form: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded_pairs(form);
+        let req = self
+            .with_cookie(Request::post(format!("/_fn/{name}")))
+            .header(header::HOST, "localhost")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, referer)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let req = self
+            .with_cookie(Request::get(path))
+            .header(header::HOST, "localhost")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// The signed-in username, as the server sees this client.
+    pub async fn whoami(&mut self) -> Option<String> {
+        let reply = self.call("current_user", &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        v.get("username")
+            .and_then(|u| u.as_str())
+            .map(str::to_owned)
+    }
+}
+
+fn serde_urlencoded_pairs(form: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish()
+}
