@@ -24,13 +24,14 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> Starting PostgreSQL 15 on 127.0.0.1:$pg_port"
+# PostgreSQL refuses to run as root: its files live in folders it owns.
 mkdir -p "$work/pg" "$work/pgsock"
 [ "$(id -u)" = 0 ] && chown postgres "$work/pg" "$work/pgsock"
 as_pg "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log"; exit 1; }
-as_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+as_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pgsock/pg.log" -w \
   -o "-p $pg_port -k $work/pgsock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
-  || { cat "$work/pg.log"; exit 1; }
+  || { cat "$work/pgsock/pg.log"; exit 1; }
 export FORGEKEY_TEST_PG_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 
 status=0

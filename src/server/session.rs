@@ -155,5 +155,8 @@ pub async fn take_flash<T: DeserializeOwned + Serialize>(
         return Ok(None);
     }
     session.remove_value(FLASH).await.map_err(store_error)?;
+    // Pages are streamed: the session layer may have saved the session
+    // before this ran, so persist the removal now.
+    session.save().await.map_err(store_error)?;
     Ok(Some(flash))
 }

@@ -265,10 +265,8 @@ both_backends!(
             )
             .await;
         assert_eq!(r.status, StatusCode::FOUND);
-        assert_eq!(
-            r.headers.get(header::LOCATION).unwrap(),
-            "http://localhost/users/sign_up"
-        );
+        let location = r.headers.get(header::LOCATION).unwrap().to_str().unwrap();
+        assert!(location.starts_with("http://localhost/users/sign_up"), "{location}");
         let page = c.get("/users/sign_up").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(

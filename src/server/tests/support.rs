@@ -66,12 +66,12 @@ macro_rules! both_backends {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let $t = $crate::server::tests::support::sqlite().await;
                 $body
             }
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let $t = $crate::server::tests::support::postgres().await;
                 $body
@@ -154,6 +154,7 @@ impl Client {
             .header("sec-fetch-site", "same-origin")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
@@ -169,6 +170,7 @@ impl Client {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .header(header::REFERER, referer)
+            .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
