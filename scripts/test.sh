@@ -46,6 +46,16 @@ if [ "$cargo_rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 summary+=("unit+db+http: $passed passed, $failed failed")
 [ "$cargo_rc" = 0 ] || status=1
 
+echo "==> Lints (rustfmt, clippy on the server and the wasm front end)"
+lint_pass=0; lint_fail=0
+lint() { if "$@" 2>&1 | tail -20; [ "${PIPESTATUS[0]}" = 0 ]; then lint_pass=$((lint_pass+1)); else lint_fail=$((lint_fail+1)); echo "lint failed: $*"; fi; }
+lint cargo fmt --check
+lint cargo clippy --quiet --features ssr --all-targets -- -D warnings
+lint cargo clippy --quiet --lib --no-default-features --features hydrate --target wasm32-unknown-unknown \
+  --target-dir target/front -- -D warnings
+summary+=("lint: $lint_pass passed, $lint_fail failed")
+[ "$lint_fail" = 0 ] || status=1
+
 echo "==> Building the server and front end for the browser tests"
 if ! cargo leptos build 2>&1 | tail -5; then status=1; fi
 bin=target/debug/forgekey

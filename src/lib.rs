@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 #![doc = "Forgekey: self-hosted accounts, two-factor authentication and personal access tokens."]
 
 pub mod app;

@@ -12,7 +12,7 @@ pub const PASSWORD_MAX: usize = 1024;
 /// and `.`, not starting with `-`.
 pub fn validate_username(username: &str) -> Result<(), FieldError> {
     let len = username.chars().count();
-    if len < USERNAME_MIN || len > USERNAME_MAX {
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
         return Err(FieldError::new(
             "username",
             format!("Username must be {USERNAME_MIN} to {USERNAME_MAX} characters long."),

@@ -11,6 +11,8 @@ use leptos::server_fn::ServerFn;
 pub struct Feedback {
     pub error: Signal<Option<AppError>>,
     pub notice: Signal<Option<String>>,
+    /// True once JavaScript has run the action and it has answered.
+    pub settled: Signal<bool>,
 }
 
 impl Feedback {
@@ -33,7 +35,14 @@ impl Feedback {
                 Some(Err(_)) => None,
                 None => flash_notice.clone(),
             }),
+            settled: Signal::derive(move || value.with(Option::is_some)),
         }
+    }
+
+    /// True while the form's latest outcome is an error.
+    pub fn failed(self) -> Signal<bool> {
+        let error = self.error;
+        Signal::derive(move || error.with(Option::is_some))
     }
 
     pub fn field(self, name: &'static str) -> Signal<Option<String>> {
@@ -102,7 +111,21 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// Empties the input each time this turns (or stays) true, as a
+    /// page reload would: a rejected password is not left in the form.
+    #[prop(optional)]
+    clear_when: Option<Signal<bool>>,
 ) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    if let Some(clear) = clear_when {
+        Effect::new(move || {
+            if clear.get() {
+                if let Some(el) = input.get_untracked() {
+                    el.set_value("");
+                }
+            }
+        });
+    }
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -125,6 +148,7 @@ pub fn Field(
                 {label}
             </label>
             <input
+                node_ref=input
                 id=id
                 name=name
                 type=kind

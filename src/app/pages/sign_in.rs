@@ -23,7 +23,7 @@ pub fn SignIn() -> impl IntoView {
                         <ActionForm action=action attr:class="space-y-4" attr:novalidate=false>
                             <Field label="Username or email" name="login" value=login.unwrap_or_default()
                                 error=feedback.field("login") autocomplete="username"/>
-                            <Field label="Password" name="password" kind="password"
+                            <Field label="Password" name="password" kind="password" clear_when=feedback.failed()
                                 error=feedback.field("password") autocomplete="current-password"/>
                             <SubmitButton label="Sign in" pending=action.pending()/>
                         </ActionForm>

@@ -28,7 +28,7 @@ pub fn SignUp() -> impl IntoView {
                                 hint="Letters, digits, '_', '-' and '.'; at least 2 characters."/>
                             <Field label="Email" name="email" kind="email" value=email error=feedback.field("email")
                                 autocomplete="email"/>
-                            <Field label="Password" name="password" kind="password" error=feedback.field("password")
+                            <Field label="Password" name="password" kind="password" clear_when=feedback.failed() error=feedback.field("password")
                                 autocomplete="new-password" minlength=PASSWORD_MIN as u32 maxlength=PASSWORD_MAX as u32
                                 hint="At least 8 characters."/>
                             <SubmitButton label="Register" pending=action.pending()/>

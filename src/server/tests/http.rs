@@ -266,7 +266,10 @@ both_backends!(
             .await;
         assert_eq!(r.status, StatusCode::FOUND);
         let location = r.headers.get(header::LOCATION).unwrap().to_str().unwrap();
-        assert!(location.starts_with("http://localhost/users/sign_up"), "{location}");
+        assert!(
+            location.starts_with("http://localhost/users/sign_up"),
+            "{location}"
+        );
         let page = c.get("/users/sign_up").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(

@@ -29,12 +29,12 @@ pub fn Account() -> impl IntoView {
                                     <div class="space-y-4">
                                         <FormMessages feedback/>
                                         <ActionForm action=action attr:class="max-w-md space-y-4">
-                                            <Field label="Current password" name="current_password" kind="password"
+                                            <Field label="Current password" name="current_password" kind="password" clear_when=feedback.settled
                                                 error=feedback.field("current_password") autocomplete="current-password"/>
-                                            <Field label="New password" name="new_password" kind="password"
+                                            <Field label="New password" name="new_password" kind="password" clear_when=feedback.settled
                                                 error=feedback.field("new_password") autocomplete="new-password"
                                                 minlength=PASSWORD_MIN as u32 maxlength=PASSWORD_MAX as u32/>
-                                            <Field label="Password confirmation" name="password_confirmation" kind="password"
+                                            <Field label="Password confirmation" name="password_confirmation" kind="password" clear_when=feedback.settled
                                                 error=feedback.field("password_confirmation") autocomplete="new-password"/>
                                             <SubmitButton label="Save password" pending=action.pending()/>
                                         </ActionForm>
