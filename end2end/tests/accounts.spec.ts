@@ -1,36 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-const js = (name: string) => name === "js";
-
-// Unique per run and project, so both projects share one server.
-function account(project: string) {
-  const id = `${project}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-  return { username: `user-${id}`, email: `${id}@example.com`, password: "correct horse battery" };
-}
-
-async function hydrated(page: Page, project: string) {
-  if (js(project)) {
-    // Wait until the wasm app has taken over the page.
-    await page.locator("body[data-hydrated=true]").waitFor({ timeout: 30_000 });
-  }
-}
-
-async function signUp(page: Page, project: string, a: ReturnType<typeof account>) {
-  await page.goto("/users/sign_up");
-  await hydrated(page, project);
-  await page.getByLabel("Username").fill(a.username);
-  await page.getByLabel("Email").fill(a.email);
-  await page.getByLabel("Password").fill(a.password);
-  await page.getByRole("button", { name: "Register" }).click();
-  await expect(page.getByRole("heading", { name: `Welcome, ${a.username}` })).toBeVisible();
-}
-
-async function signOut(page: Page) {
-  await page.getByTestId("user-menu").click();
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/users\/sign_in$/);
-  await expect(page.getByRole("link", { name: "Register" }).first()).toBeVisible();
-}
+import { expect, test } from "@playwright/test";
+import { account, hydrated, js, signOut, signUp } from "./helpers";
 
 test("sign up, sign out, sign in", async ({ page }, info) => {
   const a = account(info.project.name);

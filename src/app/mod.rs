@@ -4,7 +4,13 @@
 pub mod components;
 pub mod error;
 pub mod fns;
+pub mod format;
 pub mod pages;
+
+/// The one inline event handler pages carry (the page's CSP allows exactly
+/// this by its hash): a one-time secret's field selects itself on focus,
+/// even without the wasm loaded.
+pub const SELECT_ON_FOCUS: &str = "this.select()";
 
 use error::AppError;
 use fns::account::ChangePassword;
@@ -104,6 +110,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users/sign_up") view=pages::sign_up::SignUp ssr=SsrMode::InOrder/>
                     <Route path=path!("/-/user_settings/profile") view=pages::settings::profile::Profile ssr=SsrMode::InOrder/>
                     <Route path=path!("/-/user_settings/account") view=pages::settings::account::Account ssr=SsrMode::InOrder/>
+                    // Async: the whole page (and its headers, such as the
+                    // cookie cleared after a one-time secret) is ready first.
+                    <Route path=path!("/-/user_settings/personal_access_tokens")
+                        view=pages::settings::access_tokens::AccessTokens ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

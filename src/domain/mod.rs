@@ -4,6 +4,9 @@
 
 pub mod account;
 pub mod error;
+pub mod lifetime;
 pub mod lockout;
+pub mod scope;
+pub mod token;
 
 pub use error::{DomainError, FieldError};

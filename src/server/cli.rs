@@ -59,6 +59,36 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage personal access tokens (what GitLab does in its Rails console).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a personal access token for a user; the secret is the last line printed.
+    Create {
+        /// The user's username.
+        #[arg(long)]
+        user: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: api, read_api, read_user, read_repository, write_repository,
+        /// read_registry, write_registry, sudo, admin_mode.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// The date (YYYY-MM-DD, UTC) the token stops working at 00:00.
+        #[arg(long)]
+        expires_at: String,
+    },
+    /// List a user's tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -123,7 +153,12 @@ fn fail(context: &str, e: impl std::fmt::Display) -> CliError {
 
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The server logs its work; one-off commands only print their result.
+    init_tracing(if matches!(cli.command, Command::Serve(_)) {
+        "forgekey=info,tower_http=info,warn"
+    } else {
+        "warn"
+    });
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -133,10 +168,9 @@ pub async fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("forgekey=info,tower_http=info,warn")
-    });
+fn init_tracing(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -188,9 +222,91 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
     }
 }
 
+async fn find_user(db: &Db, username: &str) -> Result<users::User, CliError> {
+    let key = crate::domain::account::unique_key(username.trim());
+    users::find_by_username_key(db, &key)
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or_else(|| CliError(format!("no user named '{username}'")))
+}
+
+fn cli_state(storage: &Storage) -> AppState {
+    let config = WebConfig {
+        public_url: None,
+        session_lifetime: time::Duration::minutes(10_080),
+        secret: storage.secret.clone(),
+    };
+    state(
+        storage,
+        LeptosOptions::builder().output_name("forgekey").build(),
+        config,
+    )
+}
+
+async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliError> {
+    use crate::app::format;
+    use crate::server::services::tokens;
+    let state = cli_state(storage);
+    match command {
+        TokenCommand::Create {
+            user,
+            name,
+            scopes,
+            expires_at,
+        } => {
+            let user = find_user(&storage.db, &user).await?;
+            let created = tokens::create(&state, &user, &name, &expires_at, &scopes).await?;
+            println!(
+                "Created personal access token {} (id {}) for {}, expiring {}. It is shown only once:",
+                created.token.name,
+                created.token.id,
+                user.username,
+                format::date(created.token.expires_at)
+            );
+            println!("{}", created.secret);
+        }
+        TokenCommand::List { user } => {
+            let user = find_user(&storage.db, &user).await?;
+            let now = state.now();
+            println!(
+                "{:>6}  {:<24} {:<40} {:<13} {:<13} STATE",
+                "ID", "NAME", "SCOPES", "CREATED", "EXPIRES"
+            );
+            for t in tokens::list(&state, user.id).await? {
+                let status = match t.revoked_at {
+                    Some(_) => "revoked",
+                    None if !t.is_active(now) => "expired",
+                    None => "active",
+                };
+                println!(
+                    "{:>6}  {:<24} {:<40} {:<13} {:<13} {}",
+                    t.id,
+                    t.name,
+                    crate::domain::scope::join(&t.scopes).replace(' ', ","),
+                    format::date(t.created_at),
+                    format::date(t.expires_at),
+                    status
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let token = tokens::revoke_any(&state, id).await.map_err(|e| match e {
+                ServiceError::NotFound => CliError(format!("no token with id {id}")),
+                other => other.into(),
+            })?;
+            println!(
+                "Revoked personal access token {} (id {}).",
+                token.name, token.id
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<(), CliError> {
     let storage = open_storage(&cli.storage).await?;
     match cli.command {
+        Command::Token(command) => run_token(&storage, command).await,
         Command::Serve(args) => serve(storage, args).await,
         Command::User(UserCommand::Create {
             username,

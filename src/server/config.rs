@@ -34,6 +34,16 @@ impl ServerSecret {
         &self.0
     }
 
+    /// A key for one purpose, derived from the secret (HMAC-SHA-256 of the
+    /// label), so no two uses share key material.
+    pub fn subkey(&self, label: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn from_hex(text: &str) -> Result<Self, SecretError> {
         let bytes = hex::decode(text.trim()).map_err(|_| SecretError::BadHex)?;
         let bytes: [u8; 64] = bytes.try_into().map_err(|_| SecretError::BadHex)?;

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod passwords;
+pub mod reveal;
 pub mod security;
 pub mod services;
 pub mod session;

@@ -70,20 +70,34 @@ const DEFAULT_CSP: &str =
 /// The policy of an HTML page whose inline scripts carry `nonce`.
 pub fn page_csp(nonce: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval' \
+         'unsafe-hashes' '{SELECT_ON_FOCUS_HASH}'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
-/// Adds the security headers every response carries.
+/// The one inline event handler pages may carry, `onfocus="this.select()"`
+/// (a one-time secret's field selects itself, even without JavaScript
+/// loaded), allowed by its hash alone.
+pub use crate::app::SELECT_ON_FOCUS;
+const SELECT_ON_FOCUS_HASH: &str = "sha256-biFQTroSCI3Z5BmsMGyEE2jFZdwjjG1Oe7JLytgH6jM=";
+
+/// Adds the security headers every response carries. Everything but the
+/// static front end is `no-store`: pages show private data, and a one-time
+/// token secret must not come back from the cache with the back button.
 pub async fn security_headers(
     State(config): State<Arc<WebConfig>>,
     req: Request<Body>,
     next: Next,
 ) -> Response {
+    let path = req.uri().path();
+    let cacheable = path.starts_with("/pkg/") || path == "/favicon.svg";
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
+    if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     let defaults = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
@@ -102,4 +116,22 @@ pub async fn security_headers(
         );
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use sha2::Digest;
+
+    #[test]
+    fn the_allowed_inline_handler_matches_its_hash() {
+        let hash = sha2::Sha256::digest(SELECT_ON_FOCUS.as_bytes());
+        let expected = format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(hash)
+        );
+        assert_eq!(SELECT_ON_FOCUS_HASH, expected);
+        assert!(page_csp("abc").contains(&format!("'{expected}'")));
+    }
 }

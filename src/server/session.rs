@@ -92,6 +92,7 @@ impl ExpiredDeletion for Store {
 const USER_ID: &str = "user_id";
 const EPOCH: &str = "epoch";
 const FLASH: &str = "flash";
+const REVEAL: &str = "token_reveal";
 
 fn store_error(e: tower_sessions::session::Error) -> ServiceError {
     tracing::error!(error = %e, "session store error");
@@ -159,4 +160,23 @@ pub async fn take_flash<T: DeserializeOwned + Serialize>(
     // before this ran, so persist the removal now.
     session.save().await.map_err(store_error)?;
     Ok(Some(flash))
+}
+
+/// Keeps the one-time ticket for a sealed token secret (see `reveal`).
+pub async fn set_reveal(
+    session: &Session,
+    ticket: &crate::server::reveal::Ticket,
+) -> Result<(), ServiceError> {
+    session.insert(REVEAL, ticket).await.map_err(store_error)
+}
+
+/// Takes the ticket, if any: it works once.
+pub async fn take_reveal(
+    session: &Session,
+) -> Result<Option<crate::server::reveal::Ticket>, ServiceError> {
+    let ticket = session.remove(REVEAL).await.map_err(store_error)?;
+    if ticket.is_some() {
+        session.save().await.map_err(store_error)?;
+    }
+    Ok(ticket)
 }

@@ -111,6 +111,10 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// Bounds of a date input, `YYYY-MM-DD`.
+    #[prop(optional, into)]
+    min: Option<String>,
+    #[prop(optional, into)] max: Option<String>,
     /// Empties the input each time this turns (or stays) true, as a
     /// page reload would: a rejected password is not left in the form.
     #[prop(optional)]
@@ -156,6 +160,8 @@ pub fn Field(
                 required=true
                 minlength=minlength
                 maxlength=maxlength
+                min=min
+                max=max
                 autocomplete=autocomplete
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by

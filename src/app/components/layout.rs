@@ -81,6 +81,7 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 const SETTINGS_MENU: &[(&str, &str)] = &[
     ("/-/user_settings/profile", "Profile"),
     ("/-/user_settings/account", "Account"),
+    ("/-/user_settings/personal_access_tokens", "Access Tokens"),
 ];
 
 /// User Settings: a left menu and the page.

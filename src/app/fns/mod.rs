@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod tokens;
 
 use super::error::AppError;
 use serde::{Deserialize, Serialize};

@@ -127,6 +127,19 @@ pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
         .transpose()
 }
 
+/// Looks a user up by the case-insensitive key of their username.
+pub async fn find_by_username_key(db: &Db, key: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username_key = $1"
+    ))
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(user_from_row)
+    .transpose()
+}
+
 /// Looks a user up by username or email (both case-insensitive keys).
 pub async fn find_credentials(
     db: &Db,

@@ -1,6 +1,7 @@
 //! Orchestration: take the state, call domain rules and the database.
 
 pub mod accounts;
+pub mod tokens;
 
 use crate::domain::{DomainError, FieldError};
 use crate::server::passwords::HashError;

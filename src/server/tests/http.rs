@@ -180,6 +180,7 @@ both_backends!(
         let mut planted = Client {
             app: c.app.clone(),
             cookie: Some(anonymous),
+            others: Default::default(),
         };
         assert_eq!(
             planted.whoami().await,
@@ -193,6 +194,7 @@ both_backends!(
         let mut replay = Client {
             app: c.app.clone(),
             cookie: Some(signed_in),
+            others: Default::default(),
         };
         assert_eq!(
             replay.whoami().await,

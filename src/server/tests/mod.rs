@@ -6,3 +6,4 @@ mod support;
 
 mod db;
 mod http;
+mod tokens;

@@ -103,7 +103,10 @@ pub async fn app(t: &TestDb, state: AppState) -> Router {
 /// A browser-like client: one session cookie, same-origin requests.
 pub struct Client {
     pub app: Router,
+    /// The session cookie, `forgekey_session=…`.
     pub cookie: Option<String>,
+    /// Any other cookies set, by name (`Path` is ignored).
+    pub others: std::collections::BTreeMap<String, String>,
 }
 
 pub struct Reply {
@@ -114,7 +117,11 @@ pub struct Reply {
 
 impl Client {
     pub fn new(app: Router) -> Self {
-        Self { app, cookie: None }
+        Self {
+            app,
+            cookie: None,
+            others: Default::default(),
+        }
     }
 
     pub async fn send(&mut self, req: Request<Body>) -> Reply {
@@ -124,9 +131,15 @@ impl Client {
         for value in headers.get_all(header::SET_COOKIE) {
             let value = value.to_str().unwrap();
             let pair = value.split(';').next().unwrap().trim();
+            let removed = value.contains("Max-Age=0");
             if let Some(v) = pair.strip_prefix("forgekey_session=") {
-                let removed = value.contains("Max-Age=0") || v.is_empty();
-                self.cookie = (!removed).then(|| pair.to_owned());
+                self.cookie = (!removed && !v.is_empty()).then(|| pair.to_owned());
+            } else if let Some((name, v)) = pair.split_once('=') {
+                if removed || v.is_empty() {
+                    self.others.remove(name);
+                } else {
+                    self.others.insert(name.to_owned(), v.to_owned());
+                }
             }
         }
         let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
@@ -139,9 +152,16 @@ impl Client {
     }
 
     fn with_cookie(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
-        match &self.cookie {
-            Some(c) => b.header(header::COOKIE, c),
-            None => b,
+        let all: Vec<String> = self
+            .cookie
+            .iter()
+            .cloned()
+            .chain(self.others.iter().map(|(n, v)| format!("{n}={v}")))
+            .collect();
+        if all.is_empty() {
+            b
+        } else {
+            b.header(header::COOKIE, all.join("; "))
         }
     }
 
@@ -201,4 +221,26 @@ fn serde_urlencoded_pairs(form: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish()
+}
+
+impl Client {
+    /// Signs a new account up on this client (the first one is an admin).
+    pub async fn sign_up(&mut self, username: &str) {
+        let email = format!("{username}@example.com");
+        let r = self
+            .call(
+                "sign_up",
+                &[
+                    ("username", username),
+                    ("email", email.as_str()),
+                    ("password", "secret-password"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
+    pub fn json(reply: &Reply) -> serde_json::Value {
+        serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
+    }
 }

@@ -1,2 +1,3 @@
+pub mod access_tokens;
 pub mod account;
 pub mod profile;

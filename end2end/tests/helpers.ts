@@ -1,0 +1,35 @@
+import { expect, type Page } from "@playwright/test";
+
+export const js = (name: string) => name === "js";
+
+// Unique per run and project, so both projects share one server.
+export function account(project: string) {
+  const id = `${project}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  return { username: `user-${id}`, email: `${id}@example.com`, password: "correct horse battery" };
+}
+
+export type Account = ReturnType<typeof account>;
+
+export async function hydrated(page: Page, project: string) {
+  if (js(project)) {
+    // Wait until the wasm app has taken over the page.
+    await page.locator("body[data-hydrated=true]").waitFor({ timeout: 30_000 });
+  }
+}
+
+export async function signUp(page: Page, project: string, a: Account) {
+  await page.goto("/users/sign_up");
+  await hydrated(page, project);
+  await page.getByLabel("Username").fill(a.username);
+  await page.getByLabel("Email").fill(a.email);
+  await page.getByLabel("Password").fill(a.password);
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${a.username}` })).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByTestId("user-menu").click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/users\/sign_in$/);
+  await expect(page.getByRole("link", { name: "Register" }).first()).toBeVisible();
+}

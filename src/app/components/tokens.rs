@@ -1,0 +1,233 @@
+//! The pieces of the Access Tokens page.
+
+use crate::app::fns::tokens::{NewTokenSecret, RevokeToken, TokenView, TOKENS_PATH};
+use crate::app::format;
+use crate::domain::scope::Scope;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The nine scopes as checkboxes with what each grants; the admin-only ones
+/// only for administrators.
+#[component]
+pub fn ScopeCheckboxes(
+    is_admin: bool,
+    selected: Vec<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let scopes = Scope::ALL
+        .into_iter()
+        .filter(move |s| is_admin || !s.admin_only())
+        .map(|scope| {
+            let id = format!("scope-{scope}");
+            let checked = selected.iter().any(|s| s == scope.as_str());
+            view! {
+                <div class="flex items-start gap-3">
+                    <input id=id.clone() type="checkbox" name="scopes[]" value=scope.as_str() checked=checked
+                        aria-describedby=format!("{id}-description")
+                        class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"/>
+                    <div>
+                        <label for=id.clone() class="font-mono text-sm font-medium text-gray-900">{scope.as_str()}</label>
+                        <p id=format!("{id}-description") class="text-sm text-gray-600">{scope.description()}</p>
+                    </div>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="space-y-3" aria-describedby="scopes-error">
+            <legend class="text-sm font-medium text-gray-900">"Select scopes"</legend>
+            <p class="text-xs text-gray-600">"Scopes set the permission levels granted to the token."</p>
+            {move || error.get().map(|m| view! { <p id="scopes-error" class="text-sm text-red-700">{m}</p> })}
+            {scopes}
+        </fieldset>
+    }
+}
+
+/// A new token's secret, shown this once.
+#[component]
+pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move || set_hydrated.set(true));
+    let (copied, set_copied) = signal(false);
+    let secret = created.secret.clone();
+    let copy = move |_| {
+        let clipboard = window().navigator().clipboard();
+        let _ = clipboard.write_text(&secret);
+        set_copied.set(true);
+    };
+    view! {
+        <section role="status" aria-labelledby="new-token-heading"
+            class="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4">
+            <h2 id="new-token-heading" class="font-semibold text-green-900">
+                "Your new personal access token “" {created.token.name.clone()} "”"
+            </h2>
+            <div class="flex gap-2">
+                <label for="new-token-secret" class="sr-only">"Your new personal access token"</label>
+                <input id="new-token-secret" data-testid="new-token-secret" type="text" readonly=true
+                    value=created.secret.clone() onfocus=crate::app::SELECT_ON_FOCUS
+                    autocomplete="off" spellcheck="false"
+                    class="block w-full rounded-md border border-green-400 bg-white px-3 py-2 font-mono text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
+                {move || hydrated.get().then(|| view! {
+                    <button type="button" on:click=copy.clone()
+                        class="shrink-0 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                        {move || if copied.get() { "Copied" } else { "Copy token" }}
+                    </button>
+                })}
+            </div>
+            <p class="text-sm font-medium text-green-900">
+                "Make sure you save it now: you won't be able to see it again."
+            </p>
+        </section>
+    }
+}
+
+fn scope_list(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn when(unix: i64) -> impl IntoView {
+    view! { <time datetime=format::machine(unix)>{format::date(unix)}</time> }
+}
+
+/// "Active personal access tokens (N)": expiry shown relative, highlighted
+/// in its last week; each with a Revoke step.
+#[component]
+pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
+    let count = tokens.len();
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let soon = t.expires_at - now < 7 * 86_400;
+            let revoke_href = format!("{TOKENS_PATH}?revoke={}", t.id);
+            let label = format!("Revoke {}", t.name);
+            view! {
+                <tr data-testid="active-token">
+                    <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
+                    <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
+                    <td class="px-3 py-2">{when(t.created_at)}</td>
+                    <td class="px-3 py-2">{t.last_used_at.map(|u| format::relative(now, u)).unwrap_or_else(|| "Never".to_owned())}</td>
+                    <td class="px-3 py-2" class:text-amber-800=soon class:font-semibold=soon>
+                        <time datetime=format::machine(t.expires_at) title=format::date(t.expires_at)>
+                            {format::relative(now, t.expires_at)}
+                        </time>
+                        {soon.then_some(" (expires soon)")}
+                    </td>
+                    <td class="px-3 py-2 text-right">
+                        <A href=revoke_href attr:aria-label=label
+                            attr:class="rounded-md border border-red-300 px-3 py-1 text-sm font-medium text-red-700 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500">
+                            "Revoke"
+                        </A>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section aria-labelledby="active-heading" class="space-y-2">
+            <h2 id="active-heading" class="text-lg font-semibold">
+                {format!("Active personal access tokens ({count})")}
+            </h2>
+            {if count == 0 {
+                view! { <p class="text-sm text-gray-600">"This user has no active personal access tokens."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="overflow-x-auto rounded-lg border border-gray-200 bg-white">
+                        <table class="min-w-full text-left text-sm">
+                            <thead class="bg-gray-50 text-xs uppercase text-gray-600">
+                                <tr>
+                                    <th scope="col" class="px-3 py-2">"Token name"</th>
+                                    <th scope="col" class="px-3 py-2">"Scopes"</th>
+                                    <th scope="col" class="px-3 py-2">"Created"</th>
+                                    <th scope="col" class="px-3 py-2">"Last used"</th>
+                                    <th scope="col" class="px-3 py-2">"Expires"</th>
+                                    <th scope="col" class="px-3 py-2"><span class="sr-only">"Action"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody class="divide-y divide-gray-200">{rows}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Revoked and expired tokens, with when that happened.
+#[component]
+pub fn InactiveTokens(tokens: Vec<TokenView>) -> impl IntoView {
+    let count = tokens.len();
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let (state, at) = match t.revoked_at {
+                Some(at) => ("Revoked", at),
+                None => ("Expired", t.expires_at),
+            };
+            view! {
+                <tr data-testid="inactive-token">
+                    <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
+                    <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
+                    <td class="px-3 py-2">{when(t.created_at)}</td>
+                    <td class="px-3 py-2">{state} " " {when(at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    (count > 0).then(|| {
+        view! {
+            <section aria-labelledby="inactive-heading" class="space-y-2">
+                <h2 id="inactive-heading" class="text-lg font-semibold">
+                    {format!("Inactive personal access tokens ({count})")}
+                </h2>
+                <div class="overflow-x-auto rounded-lg border border-gray-200 bg-white">
+                    <table class="min-w-full text-left text-sm text-gray-700">
+                        <thead class="bg-gray-50 text-xs uppercase text-gray-600">
+                            <tr>
+                                <th scope="col" class="px-3 py-2">"Token name"</th>
+                                <th scope="col" class="px-3 py-2">"Scopes"</th>
+                                <th scope="col" class="px-3 py-2">"Created"</th>
+                                <th scope="col" class="px-3 py-2">"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody class="divide-y divide-gray-200">{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+        }
+    })
+}
+
+/// The confirmation before revoking: a dialog over the page with
+/// JavaScript, the same panel as its own step without.
+#[component]
+pub fn RevokeDialog(token: TokenView, action: ServerAction<RevokeToken>) -> impl IntoView {
+    view! {
+        <div class="fixed inset-0 z-40 flex items-center justify-center bg-gray-900/50 p-4">
+            <div role="dialog" aria-modal="true" aria-labelledby="revoke-heading" aria-describedby="revoke-text"
+                data-testid="revoke-dialog"
+                class="w-full max-w-md space-y-4 rounded-lg bg-white p-6 shadow-xl">
+                <h2 id="revoke-heading" class="text-lg font-semibold">
+                    "Revoke “" {token.name.clone()} "”?"
+                </h2>
+                <p id="revoke-text" class="text-sm text-gray-700">
+                    "Any script or application using this token will stop working. This cannot be undone."
+                </p>
+                <ActionForm action=action attr:class="flex justify-end gap-3">
+                    <input type="hidden" name="id" value=token.id.to_string()/>
+                    <A href=TOKENS_PATH
+                        attr:class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                        "Cancel"
+                    </A>
+                    <button type="submit" autofocus=true disabled=move || action.pending().get()
+                        class="rounded-md bg-red-600 px-4 py-2 text-sm font-semibold text-white hover:bg-red-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 focus-visible:ring-offset-2">
+                        "Revoke"
+                    </button>
+                </ActionForm>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,194 @@
+//! User Settings → Access Tokens.
+
+use super::AppError;
+use crate::domain::scope::Scope;
+use leptos::server;
+use serde::{Deserialize, Serialize};
+
+/// A token as its owner sees it: never the secret, never the digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    /// 00:00 UTC of the expiry date, unix seconds.
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl TokenView {
+    pub fn is_active(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensPage {
+    pub now: i64,
+    pub is_admin: bool,
+    /// Bounds and suggestion for the expiry date input, `YYYY-MM-DD`.
+    pub earliest: String,
+    pub latest: String,
+    pub suggested: String,
+    pub max_days: i64,
+    pub active: Vec<TokenView>,
+    pub inactive: Vec<TokenView>,
+    /// A token created by a plain form post, shown once.
+    pub revealed: Option<NewTokenSecret>,
+}
+
+/// A new token and its secret: the one response that carries it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTokenSecret {
+    pub token: TokenView,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for NewTokenSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTokenSecret")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const TOKEN_CREATED: &str = "Your new personal access token has been created.";
+pub const TOKEN_REVOKED: &str = "The token was revoked.";
+pub const TOKENS_PATH: &str = "/-/user_settings/personal_access_tokens";
+
+#[cfg(feature = "ssr")]
+fn view(t: crate::server::db::tokens::Token) -> TokenView {
+    TokenView {
+        id: t.id,
+        name: t.name,
+        scopes: t.scopes,
+        created_at: t.created_at,
+        last_used_at: t.last_used_at,
+        expires_at: t.expires_at,
+        revoked_at: t.revoked_at,
+    }
+}
+
+#[server(prefix = "/_fn", endpoint = "load_tokens")]
+pub async fn load_tokens() -> Result<TokensPage, AppError> {
+    use super::ctx;
+    use crate::domain::lifetime::iso;
+    use crate::server::services::tokens;
+    use crate::server::{reveal, session};
+    let (state, session, user) = ctx::signed_in().await?;
+    let now = state.now();
+    let today = tokens::date_of(now);
+    let policy = tokens::policy(&state);
+    let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
+        .await?
+        .into_iter()
+        .map(view)
+        .partition(|t| t.is_active(now));
+
+    // A secret sealed for this session by a plain form post: shown once.
+    let mut revealed = None;
+    if let Some(ticket) = session::take_reveal(&session).await? {
+        let parts = leptos::prelude::use_context::<http::request::Parts>();
+        let sealed = parts
+            .as_ref()
+            .and_then(|p| reveal::from_headers(&p.headers));
+        let secret = sealed.and_then(|v| reveal::open(&state.config.secret, user.id, &ticket, &v));
+        let token = active.iter().find(|t| t.id == ticket.token_id).cloned();
+        if let (Some(secret), Some(token)) = (secret, token) {
+            revealed = Some(NewTokenSecret { token, secret });
+        }
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(v) = reveal::clear_cookie(state.config.is_https()).parse() {
+                res.append_header(http::header::SET_COOKIE, v);
+            }
+        }
+    }
+    Ok(TokensPage {
+        now,
+        is_admin: user.is_admin,
+        earliest: iso(policy.earliest(today)),
+        latest: iso(policy.latest(today)),
+        suggested: iso(policy.suggested(today)),
+        max_days: policy.max_days,
+        active,
+        inactive,
+        revealed,
+    })
+}
+
+#[server(prefix = "/_fn", endpoint = "create_token")]
+pub async fn create_token(
+    name: String,
+    expires_at: String,
+    #[server(default)] scopes: Vec<String>,
+) -> Result<NewTokenSecret, AppError> {
+    use super::ctx;
+    use crate::server::services::tokens;
+    use crate::server::{reveal, session};
+    let result = async {
+        let (state, session, user) = ctx::signed_in().await?;
+        let created = tokens::create(&state, &user, &name, &expires_at, &scopes).await?;
+        if ctx::is_plain_form_post() {
+            let sealed = reveal::seal(
+                &state.config.secret,
+                user.id,
+                created.token.id,
+                &created.secret,
+            );
+            let (ticket, value) = sealed.ok_or(AppError::Internal)?;
+            session::set_reveal(&session, &ticket).await?;
+            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                let cookie = reveal::set_cookie(&value, state.config.is_https());
+                res.append_header(
+                    http::header::SET_COOKIE,
+                    cookie.parse().map_err(|_| AppError::Internal)?,
+                );
+            }
+        }
+        Ok::<_, AppError>(NewTokenSecret {
+            token: view(created.token),
+            secret: created.secret,
+        })
+    };
+    let result = result.await;
+    // A failed form comes back as typed; a created token leaves it empty.
+    let mut values = Vec::new();
+    if result.is_err() {
+        values.push(("name", name.as_str()));
+        values.push(("expires_at", expires_at.as_str()));
+        values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
+    }
+    ctx::finish("create_token", &values, Some(TOKEN_CREATED), result).await
+}
+
+#[server(prefix = "/_fn", endpoint = "revoke_token")]
+pub async fn revoke_token(id: i64) -> Result<TokenView, AppError> {
+    use super::ctx;
+    use crate::server::services::tokens;
+    let result = async {
+        let (state, _session, user) = ctx::signed_in().await?;
+        let token = tokens::revoke(&state, user.id, id).await?;
+        Ok::<_, AppError>(view(token))
+    }
+    .await;
+    if ctx::is_plain_form_post() {
+        // Back to the list, not to the confirmation step it came from.
+        leptos_axum::redirect(TOKENS_PATH);
+    }
+    ctx::finish("revoke_token", &[], Some(TOKEN_REVOKED), result).await
+}
+
+impl crate::app::components::form::ToNotice for NewTokenSecret {
+    fn to_notice(&self) -> Option<String> {
+        Some(TOKEN_CREATED.to_owned())
+    }
+}
+
+impl crate::app::components::form::ToNotice for TokenView {
+    fn to_notice(&self) -> Option<String> {
+        Some(TOKEN_REVOKED.to_owned())
+    }
+}

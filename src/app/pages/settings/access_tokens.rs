@@ -1,0 +1,114 @@
+use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::layout::SettingsLayout;
+use crate::app::components::tokens::{
+    ActiveTokens, InactiveTokens, OneTimeSecret, RevokeDialog, ScopeCheckboxes,
+};
+use crate::app::fns::take_flash;
+use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken, TOKENS_PATH};
+use crate::app::pages::signed_in_only;
+use crate::domain::token::NAME_MAX;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn AccessTokens() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    // Reload the list after a successful create or revoke only: a failed
+    // create keeps the form as typed.
+    let (changes, set_changes) = signal(0u32);
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            set_changes.update(|n| *n += 1);
+            // The list re-renders in place, keeping what was typed: empty
+            // the form for the next token.
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    Effect::new(move || {
+        if matches!(revoke.value().get(), Some(Ok(_))) {
+            set_changes.update(|n| *n += 1);
+            use_navigate()(TOKENS_PATH, Default::default());
+        }
+    });
+    let page = Resource::new(move || changes.get(), |_| load_tokens());
+    let create_flash = Resource::new(|| (), |_| take_flash("create_token".to_owned()));
+    let revoke_flash = Resource::new(|| (), |_| take_flash("revoke_token".to_owned()));
+    let query = use_query_map();
+
+    view! {
+        <Title text="Personal access tokens"/>
+        <SettingsLayout title="Personal access tokens">
+            {signed_in_only(move |_user| {
+                view! {
+                    <div class="space-y-8">
+                        <p class="text-sm text-gray-700">
+                            "Personal access tokens replace your password for the API and for Git over HTTP, "
+                            "and you need one for both when two-factor authentication is on. Each token "
+                            "expires at 00:00 UTC on its expiration date and can do only what its scopes allow."
+                        </p>
+                        <Transition fallback=|| view! { <p class="text-sm text-gray-600">"Loading…"</p> }>
+                            {move || Suspend::new(async move {
+                                let flash = create_flash.await.ok().flatten();
+                                let revoked = revoke_flash.await.ok().flatten();
+                                match page.await {
+                                    Err(e) => view! {
+                                        <div role="alert" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
+                                            {e.to_string()}
+                                        </div>
+                                    }.into_any(),
+                                    Ok(page) => {
+                                        let feedback = Feedback::new(create, flash.clone());
+                                        let revoke_feedback = Feedback::new(revoke, revoked);
+                                        let typed_name = flash.as_ref().and_then(|f| f.value("name"));
+                                        let typed_expiry = flash.as_ref().and_then(|f| f.value("expires_at"));
+                                        let selected: Vec<String> = flash
+                                            .as_ref()
+                                            .map(|f| f.values.iter().filter(|(n, _)| n == "scopes[]").map(|(_, v)| v.clone()).collect())
+                                            .unwrap_or_default();
+                                        let revealed = page.revealed.clone();
+                                        let active = page.active.clone();
+                                        let confirm = move || {
+                                            let id = query.with(|q| q.get("revoke").and_then(|v| v.parse::<i64>().ok()))?;
+                                            active.iter().find(|t| t.id == id).cloned()
+                                        };
+                                        view! {
+                                            {move || match create.value().get() {
+                                                Some(Ok(created)) => Some(view! { <OneTimeSecret created/> }),
+                                                _ => revealed.clone().map(|created| view! { <OneTimeSecret created/> }),
+                                            }}
+                                            <FormMessages feedback=revoke_feedback/>
+                                            <section aria-labelledby="add-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
+                                                <h2 id="add-heading" class="text-lg font-semibold">"Add a personal access token"</h2>
+                                                <FormMessages feedback/>
+                                                <ActionForm action=create node_ref=form attr:class="max-w-2xl space-y-5">
+                                                    <Field label="Token name" name="name" value=typed_name.unwrap_or_default()
+                                                        error=feedback.field("name") maxlength=NAME_MAX as u32
+                                                        hint="For example, the application using the token or its purpose."/>
+                                                    <Field label="Expiration date" name="expires_at" kind="date"
+                                                        value=typed_expiry.unwrap_or(page.suggested.clone())
+                                                        min=page.earliest.clone() max=page.latest.clone()
+                                                        error=feedback.field("expires_at")
+                                                        hint="The token stops working at 00:00 UTC on this date."/>
+                                                    <ScopeCheckboxes is_admin=page.is_admin selected error=feedback.field("scopes")/>
+                                                    <SubmitButton label="Create personal access token" pending=create.pending()/>
+                                                </ActionForm>
+                                            </section>
+                                            <ActiveTokens tokens=page.active.clone() now=page.now/>
+                                            <InactiveTokens tokens=page.inactive.clone()/>
+                                            {move || confirm().map(|token| view! { <RevokeDialog token action=revoke/> })}
+                                        }.into_any()
+                                    }
+                                }
+                            })}
+                        </Transition>
+                    </div>
+                }
+            })}
+        </SettingsLayout>
+    }
+}

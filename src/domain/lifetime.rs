@@ -1,0 +1,149 @@
+//! How long a personal access token may live. The one place that holds the
+//! limit; the Admin Area will make `max_days` configurable.
+
+use super::DomainError;
+use time::macros::format_description;
+use time::{Date, Duration};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LifetimePolicy {
+    /// The latest allowed expiry date is today plus this many days.
+    pub max_days: i64,
+    /// What the form suggests.
+    pub suggested_days: i64,
+}
+
+impl Default for LifetimePolicy {
+    fn default() -> Self {
+        Self {
+            max_days: 365,
+            suggested_days: 30,
+        }
+    }
+}
+
+impl LifetimePolicy {
+    /// The earliest date a new token may expire on: tomorrow.
+    pub fn earliest(&self, today: Date) -> Date {
+        today + Duration::days(1)
+    }
+
+    pub fn latest(&self, today: Date) -> Date {
+        today + Duration::days(self.max_days)
+    }
+
+    pub fn suggested(&self, today: Date) -> Date {
+        today + Duration::days(self.suggested_days.min(self.max_days))
+    }
+
+    /// Parses an expiry date typed as `YYYY-MM-DD` and checks it is in range.
+    pub fn parse_expiry(&self, input: &str, today: Date) -> Result<Date, DomainError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(DomainError::field(
+                "expires_at",
+                "Choose an expiration date.",
+            ));
+        }
+        let date =
+            Date::parse(input, format_description!("[year]-[month]-[day]")).map_err(|_| {
+                DomainError::field("expires_at", "Enter the expiration date as YYYY-MM-DD.")
+            })?;
+        if date < self.earliest(today) {
+            return Err(DomainError::field(
+                "expires_at",
+                "The expiration date must be in the future (tomorrow at the earliest).",
+            ));
+        }
+        let latest = self.latest(today);
+        if date > latest {
+            return Err(DomainError::field(
+                "expires_at",
+                format!(
+                    "The expiration date can be at most {} days from today ({}).",
+                    self.max_days,
+                    iso(latest)
+                ),
+            ));
+        }
+        Ok(date)
+    }
+}
+
+/// `YYYY-MM-DD`.
+pub fn iso(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn message(e: DomainError) -> String {
+        let DomainError::Invalid(fields) = e;
+        assert_eq!(fields[0].field, "expires_at");
+        fields[0].message.clone()
+    }
+
+    #[test]
+    fn range_is_tomorrow_to_a_year_with_thirty_days_suggested() {
+        let p = LifetimePolicy::default();
+        let today = date!(2026 - 11 - 22);
+        assert_eq!(p.earliest(today), date!(2026 - 11 - 23));
+        assert_eq!(p.latest(today), date!(2027 - 11 - 22));
+        assert_eq!(p.suggested(today), date!(2026 - 12 - 22));
+        assert_eq!(iso(p.suggested(today)), "2026-12-22");
+    }
+
+    #[test]
+    fn past_today_and_too_late_dates_are_refused_clearly() {
+        let p = LifetimePolicy::default();
+        let today = date!(2026 - 11 - 22);
+        assert!(message(p.parse_expiry("2026-11-22", today).unwrap_err()).contains("future"));
+        assert!(message(p.parse_expiry("2020-01-01", today).unwrap_err()).contains("future"));
+        assert_eq!(
+            message(p.parse_expiry("2027-11-23", today).unwrap_err()),
+            "The expiration date can be at most 365 days from today (2027-11-22)."
+        );
+        assert_eq!(
+            p.parse_expiry("2026-11-23", today),
+            Ok(date!(2026 - 11 - 23))
+        );
+        assert_eq!(
+            p.parse_expiry(" 2027-11-22 ", today),
+            Ok(date!(2027 - 11 - 22))
+        );
+    }
+
+    #[test]
+    fn malformed_dates_are_refused() {
+        let p = LifetimePolicy::default();
+        let today = date!(2026 - 11 - 22);
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-02-30",
+            "22/12/2026",
+            "tomorrow",
+            "2026-12-1",
+        ] {
+            assert!(p.parse_expiry(bad, today).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_suggestion_never_exceeds_the_limit() {
+        let p = LifetimePolicy {
+            max_days: 7,
+            suggested_days: 30,
+        };
+        let today = date!(2026 - 11 - 22);
+        assert_eq!(p.suggested(today), date!(2026 - 11 - 29));
+    }
+}

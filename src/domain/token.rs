@@ -1,0 +1,365 @@
+//! Personal access tokens: the secret's format, its digest, and the rules
+//! for a new token's name, scopes and expiry date.
+//!
+//! A secret is `<prefix><random><checksum>`: the prefix (`fkpat-` by
+//! default) lets people and secret scanners recognise a Forgekey token; the
+//! random part is 256 bits from the caller's CSPRNG as 43 base62
+//! characters; the checksum is the CRC32 of everything before it, as 6
+//! base62 characters, so a mistyped or invented string is refused by its
+//! shape alone, before any database lookup.
+
+use super::lifetime::LifetimePolicy;
+use super::scope::{self, Scope};
+use super::{DomainError, FieldError};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::fmt;
+use time::{Date, OffsetDateTime};
+
+pub const DEFAULT_PREFIX: &str = "fkpat-";
+/// Random bytes behind one secret.
+pub const RANDOM_BYTES: usize = 32;
+/// 62^43 > 2^256, so 43 base62 digits hold any 32 bytes.
+const RANDOM_LEN: usize = 43;
+/// 62^6 > 2^32, so 6 digits hold any CRC32.
+const CHECKSUM_LEN: usize = 6;
+const PREFIX_MAX: usize = 20;
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+pub const NAME_MAX: usize = 255;
+
+/// Is this a prefix a secret may start with? Lowercase letters, digits,
+/// `-` and `_`, at most 20 characters.
+pub fn valid_prefix(prefix: &str) -> bool {
+    prefix.len() <= PREFIX_MAX
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Writes `bytes` (a big-endian number) as exactly `len` base62 digits.
+fn base62(bytes: &[u8], len: usize) -> String {
+    let mut number = bytes.to_vec();
+    let mut digits = vec![b'0'; len];
+    for slot in digits.iter_mut().rev() {
+        // Long division of `number` by 62; the remainder is the next digit.
+        let mut rem: u32 = 0;
+        for byte in number.iter_mut() {
+            let acc = (rem << 8) | u32::from(*byte);
+            *byte = (acc / 62) as u8;
+            rem = acc % 62;
+        }
+        *slot = ALPHABET[rem as usize];
+    }
+    debug_assert!(number.iter().all(|&b| b == 0), "{len} digits are too few");
+    digits.into_iter().map(char::from).collect()
+}
+
+fn checksum(body: &str) -> String {
+    base62(
+        &crc32fast::hash(body.as_bytes()).to_be_bytes(),
+        CHECKSUM_LEN,
+    )
+}
+
+/// A new secret from `random` (which must come from a CSPRNG).
+pub fn format_secret(prefix: &str, random: &[u8; RANDOM_BYTES]) -> String {
+    debug_assert!(valid_prefix(prefix));
+    let mut secret = String::with_capacity(prefix.len() + RANDOM_LEN + CHECKSUM_LEN);
+    secret.push_str(prefix);
+    secret.push_str(&base62(random, RANDOM_LEN));
+    let sum = checksum(&secret);
+    secret.push_str(&sum);
+    secret
+}
+
+/// Why a string cannot be a token. Deliberately vague towards callers: all
+/// of them mean "not a valid token".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Malformed {
+    #[error("wrong length")]
+    Length,
+    #[error("bad prefix")]
+    Prefix,
+    #[error("not base62")]
+    Alphabet,
+    #[error("checksum mismatch")]
+    Checksum,
+}
+
+/// Checks a presented secret's shape and checksum, whatever prefix it was
+/// issued with (the prefix may be changed later; old tokens keep working).
+pub fn check_shape(secret: &str) -> Result<(), Malformed> {
+    let tail = RANDOM_LEN + CHECKSUM_LEN;
+    if !secret.is_ascii() || secret.len() < tail || secret.len() > tail + PREFIX_MAX {
+        return Err(Malformed::Length);
+    }
+    let (prefix, rest) = secret.split_at(secret.len() - tail);
+    if !valid_prefix(prefix) {
+        return Err(Malformed::Prefix);
+    }
+    if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Malformed::Alphabet);
+    }
+    let (body, sum) = secret.split_at(secret.len() - CHECKSUM_LEN);
+    if checksum(body) != sum {
+        return Err(Malformed::Checksum);
+    }
+    Ok(())
+}
+
+/// The keyed digest stored in place of a secret: HMAC-SHA-256 under the
+/// server secret. Deliberately not `Serialize`, and `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenDigest([u8; 32]);
+
+impl TokenDigest {
+    pub fn of(key: &[u8], secret: &str) -> Self {
+        // HMAC takes keys of any length.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        mac.update(secret.as_bytes());
+        Self(mac.finalize().into_bytes().into())
+    }
+
+    /// Lower-case hex, as stored.
+    pub fn to_hex(&self) -> String {
+        use fmt::Write;
+        self.0.iter().fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    }
+}
+
+impl fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenDigest(..)")
+    }
+}
+
+/// A token stops working at 00:00 UTC on its expiry date.
+pub fn expires_at(expires_on: Date) -> OffsetDateTime {
+    expires_on.midnight().assume_utc()
+}
+
+pub fn is_expired(expires_on: Date, now: OffsetDateTime) -> bool {
+    now >= expires_at(expires_on)
+}
+
+/// What a person asked for, checked: the only way to make a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewToken {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub expires_on: Date,
+}
+
+impl NewToken {
+    /// Checks every field and reports all problems at once.
+    pub fn parse<S: AsRef<str>>(
+        name: &str,
+        expires_on: &str,
+        scopes: &[S],
+        is_admin: bool,
+        today: Date,
+        policy: &LifetimePolicy,
+    ) -> Result<Self, DomainError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let name = parse_name(name).map_err(|e| errors.extend(fields(e))).ok();
+        let expires_on = policy
+            .parse_expiry(expires_on, today)
+            .map_err(|e| errors.extend(fields(e)))
+            .ok();
+        let scopes = scope::parse_choice(scopes, is_admin)
+            .map_err(|e| errors.extend(fields(e)))
+            .ok();
+        match (name, expires_on, scopes) {
+            (Some(name), Some(expires_on), Some(scopes)) if errors.is_empty() => Ok(Self {
+                name,
+                scopes,
+                expires_on,
+            }),
+            _ => Err(DomainError::Invalid(errors)),
+        }
+    }
+}
+
+fn fields(e: DomainError) -> Vec<FieldError> {
+    match e {
+        DomainError::Invalid(fields) => fields,
+    }
+}
+
+/// A token's name: required, at most 255 characters, trimmed.
+pub fn parse_name(name: &str) -> Result<String, DomainError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(DomainError::field("name", "Enter a name for the token."));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(DomainError::field(
+            "name",
+            format!("The name is too long (at most {NAME_MAX} characters)."),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(DomainError::field(
+            "name",
+            "The name cannot contain control characters.",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::{date, datetime};
+
+    fn secret(seed: u8) -> String {
+        format_secret(DEFAULT_PREFIX, &[seed; RANDOM_BYTES])
+    }
+
+    #[test]
+    fn secrets_have_the_documented_shape() {
+        let s = format_secret(DEFAULT_PREFIX, &[0xff; RANDOM_BYTES]);
+        assert!(s.starts_with("fkpat-"));
+        assert_eq!(s.len(), 6 + 43 + 6);
+        assert_eq!(check_shape(&s), Ok(()));
+        // The smallest and largest random parts still take all 43 digits.
+        let zero = format_secret(DEFAULT_PREFIX, &[0; RANDOM_BYTES]);
+        assert_eq!(&zero[6..49], "0".repeat(43));
+        assert_eq!(check_shape(&zero), Ok(()));
+    }
+
+    #[test]
+    fn base62_is_positional_big_endian() {
+        assert_eq!(base62(&[0, 61], 2), "0z");
+        assert_eq!(base62(&[0, 62], 2), "10");
+        assert_eq!(base62(&255u32.to_be_bytes(), 3), "047");
+    }
+
+    #[test]
+    fn any_prefix_that_could_have_been_configured_is_accepted() {
+        let s = format_secret("glpat-", &[9; RANDOM_BYTES]);
+        assert_eq!(check_shape(&s), Ok(()));
+        let bare = format_secret("", &[9; RANDOM_BYTES]);
+        assert_eq!(check_shape(&bare), Ok(()));
+        assert!(!valid_prefix("Bad Prefix"));
+        assert!(!valid_prefix(&"x".repeat(21)));
+    }
+
+    #[test]
+    fn obvious_non_tokens_are_refused_by_shape() {
+        assert_eq!(check_shape(""), Err(Malformed::Length));
+        assert_eq!(check_shape("password"), Err(Malformed::Length));
+        let s = secret(1);
+        assert_eq!(
+            check_shape(&s.replace("fkpat-", "FKPAT-")),
+            Err(Malformed::Prefix)
+        );
+        let mut bad = s.clone();
+        bad.replace_range(10..11, "+");
+        assert_eq!(check_shape(&bad), Err(Malformed::Alphabet));
+        assert_eq!(check_shape(&format!("{s}é")), Err(Malformed::Length));
+    }
+
+    #[test]
+    fn digest_is_keyed_and_hidden_from_debug() {
+        let s = secret(3);
+        let a = TokenDigest::of(b"key one", &s);
+        assert_eq!(a, TokenDigest::of(b"key one", &s));
+        assert_ne!(a, TokenDigest::of(b"key two", &s));
+        assert_ne!(a, TokenDigest::of(b"key one", &secret(4)));
+        assert_eq!(a.to_hex().len(), 64);
+        assert!(!a.to_hex().contains(&s[6..20]));
+        assert_eq!(format!("{a:?}"), "TokenDigest(..)");
+    }
+
+    #[test]
+    fn a_token_expires_at_midnight_utc_on_its_date() {
+        let on = date!(2026 - 03 - 10);
+        assert!(!is_expired(on, datetime!(2026-03-09 23:59:59 UTC)));
+        assert!(!is_expired(on, datetime!(2026-03-09 23:59:59.999 UTC)));
+        assert!(is_expired(on, datetime!(2026-03-10 00:00:00 UTC)));
+        assert!(is_expired(on, datetime!(2026-03-11 12:00:00 UTC)));
+        // Midnight UTC, whatever the caller's offset.
+        assert!(!is_expired(on, datetime!(2026-03-10 00:30:00 +01:00)));
+        assert!(is_expired(on, datetime!(2026-03-09 20:00:00 -04:00)));
+    }
+
+    #[test]
+    fn names_are_required_trimmed_and_bounded() {
+        assert_eq!(parse_name("  ci deploy  "), Ok("ci deploy".to_owned()));
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"é".repeat(255)).is_ok());
+        assert!(parse_name(&"é".repeat(256)).is_err());
+        assert!(parse_name("a\nb").is_err());
+    }
+
+    #[test]
+    fn a_new_token_reports_every_problem_at_once() {
+        let policy = LifetimePolicy::default();
+        let today = date!(2026 - 11 - 22);
+        let ok = NewToken::parse("ci", "2026-12-22", &["read_api"], false, today, &policy).unwrap();
+        assert_eq!(ok.scopes, [Scope::ReadApi]);
+        assert_eq!(ok.expires_on, date!(2026 - 12 - 22));
+        let DomainError::Invalid(errors) =
+            NewToken::parse::<&str>(" ", "yesterday", &[], false, today, &policy).unwrap_err();
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["name", "expires_at", "scopes"]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn every_generated_secret_verifies(random in any::<[u8; RANDOM_BYTES]>()) {
+            let s = format_secret(DEFAULT_PREFIX, &random);
+            prop_assert_eq!(s.len(), 55);
+            prop_assert!(s[6..].bytes().all(|b| b.is_ascii_alphanumeric()));
+            prop_assert_eq!(check_shape(&s), Ok(()));
+        }
+
+        #[test]
+        fn different_randomness_gives_different_secrets(
+            a in any::<[u8; RANDOM_BYTES]>(),
+            b in any::<[u8; RANDOM_BYTES]>(),
+        ) {
+            prop_assume!(a != b);
+            prop_assert_ne!(format_secret(DEFAULT_PREFIX, &a), format_secret(DEFAULT_PREFIX, &b));
+        }
+
+        #[test]
+        fn every_single_character_edit_is_refused(
+            random in any::<[u8; RANDOM_BYTES]>(),
+            at in 0usize..55,
+            with in proptest::sample::select(ALPHABET.to_vec()),
+        ) {
+            let s = format_secret(DEFAULT_PREFIX, &random);
+            let original = s.as_bytes()[at];
+            prop_assume!(original != with);
+            let mut edited = s.into_bytes();
+            edited[at] = with;
+            let edited = String::from_utf8(edited).unwrap();
+            prop_assert!(check_shape(&edited).is_err(), "{} accepted", edited);
+        }
+
+        #[test]
+        fn truncation_and_extension_are_refused(
+            random in any::<[u8; RANDOM_BYTES]>(),
+            keep in 0usize..55,
+            extra in "[0-9A-Za-z]{1,8}",
+        ) {
+            let s = format_secret(DEFAULT_PREFIX, &random);
+            prop_assert!(check_shape(&s[..keep]).is_err());
+            let longer = format!("{s}{extra}");
+            prop_assert!(check_shape(&longer).is_err());
+            let front = format!("{extra}{s}");
+            // A longer "prefix" of letters and digits is a valid shape only
+            // if the checksum still matches, which it does not.
+            prop_assert!(check_shape(&front).is_err());
+        }
+    }
+}

@@ -1,0 +1,345 @@
+use super::support::{app, both_backends, state, Client, TestDb, T0};
+use crate::domain::token;
+use crate::server::clock::ManualClock;
+use crate::server::db::Backend;
+use axum::http::{header, StatusCode};
+use serde_json::Value;
+
+const PAGE: &str = "/-/user_settings/personal_access_tokens";
+
+/// T0 is 2026-01-01; this is within the allowed year.
+const EXPIRES: &str = "2026-02-01";
+
+async fn create(c: &mut Client, name: &str, scopes: &[&str]) -> Value {
+    let mut form = vec![("name", name), ("expires_at", EXPIRES)];
+    form.extend(scopes.iter().map(|s| ("scopes[]", *s)));
+    let r = c.call("create_token", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    Client::json(&r)
+}
+
+async fn load(c: &mut Client) -> Value {
+    let r = c.call("load_tokens", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    Client::json(&r)
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every byte the database holds, as text: the SQLite files, or a JSON dump
+/// of every PostgreSQL table.
+async fn database_contents(t: &TestDb) -> String {
+    match t.db.backend {
+        Backend::Sqlite => {
+            let path = t.url.trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap();
+            let mut all = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                    all.extend(bytes);
+                }
+            }
+            String::from_utf8_lossy(&all).into_owned()
+        }
+        Backend::Postgres => {
+            use sqlx::Row;
+            let tables = sqlx::query(
+                "SELECT table_schema::text AS schema, table_name::text AS name FROM information_schema.tables \
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            )
+            .fetch_all(&t.db.pool)
+            .await
+            .unwrap();
+            let mut dump = String::new();
+            for row in tables {
+                let schema: String = row.try_get("schema").unwrap();
+                let table: String = row.try_get("name").unwrap();
+                let rows = sqlx::query(&format!(
+                    "SELECT row_to_json(t)::text AS j FROM \"{schema}\".\"{table}\" t"
+                ))
+                .fetch_all(&t.db.pool)
+                .await
+                .unwrap();
+                for r in rows {
+                    dump.push_str(&r.try_get::<String, _>("j").unwrap());
+                    dump.push('\n');
+                }
+            }
+            dump
+        }
+    }
+}
+
+both_backends!(secrets_appear_nowhere_in_the_database, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let mut c = Client::new(app(&t, st.clone()).await);
+    c.sign_up("dora").await;
+    // One token through JavaScript, one through a plain form post (whose
+    // one-time reveal goes through the session store, in the same database).
+    let js = create(&mut c, "js token", &["api"]).await;
+    let js_secret = js["secret"].as_str().unwrap().to_owned();
+    let r = c
+        .submit(
+            "create_token",
+            PAGE,
+            &[
+                ("name", "form token"),
+                ("expires_at", EXPIRES),
+                ("scopes[]", "read_api"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let page = c.get(PAGE).await;
+    let form_secret = page
+        .body
+        .split("value=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|v| v.starts_with(token::DEFAULT_PREFIX))
+        .expect("the page shows the new secret")
+        .to_owned();
+    assert_eq!(token::check_shape(&form_secret), Ok(()));
+
+    if t.db.backend == Backend::Sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(FULL)")
+            .execute(&t.db.pool)
+            .await
+            .unwrap();
+    }
+    let contents = database_contents(&t).await;
+    assert!(
+        contents.contains("form token"),
+        "the dump should see the rows"
+    );
+    for secret in [&js_secret, &form_secret] {
+        assert!(
+            !contents.contains(secret.as_str()),
+            "secret stored in clear"
+        );
+        assert!(
+            !contents.contains(&secret[6..30]),
+            "part of a secret stored"
+        );
+        // PostgreSQL's dump shows binary columns (the session data) as hex.
+        assert!(
+            !contents.contains(&hex::encode(&secret[6..30])),
+            "secret in binary data"
+        );
+        assert!(contents.contains(&crate::server::services::tokens::digest(&st, secret).to_hex()));
+    }
+});
+
+both_backends!(create_list_and_revoke_with_javascript, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    c.sign_up("erin").await;
+    let created = create(&mut c, "deploy", &["read_user", "api"]).await;
+    let secret = created["secret"].as_str().unwrap();
+    assert_eq!(token::check_shape(secret), Ok(()));
+    assert!(secret.starts_with("fkpat-"));
+    assert_eq!(
+        created["token"]["scopes"],
+        serde_json::json!(["api", "read_user"])
+    );
+    // 2026-02-01T00:00:00Z
+    assert_eq!(created["token"]["expires_at"], 1_769_904_000);
+
+    let page = load(&mut c).await;
+    assert_eq!(names(&page["active"]), ["deploy"]);
+    assert_eq!(page["suggested"], "2026-01-31");
+    assert_eq!(page["earliest"], "2026-01-02");
+    assert_eq!(page["latest"], "2027-01-01");
+    assert!(
+        !page.to_string().contains(secret),
+        "the list never carries a secret"
+    );
+    assert_eq!(page["revealed"], Value::Null);
+
+    let id = created["token"]["id"].as_i64().unwrap().to_string();
+    let r = c.call("revoke_token", &[("id", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    clock.advance(60);
+    let again = c.call("revoke_token", &[("id", &id)]).await;
+    assert_eq!(again.status, StatusCode::OK, "revoking twice is fine");
+    assert_eq!(
+        Client::json(&again)["revoked_at"],
+        T0,
+        "the first revocation stands"
+    );
+    let page = load(&mut c).await;
+    assert_eq!(names(&page["active"]), Vec::<String>::new());
+    assert_eq!(names(&page["inactive"]), ["deploy"]);
+});
+
+both_backends!(bad_input_is_refused_field_by_field, |t| {
+    let clock = ManualClock::at(T0);
+    let mut admin = Client::new(app(&t, state(&t, &clock)).await);
+    admin.sign_up("root").await;
+    let mut c = Client::new(admin.app.clone());
+    c.sign_up("fay").await;
+
+    let r = c
+        .call(
+            "create_token",
+            &[("name", " "), ("expires_at", "2026-01-01")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = Client::json(&r)["Invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["name", "expires_at", "scopes"]);
+
+    for (expires, scope) in [
+        ("2027-01-02", "api"),
+        (EXPIRES, "sudo"),
+        (EXPIRES, "everything"),
+    ] {
+        let r = c
+            .call(
+                "create_token",
+                &[("name", "x"), ("expires_at", expires), ("scopes[]", scope)],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{expires} {scope}"
+        );
+    }
+    // Administrators may choose sudo and admin_mode.
+    create(&mut admin, "admin", &["sudo", "admin_mode"]).await;
+    assert_eq!(names(&load(&mut c).await["active"]), Vec::<String>::new());
+
+    let mut anonymous = Client::new(c.app.clone());
+    let r = anonymous
+        .call(
+            "create_token",
+            &[("name", "x"), ("expires_at", EXPIRES), ("scopes[]", "api")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(other_users_tokens_look_like_missing_ones, |t| {
+    let clock = ManualClock::at(T0);
+    let mut owner = Client::new(app(&t, state(&t, &clock)).await);
+    owner.sign_up("gus").await;
+    let created = create(&mut owner, "mine", &["api"]).await;
+    let id = created["token"]["id"].as_i64().unwrap();
+
+    let mut other = Client::new(owner.app.clone());
+    other.sign_up("hal").await;
+    assert_eq!(
+        names(&load(&mut other).await["active"]),
+        Vec::<String>::new()
+    );
+    let theirs = other.call("revoke_token", &[("id", &id.to_string())]).await;
+    let missing = other
+        .call("revoke_token", &[("id", &(id + 1000).to_string())])
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert_eq!((theirs.status, theirs.body), (missing.status, missing.body));
+    assert_eq!(names(&load(&mut owner).await["active"]), ["mine"]);
+});
+
+both_backends!(tokens_expire_at_midnight_utc_on_their_date, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    c.sign_up("ida").await;
+    create(&mut c, "short", &["api"]).await;
+    clock.advance(1_769_904_000 - T0 - 1); // 2026-01-31T23:59:59Z
+    assert_eq!(names(&load(&mut c).await["active"]), ["short"]);
+    clock.advance(1); // 2026-02-01T00:00:00Z
+    let page = load(&mut c).await;
+    assert_eq!(names(&page["active"]), Vec::<String>::new());
+    assert_eq!(names(&page["inactive"]), ["short"]);
+});
+
+both_backends!(without_javascript_the_secret_shows_exactly_once, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    c.sign_up("jan").await;
+    let r = c
+        .submit(
+            "create_token",
+            PAGE,
+            &[
+                ("name", "laptop"),
+                ("expires_at", EXPIRES),
+                ("scopes[]", "read_repository"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert!(r.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with(PAGE));
+    let set_cookie: Vec<&str> = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let reveal = set_cookie
+        .iter()
+        .find(|c| c.starts_with("forgekey_reveal="))
+        .expect("a sealed reveal cookie");
+    assert!(reveal.contains("Path=/-/user_settings/personal_access_tokens"));
+    assert!(reveal.contains("HttpOnly"));
+    assert!(!reveal.contains("fkpat-"));
+    let sealed = c.others["forgekey_reveal"].clone();
+
+    let first = c.get(PAGE).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.headers[header::CACHE_CONTROL], "no-store");
+    assert!(first
+        .body
+        .contains("Your new personal access token has been created."));
+    assert!(first.body.contains("fkpat-"), "the secret is shown");
+    assert!(
+        !c.others.contains_key("forgekey_reveal"),
+        "the cookie is cleared"
+    );
+
+    let reload = c.get(PAGE).await;
+    assert!(!reload.body.contains("fkpat-"), "a reload shows nothing");
+    assert!(reload.body.contains("laptop"));
+    // Replaying the sealed cookie does not bring it back either.
+    c.others.insert("forgekey_reveal".into(), sealed);
+    let replay = c.get(PAGE).await;
+    assert!(!replay.body.contains("fkpat-"));
+});
+
+both_backends!(revoking_without_javascript_confirms_first, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    c.sign_up("kim").await;
+    let id = create(&mut c, "old", &["api"]).await["token"]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let confirm_url = format!("{PAGE}?revoke={id}");
+    let confirm = c.get(&confirm_url).await;
+    assert!(confirm.body.contains("data-testid=\"revoke-dialog\""));
+    assert!(confirm.body.contains("This cannot be undone."));
+    let r = c.submit("revoke_token", &confirm_url, &[("id", &id)]).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.headers[header::LOCATION], PAGE);
+    let page = c.get(PAGE).await;
+    assert!(page.body.contains("The token was revoked."));
+    assert!(page.body.contains("Inactive personal access tokens (1)"));
+    assert!(page.body.contains("Active personal access tokens (0)"));
+    assert!(!page.body.contains("data-testid=\"revoke-dialog\""));
+});
