@@ -11,10 +11,12 @@ apt_missing=()
 need_apt() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
 need_apt pkg-config
 need_apt git
+need_apt curl
 command -v npm >/dev/null 2>&1 || { need_apt nodejs; need_apt npm; }
 if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ]; then
   need_apt chromium
   need_apt postgresql-15
+  need_apt python3-venv
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "Installing Debian packages: ${apt_missing[*]}"
@@ -49,4 +51,12 @@ fi
 if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && [ ! -d end2end/node_modules/@playwright/test ]; then
   log "Installing Playwright (using Debian's Chromium)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+# The REST API acceptance suite drives Forgekey with python-gitlab from PyPI.
+venv=end2end/api/.venv
+if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && ! "$venv/bin/python" -c 'import gitlab' >/dev/null 2>&1; then
+  log "Installing python-gitlab (REST API client tests)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet -r end2end/api/requirements.txt
 fi

@@ -13,11 +13,13 @@ chmod 755 "$work"
 pg_port=${FORGEKEY_TEST_PG_PORT:-54329}
 web_port=${FORGEKEY_TEST_WEB_PORT:-3100}
 server_pid=""
+api_pid=""
 pg_bin=/usr/lib/postgresql/15/bin
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null
   [ -f "$work/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -105,6 +107,34 @@ else
     echo "e2e: a token secret appeared in the server log"; e2e_fail=$((e2e_fail+1)); status=1
   fi
   summary+=("e2e: $e2e_pass passed, $e2e_fail failed")
+fi
+
+if [ -x "$bin" ]; then
+  echo "==> REST API with an unmodified GitLab client (python-gitlab)"
+  api_data="$work/api-data"
+  api_port=$((web_port + 1))
+  echo 'a-strong-password' | "$bin" --data-dir "$api_data" user create --username root --email root@example.com --password-stdin >/dev/null
+  echo 'a-strong-password' | "$bin" --data-dir "$api_data" user create --username bob --email bob@example.com --password-stdin >/dev/null
+  bob_id=$("$bin" --data-dir "$api_data" user list | awk '$2 == "bob" {print $1}')
+  admin_token=$("$bin" --data-dir "$api_data" token create --user root --name suite --scopes api,sudo \
+    --expires-at "$(date -u -d '+30 days' +%F)" | tail -1)
+  LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$api_data" serve --addr "127.0.0.1:$api_port" \
+    >"$work/api-server.log" 2>&1 &
+  api_pid=$!
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$api_port/-/liveness" >/dev/null && break; sleep 0.2; done
+  end2end/api/.venv/bin/python end2end/api/test_python_gitlab.py "http://127.0.0.1:$api_port" "$admin_token" "$bob_id" \
+    2>&1 | tee "$work/api.log"
+  api_rc=${PIPESTATUS[0]}
+  kill "$api_pid" 2>/dev/null
+  api_pass=$(grep -Eo '^[0-9]+ passed' "$work/api.log" | awk '{print $1+0}')
+  api_fail=$(grep -Eo '[0-9]+ failed$' "$work/api.log" | awk '{print $1+0}')
+  api_pass=${api_pass:-0}; api_fail=${api_fail:-0}
+  if [ "$api_rc" != 0 ] && [ "$api_fail" = 0 ]; then api_fail=1; fi
+  if grep -q 'fkpat-' "$work/api-server.log"; then
+    echo "api-client: a token secret appeared in the server log"; api_fail=$((api_fail+1))
+  fi
+  [ "$api_fail" = 0 ] || { status=1; tail -20 "$work/api-server.log"; }
+  summary+=("api-client: $api_pass passed, $api_fail failed")
 fi
 
 echo

@@ -2,6 +2,7 @@
 //! Callers pass the current time and any random input, so every rule is
 //! testable with exact values.
 
+pub mod access;
 pub mod account;
 pub mod error;
 pub mod lifetime;

@@ -219,6 +219,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
         config: Arc::new(config),
         clock: Arc::new(SystemClock),
         passwords: Passwords::new(cores.max(2), Duration::from_secs(3)),
+        usage: Default::default(),
     }
 }
 

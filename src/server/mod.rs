@@ -1,15 +1,18 @@
 //! Everything that only runs on the server.
 
+pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod extract;
 pub mod passwords;
 pub mod reveal;
 pub mod security;
 pub mod services;
 pub mod session;
 pub mod state;
+pub mod usage;
 
 #[cfg(test)]
 mod tests;
@@ -55,8 +58,8 @@ pub fn router(state: AppState, store: session::Store) -> Router {
     let routes = generate_route_list(App);
     let page_state = state.clone();
     let fallback_state = state.clone();
-    Router::new()
-        .route("/-/liveness", get(liveness))
+    // Pages and server functions: sessions, and no cross-site posts.
+    let web = Router::new()
         .route(
             &format!("{SERVER_FN_PREFIX}/{{*name}}"),
             post(server_fn_handler),
@@ -80,7 +83,13 @@ pub fn router(state: AppState, store: session::Store) -> Router {
             config.clone(),
             security::refuse_cross_origin,
         ))
-        .layer(sessions)
+        .layer(sessions);
+
+    // The REST API and probes: tokens only, never a session.
+    Router::new()
+        .route("/-/liveness", get(liveness))
+        .nest("/api/v4", api::router())
+        .merge(web)
         .layer(middleware::from_fn_with_state(
             config,
             security::security_headers,

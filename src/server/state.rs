@@ -2,6 +2,7 @@ use super::clock::Clock;
 use super::config::WebConfig;
 use super::db::Db;
 use super::passwords::Passwords;
+use super::usage::UsageRecorder;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
     pub passwords: Passwords,
+    pub usage: Arc<UsageRecorder>,
 }
 
 impl AppState {

@@ -1,7 +1,7 @@
 //! Personal access tokens. Rows hold the secret's keyed digest, never the
 //! secret.
 
-use super::Db;
+use super::{flag, Db};
 use crate::domain::scope::{self, Scope};
 use crate::domain::token::TokenDigest;
 use sqlx::any::AnyRow;
@@ -18,7 +18,16 @@ pub struct Token {
     /// 00:00 UTC of the expiry date, in unix seconds.
     pub expires_at: i64,
     pub last_used_at: Option<i64>,
+    /// The last few distinct client addresses, most recent first.
+    pub last_used_ips: Vec<String>,
     pub revoked_at: Option<i64>,
+    /// The id of the first token of its rotation family (itself if none).
+    pub family_id: i64,
+    /// Set when a rotation replaced it.
+    pub rotated_at: Option<i64>,
+    pub impersonation: bool,
+    /// The administrator who made an impersonation token.
+    pub created_by: Option<i64>,
 }
 
 impl Token {
@@ -27,18 +36,26 @@ impl Token {
     }
 }
 
-const COLUMNS: &str = "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at";
+const COLUMNS: &str = "id, user_id, name, scopes, created_at, expires_at, last_used_at, \
+                       last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by";
 
 fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
+    let id: i64 = row.try_get("id")?;
+    let ips: String = row.try_get("last_used_ips")?;
     Ok(Token {
-        id: row.try_get("id")?,
+        id,
         user_id: row.try_get("user_id")?,
         name: row.try_get("name")?,
         scopes: scope::split(&row.try_get::<String, _>("scopes")?),
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         last_used_at: row.try_get("last_used_at")?,
+        last_used_ips: ips.split_whitespace().map(str::to_owned).collect(),
         revoked_at: row.try_get("revoked_at")?,
+        family_id: row.try_get::<Option<i64>, _>("family_id")?.unwrap_or(id),
+        rotated_at: row.try_get("rotated_at")?,
+        impersonation: flag(row, "impersonation")?,
+        created_by: row.try_get("created_by")?,
     })
 }
 
@@ -49,12 +66,19 @@ pub struct NewTokenRow<'a> {
     pub scopes: &'a [Scope],
     pub created_at: i64,
     pub expires_at: i64,
+    pub family_id: Option<i64>,
+    pub impersonation: bool,
+    pub created_by: Option<i64>,
 }
 
-pub async fn insert(db: &Db, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error> {
+async fn insert_with<'e, E>(executor: E, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(&format!(
-        "INSERT INTO personal_access_tokens (user_id, name, token_digest, scopes, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        "INSERT INTO personal_access_tokens \
+         (user_id, name, token_digest, scopes, created_at, expires_at, family_id, impersonation, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
     ))
     .bind(new.user_id)
     .bind(new.name)
@@ -62,29 +86,66 @@ pub async fn insert(db: &Db, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error
     .bind(scope::join(new.scopes))
     .bind(new.created_at)
     .bind(new.expires_at)
-    .fetch_one(&db.pool)
+    .bind(new.family_id)
+    .bind(i64::from(new.impersonation))
+    .bind(new.created_by)
+    .fetch_one(executor)
     .await?;
     from_row(&row)
 }
 
-/// A user's tokens, newest first.
+pub async fn insert(db: &Db, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error> {
+    insert_with(&db.pool, new).await
+}
+
+/// A user's own personal access tokens (not impersonation tokens), newest
+/// first.
 pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<Token>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM personal_access_tokens WHERE user_id = $1 ORDER BY id DESC"
-    ))
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?;
+    list_where(db, "user_id = $1 AND impersonation = 0", Some(user_id)).await
+}
+
+/// A user's impersonation tokens, newest first.
+pub async fn list_impersonation(db: &Db, user_id: i64) -> Result<Vec<Token>, sqlx::Error> {
+    list_where(db, "user_id = $1 AND impersonation = 1", Some(user_id)).await
+}
+
+/// Every user's personal access tokens, newest first.
+pub async fn list_all(db: &Db) -> Result<Vec<Token>, sqlx::Error> {
+    list_where(db, "impersonation = 0", None).await
+}
+
+async fn list_where(
+    db: &Db,
+    filter: &str,
+    user_id: Option<i64>,
+) -> Result<Vec<Token>, sqlx::Error> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE {filter} ORDER BY id DESC");
+    let mut query = sqlx::query(&sql);
+    if let Some(user_id) = user_id {
+        query = query.bind(user_id);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
     rows.iter().map(from_row).collect()
 }
 
-/// One of a user's tokens; another user's id reads as missing.
+/// One of a user's own tokens; another user's id reads as missing.
 pub async fn find_for_user(db: &Db, user_id: i64, id: i64) -> Result<Option<Token>, sqlx::Error> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM personal_access_tokens WHERE id = $1 AND user_id = $2"
+        "SELECT {COLUMNS} FROM personal_access_tokens WHERE id = $1 AND user_id = $2 AND impersonation = 0"
     ))
     .bind(id)
     .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn find(db: &Db, id: i64) -> Result<Option<Token>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM personal_access_tokens WHERE id = $1"
+    ))
+    .bind(id)
     .fetch_optional(&db.pool)
     .await?;
     row.as_ref().map(from_row).transpose()
@@ -100,32 +161,79 @@ pub async fn find_by_digest(db: &Db, digest: &TokenDigest) -> Result<Option<Toke
     row.as_ref().map(from_row).transpose()
 }
 
-/// Marks a user's token revoked at `now` unless it already is; returns the
-/// token as it is afterwards (None when the user has no such token).
-pub async fn revoke(
-    db: &Db,
-    user_id: i64,
-    id: i64,
-    now: i64,
-) -> Result<Option<Token>, sqlx::Error> {
+/// Marks a token revoked at `now` unless it already is; returns the token
+/// as it is afterwards (None when there is no such token).
+pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<Option<Token>, sqlx::Error> {
     sqlx::query(
-        "UPDATE personal_access_tokens SET revoked_at = $1 \
-         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        "UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(id)
-    .bind(user_id)
     .execute(&db.pool)
     .await?;
-    find_for_user(db, user_id, id).await
+    find(db, id).await
 }
 
-pub async fn find(db: &Db, id: i64) -> Result<Option<Token>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM personal_access_tokens WHERE id = $1"
-    ))
+/// Revokes every still-active token of a rotation family; returns how many.
+pub async fn revoke_family(db: &Db, family_id: i64, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE personal_access_tokens SET revoked_at = $1 \
+         WHERE (family_id = $2 OR id = $2) AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(family_id)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}
+
+/// Revokes `old` as rotated and inserts its successor, in one transaction.
+/// None when `old` was no longer active (revoked meanwhile).
+pub async fn rotate(
+    db: &Db,
+    old: &Token,
+    successor: &NewTokenRow<'_>,
+    now: i64,
+) -> Result<Option<Token>, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let revoked = sqlx::query(
+        "UPDATE personal_access_tokens SET revoked_at = $1, rotated_at = $1 \
+         WHERE id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(old.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if revoked != 1 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let token = insert_with(&mut *tx, successor).await?;
+    tx.commit().await?;
+    Ok(Some(token))
+}
+
+/// Records a use, unless one was recorded less than `interval` seconds ago
+/// (decided in the database, so instances sharing it write at most once per
+/// interval between them). Returns whether it wrote.
+pub async fn record_use(
+    db: &Db,
+    id: i64,
+    now: i64,
+    interval: i64,
+    ips: &[String],
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE personal_access_tokens SET last_used_at = $1, last_used_ips = $2 \
+         WHERE id = $3 AND (last_used_at IS NULL OR last_used_at <= $4)",
+    )
+    .bind(now)
+    .bind(ips.join(" "))
     .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.as_ref().map(from_row).transpose()
+    .bind(now - interval)
+    .execute(&db.pool)
+    .await?
+    .rows_affected()
+        == 1)
 }

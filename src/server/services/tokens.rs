@@ -1,16 +1,18 @@
-//! Personal access tokens: create (the only moment a secret exists in
-//! clear), list, revoke.
+//! Personal access tokens: issue (the only moment a secret exists in
+//! clear), list, revoke, rotate, and authenticate a presented secret.
 
 use super::ServiceError;
-use crate::domain::lifetime::LifetimePolicy;
-use crate::domain::token::{self, format_secret, NewToken, TokenDigest, RANDOM_BYTES};
+use crate::domain::lifetime::{iso, LifetimePolicy};
+use crate::domain::token::{self, check_shape, format_secret, NewToken, TokenDigest, RANDOM_BYTES};
 use crate::server::db::tokens::{self, NewTokenRow, Token};
-use crate::server::db::users::User;
+use crate::server::db::users::{self, User};
 use crate::server::state::AppState;
 use rand::RngCore;
-use time::{Date, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 
 const DIGEST_KEY_LABEL: &str = "forgekey personal access token digest v1";
+/// A rotated token's successor lives a week unless asked otherwise.
+const ROTATION_DEFAULT_DAYS: i64 = 7;
 
 /// A token just created, with its secret: shown once, then dropped.
 pub struct Created {
@@ -41,9 +43,28 @@ pub fn digest(state: &AppState, secret: &str) -> TokenDigest {
     TokenDigest::of(&state.config.secret.subkey(DIGEST_KEY_LABEL), secret)
 }
 
-pub async fn create<S: AsRef<str>>(
+fn new_secret() -> String {
+    let mut random = [0u8; RANDOM_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    format_secret(token::DEFAULT_PREFIX, &random)
+}
+
+/// Who a new token is for and who asks.
+#[derive(Clone, Copy, Debug)]
+pub enum Issuer<'a> {
+    /// The owner, for themself.
+    Owner,
+    /// An administrator, making a personal access token for the owner.
+    Admin(&'a User),
+    /// An administrator, making an impersonation token for the owner.
+    Impersonation(&'a User),
+}
+
+/// Issues a personal access token to `owner` (see [`Issuer`]).
+pub async fn issue<S: AsRef<str>>(
     state: &AppState,
-    user: &User,
+    owner: &User,
+    issuer: Issuer<'_>,
     name: &str,
     expires_on: &str,
     scopes: &[S],
@@ -53,52 +74,153 @@ pub async fn create<S: AsRef<str>>(
         name,
         expires_on,
         scopes,
-        user.is_admin,
+        owner.is_admin,
         date_of(now),
         &policy(state),
     )?;
-    let mut random = [0u8; RANDOM_BYTES];
-    rand::rngs::OsRng.fill_bytes(&mut random);
-    let secret = format_secret(token::DEFAULT_PREFIX, &random);
+    let secret = new_secret();
     let digest = digest(state, &secret);
+    let (impersonation, created_by) = match issuer {
+        Issuer::Owner => (false, None),
+        Issuer::Admin(admin) => (false, Some(admin.id)),
+        Issuer::Impersonation(admin) => (true, Some(admin.id)),
+    };
     let token = tokens::insert(
         &state.db,
         &NewTokenRow {
-            user_id: user.id,
+            user_id: owner.id,
             name: &new.name,
             digest: &digest,
             scopes: &new.scopes,
             created_at: now,
             expires_at: token::expires_at(new.expires_on).unix_timestamp(),
+            family_id: None,
+            impersonation,
+            created_by,
         },
     )
     .await?;
     tracing::info!(
-        user_id = user.id,
+        user_id = owner.id,
         token_id = token.id,
+        impersonation,
+        created_by,
         "personal access token created"
     );
     Ok(Created { token, secret })
+}
+
+/// A user's own token, for themself.
+pub async fn create<S: AsRef<str>>(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    expires_on: &str,
+    scopes: &[S],
+) -> Result<Created, ServiceError> {
+    issue(state, user, Issuer::Owner, name, expires_on, scopes).await
 }
 
 pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_for_user(&state.db, user_id).await?)
 }
 
-/// Revokes one of the user's tokens. Revoking twice is fine; another
+/// Revokes one of the user's own tokens. Revoking twice is fine; another
 /// user's token id answers `NotFound`, exactly like a missing one.
 pub async fn revoke(state: &AppState, user_id: i64, id: i64) -> Result<Token, ServiceError> {
-    let token = tokens::revoke(&state.db, user_id, id, state.now())
+    tokens::find_for_user(&state.db, user_id, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    tracing::info!(user_id, token_id = id, "personal access token revoked");
+    revoke_any(state, id).await
+}
+
+/// Revokes any token by id (administrators, the command line).
+pub async fn revoke_any(state: &AppState, id: i64) -> Result<Token, ServiceError> {
+    let token = tokens::revoke(&state.db, id, state.now())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    tracing::info!(
+        user_id = token.user_id,
+        token_id = id,
+        "personal access token revoked"
+    );
     Ok(token)
 }
 
-/// Revokes any user's token (the command line, and later the Admin Area).
-pub async fn revoke_any(state: &AppState, id: i64) -> Result<Token, ServiceError> {
-    let token = tokens::find(&state.db, id)
+/// Replaces an active token with a new one of the same name and scopes, in
+/// one transaction. `expires_on` defaults to a week from today.
+pub async fn rotate(
+    state: &AppState,
+    old: &Token,
+    expires_on: Option<&str>,
+) -> Result<Created, ServiceError> {
+    let now = state.now();
+    let today = date_of(now);
+    let policy = policy(state);
+    let expires_on = match expires_on {
+        Some(input) => policy.parse_expiry(input, today)?,
+        None => policy.parse_expiry(&iso(today + Duration::days(ROTATION_DEFAULT_DAYS)), today)?,
+    };
+    if !old.is_active(now) {
+        return Err(ServiceError::field("token", "The token is not active."));
+    }
+    let secret = new_secret();
+    let digest = digest(state, &secret);
+    let successor = NewTokenRow {
+        user_id: old.user_id,
+        name: &old.name,
+        digest: &digest,
+        scopes: &old.scopes,
+        created_at: now,
+        expires_at: token::expires_at(expires_on).unix_timestamp(),
+        family_id: Some(old.family_id),
+        impersonation: old.impersonation,
+        created_by: old.created_by,
+    };
+    let token = tokens::rotate(&state.db, old, &successor, now)
         .await?
-        .ok_or(ServiceError::NotFound)?;
-    revoke(state, token.user_id, id).await
+        .ok_or_else(|| ServiceError::field("token", "The token is not active."))?;
+    tracing::info!(
+        user_id = old.user_id,
+        token_id = old.id,
+        successor_id = token.id,
+        "personal access token rotated"
+    );
+    Ok(Created { token, secret })
+}
+
+/// A presented secret that works, and whose it is.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub token: Token,
+    pub user: User,
+}
+
+/// Checks a presented secret. Any failure is the same `InvalidCredentials`:
+/// malformed strings are refused by shape before any database query; a
+/// token that was rotated away revokes its whole family (someone holds a
+/// copy they should not).
+pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticated, ServiceError> {
+    check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
+    let token = tokens::find_by_digest(&state.db, &digest(state, secret))
+        .await?
+        .ok_or(ServiceError::InvalidCredentials)?;
+    let now = state.now();
+    if token.rotated_at.is_some() {
+        let revoked = tokens::revoke_family(&state.db, token.family_id, now).await?;
+        tracing::warn!(
+            user_id = token.user_id,
+            token_id = token.id,
+            revoked,
+            "a rotated-away token was presented: its family is revoked"
+        );
+        return Err(ServiceError::InvalidCredentials);
+    }
+    if !token.is_active(now) {
+        return Err(ServiceError::InvalidCredentials);
+    }
+    let user = users::find_by_id(&state.db, token.user_id)
+        .await?
+        .ok_or(ServiceError::InvalidCredentials)?;
+    Ok(Authenticated { token, user })
 }

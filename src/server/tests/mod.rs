@@ -4,6 +4,7 @@
 
 mod support;
 
+mod api;
 mod db;
 mod http;
 mod tokens;

@@ -92,6 +92,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
         }),
         clock: Arc::new(clock.clone()),
         passwords: Passwords::new(2, Duration::from_secs(5)),
+        usage: Default::default(),
     }
 }
 
@@ -243,4 +244,30 @@ impl Client {
     pub fn json(reply: &Reply) -> serde_json::Value {
         serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
     }
+}
+
+/// A REST call with a token, as GitLab clients make them.
+pub async fn api(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Reply {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, "localhost");
+    if let Some(token) = token {
+        b = b.header("PRIVATE-TOKEN", token);
+    }
+    let req = match body {
+        Some(json) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_string())),
+        None => b.body(Body::empty()),
+    }
+    .unwrap();
+    let mut c = Client::new(app.clone());
+    c.send(req).await
 }

@@ -1,0 +1,105 @@
+//! What a token's scopes let it do on the REST API, as GitLab decides it:
+//! `api` grants everything, `read_api` every read, `read_user` reads of
+//! `/user` and `/users…`; the repository and registry scopes grant no REST
+//! access at all.
+
+use super::scope::Scope;
+
+/// Which family of endpoints a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    /// `/user` and `/users…`: readable with `read_user`.
+    Users,
+    /// Everything else.
+    General,
+}
+
+/// A request the token's scopes do not cover, with the scopes that would.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsufficientScope {
+    /// Space-separated, as GitLab's `scope` field.
+    pub needed: &'static str,
+}
+
+/// Whether a token with `scopes` may make a request that only reads
+/// (`read_only`: GET or HEAD) or also writes, in `area`.
+pub fn check(scopes: &[Scope], read_only: bool, area: Area) -> Result<(), InsufficientScope> {
+    let needed: &[Scope] = match (read_only, area) {
+        (false, _) => &[Scope::Api],
+        (true, Area::General) => &[Scope::Api, Scope::ReadApi],
+        (true, Area::Users) => &[Scope::Api, Scope::ReadApi, Scope::ReadUser],
+    };
+    if scopes.iter().any(|s| needed.contains(s)) {
+        return Ok(());
+    }
+    Err(InsufficientScope {
+        needed: match (read_only, area) {
+            (false, _) => "api",
+            (true, Area::General) => "api read_api",
+            (true, Area::Users) => "api read_api read_user",
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Scope::*;
+
+    #[test]
+    fn api_grants_everything() {
+        for read_only in [true, false] {
+            for area in [Area::Users, Area::General] {
+                assert_eq!(check(&[Api], read_only, area), Ok(()));
+            }
+        }
+    }
+
+    #[test]
+    fn read_api_grants_reads_only() {
+        assert_eq!(check(&[ReadApi], true, Area::General), Ok(()));
+        assert_eq!(check(&[ReadApi], true, Area::Users), Ok(()));
+        assert_eq!(
+            check(&[ReadApi], false, Area::General),
+            Err(InsufficientScope { needed: "api" })
+        );
+    }
+
+    #[test]
+    fn read_user_grants_reading_users_only() {
+        assert_eq!(check(&[ReadUser], true, Area::Users), Ok(()));
+        assert_eq!(
+            check(&[ReadUser], true, Area::General),
+            Err(InsufficientScope {
+                needed: "api read_api"
+            })
+        );
+        assert!(check(&[ReadUser], false, Area::Users).is_err());
+    }
+
+    #[test]
+    fn repository_registry_and_admin_scopes_grant_no_rest_access() {
+        let none = [
+            ReadRepository,
+            WriteRepository,
+            ReadRegistry,
+            WriteRegistry,
+            Sudo,
+            AdminMode,
+        ];
+        for read_only in [true, false] {
+            for area in [Area::Users, Area::General] {
+                assert!(
+                    check(&none, read_only, area).is_err(),
+                    "{read_only} {area:?}"
+                );
+            }
+        }
+        assert_eq!(
+            check(&none, true, Area::Users),
+            Err(InsufficientScope {
+                needed: "api read_api read_user"
+            })
+        );
+    }
+}

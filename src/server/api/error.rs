@@ -1,0 +1,115 @@
+//! Errors of the REST API, in the shapes GitLab answers with.
+
+use crate::server::services::ServiceError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No token, or one that is malformed, unknown, expired or revoked.
+    Unauthorized,
+    /// The token works but its scopes do not cover the request.
+    InsufficientScope {
+        needed: &'static str,
+    },
+    Forbidden,
+    /// `404 <what> Not Found` (`404 Not Found` when `what` is empty).
+    NotFound(&'static str),
+    /// A parameter is missing or not valid: `{"error": "<param> is …"}`.
+    BadParameter(String),
+    /// Validation of a resource failed: `{"message": {field: [messages]}}`.
+    Invalid(Vec<crate::domain::FieldError>),
+    TooManyRequests,
+    Internal,
+}
+
+impl ApiError {
+    pub fn missing(param: &str) -> Self {
+        Self::BadParameter(format!("{param} is missing"))
+    }
+
+    pub fn invalid(param: &str) -> Self {
+        Self::BadParameter(format!("{param} is invalid"))
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(fields) => Self::Invalid(fields),
+            ServiceError::InvalidCredentials => Self::Unauthorized,
+            ServiceError::Locked { .. } => Self::Forbidden,
+            ServiceError::Busy => Self::TooManyRequests,
+            ServiceError::NotFound => Self::NotFound(""),
+            ServiceError::Internal => Self::Internal,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body, authenticate) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({ "message": "401 Unauthorized" }),
+                Some("Bearer realm=\"Forgekey\", error=\"invalid_token\""),
+            ),
+            ApiError::InsufficientScope { needed } => (
+                StatusCode::FORBIDDEN,
+                json!({
+                    "error": "insufficient_scope",
+                    "error_description": "The request requires higher privileges than provided by the access token.",
+                    "scope": needed,
+                }),
+                Some("Bearer realm=\"Forgekey\", error=\"insufficient_scope\""),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({ "message": "403 Forbidden" }),
+                None,
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                json!({ "message": if what.is_empty() {
+                    "404 Not Found".to_owned()
+                } else {
+                    format!("404 {what} Not Found")
+                } }),
+                None,
+            ),
+            ApiError::BadParameter(message) => {
+                (StatusCode::BAD_REQUEST, json!({ "error": message }), None)
+            }
+            ApiError::Invalid(fields) => {
+                let mut message = Map::new();
+                for f in fields {
+                    let entry = message
+                        .entry(f.field.clone())
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(list) = entry {
+                        list.push(Value::String(f.message));
+                    }
+                }
+                (StatusCode::BAD_REQUEST, json!({ "message": message }), None)
+            }
+            ApiError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "message": "429 Too Many Requests" }),
+                None,
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({ "message": "500 Internal Server Error" }),
+                None,
+            ),
+        };
+        let mut res = (status, Json(body)).into_response();
+        if let Some(value) = authenticate {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
+        }
+        res
+    }
+}

@@ -1,0 +1,97 @@
+//! The JSON GitLab's API answers with, for users and tokens.
+
+use crate::domain::lifetime::iso;
+use crate::server::db::tokens::Token;
+use crate::server::db::users::User;
+use crate::server::services::tokens::date_of;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+/// `2026-01-31T12:00:00.000Z`, as GitLab writes instants.
+pub fn instant(unix_seconds: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+pub fn token(t: &Token, now: i64) -> Value {
+    let mut v = json!({
+        "id": t.id,
+        "name": t.name,
+        "revoked": t.revoked_at.is_some(),
+        "created_at": instant(t.created_at),
+        "scopes": t.scopes,
+        "user_id": t.user_id,
+        "last_used_at": t.last_used_at.map(instant),
+        "active": t.is_active(now),
+        "expires_at": iso(date_of(t.expires_at)),
+    });
+    if t.impersonation {
+        v["impersonation"] = json!(true);
+    }
+    v
+}
+
+/// A token in a create or rotate response: the one time `token` appears.
+pub fn created(t: &Token, secret: &str, now: i64) -> Value {
+    let mut v = token(t, now);
+    v["token"] = json!(secret);
+    v
+}
+
+/// A user as anyone may see them.
+pub fn user_basic(u: &User, base_url: &str) -> Value {
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "name": u.username,
+        "state": "active",
+        "locked": false,
+        "avatar_url": null,
+        "web_url": format!("{base_url}/{}", u.username),
+    })
+}
+
+/// A user as they and administrators see them.
+pub fn user_full(u: &User, base_url: &str) -> Value {
+    let mut v = user_basic(u, base_url);
+    let extra = json!({
+        "created_at": instant(u.created_at),
+        "bio": "",
+        "public_email": null,
+        "email": u.email,
+        "commit_email": u.email,
+        "is_admin": u.is_admin,
+        "last_sign_in_at": u.last_sign_in_at.map(instant),
+        "current_sign_in_at": u.last_sign_in_at.map(instant),
+        "confirmed_at": instant(u.created_at),
+        "two_factor_enabled": false,
+        "external": false,
+        "private_profile": false,
+        "can_create_group": true,
+        "can_create_project": true,
+        "projects_limit": 100000,
+    });
+    if let (Value::Object(base), Value::Object(extra)) = (&mut v, extra) {
+        base.extend(extra);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_use_gitlabs_format() {
+        assert_eq!(instant(1_767_225_600), "2026-01-01T00:00:00.000Z");
+        assert_eq!(instant(1_767_225_661), "2026-01-01T00:01:01.000Z");
+    }
+}

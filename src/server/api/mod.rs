@@ -1,0 +1,157 @@
+//! The GitLab-compatible REST API under `/api/v4`. Authentication and scope
+//! checks happen in one place, the [`ApiAuth`] extractor; handlers here
+//! only decide who may see what and shape the answers like GitLab's.
+
+pub mod error;
+pub mod json;
+pub mod params;
+mod tokens;
+mod users;
+
+use crate::server::extract::ApiAuth;
+use crate::server::state::AppState;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use error::ApiError;
+use params::Params;
+use serde_json::{json, Value};
+
+/// The GitLab API level these endpoints follow.
+pub const GITLAB_VERSION: &str = "16.11.0";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/version", get(version))
+        .route("/user", get(users::current))
+        .route("/users", get(users::list))
+        .route("/users/{id}", get(users::show))
+        .route(
+            "/users/{id}/personal_access_tokens",
+            post(tokens::create_for_user),
+        )
+        .route(
+            "/users/{id}/impersonation_tokens",
+            get(tokens::list_impersonation).post(tokens::create_impersonation),
+        )
+        .route(
+            "/users/{id}/impersonation_tokens/{token_id}",
+            get(tokens::show_impersonation).delete(tokens::revoke_impersonation),
+        )
+        .route("/personal_access_tokens", get(tokens::list))
+        .route(
+            "/personal_access_tokens/self",
+            get(tokens::show_self).delete(tokens::revoke_self),
+        )
+        .route(
+            "/personal_access_tokens/self/rotate",
+            post(tokens::rotate_self),
+        )
+        .route(
+            "/personal_access_tokens/{id}",
+            get(tokens::show).delete(tokens::revoke),
+        )
+        .route("/personal_access_tokens/{id}/rotate", post(tokens::rotate))
+        .fallback(|| async { ApiError::NotFound("") })
+}
+
+async fn version(_auth: ApiAuth) -> Json<Value> {
+    Json(json!({
+        "version": GITLAB_VERSION,
+        "revision": concat!("forgekey-", env!("CARGO_PKG_VERSION")),
+        "enterprise": false,
+    }))
+}
+
+/// Where links in answers point: the public URL, or the request's host.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.as_str().trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// One page of `items`, with GitLab's pagination headers.
+pub fn paginate<T>(
+    items: Vec<T>,
+    params: &Params,
+    base_url: &str,
+    path: &str,
+) -> Result<(HeaderMap, Vec<T>), ApiError> {
+    let page = params.int("page")?.unwrap_or(1);
+    let per_page = params.int("per_page")?.unwrap_or(20);
+    if page < 1 {
+        return Err(ApiError::invalid("page"));
+    }
+    if !(1..=100).contains(&per_page) {
+        return Err(ApiError::invalid("per_page"));
+    }
+    let total = items.len() as i64;
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let take = usize::try_from(per_page).unwrap_or(20);
+    let page_items: Vec<T> = items.into_iter().skip(skip).take(take).collect();
+
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    };
+    set("x-total", total.to_string());
+    set("x-total-pages", pages.to_string());
+    set("x-page", page.to_string());
+    set("x-per-page", per_page.to_string());
+    set(
+        "x-next-page",
+        if page < pages {
+            (page + 1).to_string()
+        } else {
+            String::new()
+        },
+    );
+    set(
+        "x-prev-page",
+        if page > 1 {
+            (page - 1).to_string()
+        } else {
+            String::new()
+        },
+    );
+    // Links keep the other filters but never a token.
+    let mut kept = url::form_urlencoded::Serializer::new(String::new());
+    for (k, values) in params.entries() {
+        if matches!(k, "page" | "per_page" | "private_token" | "access_token") {
+            continue;
+        }
+        for v in values {
+            kept.append_pair(k, v);
+        }
+    }
+    let kept = kept.finish();
+    let link = |p: i64, rel: &str| {
+        let sep = if kept.is_empty() { "" } else { "&" };
+        format!("<{base_url}/api/v4{path}?{kept}{sep}page={p}&per_page={per_page}>; rel=\"{rel}\"")
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(link(page - 1, "prev"));
+    }
+    if page < pages {
+        links.push(link(page + 1, "next"));
+    }
+    links.push(link(1, "first"));
+    links.push(link(pages, "last"));
+    set("link", links.join(", "));
+    Ok((headers, page_items))
+}
+
+/// A JSON list with pagination headers.
+pub fn page_response(headers: HeaderMap, items: Vec<Value>) -> Response {
+    (headers, Json(Value::Array(items))).into_response()
+}

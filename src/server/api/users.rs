@@ -1,0 +1,77 @@
+//! `/user` and `/users`.
+
+use super::error::ApiError;
+use super::params::Params;
+use super::{base_url, json, page_response, paginate};
+use crate::server::db::users;
+use crate::server::extract::ApiAuth;
+use crate::server::services::ServiceError;
+use crate::server::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Json;
+use serde_json::Value;
+
+fn db_error(e: sqlx::Error) -> ApiError {
+    ServiceError::from(e).into()
+}
+
+pub async fn current(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: ApiAuth,
+) -> Json<Value> {
+    Json(json::user_full(&auth.user, &base_url(&state, &headers)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: ApiAuth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let base = base_url(&state, &headers);
+    let mut all = users::list(&state.db).await.map_err(db_error)?;
+    if let Some(username) = params.get("username") {
+        all.retain(|u| u.username.eq_ignore_ascii_case(username));
+    }
+    if let Some(search) = params.get("search") {
+        let search = search.to_lowercase();
+        all.retain(|u| {
+            u.username.to_lowercase().contains(&search)
+                || (auth.user.is_admin && u.email.to_lowercase().contains(&search))
+        });
+    }
+    let (headers, page) = paginate(all, &params, &base, "/users")?;
+    let items = page
+        .iter()
+        .map(|u| {
+            if auth.user.is_admin {
+                json::user_full(u, &base)
+            } else {
+                json::user_basic(u, &base)
+            }
+        })
+        .collect();
+    Ok(page_response(headers, items))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("User"))?;
+    let user = users::find_by_id(&state.db, id)
+        .await
+        .map_err(db_error)?
+        .ok_or(ApiError::NotFound("User"))?;
+    let base = base_url(&state, &headers);
+    Ok(Json(if auth.user.is_admin || auth.user.id == user.id {
+        json::user_full(&user, &base)
+    } else {
+        json::user_basic(&user, &base)
+    }))
+}

@@ -1,0 +1,185 @@
+//! `ApiAuth`: who a REST request acts for, from its token. The one place
+//! where `/api/v4` authenticates and checks scopes; handlers only take it.
+//!
+//! A token is read from the `PRIVATE-TOKEN` header, `Authorization: Bearer`,
+//! or the `private_token` / `access_token` query parameters. Sessions
+//! (cookies) never authenticate the API.
+
+use crate::domain::access::{self, Area};
+use crate::domain::scope::Scope;
+use crate::server::api::error::ApiError;
+use crate::server::db::tokens::Token;
+use crate::server::db::users::{self, User};
+use crate::server::services::{tokens, ServiceError};
+use crate::server::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Debug, Clone)]
+pub struct ApiAuth {
+    /// Whom the request acts as (the `Sudo` target, if any).
+    pub user: User,
+    /// The token presented.
+    pub token: Token,
+    /// The administrator behind a `Sudo` request.
+    pub sudo_by: Option<User>,
+}
+
+fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    let query = parts.uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The secret presented with a request, wherever GitLab clients put it.
+pub fn presented_token(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get("private-token") {
+        return v.to_str().ok().map(|s| s.trim().to_owned());
+    }
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
+        let v = v.to_str().ok()?;
+        let (scheme, rest) = v.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| rest.trim().to_owned());
+    }
+    query_param(parts, "private_token").or_else(|| query_param(parts, "access_token"))
+}
+
+fn client_ip(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// `/user` and `/users…` (with or without the `/api/v4` prefix, which a
+/// nested router strips).
+fn area_of(path: &str) -> Area {
+    let path = path.strip_prefix("/api/v4").unwrap_or(path);
+    if path == "/user" || path.starts_with("/user/") || path.starts_with("/users") {
+        Area::Users
+    } else {
+        Area::General
+    }
+}
+
+impl FromRequestParts<AppState> for ApiAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let secret = presented_token(parts).ok_or(ApiError::Unauthorized)?;
+        let auth = tokens::authenticate(state, &secret)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Internal => ApiError::Internal,
+                _ => ApiError::Unauthorized,
+            })?;
+        let read_only = matches!(parts.method, Method::GET | Method::HEAD);
+        access::check(&auth.token.scopes, read_only, area_of(parts.uri.path()))
+            .map_err(|e| ApiError::InsufficientScope { needed: e.needed })?;
+        state
+            .usage
+            .note(&state.db, &auth.token, state.now(), client_ip(parts));
+
+        let sudo = parts
+            .headers
+            .get("sudo")
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .or_else(|| query_param(parts, "sudo"));
+        let Some(target) = sudo else {
+            return Ok(Self {
+                user: auth.user,
+                token: auth.token,
+                sudo_by: None,
+            });
+        };
+        if !auth.token.scopes.contains(&Scope::Sudo) {
+            return Err(ApiError::InsufficientScope { needed: "sudo" });
+        }
+        if !auth.user.is_admin {
+            return Err(ApiError::Forbidden);
+        }
+        let target = target.trim();
+        let user = match target.parse::<i64>() {
+            Ok(id) => users::find_by_id(&state.db, id).await,
+            Err(_) => {
+                let key = crate::domain::account::unique_key(target);
+                users::find_by_username_key(&state.db, &key).await
+            }
+        }
+        .map_err(|e| ApiError::from(ServiceError::from(e)))?
+        .ok_or(ApiError::NotFound("User"))?;
+        Ok(Self {
+            user,
+            token: auth.token,
+            sudo_by: Some(auth.user),
+        })
+    }
+}
+
+impl ApiAuth {
+    /// Administrators only (acting as themselves or through sudo as another
+    /// administrator).
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.user.is_admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(req: Request<()>) -> Parts {
+        req.into_parts().0
+    }
+
+    #[test]
+    fn tokens_are_found_where_gitlab_clients_put_them() {
+        let p = parts(
+            Request::get("/api/v4/user")
+                .header("PRIVATE-TOKEN", "a")
+                .body(())
+                .unwrap(),
+        );
+        assert_eq!(presented_token(&p).as_deref(), Some("a"));
+        let p = parts(
+            Request::get("/")
+                .header("Authorization", "bearer b")
+                .body(())
+                .unwrap(),
+        );
+        assert_eq!(presented_token(&p).as_deref(), Some("b"));
+        let p = parts(
+            Request::get("/")
+                .header("Authorization", "Basic Yjpj")
+                .body(())
+                .unwrap(),
+        );
+        assert_eq!(presented_token(&p), None);
+        let p = parts(Request::get("/x?a=1&private_token=c%2Bd").body(()).unwrap());
+        assert_eq!(presented_token(&p).as_deref(), Some("c+d"));
+        let p = parts(Request::get("/x?access_token=e").body(()).unwrap());
+        assert_eq!(presented_token(&p).as_deref(), Some("e"));
+        let p = parts(Request::get("/x").body(()).unwrap());
+        assert_eq!(presented_token(&p), None);
+    }
+
+    #[test]
+    fn user_endpoints_form_their_own_area() {
+        assert_eq!(area_of("/api/v4/user"), Area::Users);
+        assert_eq!(area_of("/users/3"), Area::Users);
+        assert_eq!(area_of("/user"), Area::Users);
+        assert_eq!(area_of("/personal_access_tokens"), Area::General);
+        assert_eq!(area_of("/username_thing"), Area::General);
+        assert_eq!(area_of("/version"), Area::General);
+    }
+}

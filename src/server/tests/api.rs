@@ -1,0 +1,655 @@
+use super::support::{api, app, both_backends, state, Client, T0};
+use crate::server::clock::ManualClock;
+use crate::server::db::tokens as db_tokens;
+use crate::server::db::users;
+use crate::server::services::tokens;
+use crate::server::state::AppState;
+use axum::http::{header, StatusCode};
+use axum::Router;
+use serde_json::{json, Value};
+
+/// 2026-02-01, within a year of T0.
+const EXPIRES: &str = "2026-02-01";
+
+async fn user(st: &AppState, name: &str) -> users::User {
+    crate::server::services::accounts::register(
+        st,
+        name,
+        &format!("{name}@example.com"),
+        "secret-password",
+        false,
+    )
+    .await
+    .unwrap()
+}
+
+async fn token_for(st: &AppState, u: &users::User, scopes: &[&str]) -> String {
+    tokens::create(st, u, "t", EXPIRES, scopes)
+        .await
+        .unwrap()
+        .secret
+}
+
+fn body(r: &super::support::Reply) -> Value {
+    Client::json(r)
+}
+
+async fn setup(t: &super::support::TestDb, clock: &ManualClock) -> (AppState, Router) {
+    let st = state(t, clock);
+    let router = app(t, st.clone()).await;
+    (st, router)
+}
+
+both_backends!(
+    tokens_are_read_from_every_place_gitlab_clients_put_them,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let (st, app) = setup(&t, &clock).await;
+        let root = user(&st, "root").await;
+        let secret = token_for(&st, &root, &["api"]).await;
+
+        let r = api(&app, "GET", "/api/v4/user", Some(&secret), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(body(&r)["username"], "root");
+        assert_eq!(body(&r)["is_admin"], true);
+
+        let r = api(
+            &app,
+            "GET",
+            &format!("/api/v4/user?private_token={secret}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        let mut c = Client::new(app.clone());
+        let req = axum::http::Request::get("/api/v4/user")
+            .header(header::HOST, "localhost")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let r = c.send(req).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.headers.get(header::SET_COOKIE).is_none(),
+            "the API never makes sessions"
+        );
+    }
+);
+
+both_backends!(bad_tokens_get_gitlabs_401, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let u = user(&st, "root").await;
+    let good = token_for(&st, &u, &["api"]).await;
+    let mut typo = good.clone().into_bytes();
+    typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    let unknown = crate::domain::token::format_secret("fkpat-", &[7; 32]);
+    let revoked = tokens::create(&st, &u, "r", EXPIRES, &["api"])
+        .await
+        .unwrap();
+    tokens::revoke_any(&st, revoked.token.id).await.unwrap();
+
+    for (what, token) in [
+        ("none", None),
+        ("garbage", Some("hello")),
+        ("typo", Some(typo.as_str())),
+        ("unknown", Some(unknown.as_str())),
+        ("revoked", Some(revoked.secret.as_str())),
+    ] {
+        let r = api(&app, "GET", "/api/v4/user", token, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what}");
+        assert_eq!(body(&r), json!({"message": "401 Unauthorized"}), "{what}");
+        let www = r.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
+        assert!(
+            www.starts_with("Bearer") && www.contains("error=\"invalid_token\""),
+            "{www}"
+        );
+    }
+
+    // Expiry: valid at 23:59:59 the day before, refused at 00:00:00 UTC.
+    clock.advance(1_769_904_000 - T0 - 1);
+    let r = api(&app, "GET", "/api/v4/user", Some(&good), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    clock.advance(1);
+    let r = api(&app, "GET", "/api/v4/user", Some(&good), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // A browser session does not open the API.
+    let mut browser = Client::new(app.clone());
+    browser.sign_up("webonly").await;
+    let req = axum::http::Request::get("/api/v4/user")
+        .header(header::HOST, "localhost")
+        .header(header::COOKIE, browser.cookie.clone().unwrap())
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(browser.send(req).await.status, StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(scopes_decide_what_a_token_may_do, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let u = user(&st, "root").await;
+    let read_api = token_for(&st, &u, &["read_api"]).await;
+    let read_user = token_for(&st, &u, &["read_user"]).await;
+    let repo = token_for(&st, &u, &["read_repository", "write_repository"]).await;
+
+    assert_eq!(
+        api(
+            &app,
+            "GET",
+            "/api/v4/personal_access_tokens",
+            Some(&read_api),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let r = api(
+        &app,
+        "DELETE",
+        "/api/v4/personal_access_tokens/self",
+        Some(&read_api),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(body(&r)["error"], "insufficient_scope");
+    assert_eq!(body(&r)["scope"], "api");
+
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(&read_user), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api(&app, "GET", "/api/v4/users/1", Some(&read_user), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens",
+        Some(&read_user),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(body(&r)["scope"], "api read_api");
+
+    let r = api(&app, "GET", "/api/v4/user", Some(&repo), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(body(&r)["scope"], "api read_api read_user");
+});
+
+both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let root = user(&st, "root").await;
+    let bob = user(&st, "bob").await;
+    let sudo = token_for(&st, &root, &["api", "sudo"]).await;
+    let plain = token_for(&st, &root, &["api"]).await;
+    let bobs = token_for(&st, &bob, &["api"]).await;
+
+    let r = api(&app, "GET", "/api/v4/user?sudo=bob", Some(&sudo), None).await;
+    assert_eq!(body(&r)["username"], "bob");
+    let r = api(
+        &app,
+        "GET",
+        &format!("/api/v4/user?sudo={}", bob.id),
+        Some(&sudo),
+        None,
+    )
+    .await;
+    assert_eq!(body(&r)["username"], "bob");
+    let r = api(&app, "GET", "/api/v4/user?sudo=nobody", Some(&sudo), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(body(&r)["message"], "404 User Not Found");
+    let r = api(&app, "GET", "/api/v4/user?sudo=bob", Some(&plain), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api(&app, "GET", "/api/v4/user?sudo=root", Some(&bobs), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+});
+
+both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let u = user(&st, "root").await;
+    let other = user(&st, "bob").await;
+    let secret = token_for(&st, &u, &["api"]).await;
+    for i in 0..4 {
+        clock.advance(10);
+        tokens::create(&st, &u, &format!("deploy {i}"), EXPIRES, &["read_api"])
+            .await
+            .unwrap();
+    }
+    token_for(&st, &other, &["api"]).await;
+    let gone = tokens::create(&st, &u, "gone", EXPIRES, &["api"])
+        .await
+        .unwrap();
+    tokens::revoke_any(&st, gone.token.id).await.unwrap();
+
+    let r = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v4/personal_access_tokens?user_id={}&per_page=2&page=2",
+            u.id
+        ),
+        Some(&secret),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers["x-total"], "6");
+    assert_eq!(r.headers["x-total-pages"], "3");
+    assert_eq!(r.headers["x-page"], "2");
+    assert_eq!(r.headers["x-per-page"], "2");
+    assert_eq!(r.headers["x-next-page"], "3");
+    assert_eq!(r.headers["x-prev-page"], "1");
+    let link = r.headers[header::LINK].to_str().unwrap();
+    assert!(link.contains(&format!("<http://localhost/api/v4/personal_access_tokens?user_id={}&page=3&per_page=2>; rel=\"next\"", u.id)), "{link}");
+    assert_eq!(body(&r).as_array().unwrap().len(), 2);
+
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens?search=DEPLOY&state=active",
+        Some(&secret),
+        None,
+    )
+    .await;
+    let found = body(&r);
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["deploy 3", "deploy 2", "deploy 1", "deploy 0"]);
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens?revoked=true",
+        Some(&secret),
+        None,
+    )
+    .await;
+    let v = body(&r);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["name"], "gone");
+    assert_eq!(v[0]["active"], false);
+    assert_eq!(v[0]["revoked"], true);
+    assert_eq!(v[0]["expires_at"], EXPIRES);
+    assert_eq!(v[0]["created_at"], "2026-01-01T00:00:40.000Z");
+    assert!(v[0].get("token").is_none());
+
+    // The admin without user_id sees everyone's; bad parameters name themselves.
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens",
+        Some(&secret),
+        None,
+    )
+    .await;
+    assert_eq!(r.headers["x-total"], "7");
+    for bad in [
+        "page=0",
+        "per_page=500",
+        "state=sideways",
+        "revoked=perhaps",
+        "created_after=soon",
+    ] {
+        let r = api(
+            &app,
+            "GET",
+            &format!("/api/v4/personal_access_tokens?{bad}"),
+            Some(&secret),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        let param = bad.split('=').next().unwrap();
+        assert_eq!(body(&r)["error"], format!("{param} is invalid"));
+    }
+});
+
+both_backends!(users_see_only_their_own_tokens, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let root = user(&st, "root").await;
+    let bob = user(&st, "bob").await;
+    let roots = tokens::create(&st, &root, "r", EXPIRES, &["api"])
+        .await
+        .unwrap();
+    let bobs = token_for(&st, &bob, &["api"]).await;
+    let path = format!("/api/v4/personal_access_tokens/{}", roots.token.id);
+    for method in ["GET", "DELETE"] {
+        let r = api(&app, method, &path, Some(&bobs), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method}");
+        assert_eq!(body(&r), json!({"message": "404 Not Found"}));
+    }
+    let r = api(
+        &app,
+        "GET",
+        &format!("/api/v4/personal_access_tokens?user_id={}", root.id),
+        Some(&bobs),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens",
+        Some(&bobs),
+        None,
+    )
+    .await;
+    assert_eq!(r.headers["x-total"], "1");
+    // The admin may.
+    let r = api(&app, "GET", &path, Some(&roots.secret), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+});
+
+both_backends!(self_revoke_and_rotation, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let u = user(&st, "root").await;
+    let first = token_for(&st, &u, &["api", "read_user"]).await;
+
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens/self",
+        Some(&first),
+        None,
+    )
+    .await;
+    let old = body(&r);
+    assert_eq!(old["scopes"], json!(["api", "read_user"]));
+
+    let r = api(
+        &app,
+        "POST",
+        "/api/v4/personal_access_tokens/self/rotate",
+        Some(&first),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rotated = body(&r);
+    let second = rotated["token"].as_str().unwrap().to_owned();
+    assert_eq!(rotated["name"], old["name"]);
+    assert_eq!(rotated["scopes"], old["scopes"]);
+    assert_eq!(rotated["expires_at"], "2026-01-08", "a week by default");
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(&second), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let id = rotated["id"].as_i64().unwrap();
+    let r = api(
+        &app,
+        "POST",
+        &format!("/api/v4/personal_access_tokens/{id}/rotate"),
+        Some(&second),
+        Some(json!({"expires_at": "2026-03-01"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let third = body(&r)["token"].as_str().unwrap().to_owned();
+    assert_eq!(body(&r)["expires_at"], "2026-03-01");
+    let r = api(
+        &app,
+        "POST",
+        "/api/v4/personal_access_tokens/self/rotate",
+        Some(&third),
+        Some(json!({"expires_at": "2030-01-01"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(body(&r)["message"]["expires_at"][0]
+        .as_str()
+        .unwrap()
+        .contains("365 days"));
+
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(&third), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Presenting a rotated-away token fails, and revokes the whole family:
+    // someone holds a copy they should not.
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(&first), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(&third), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let last = token_for(&st, &u, &["api"]).await;
+    let r = api(
+        &app,
+        "DELETE",
+        "/api/v4/personal_access_tokens/self",
+        Some(&last),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(&last), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+});
+
+both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let root = user(&st, "root").await;
+    let bob = user(&st, "bob").await;
+    let admin = token_for(&st, &root, &["api"]).await;
+    let bobs = token_for(&st, &bob, &["api"]).await;
+
+    let path = format!("/api/v4/users/{}/personal_access_tokens", bob.id);
+    let r = api(
+        &app,
+        "POST",
+        &path,
+        Some(&admin),
+        Some(json!({"name": "for bob", "scopes": ["read_api"], "expires_at": EXPIRES})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(body(&r)["user_id"], bob.id);
+    let r = api(
+        &app,
+        "POST",
+        &path,
+        Some(&bobs),
+        Some(json!({"name": "x", "scopes": ["api"]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api(
+        &app,
+        "POST",
+        &path,
+        Some(&admin),
+        Some(json!({"scopes": ["api"]})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, body(&r)),
+        (StatusCode::BAD_REQUEST, json!({"error": "name is missing"}))
+    );
+    let r = api(
+        &app,
+        "POST",
+        &path,
+        Some(&admin),
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(body(&r), json!({"error": "scopes is missing"}));
+    let r = api(
+        &app,
+        "POST",
+        "/api/v4/users/999/personal_access_tokens",
+        Some(&admin),
+        Some(json!({"name": "x", "scopes": ["api"]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let imp_path = format!("/api/v4/users/{}/impersonation_tokens", bob.id);
+    let r = api(
+        &app,
+        "POST",
+        &imp_path,
+        Some(&admin),
+        Some(json!({"name": "support", "scopes": ["api"], "expires_at": EXPIRES})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let imp = body(&r);
+    assert_eq!(imp["impersonation"], true);
+    let imp_secret = imp["token"].as_str().unwrap();
+    let r = api(&app, "GET", "/api/v4/user", Some(imp_secret), None).await;
+    assert_eq!(
+        body(&r)["username"],
+        "bob",
+        "an impersonation token acts as the user"
+    );
+    let stored = db_tokens::find(&st.db, imp["id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.created_by, Some(root.id));
+
+    // Not on the user's own list, not revocable by them.
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens",
+        Some(&bobs),
+        None,
+    )
+    .await;
+    assert!(!r.body.contains("support"));
+    let r = api(
+        &app,
+        "DELETE",
+        &format!("/api/v4/personal_access_tokens/{}", imp["id"]),
+        Some(&bobs),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api(&app, "GET", &imp_path, Some(&bobs), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let r = api(
+        &app,
+        "GET",
+        &format!("{imp_path}?state=active"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(body(&r).as_array().unwrap().len(), 1);
+    let one = format!("{imp_path}/{}", imp["id"]);
+    assert_eq!(
+        api(&app, "GET", &one, Some(&admin), None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api(&app, "DELETE", &one, Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api(&app, "GET", "/api/v4/user", Some(imp_secret), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = api(
+        &app,
+        "GET",
+        &format!("{imp_path}?state=inactive"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(body(&r).as_array().unwrap().len(), 1);
+});
+
+both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let u = user(&st, "root").await;
+    let created = tokens::create(&st, &u, "t", EXPIRES, &["api"])
+        .await
+        .unwrap();
+    let id = created.token.id;
+    let stored = || async { db_tokens::find(&st.db, id).await.unwrap().unwrap() };
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(200));
+
+    for _ in 0..20 {
+        api(&app, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    }
+    settle().await;
+    assert_eq!(stored().await.last_used_at, Some(T0));
+    clock.advance(599);
+    api(&app, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    settle().await;
+    assert_eq!(
+        stored().await.last_used_at,
+        Some(T0),
+        "not again within ten minutes"
+    );
+    clock.advance(1);
+    api(&app, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    settle().await;
+    assert_eq!(stored().await.last_used_at, Some(T0 + 600));
+});
+
+both_backends!(version_and_unknown_routes, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let u = user(&st, "root").await;
+    let secret = token_for(&st, &u, &["read_api"]).await;
+    let r = api(&app, "GET", "/api/v4/version", Some(&secret), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(body(&r)["version"], crate::server::api::GITLAB_VERSION);
+    assert_eq!(
+        api(&app, "GET", "/api/v4/version", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = api(&app, "GET", "/api/v4/nothing/here", Some(&secret), None).await;
+    assert_eq!(
+        (r.status, body(&r)),
+        (StatusCode::NOT_FOUND, json!({"message": "404 Not Found"}))
+    );
+});

@@ -1,0 +1,92 @@
+//! Recording when and from where a token was last used, without a write
+//! per request: at most one write per token per interval (decided in memory
+//! first, then by a conditional update, so instances sharing PostgreSQL
+//! write at most once per interval between them), off the request path.
+
+use crate::server::db::tokens::{self, Token};
+use crate::server::db::Db;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// GitLab's interval: ten minutes.
+pub const INTERVAL_SECONDS: i64 = 600;
+/// How many distinct recent client addresses are kept.
+pub const MAX_IPS: usize = 5;
+/// Bound of the in-memory map (token id → last write attempt).
+const MAX_TRACKED: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub struct UsageRecorder {
+    attempts: Mutex<HashMap<i64, i64>>,
+}
+
+/// The addresses to store: `ip` first, then the previous ones, distinct.
+pub fn merge_ips(ip: Option<IpAddr>, previous: &[String]) -> Vec<String> {
+    let mut ips: Vec<String> = ip.map(|ip| ip.to_string()).into_iter().collect();
+    for old in previous {
+        if !ips.contains(old) {
+            ips.push(old.clone());
+        }
+    }
+    ips.truncate(MAX_IPS);
+    ips
+}
+
+impl UsageRecorder {
+    /// Notes a use of `token` at `now`; writes in the background when due.
+    pub fn note(&self, db: &Db, token: &Token, now: i64, ip: Option<IpAddr>) {
+        if token
+            .last_used_at
+            .is_some_and(|t| now - t < INTERVAL_SECONDS)
+        {
+            return;
+        }
+        {
+            let Ok(mut attempts) = self.attempts.lock() else {
+                return;
+            };
+            if attempts
+                .get(&token.id)
+                .is_some_and(|t| now - t < INTERVAL_SECONDS)
+            {
+                return;
+            }
+            if attempts.len() >= MAX_TRACKED {
+                attempts.retain(|_, t| now - *t < INTERVAL_SECONDS);
+                if attempts.len() >= MAX_TRACKED {
+                    attempts.clear();
+                }
+            }
+            attempts.insert(token.id, now);
+        }
+        let ips = merge_ips(ip, &token.last_used_ips);
+        let (db, id) = (db.clone(), token.id);
+        tokio::spawn(async move {
+            if let Err(e) = tokens::record_use(&db, id, now, INTERVAL_SECONDS, &ips).await {
+                tracing::warn!(token_id = id, error = %e, "could not record a token's use");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_distinct_newest_first_and_bounded() {
+        let old: Vec<String> = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"]
+            .map(String::from)
+            .to_vec();
+        let ip: IpAddr = "10.0.0.3".parse().unwrap();
+        assert_eq!(
+            merge_ips(Some(ip), &old),
+            ["10.0.0.3", "10.0.0.1", "10.0.0.2", "10.0.0.4", "10.0.0.5"]
+        );
+        let new: IpAddr = "::1".parse().unwrap();
+        assert_eq!(merge_ips(Some(new), &old)[0], "::1");
+        assert_eq!(merge_ips(Some(new), &old).len(), 5);
+        assert_eq!(merge_ips(None, &old[..1]), ["10.0.0.1"]);
+    }
+}
