@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: unit, database (SQLite and a
-# real PostgreSQL 15 started here on loopback), HTTP, command line and the
-# browser tests (Playwright in Debian's Chromium, JavaScript on and off).
+# real PostgreSQL 15 started here on loopback) and HTTP tests; lints; the
+# command line; the browser tests (Playwright in Debian's Chromium,
+# JavaScript on and off) and the REST API driven by python-gitlab, both
+# against the release build that scripts/run.sh serves.
 # Ends with one summary line per suite; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,27 +16,19 @@ pg_port=${FORGEKEY_TEST_PG_PORT:-54329}
 web_port=${FORGEKEY_TEST_WEB_PORT:-3100}
 server_pid=""
 api_pid=""
-pg_bin=/usr/lib/postgresql/15/bin
+source scripts/lib/postgres.sh
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
   [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null
-  [ -f "$work/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1
+  stop_postgres "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 echo "==> Starting PostgreSQL 15 on 127.0.0.1:$pg_port"
-# PostgreSQL refuses to run as root: its files live in folders it owns.
-mkdir -p "$work/pg" "$work/pgsock"
-[ "$(id -u)" = 0 ] && chown postgres "$work/pg" "$work/pgsock"
-as_pg "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 \
-  || { cat "$work/initdb.log"; exit 1; }
-as_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pgsock/pg.log" -w \
-  -o "-p $pg_port -k $work/pgsock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
-  || { cat "$work/pgsock/pg.log"; exit 1; }
-export FORGEKEY_TEST_PG_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+start_postgres "$work" "$pg_port" || exit 1
+export FORGEKEY_TEST_PG_URL="$pg_url"
 
 status=0
 summary=()
@@ -58,9 +52,14 @@ lint cargo clippy --quiet --lib --no-default-features --features hydrate --targe
 summary+=("lint: $lint_pass passed, $lint_fail failed")
 [ "$lint_fail" = 0 ] || status=1
 
-echo "==> Building the server and front end for the browser tests"
-if ! cargo leptos build 2>&1 | tail -5; then status=1; fi
-bin=target/debug/forgekey
+echo "==> Building the release server and front end (what scripts/run.sh serves)"
+rm -f target/release/forgekey
+cargo leptos build --release >"$work/build.log" 2>&1
+if [ $? != 0 ]; then
+  grep -E -A12 '^error' "$work/build.log" | head -60; tail -5 "$work/build.log"
+  echo "release build failed"; rm -f target/release/forgekey; status=1
+fi
+bin=target/release/forgekey
 if [ ! -x "$bin" ]; then
   echo "build failed"; summary+=("cli: 0 passed, 1 failed" "e2e: 0 passed, 1 failed"); status=1
 else

@@ -1,4 +1,5 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![recursion_limit = "256"]
 #![doc = "Forgekey: self-hosted accounts, two-factor authentication and personal access tokens."]
 
 pub mod app;

@@ -21,11 +21,20 @@ pub fn date(unix_seconds: i64) -> String {
     )
 }
 
-/// For `<time datetime=…>`: RFC 3339 in UTC.
+/// For `<time datetime=…>`: RFC 3339 in UTC, `2026-11-22T01:01:01Z`.
 pub fn machine(unix_seconds: i64) -> String {
+    rfc3339(unix_seconds, "")
+}
+
+/// As GitLab's API writes instants: `2026-11-22T01:01:01.000Z`.
+pub fn machine_millis(unix_seconds: i64) -> String {
+    rfc3339(unix_seconds, ".000")
+}
+
+fn rfc3339(unix_seconds: i64, fraction: &str) -> String {
     let t = instant(unix_seconds);
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
         t.year(),
         u8::from(t.month()),
         t.day(),
@@ -66,6 +75,7 @@ mod tests {
         assert_eq!(date(T0), "Nov 22, 2026");
         assert_eq!(date(T0 - 1), "Nov 21, 2026");
         assert_eq!(machine(T0 + 3_661), "2026-11-22T01:01:01Z");
+        assert_eq!(machine_millis(T0 + 3_661), "2026-11-22T01:01:01.000Z");
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub fn check_shape(secret: &str) -> Result<(), Malformed> {
 
 /// The keyed digest stored in place of a secret: HMAC-SHA-256 under the
 /// server secret. Deliberately not `Serialize`, and `Debug` hides it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TokenDigest([u8; 32]);
 
 impl TokenDigest {

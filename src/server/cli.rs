@@ -220,6 +220,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
         clock: Arc::new(SystemClock),
         passwords: Passwords::new(cores.max(2), Duration::from_secs(3)),
         usage: Default::default(),
+        token_cache: Default::default(),
     }
 }
 

@@ -3,15 +3,29 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The server secret: 64 random bytes that key session cookies (and later
-/// token digests). Its Debug output never shows the bytes.
+/// The server secret: 64 random bytes that key session cookies, token
+/// digests and sealed one-time secrets. Its Debug output never shows them.
 #[derive(Clone)]
-pub struct ServerSecret([u8; 64]);
+pub struct ServerSecret {
+    bytes: [u8; 64],
+    /// Derived once: every API request needs it.
+    token_digest_key: [u8; 32],
+}
+
+const TOKEN_DIGEST_LABEL: &str = "forgekey personal access token digest v1";
 
 impl std::fmt::Debug for ServerSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ServerSecret(…)")
     }
+}
+
+fn derive(secret: &[u8; 64], label: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,33 +41,37 @@ pub enum SecretError {
 
 impl ServerSecret {
     pub fn from_bytes(bytes: [u8; 64]) -> Self {
-        Self(bytes)
+        Self {
+            bytes,
+            token_digest_key: derive(&bytes, TOKEN_DIGEST_LABEL),
+        }
     }
 
     pub fn bytes(&self) -> &[u8; 64] {
-        &self.0
+        &self.bytes
+    }
+
+    /// The key of personal access token digests.
+    pub fn token_digest_key(&self) -> &[u8; 32] {
+        &self.token_digest_key
     }
 
     /// A key for one purpose, derived from the secret (HMAC-SHA-256 of the
     /// label), so no two uses share key material.
     pub fn subkey(&self, label: &str) -> [u8; 32] {
-        use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(label.as_bytes());
-        mac.finalize().into_bytes().into()
+        derive(&self.bytes, label)
     }
 
     fn from_hex(text: &str) -> Result<Self, SecretError> {
         let bytes = hex::decode(text.trim()).map_err(|_| SecretError::BadHex)?;
         let bytes: [u8; 64] = bytes.try_into().map_err(|_| SecretError::BadHex)?;
-        Ok(Self(bytes))
+        Ok(Self::from_bytes(bytes))
     }
 
     pub fn random() -> Self {
         let mut bytes = [0u8; 64];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-        Self(bytes)
+        Self::from_bytes(bytes)
     }
 
     /// Takes the secret from `configured` (hex) if given, else from
@@ -76,7 +94,7 @@ impl ServerSecret {
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
                 let mut file = options.open(&path).map_err(io)?;
-                file.write_all(hex::encode(secret.0).as_bytes())
+                file.write_all(hex::encode(secret.bytes).as_bytes())
                     .map_err(io)?;
                 file.sync_all().map_err(io)?;
                 Ok(secret)

@@ -12,6 +12,7 @@ pub mod security;
 pub mod services;
 pub mod session;
 pub mod state;
+pub mod token_cache;
 pub mod usage;
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use super::clock::Clock;
 use super::config::WebConfig;
 use super::db::Db;
 use super::passwords::Passwords;
+use super::token_cache::TokenCache;
 use super::usage::UsageRecorder;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: Passwords,
     pub usage: Arc<UsageRecorder>,
+    pub token_cache: Arc<TokenCache>,
 }
 
 impl AppState {

@@ -63,8 +63,12 @@ impl UsageRecorder {
         let ips = merge_ips(ip, &token.last_used_ips);
         let (db, id) = (db.clone(), token.id);
         tokio::spawn(async move {
-            if let Err(e) = tokens::record_use(&db, id, now, INTERVAL_SECONDS, &ips).await {
-                tracing::warn!(token_id = id, error = %e, "could not record a token's use");
+            match tokens::record_use(&db, id, now, INTERVAL_SECONDS, &ips).await {
+                Ok(true) => tracing::debug!(token_id = id, "token use recorded"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(token_id = id, error = %e, "could not record a token's use")
+                }
             }
         });
     }

@@ -5,21 +5,8 @@ use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
 use crate::server::services::tokens::date_of;
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
-/// `2026-01-31T12:00:00.000Z`, as GitLab writes instants.
-pub fn instant(unix_seconds: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
+pub use crate::app::format::machine_millis as instant;
 
 pub fn token(t: &Token, now: i64) -> Value {
     let mut v = json!({

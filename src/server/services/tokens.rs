@@ -10,7 +10,6 @@ use crate::server::state::AppState;
 use rand::RngCore;
 use time::{Date, Duration, OffsetDateTime};
 
-const DIGEST_KEY_LABEL: &str = "forgekey personal access token digest v1";
 /// A rotated token's successor lives a week unless asked otherwise.
 const ROTATION_DEFAULT_DAYS: i64 = 7;
 
@@ -40,7 +39,7 @@ pub fn policy(_state: &AppState) -> LifetimePolicy {
 }
 
 pub fn digest(state: &AppState, secret: &str) -> TokenDigest {
-    TokenDigest::of(&state.config.secret.subkey(DIGEST_KEY_LABEL), secret)
+    TokenDigest::of(state.config.secret.token_digest_key(), secret)
 }
 
 fn new_secret() -> String {
@@ -139,6 +138,7 @@ pub async fn revoke_any(state: &AppState, id: i64) -> Result<Token, ServiceError
     let token = tokens::revoke(&state.db, id, state.now())
         .await?
         .ok_or(ServiceError::NotFound)?;
+    state.token_cache.forget_token(id);
     tracing::info!(
         user_id = token.user_id,
         token_id = id,
@@ -180,6 +180,7 @@ pub async fn rotate(
     let token = tokens::rotate(&state.db, old, &successor, now)
         .await?
         .ok_or_else(|| ServiceError::field("token", "The token is not active."))?;
+    state.token_cache.forget_token(old.id);
     tracing::info!(
         user_id = old.user_id,
         token_id = old.id,
@@ -202,12 +203,18 @@ pub struct Authenticated {
 /// copy they should not).
 pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticated, ServiceError> {
     check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
-    let token = tokens::find_by_digest(&state.db, &digest(state, secret))
+    let digest = digest(state, secret);
+    let now = state.now();
+    if let Some((token, user)) = state.token_cache.get(&digest, now) {
+        return Ok(Authenticated { token, user });
+    }
+    let token = tokens::find_by_digest(&state.db, &digest)
         .await?
         .ok_or(ServiceError::InvalidCredentials)?;
-    let now = state.now();
     if token.rotated_at.is_some() {
-        let revoked = tokens::revoke_family(&state.db, token.family_id, now).await?;
+        let family = token.family_id;
+        let revoked = tokens::revoke_family(&state.db, family, now).await?;
+        state.token_cache.forget_where(|t| t.family_id == family);
         tracing::warn!(
             user_id = token.user_id,
             token_id = token.id,
@@ -222,5 +229,6 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     let user = users::find_by_id(&state.db, token.user_id)
         .await?
         .ok_or(ServiceError::InvalidCredentials)?;
+    state.token_cache.put(&digest, &token, &user, now);
     Ok(Authenticated { token, user })
 }

@@ -653,3 +653,71 @@ both_backends!(version_and_unknown_routes, |t| {
         (StatusCode::NOT_FOUND, json!({"message": "404 Not Found"}))
     );
 });
+
+both_backends!(revocation_reaches_other_instances_within_a_second, |t| {
+    let clock = ManualClock::at(T0);
+    // Two instances on one database, each with its own token cache.
+    let (st_a, app_a) = setup(&t, &clock).await;
+    let (st_b, app_b) = setup(&t, &clock).await;
+    assert!(!std::sync::Arc::ptr_eq(
+        &st_a.token_cache,
+        &st_b.token_cache
+    ));
+    let u = user(&st_a, "root").await;
+    let created = tokens::create(&st_a, &u, "shared", EXPIRES, &["api"])
+        .await
+        .unwrap();
+    let ok = |r: &crate::server::tests::support::Reply| r.status == StatusCode::OK;
+    assert!(ok(&api(
+        &app_a,
+        "GET",
+        "/api/v4/user",
+        Some(&created.secret),
+        None
+    )
+    .await));
+    assert!(ok(&api(
+        &app_b,
+        "GET",
+        "/api/v4/user",
+        Some(&created.secret),
+        None
+    )
+    .await));
+
+    let path = format!("/api/v4/personal_access_tokens/{}", created.token.id);
+    let r = api(&app_a, "DELETE", &path, Some(&created.secret), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    // The instance that revoked refuses the very next request...
+    let r = api(&app_a, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // ...the other may still trust its copy for the rest of this second...
+    assert_eq!(st_b.token_cache.len(), 1);
+    // ...and refuses once a second has passed.
+    clock.advance(1);
+    let r = api(&app_b, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(
+    a_cached_token_skips_the_database_for_at_most_a_second,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let (st, app) = setup(&t, &clock).await;
+        let u = user(&st, "root").await;
+        let created = tokens::create(&st, &u, "fast", EXPIRES, &["api"])
+            .await
+            .unwrap();
+        let get = || api(&app, "GET", "/api/v4/user", Some(&created.secret), None);
+        assert_eq!(get().await.status, StatusCode::OK);
+        // Remove the row behind the server's back: the cache answers this second
+        // (no query was made), the database decides the next.
+        sqlx::query("DELETE FROM personal_access_tokens")
+            .execute(&st.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(get().await.status, StatusCode::OK);
+        clock.advance(1);
+        assert_eq!(get().await.status, StatusCode::UNAUTHORIZED);
+    }
+);

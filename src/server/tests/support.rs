@@ -93,6 +93,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
         clock: Arc::new(clock.clone()),
         passwords: Passwords::new(2, Duration::from_secs(5)),
         usage: Default::default(),
+        token_cache: Default::default(),
     }
 }
 

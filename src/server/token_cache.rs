@@ -1,0 +1,159 @@
+//! The fast path of token authentication: a bounded in-memory map from a
+//! secret's digest to its token and owner, so a busy client does not cost
+//! a database query per request.
+//!
+//! It weakens nothing: an entry is trusted for at most `TTL_SECONDS` (so a
+//! revocation made by another instance sharing the database takes effect
+//! within a second), this instance drops a token's entry the moment it
+//! revokes or rotates it, and expiry is still checked against the clock on
+//! every request.
+
+use crate::domain::token::TokenDigest;
+use crate::server::db::tokens::Token;
+use crate::server::db::users::User;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// How long an entry is trusted without asking the database again.
+pub const TTL_SECONDS: i64 = 1;
+/// At most this many tokens are remembered.
+pub const CAPACITY: usize = 10_000;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    token: Token,
+    user: User,
+    loaded_at: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<TokenDigest, Entry>>,
+}
+
+impl TokenCache {
+    /// The token and owner for `digest`, if loaded less than a TTL ago and
+    /// still active at `now`.
+    pub fn get(&self, digest: &TokenDigest, now: i64) -> Option<(Token, User)> {
+        let entries = self.entries.read().ok()?;
+        let entry = entries.get(digest)?;
+        let fresh = now >= entry.loaded_at && now - entry.loaded_at < TTL_SECONDS;
+        (fresh && entry.token.is_active(now)).then(|| (entry.token.clone(), entry.user.clone()))
+    }
+
+    /// Remembers an active token just read from the database.
+    pub fn put(&self, digest: &TokenDigest, token: &Token, user: &User, now: i64) {
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, e| now - e.loaded_at < TTL_SECONDS);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            digest.clone(),
+            Entry {
+                token: token.clone(),
+                user: user.clone(),
+                loaded_at: now,
+            },
+        );
+    }
+
+    /// Forgets a token at once (it was revoked or rotated here).
+    pub fn forget_token(&self, token_id: i64) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|_, e| e.token.id != token_id);
+        }
+    }
+
+    /// Forgets every token of a user (blocked, deleted, password reset…),
+    /// or of a rotation family.
+    pub fn forget_where(&self, matches: impl Fn(&Token) -> bool) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|_, e| !matches(&e.token));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(id: i64, expires_at: i64) -> Token {
+        Token {
+            id,
+            user_id: 1,
+            name: "t".into(),
+            scopes: vec![],
+            created_at: 0,
+            expires_at,
+            last_used_at: None,
+            last_used_ips: vec![],
+            revoked_at: None,
+            family_id: id,
+            rotated_at: None,
+            impersonation: false,
+            created_by: None,
+        }
+    }
+
+    fn user() -> User {
+        User {
+            id: 1,
+            username: "u".into(),
+            email: "u@example.com".into(),
+            is_admin: false,
+            session_epoch: 0,
+            created_at: 0,
+            last_sign_in_at: None,
+        }
+    }
+
+    #[test]
+    fn entries_live_one_second_and_never_past_expiry() {
+        let cache = TokenCache::default();
+        let d = TokenDigest::of(b"k", "secret");
+        cache.put(&d, &token(1, 1_000), &user(), 100);
+        assert!(cache.get(&d, 100).is_some());
+        assert!(cache.get(&d, 101).is_none(), "stale after the TTL");
+        cache.put(&d, &token(1, 1_000), &user(), 999);
+        assert!(cache.get(&d, 999).is_some());
+        cache.put(&d, &token(1, 1_000), &user(), 1_000);
+        assert!(cache.get(&d, 1_000).is_none(), "expired at its instant");
+        assert!(cache.get(&TokenDigest::of(b"k", "other"), 999).is_none());
+    }
+
+    #[test]
+    fn forgetting_is_immediate() {
+        let cache = TokenCache::default();
+        let (a, b) = (TokenDigest::of(b"k", "a"), TokenDigest::of(b"k", "b"));
+        cache.put(&a, &token(1, 1_000), &user(), 5);
+        cache.put(&b, &token(2, 1_000), &user(), 5);
+        cache.forget_token(1);
+        assert!(cache.get(&a, 5).is_none());
+        assert!(cache.get(&b, 5).is_some());
+        cache.forget_where(|t| t.user_id == 1);
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn the_map_is_bounded() {
+        let cache = TokenCache::default();
+        for i in 0..(CAPACITY as i64 + 10) {
+            let d = TokenDigest::of(b"k", &i.to_string());
+            cache.put(&d, &token(i, 1_000), &user(), 5);
+        }
+        assert!(cache.len() <= CAPACITY);
+    }
+}
