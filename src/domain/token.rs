@@ -55,11 +55,16 @@ fn base62(bytes: &[u8], len: usize) -> String {
     digits.into_iter().map(char::from).collect()
 }
 
-fn checksum(body: &str) -> String {
-    base62(
-        &crc32fast::hash(body.as_bytes()).to_be_bytes(),
-        CHECKSUM_LEN,
-    )
+/// The CRC32 of `body` as 6 base62 digits (no allocation: every API
+/// request checks one).
+fn checksum(body: &str) -> [u8; CHECKSUM_LEN] {
+    let mut n = crc32fast::hash(body.as_bytes());
+    let mut digits = [b'0'; CHECKSUM_LEN];
+    for slot in digits.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    digits
 }
 
 /// A new secret from `random` (which must come from a CSPRNG).
@@ -69,7 +74,7 @@ pub fn format_secret(prefix: &str, random: &[u8; RANDOM_BYTES]) -> String {
     secret.push_str(prefix);
     secret.push_str(&base62(random, RANDOM_LEN));
     let sum = checksum(&secret);
-    secret.push_str(&sum);
+    secret.extend(sum.iter().map(|&b| char::from(b)));
     secret
 }
 
@@ -102,7 +107,7 @@ pub fn check_shape(secret: &str) -> Result<(), Malformed> {
         return Err(Malformed::Alphabet);
     }
     let (body, sum) = secret.split_at(secret.len() - CHECKSUM_LEN);
-    if checksum(body) != sum {
+    if checksum(body) != sum.as_bytes() {
         return Err(Malformed::Checksum);
     }
     Ok(())
@@ -113,12 +118,33 @@ pub fn check_shape(secret: &str) -> Result<(), Malformed> {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TokenDigest([u8; 32]);
 
+/// The HMAC key of token digests, set up once (keying HMAC costs as much
+/// as hashing a short secret, and every API request digests one).
+#[derive(Clone)]
+pub struct DigestKey(Hmac<Sha256>);
+
+impl DigestKey {
+    pub fn new(key: &[u8]) -> Self {
+        // HMAC takes keys of any length.
+        Self(<Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!()))
+    }
+
+    pub fn digest(&self, secret: &str) -> TokenDigest {
+        let mut mac = self.0.clone();
+        mac.update(secret.as_bytes());
+        TokenDigest(mac.finalize().into_bytes().into())
+    }
+}
+
+impl fmt::Debug for DigestKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DigestKey(..)")
+    }
+}
+
 impl TokenDigest {
     pub fn of(key: &[u8], secret: &str) -> Self {
-        // HMAC takes keys of any length.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-        mac.update(secret.as_bytes());
-        Self(mac.finalize().into_bytes().into())
+        DigestKey::new(key).digest(secret)
     }
 
     /// Lower-case hex, as stored.
@@ -238,6 +264,17 @@ mod tests {
         assert_eq!(base62(&[0, 61], 2), "0z");
         assert_eq!(base62(&[0, 62], 2), "10");
         assert_eq!(base62(&255u32.to_be_bytes(), 3), "047");
+    }
+
+    #[test]
+    fn the_checksum_is_the_crc32_in_six_base62_digits() {
+        for body in ["", "fkpat-abc", "x"] {
+            let crc = crc32fast::hash(body.as_bytes());
+            assert_eq!(
+                checksum(body).to_vec(),
+                base62(&crc.to_be_bytes(), 6).into_bytes()
+            );
+        }
     }
 
     #[test]

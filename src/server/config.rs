@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 #[derive(Clone)]
 pub struct ServerSecret {
     bytes: [u8; 64],
-    /// Derived once: every API request needs it.
-    token_digest_key: [u8; 32],
+    /// Derived and keyed once: every API request needs it.
+    token_digest_key: DigestKey,
 }
+
+use crate::domain::token::DigestKey;
 
 const TOKEN_DIGEST_LABEL: &str = "forgekey personal access token digest v1";
 
@@ -43,7 +45,7 @@ impl ServerSecret {
     pub fn from_bytes(bytes: [u8; 64]) -> Self {
         Self {
             bytes,
-            token_digest_key: derive(&bytes, TOKEN_DIGEST_LABEL),
+            token_digest_key: DigestKey::new(&derive(&bytes, TOKEN_DIGEST_LABEL)),
         }
     }
 
@@ -52,7 +54,7 @@ impl ServerSecret {
     }
 
     /// The key of personal access token digests.
-    pub fn token_digest_key(&self) -> &[u8; 32] {
+    pub fn token_digest_key(&self) -> &DigestKey {
         &self.token_digest_key
     }
 

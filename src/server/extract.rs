@@ -16,15 +16,16 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct ApiAuth {
     /// Whom the request acts as (the `Sudo` target, if any).
-    pub user: User,
+    pub user: Arc<User>,
     /// The token presented.
-    pub token: Token,
+    pub token: Arc<Token>,
     /// The administrator behind a `Sudo` request.
-    pub sudo_by: Option<User>,
+    pub sudo_by: Option<Arc<User>>,
 }
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {
@@ -114,7 +115,7 @@ impl FromRequestParts<AppState> for ApiAuth {
         .map_err(|e| ApiError::from(ServiceError::from(e)))?
         .ok_or(ApiError::NotFound("User"))?;
         Ok(Self {
-            user,
+            user: Arc::new(user),
             token: auth.token,
             sudo_by: Some(auth.user),
         })

@@ -10,7 +10,7 @@
 
 use crate::domain::token::TokenDigest;
 use crate::server::db::tokens::Token;
-use crate::server::db::users::User;
+use crate::server::services::tokens::Authenticated;
 use std::collections::HashMap;
 use std::sync::RwLock;
 
@@ -21,8 +21,7 @@ pub const CAPACITY: usize = 10_000;
 
 #[derive(Debug, Clone)]
 struct Entry {
-    token: Token,
-    user: User,
+    auth: Authenticated,
     loaded_at: i64,
 }
 
@@ -34,15 +33,15 @@ pub struct TokenCache {
 impl TokenCache {
     /// The token and owner for `digest`, if loaded less than a TTL ago and
     /// still active at `now`.
-    pub fn get(&self, digest: &TokenDigest, now: i64) -> Option<(Token, User)> {
+    pub fn get(&self, digest: &TokenDigest, now: i64) -> Option<Authenticated> {
         let entries = self.entries.read().ok()?;
         let entry = entries.get(digest)?;
         let fresh = now >= entry.loaded_at && now - entry.loaded_at < TTL_SECONDS;
-        (fresh && entry.token.is_active(now)).then(|| (entry.token.clone(), entry.user.clone()))
+        (fresh && entry.auth.token.is_active(now)).then(|| entry.auth.clone())
     }
 
     /// Remembers an active token just read from the database.
-    pub fn put(&self, digest: &TokenDigest, token: &Token, user: &User, now: i64) {
+    pub fn put(&self, digest: &TokenDigest, auth: &Authenticated, now: i64) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -55,8 +54,7 @@ impl TokenCache {
         entries.insert(
             digest.clone(),
             Entry {
-                token: token.clone(),
-                user: user.clone(),
+                auth: auth.clone(),
                 loaded_at: now,
             },
         );
@@ -65,7 +63,7 @@ impl TokenCache {
     /// Forgets a token at once (it was revoked or rotated here).
     pub fn forget_token(&self, token_id: i64) {
         if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|_, e| e.token.id != token_id);
+            entries.retain(|_, e| e.auth.token.id != token_id);
         }
     }
 
@@ -73,7 +71,7 @@ impl TokenCache {
     /// or of a rotation family.
     pub fn forget_where(&self, matches: impl Fn(&Token) -> bool) {
         if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|_, e| !matches(&e.token));
+            entries.retain(|_, e| !matches(&e.auth.token));
         }
     }
 
@@ -89,6 +87,15 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::db::users::User;
+    use std::sync::Arc;
+
+    fn auth(id: i64, expires_at: i64) -> Authenticated {
+        Authenticated {
+            token: Arc::new(token(id, expires_at)),
+            user: Arc::new(user()),
+        }
+    }
 
     fn token(id: i64, expires_at: i64) -> Token {
         Token {
@@ -124,12 +131,12 @@ mod tests {
     fn entries_live_one_second_and_never_past_expiry() {
         let cache = TokenCache::default();
         let d = TokenDigest::of(b"k", "secret");
-        cache.put(&d, &token(1, 1_000), &user(), 100);
+        cache.put(&d, &auth(1, 1_000), 100);
         assert!(cache.get(&d, 100).is_some());
         assert!(cache.get(&d, 101).is_none(), "stale after the TTL");
-        cache.put(&d, &token(1, 1_000), &user(), 999);
+        cache.put(&d, &auth(1, 1_000), 999);
         assert!(cache.get(&d, 999).is_some());
-        cache.put(&d, &token(1, 1_000), &user(), 1_000);
+        cache.put(&d, &auth(1, 1_000), 1_000);
         assert!(cache.get(&d, 1_000).is_none(), "expired at its instant");
         assert!(cache.get(&TokenDigest::of(b"k", "other"), 999).is_none());
     }
@@ -138,8 +145,8 @@ mod tests {
     fn forgetting_is_immediate() {
         let cache = TokenCache::default();
         let (a, b) = (TokenDigest::of(b"k", "a"), TokenDigest::of(b"k", "b"));
-        cache.put(&a, &token(1, 1_000), &user(), 5);
-        cache.put(&b, &token(2, 1_000), &user(), 5);
+        cache.put(&a, &auth(1, 1_000), 5);
+        cache.put(&b, &auth(2, 1_000), 5);
         cache.forget_token(1);
         assert!(cache.get(&a, 5).is_none());
         assert!(cache.get(&b, 5).is_some());
@@ -152,7 +159,7 @@ mod tests {
         let cache = TokenCache::default();
         for i in 0..(CAPACITY as i64 + 10) {
             let d = TokenDigest::of(b"k", &i.to_string());
-            cache.put(&d, &token(i, 1_000), &user(), 5);
+            cache.put(&d, &auth(i, 1_000), 5);
         }
         assert!(cache.len() <= CAPACITY);
     }

@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use super::params::Params;
-use super::{base_url, json, page_response, paginate};
+use super::{json, page_response, paginate, BaseUrl};
 use crate::domain::lifetime::iso;
 use crate::server::db::tokens::{self as db_tokens, Token};
 use crate::server::db::users::{self, User};
@@ -12,7 +12,7 @@ use crate::server::services::tokens::{self, date_of, Issuer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
@@ -57,7 +57,7 @@ fn keep(t: &Token, params: &Params, now: i64) -> Result<bool, ApiError> {
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
@@ -78,7 +78,6 @@ pub async fn list(
             kept.push(t);
         }
     }
-    let base = base_url(&state, &headers);
     let (headers, page) = paginate(kept, &params, &base, "/personal_access_tokens")?;
     Ok(page_response(
         headers,
@@ -228,7 +227,7 @@ pub async fn create_impersonation(
 
 pub async fn list_impersonation(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     auth: ApiAuth,
     Path(id): Path<String>,
     params: Params,
@@ -244,7 +243,6 @@ pub async fn list_impersonation(
         Some("inactive") => all.into_iter().filter(|t| !t.is_active(now)).collect(),
         Some(_) => return Err(ApiError::invalid("state")),
     };
-    let base = base_url(&state, &headers);
     let path = format!("/users/{}/impersonation_tokens", owner.id);
     let (headers, page) = paginate(kept, &params, &base, &path)?;
     Ok(page_response(

@@ -2,14 +2,13 @@
 
 use super::error::ApiError;
 use super::params::Params;
-use super::{base_url, json, page_response, paginate};
+use super::{json, page_response, paginate, BaseUrl};
 use crate::server::db::users;
 use crate::server::extract::ApiAuth;
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
@@ -17,21 +16,16 @@ fn db_error(e: sqlx::Error) -> ApiError {
     ServiceError::from(e).into()
 }
 
-pub async fn current(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: ApiAuth,
-) -> Json<Value> {
-    Json(json::user_full(&auth.user, &base_url(&state, &headers)))
+pub async fn current(BaseUrl(base): BaseUrl, auth: ApiAuth) -> Response {
+    Json(json::user_full(&auth.user, &base)).into_response()
 }
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let base = base_url(&state, &headers);
     let mut all = users::list(&state.db).await.map_err(db_error)?;
     if let Some(username) = params.get("username") {
         all.retain(|u| u.username.eq_ignore_ascii_case(username));
@@ -48,10 +42,11 @@ pub async fn list(
         .iter()
         .map(|u| {
             if auth.user.is_admin {
-                json::user_full(u, &base)
+                serde_json::to_value(json::user_full(u, &base))
             } else {
-                json::user_basic(u, &base)
+                serde_json::to_value(json::user_basic(u, &base))
             }
+            .unwrap_or(Value::Null)
         })
         .collect();
     Ok(page_response(headers, items))
@@ -59,19 +54,18 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     auth: ApiAuth,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("User"))?;
     let user = users::find_by_id(&state.db, id)
         .await
         .map_err(db_error)?
         .ok_or(ApiError::NotFound("User"))?;
-    let base = base_url(&state, &headers);
-    Ok(Json(if auth.user.is_admin || auth.user.id == user.id {
-        json::user_full(&user, &base)
+    Ok(if auth.user.is_admin || auth.user.id == user.id {
+        Json(json::user_full(&user, &base)).into_response()
     } else {
-        json::user_basic(&user, &base)
-    }))
+        Json(json::user_basic(&user, &base)).into_response()
+    })
 }

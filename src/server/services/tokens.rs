@@ -8,6 +8,7 @@ use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
 use crate::server::state::AppState;
 use rand::RngCore;
+use std::sync::Arc;
 use time::{Date, Duration, OffsetDateTime};
 
 /// A rotated token's successor lives a week unless asked otherwise.
@@ -39,7 +40,7 @@ pub fn policy(_state: &AppState) -> LifetimePolicy {
 }
 
 pub fn digest(state: &AppState, secret: &str) -> TokenDigest {
-    TokenDigest::of(state.config.secret.token_digest_key(), secret)
+    state.config.secret.token_digest_key().digest(secret)
 }
 
 fn new_secret() -> String {
@@ -190,11 +191,12 @@ pub async fn rotate(
     Ok(Created { token, secret })
 }
 
-/// A presented secret that works, and whose it is.
+/// A presented secret that works, and whose it is (shared with the cache:
+/// a hit copies no strings).
 #[derive(Debug, Clone)]
 pub struct Authenticated {
-    pub token: Token,
-    pub user: User,
+    pub token: Arc<Token>,
+    pub user: Arc<User>,
 }
 
 /// Checks a presented secret. Any failure is the same `InvalidCredentials`:
@@ -205,8 +207,8 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
     let digest = digest(state, secret);
     let now = state.now();
-    if let Some((token, user)) = state.token_cache.get(&digest, now) {
-        return Ok(Authenticated { token, user });
+    if let Some(hit) = state.token_cache.get(&digest, now) {
+        return Ok(hit);
     }
     let token = tokens::find_by_digest(&state.db, &digest)
         .await?
@@ -229,6 +231,10 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     let user = users::find_by_id(&state.db, token.user_id)
         .await?
         .ok_or(ServiceError::InvalidCredentials)?;
-    state.token_cache.put(&digest, &token, &user, now);
-    Ok(Authenticated { token, user })
+    let auth = Authenticated {
+        token: Arc::new(token),
+        user: Arc::new(user),
+    };
+    state.token_cache.put(&digest, &auth, now);
+    Ok(auth)
 }
