@@ -34,9 +34,7 @@ status=0
 summary=()
 
 echo "==> Unit, database and HTTP tests (cargo leptos test)"
-# One test at a time: concurrent page renders in one test process now and
-# then hang (see runtime() in src/server/tests/support.rs).
-RUST_TEST_THREADS=1 cargo leptos test 2>&1 | tee "$work/cargo-test.log"
+cargo leptos test 2>&1 | tee "$work/cargo-test.log"
 cargo_rc=${PIPESTATUS[0]}
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$work/cargo-test.log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$work/cargo-test.log" | awk '{s+=$1} END {print s+0}')

@@ -24,8 +24,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use state::AppState;
+use std::sync::OnceLock;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -44,6 +45,16 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request) -> impl 
     leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
+/// The application's routes, generated once per process. Generating them
+/// switches resource loading off process-wide for a moment
+/// (`IS_SUPPRESSING_RESOURCE_LOAD` in leptos_server), so a page rendering
+/// meanwhile would wait forever for its data; the server builds its router
+/// once, but the tests build many, concurrently.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole web application: pages, server functions and middleware.
 pub fn router(state: AppState, store: session::Store) -> Router {
     let config = state.config.clone();
@@ -56,7 +67,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .with_expiry(Expiry::OnInactivity(config.session_lifetime))
         .with_signed(Key::from(config.secret.bytes()));
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let page_state = state.clone();
     let fallback_state = state.clone();
     // Pages and server functions: sessions, and no cross-site posts.

@@ -62,13 +62,6 @@ pub async fn postgres() -> TestDb {
 
 /// The one runtime every database and HTTP test runs on, like the server's
 /// (and no runtime built and torn down per test).
-///
-/// Known problem, under investigation: when many of these tests render
-/// pages at once in this process, a page's resources now and then never
-/// resolve and the request hangs (about one full run in five; never seen
-/// alone, serially, in the browser tests, or under wrk load on the release
-/// server). The test command runs them one at a time meanwhile, and every
-/// request here fails its test after 20 s instead of hanging.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     RUNTIME.get_or_init(|| {
