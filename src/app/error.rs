@@ -14,6 +14,14 @@ pub enum AppError {
     InvalidCredentials,
     #[error("Your account is locked after too many failed sign-in attempts. Try again in {minutes} minutes.")]
     Locked { minutes: i64 },
+    #[error("Too many wrong two-factor codes. Try again in {minutes} minutes.")]
+    TwoFactorLocked { minutes: i64 },
+    #[error("Your sign-in attempt expired. Please sign in again.")]
+    SignInExpired,
+    #[error("For your security, please enter your password again.")]
+    ReauthRequired,
+    #[error("{0}")]
+    Conflict(String),
     #[error("You need to sign in before you continue.")]
     Unauthenticated,
     #[error("Not found.")]
@@ -43,7 +51,10 @@ impl AppError {
         match self {
             Self::Invalid(_) => 422,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
-            Self::Locked { .. } => 423,
+            Self::Locked { .. } | Self::TwoFactorLocked { .. } => 423,
+            Self::SignInExpired => 401,
+            Self::ReauthRequired => 403,
+            Self::Conflict(_) => 409,
             Self::NotFound => 404,
             Self::Busy => 503,
             Self::Internal => 500,
@@ -75,6 +86,8 @@ impl From<crate::server::services::ServiceError> for AppError {
             S::Invalid(errors) => Self::Invalid(errors),
             S::InvalidCredentials => Self::InvalidCredentials,
             S::Locked { minutes } => Self::Locked { minutes },
+            S::TwoFactorLocked { minutes } => Self::TwoFactorLocked { minutes },
+            S::Conflict(message) => Self::Conflict(message),
             S::Busy => Self::Busy,
             S::NotFound => Self::NotFound,
             S::Internal => Self::Internal,

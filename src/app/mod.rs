@@ -15,6 +15,7 @@ pub const SELECT_ON_FOCUS: &str = "this.select()";
 use error::AppError;
 use fns::account::ChangePassword;
 use fns::auth::{get_current_user, SignIn, SignOut, SignUp};
+use fns::two_factor::{DisableTwoFactor, VerifyTwoFactor};
 use fns::CurrentUser;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -57,6 +58,8 @@ pub struct AuthActions {
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
     pub change_password: ServerAction<ChangePassword>,
+    pub verify_two_factor: ServerAction<VerifyTwoFactor>,
+    pub disable_two_factor: ServerAction<DisableTwoFactor>,
 }
 
 impl AuthActions {
@@ -66,6 +69,8 @@ impl AuthActions {
             sign_up: ServerAction::new(),
             sign_out: ServerAction::new(),
             change_password: ServerAction::new(),
+            verify_two_factor: ServerAction::new(),
+            disable_two_factor: ServerAction::new(),
         }
     }
 
@@ -74,6 +79,8 @@ impl AuthActions {
             + self.sign_up.version().get()
             + self.sign_out.version().get()
             + self.change_password.version().get()
+            + self.verify_two_factor.version().get()
+            + self.disable_two_factor.version().get()
     }
 }
 
@@ -108,10 +115,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder/>
                     <Route path=path!("/users/sign_in") view=pages::sign_in::SignIn ssr=SsrMode::InOrder/>
                     <Route path=path!("/users/sign_up") view=pages::sign_up::SignUp ssr=SsrMode::InOrder/>
+                    <Route path=path!("/users/two_factor") view=pages::second_step::SecondStep ssr=SsrMode::InOrder/>
                     <Route path=path!("/-/user_settings/profile") view=pages::settings::profile::Profile ssr=SsrMode::InOrder/>
                     <Route path=path!("/-/user_settings/account") view=pages::settings::account::Account ssr=SsrMode::InOrder/>
                     // Async: the whole page (and its headers, such as the
                     // cookie cleared after a one-time secret) is ready first.
+                    <Route path=path!("/-/user_settings/two_factor_auth")
+                        view=pages::settings::two_factor::TwoFactor ssr=SsrMode::Async/>
                     <Route path=path!("/-/user_settings/personal_access_tokens")
                         view=pages::settings::access_tokens::AccessTokens ssr=SsrMode::Async/>
                 </Routes>

@@ -9,5 +9,7 @@ pub mod lifetime;
 pub mod lockout;
 pub mod scope;
 pub mod token;
+#[cfg(feature = "ssr")]
+pub mod two_factor;
 
 pub use error::{DomainError, FieldError};

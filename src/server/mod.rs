@@ -8,6 +8,7 @@ pub mod db;
 pub mod extract;
 pub mod passwords;
 pub mod reveal;
+pub mod sealed;
 pub mod security;
 pub mod services;
 pub mod session;

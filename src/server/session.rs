@@ -3,6 +3,7 @@
 
 use super::db::users::{self, User};
 use super::db::{Backend, Db};
+use super::reveal;
 use super::services::ServiceError;
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
@@ -92,7 +93,8 @@ impl ExpiredDeletion for Store {
 const USER_ID: &str = "user_id";
 const EPOCH: &str = "epoch";
 const FLASH: &str = "flash";
-const REVEAL: &str = "token_reveal";
+const PENDING: &str = "pending_sign_in";
+const REAUTH_AT: &str = "reauthenticated_at";
 
 fn store_error(e: tower_sessions::session::Error) -> ServiceError {
     tracing::error!(error = %e, "session store error");
@@ -103,6 +105,7 @@ fn store_error(e: tower_sessions::session::Error) -> ServiceError {
 /// browser had before (possibly planted by someone else) dies.
 pub async fn sign_in(session: &Session, user: &User) -> Result<(), ServiceError> {
     session.cycle_id().await.map_err(store_error)?;
+    session.remove_value(PENDING).await.map_err(store_error)?;
     session
         .insert(USER_ID, user.id)
         .await
@@ -162,21 +165,83 @@ pub async fn take_flash<T: DeserializeOwned + Serialize>(
     Ok(Some(flash))
 }
 
-/// Keeps the one-time ticket for a sealed token secret (see `reveal`).
+/// Keeps the one-time ticket for a sealed secret (see `reveal`).
 pub async fn set_reveal(
     session: &Session,
-    ticket: &crate::server::reveal::Ticket,
+    purpose: reveal::Purpose,
+    ticket: &reveal::Ticket,
 ) -> Result<(), ServiceError> {
-    session.insert(REVEAL, ticket).await.map_err(store_error)
+    session
+        .insert(purpose.session_key, ticket)
+        .await
+        .map_err(store_error)
 }
 
 /// Takes the ticket, if any: it works once.
 pub async fn take_reveal(
     session: &Session,
-) -> Result<Option<crate::server::reveal::Ticket>, ServiceError> {
-    let ticket = session.remove(REVEAL).await.map_err(store_error)?;
+    purpose: reveal::Purpose,
+) -> Result<Option<reveal::Ticket>, ServiceError> {
+    let ticket = session
+        .remove(purpose.session_key)
+        .await
+        .map_err(store_error)?;
     if ticket.is_some() {
         session.save().await.map_err(store_error)?;
     }
     Ok(ticket)
+}
+
+/// A sign-in whose password was right, waiting for its second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: i64,
+    pub session_epoch: i64,
+    /// When the password was verified (unix seconds).
+    pub at: i64,
+}
+
+/// Starts the second step: a new session id, nobody signed in on it, and
+/// the pending sign-in recorded.
+pub async fn begin_second_step(
+    session: &Session,
+    user: &User,
+    now: i64,
+) -> Result<(), ServiceError> {
+    session.cycle_id().await.map_err(store_error)?;
+    session.remove_value(USER_ID).await.map_err(store_error)?;
+    session.remove_value(EPOCH).await.map_err(store_error)?;
+    let pending = PendingSignIn {
+        user_id: user.id,
+        session_epoch: user.session_epoch,
+        at: now,
+    };
+    session.insert(PENDING, pending).await.map_err(store_error)
+}
+
+/// The pending sign-in, if any (expiry is the caller's rule).
+pub async fn pending_sign_in(session: &Session) -> Result<Option<PendingSignIn>, ServiceError> {
+    session.get(PENDING).await.map_err(store_error)
+}
+
+/// Drops the pending sign-in (done, expired or abandoned).
+pub async fn clear_pending_sign_in(session: &Session) -> Result<(), ServiceError> {
+    session.remove_value(PENDING).await.map_err(store_error)?;
+    Ok(())
+}
+
+/// Signs the pending user in: the pending step ends, the session id cycles.
+pub async fn complete_second_step(session: &Session, user: &User) -> Result<(), ServiceError> {
+    clear_pending_sign_in(session).await?;
+    sign_in(session, user).await
+}
+
+/// Records that the signed-in user re-entered their password now.
+pub async fn set_reauthenticated(session: &Session, now: i64) -> Result<(), ServiceError> {
+    session.insert(REAUTH_AT, now).await.map_err(store_error)
+}
+
+/// When the signed-in user last re-entered their password, if ever.
+pub async fn reauthenticated_at(session: &Session) -> Result<Option<i64>, ServiceError> {
+    session.get(REAUTH_AT).await.map_err(store_error)
 }

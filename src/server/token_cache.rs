@@ -121,6 +121,7 @@ mod tests {
             username: "u".into(),
             email: "u@example.com".into(),
             is_admin: false,
+            two_factor_enabled: false,
             session_epoch: 0,
             created_at: 0,
             last_sign_in_at: None,

@@ -109,6 +109,9 @@ pub fn Field(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The keyboard a touch device shows, e.g. `numeric`.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
     /// Bounds of a date input, `YYYY-MM-DD`.
@@ -163,6 +166,7 @@ pub fn Field(
                 min=min
                 max=max
                 autocomplete=autocomplete
+                inputmode=inputmode
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
                 class=move || {

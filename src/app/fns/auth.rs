@@ -10,6 +10,7 @@ fn current(u: crate::server::db::users::User) -> CurrentUser {
         username: u.username,
         email: u.email,
         is_admin: u.is_admin,
+        two_factor_enabled: u.two_factor_enabled,
         created_at: u.created_at,
     }
 }
@@ -49,6 +50,9 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
     result
 }
 
+/// The password step. A user with two-factor authentication is not signed
+/// in yet: the session only remembers the pending sign-in, and the browser
+/// goes on to the second step.
 #[server(prefix = "/_fn", endpoint = "sign_in")]
 pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
     use super::ctx;
@@ -57,15 +61,17 @@ pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
     let result = async {
         let user = accounts::authenticate(&state, &login, &password).await?;
         let session = ctx::session().await?;
+        if user.two_factor_enabled {
+            session::begin_second_step(&session, &user, state.now()).await?;
+            return Ok::<_, AppError>(super::two_factor::SECOND_STEP_PATH);
+        }
         session::sign_in(&session, &user).await?;
-        Ok::<_, AppError>(())
+        accounts::record_sign_in(&state, &user).await?;
+        Ok("/")
     }
     .await;
     let result = ctx::finish("sign_in", &[("login", &login)], None, result).await;
-    if result.is_ok() {
-        leptos_axum::redirect("/");
-    }
-    result
+    result.map(leptos_axum::redirect)
 }
 
 #[server(prefix = "/_fn", endpoint = "sign_out")]

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod tokens;
+pub mod two_factor;
 
 use super::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ pub struct CurrentUser {
     pub username: String,
     pub email: String,
     pub is_admin: bool,
+    pub two_factor_enabled: bool,
     pub created_at: i64,
 }
 
@@ -52,8 +54,8 @@ pub(crate) mod ctx {
 
     use super::{AppError, FormFlash};
     use crate::server::db::users::User;
-    use crate::server::session;
     use crate::server::state::AppState;
+    use crate::server::{reveal, session};
     use axum::http::{header, HeaderValue, StatusCode};
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
@@ -77,10 +79,68 @@ pub(crate) mod ctx {
     pub async fn signed_in() -> Result<(AppState, Session, User), AppError> {
         let state = state()?;
         let session = session().await?;
-        let user = session::current_user(&session, &state.db)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let Some(user) = session::current_user(&session, &state.db).await? else {
+            // Data loaders called over HTTP answer 401 too, not only forms
+            // (see `finish`); a page rendering on the server keeps its own
+            // status (it redirects to the sign-in page).
+            let over_http = use_context::<axum::http::request::Parts>()
+                .is_some_and(|p| p.uri.path().starts_with("/_fn/"));
+            if let (true, Some(res)) = (over_http, use_context::<ResponseOptions>()) {
+                res.set_status(StatusCode::UNAUTHORIZED);
+            }
+            return Err(AppError::Unauthenticated);
+        };
         Ok((state, session, user))
+    }
+
+    /// Hands a new secret to a browser without JavaScript for the one page
+    /// that shows it (see `server::reveal`); does nothing for JavaScript
+    /// calls, which get the secret in the response.
+    pub async fn hand_over_secret(
+        purpose: reveal::Purpose,
+        state: &AppState,
+        session: &Session,
+        user_id: i64,
+        subject: i64,
+        plain: &str,
+    ) -> Result<(), AppError> {
+        if !is_plain_form_post() {
+            return Ok(());
+        }
+        let (ticket, value) = purpose
+            .seal(&state.config.secret, user_id, subject, plain)
+            .ok_or(AppError::Internal)?;
+        session::set_reveal(session, purpose, &ticket).await?;
+        if let Some(res) = use_context::<ResponseOptions>() {
+            let cookie = purpose.set_cookie(&value, state.config.is_https());
+            res.append_header(
+                header::SET_COOKIE,
+                cookie.parse().map_err(|_| AppError::Internal)?,
+            );
+        }
+        Ok(())
+    }
+
+    /// Takes a secret handed over by `hand_over_secret`, once: the ticket
+    /// leaves the session and the cookie is cleared.
+    pub async fn take_secret(
+        purpose: reveal::Purpose,
+        state: &AppState,
+        session: &Session,
+        user_id: i64,
+    ) -> Result<Option<(reveal::Ticket, String)>, AppError> {
+        let Some(ticket) = session::take_reveal(session, purpose).await? else {
+            return Ok(None);
+        };
+        let sealed = use_context::<axum::http::request::Parts>()
+            .and_then(|p| purpose.from_headers(&p.headers));
+        let plain = sealed.and_then(|v| purpose.open(&state.config.secret, user_id, &ticket, &v));
+        if let Some(res) = use_context::<ResponseOptions>() {
+            if let Ok(v) = purpose.clear_cookie(state.config.is_https()).parse() {
+                res.append_header(header::SET_COOKIE, v);
+            }
+        }
+        Ok(plain.map(|p| (ticket, p)))
     }
 
     /// Whether this request is a browser's own form submission (JavaScript

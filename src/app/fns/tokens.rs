@@ -76,8 +76,8 @@ fn view(t: crate::server::db::tokens::Token) -> TokenView {
 pub async fn load_tokens() -> Result<TokensPage, AppError> {
     use super::ctx;
     use crate::domain::lifetime::iso;
+    use crate::server::reveal;
     use crate::server::services::tokens;
-    use crate::server::{reveal, session};
     let (state, session, user) = ctx::signed_in().await?;
     let now = state.now();
     let today = tokens::date_of(now);
@@ -89,23 +89,12 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
         .partition(|t| t.is_active(now));
 
     // A secret sealed for this session by a plain form post: shown once.
-    let mut revealed = None;
-    if let Some(ticket) = session::take_reveal(&session).await? {
-        let parts = leptos::prelude::use_context::<http::request::Parts>();
-        let sealed = parts
-            .as_ref()
-            .and_then(|p| reveal::from_headers(&p.headers));
-        let secret = sealed.and_then(|v| reveal::open(&state.config.secret, user.id, &ticket, &v));
-        let token = active.iter().find(|t| t.id == ticket.token_id).cloned();
-        if let (Some(secret), Some(token)) = (secret, token) {
-            revealed = Some(NewTokenSecret { token, secret });
-        }
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(v) = reveal::clear_cookie(state.config.is_https()).parse() {
-                res.append_header(http::header::SET_COOKIE, v);
-            }
-        }
-    }
+    let revealed = ctx::take_secret(reveal::TOKEN_SECRET, &state, &session, user.id)
+        .await?
+        .and_then(|(ticket, secret)| {
+            let token = active.iter().find(|t| t.id == ticket.subject).cloned()?;
+            Some(NewTokenSecret { token, secret })
+        });
     Ok(TokensPage {
         now,
         is_admin: user.is_admin,
@@ -126,28 +115,20 @@ pub async fn create_token(
     #[server(default)] scopes: Vec<String>,
 ) -> Result<NewTokenSecret, AppError> {
     use super::ctx;
+    use crate::server::reveal;
     use crate::server::services::tokens;
-    use crate::server::{reveal, session};
     let result = async {
         let (state, session, user) = ctx::signed_in().await?;
         let created = tokens::create(&state, &user, &name, &expires_at, &scopes).await?;
-        if ctx::is_plain_form_post() {
-            let sealed = reveal::seal(
-                &state.config.secret,
-                user.id,
-                created.token.id,
-                &created.secret,
-            );
-            let (ticket, value) = sealed.ok_or(AppError::Internal)?;
-            session::set_reveal(&session, &ticket).await?;
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                let cookie = reveal::set_cookie(&value, state.config.is_https());
-                res.append_header(
-                    http::header::SET_COOKIE,
-                    cookie.parse().map_err(|_| AppError::Internal)?,
-                );
-            }
-        }
+        ctx::hand_over_secret(
+            reveal::TOKEN_SECRET,
+            &state,
+            &session,
+            user.id,
+            created.token.id,
+            &created.secret,
+        )
+        .await?;
         Ok::<_, AppError>(NewTokenSecret {
             token: view(created.token),
             secret: created.secret,

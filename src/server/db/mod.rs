@@ -3,6 +3,7 @@
 //! instants; only the migrations differ per backend.
 
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

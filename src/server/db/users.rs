@@ -9,6 +9,8 @@ pub struct User {
     pub username: String,
     pub email: String,
     pub is_admin: bool,
+    /// Two-factor authentication is on (enrolment confirmed).
+    pub two_factor_enabled: bool,
     pub session_epoch: i64,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
@@ -23,7 +25,7 @@ pub struct Credentials {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, email, is_admin, session_epoch, created_at, last_sign_in_at";
+    "id, username, email, is_admin, otp_enabled, session_epoch, created_at, last_sign_in_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -31,6 +33,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         username: row.try_get("username")?,
         email: row.try_get("email")?,
         is_admin: flag(row, "is_admin")?,
+        two_factor_enabled: flag(row, "otp_enabled")?,
         session_epoch: row.try_get("session_epoch")?,
         created_at: row.try_get("created_at")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
@@ -202,14 +205,22 @@ pub async fn lock(db: &Db, id: i64, until: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// A right password: the count of failures starts afresh.
+pub async fn clear_failed_sign_ins(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// A completed sign-in (all its steps).
 pub async fn record_sign_in(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $1 WHERE id = $2",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

@@ -79,7 +79,7 @@ pub async fn authenticate(
     };
     let id = credentials.user.id;
     if matches {
-        users::record_sign_in(&state.db, id, now).await?;
+        users::clear_failed_sign_ins(&state.db, id).await?;
         return Ok(credentials.user);
     }
     let failures = users::add_failed_sign_in(&state.db, id).await?;
@@ -94,6 +94,12 @@ pub async fn authenticate(
         });
     }
     Err(ServiceError::InvalidCredentials)
+}
+
+/// Records a completed sign-in (password, and the second step if any).
+pub async fn record_sign_in(state: &AppState, user: &User) -> Result<(), ServiceError> {
+    users::record_sign_in(&state.db, user.id, state.now()).await?;
+    Ok(())
 }
 
 /// Changes a password after checking the current one. Every session of the

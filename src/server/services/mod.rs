@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod tokens;
+pub mod two_factor;
 
 use crate::domain::{DomainError, FieldError};
 use crate::server::passwords::HashError;
@@ -16,6 +17,11 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("account locked for {minutes} more minutes")]
     Locked { minutes: i64 },
+    #[error("second sign-in step locked for {minutes} more minutes")]
+    TwoFactorLocked { minutes: i64 },
+    /// The request contradicts the current state (the message says how).
+    #[error("{0}")]
+    Conflict(String),
     #[error("busy")]
     Busy,
     #[error("not found")]

@@ -346,12 +346,18 @@ both_backends!(
             .to_str()
             .unwrap()
             .contains("default-src 'none'"));
-        let settings = c.get("/-/user_settings/account").await;
-        assert_eq!(settings.status, StatusCode::FOUND);
-        assert_eq!(
-            settings.headers.get(header::LOCATION).unwrap(),
-            "/users/sign_in"
-        );
+        for page in [
+            "/-/user_settings/account",
+            "/-/user_settings/personal_access_tokens",
+            "/-/user_settings/two_factor_auth",
+        ] {
+            let settings = c.get(page).await;
+            assert_eq!(settings.status, StatusCode::FOUND, "{page}");
+            assert_eq!(
+                settings.headers.get(header::LOCATION).unwrap(),
+                "/users/sign_in"
+            );
+        }
         assert_eq!(c.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
     }
 );

@@ -8,3 +8,4 @@ mod api;
 mod db;
 mod http;
 mod tokens;
+mod two_factor;

@@ -300,3 +300,47 @@ pub async fn api(
     let mut c = Client::new(app.clone());
     c.send(req).await
 }
+
+/// Every byte the database holds, as text: the SQLite files, or a JSON dump
+/// of every PostgreSQL table.
+pub async fn database_contents(t: &TestDb) -> String {
+    match t.db.backend {
+        crate::server::db::Backend::Sqlite => {
+            let path = t.url.trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap();
+            let mut all = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                    all.extend(bytes);
+                }
+            }
+            String::from_utf8_lossy(&all).into_owned()
+        }
+        crate::server::db::Backend::Postgres => {
+            use sqlx::Row;
+            let tables = sqlx::query(
+                "SELECT table_schema::text AS schema, table_name::text AS name FROM information_schema.tables \
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            )
+            .fetch_all(&t.db.pool)
+            .await
+            .unwrap();
+            let mut dump = String::new();
+            for row in tables {
+                let schema: String = row.try_get("schema").unwrap();
+                let table: String = row.try_get("name").unwrap();
+                let rows = sqlx::query(&format!(
+                    "SELECT row_to_json(t)::text AS j FROM \"{schema}\".\"{table}\" t"
+                ))
+                .fetch_all(&t.db.pool)
+                .await
+                .unwrap();
+                for r in rows {
+                    dump.push_str(&r.try_get::<String, _>("j").unwrap());
+                    dump.push('\n');
+                }
+            }
+            dump
+        }
+    }
+}

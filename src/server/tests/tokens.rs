@@ -1,7 +1,6 @@
-use super::support::{app, both_backends, state, Client, TestDb, T0};
+use super::support::{app, both_backends, database_contents, state, Client, T0};
 use crate::domain::token;
 use crate::server::clock::ManualClock;
-use crate::server::db::Backend;
 use axum::http::{header, StatusCode};
 use serde_json::Value;
 
@@ -30,50 +29,6 @@ fn names(list: &Value) -> Vec<String> {
         .iter()
         .map(|t| t["name"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// Every byte the database holds, as text: the SQLite files, or a JSON dump
-/// of every PostgreSQL table.
-async fn database_contents(t: &TestDb) -> String {
-    match t.db.backend {
-        Backend::Sqlite => {
-            let path = t.url.trim_start_matches("sqlite:");
-            let path = path.split('?').next().unwrap();
-            let mut all = Vec::new();
-            for suffix in ["", "-wal", "-shm"] {
-                if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
-                    all.extend(bytes);
-                }
-            }
-            String::from_utf8_lossy(&all).into_owned()
-        }
-        Backend::Postgres => {
-            use sqlx::Row;
-            let tables = sqlx::query(
-                "SELECT table_schema::text AS schema, table_name::text AS name FROM information_schema.tables \
-                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
-            )
-            .fetch_all(&t.db.pool)
-            .await
-            .unwrap();
-            let mut dump = String::new();
-            for row in tables {
-                let schema: String = row.try_get("schema").unwrap();
-                let table: String = row.try_get("name").unwrap();
-                let rows = sqlx::query(&format!(
-                    "SELECT row_to_json(t)::text AS j FROM \"{schema}\".\"{table}\" t"
-                ))
-                .fetch_all(&t.db.pool)
-                .await
-                .unwrap();
-                for r in rows {
-                    dump.push_str(&r.try_get::<String, _>("j").unwrap());
-                    dump.push('\n');
-                }
-            }
-            dump
-        }
-    }
 }
 
 both_backends!(secrets_appear_nowhere_in_the_database, |t| {
@@ -107,7 +62,7 @@ both_backends!(secrets_appear_nowhere_in_the_database, |t| {
         .to_owned();
     assert_eq!(token::check_shape(&form_secret), Ok(()));
 
-    if t.db.backend == Backend::Sqlite {
+    if t.db.backend == crate::server::db::Backend::Sqlite {
         sqlx::query("PRAGMA wal_checkpoint(FULL)")
             .execute(&t.db.pool)
             .await

@@ -1,11 +1,13 @@
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::fns::take_flash;
+use crate::app::fns::two_factor::TWO_FACTOR_PATH;
 use crate::app::pages::signed_in_only;
 use crate::app::use_auth;
 use crate::domain::account::{PASSWORD_MAX, PASSWORD_MIN};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn Account() -> impl IntoView {
@@ -14,8 +16,21 @@ pub fn Account() -> impl IntoView {
     view! {
         <Title text="Account"/>
         <SettingsLayout title="Account">
-            {signed_in_only(move |_user| {
+            {signed_in_only(move |user| {
                 view! {
+                    <section class="mb-6 rounded-lg border border-gray-200 bg-white p-6" aria-labelledby="two-factor-heading">
+                        <h2 id="two-factor-heading" class="text-lg font-semibold">"Two-factor authentication"</h2>
+                        <p class="mt-1 mb-4 text-sm text-gray-600" data-testid="account-two-factor">
+                            {if user.two_factor_enabled {
+                                "Status: enabled. Signing in asks for a code from your app; Git and the API need personal access tokens."
+                            } else {
+                                "Status: disabled. Add a second step to signing in, with a code from an app on your phone."
+                            }}
+                        </p>
+                        <A href=TWO_FACTOR_PATH attr:class="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2">
+                            {if user.two_factor_enabled { "Manage two-factor authentication" } else { "Enable two-factor authentication" }}
+                        </A>
+                    </section>
                     <section class="rounded-lg border border-gray-200 bg-white p-6" aria-labelledby="password-heading">
                         <h2 id="password-heading" class="text-lg font-semibold">"Change password"</h2>
                         <p class="mt-1 mb-4 text-sm text-gray-600">

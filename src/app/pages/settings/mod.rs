@@ -1,3 +1,4 @@
 pub mod access_tokens;
 pub mod account;
 pub mod profile;
+pub mod two_factor;

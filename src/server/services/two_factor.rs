@@ -1,0 +1,325 @@
+//! Two-factor authentication: enrolment, the second sign-in step, recovery
+//! codes, and the gate on passwords for non-browser clients.
+
+use super::ServiceError;
+use crate::domain::lockout::minutes_left;
+use crate::domain::token::DigestKey;
+use crate::domain::two_factor::{
+    self, normalize_recovery_code, password_gate, recovery_code, Authenticator, CodeRejected,
+    PasswordRefused, SecondStepLockout, RECOVERY_CODES, RECOVERY_CODE_BYTES, SECRET_BYTES,
+};
+use crate::server::db::two_factor as db;
+use crate::server::db::users::{self, User};
+use crate::server::sealed::Sealer;
+use crate::server::state::AppState;
+use rand::RngCore;
+
+const SECRET_LABEL: &str = "forgekey totp secret v1";
+const RECOVERY_DIGEST_LABEL: &str = "forgekey recovery code digest v1";
+const WRONG_PASSWORD: &str = "Invalid password.";
+const WRONG_CODE: &str = "Invalid two-factor code.";
+
+/// What the enrolment page shows: the secret as a QR code and as a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub uri: String,
+    pub manual_key: String,
+    /// The QR code of `uri`, as an SVG document.
+    pub qr_svg: String,
+}
+
+/// A user's two-factor status, for their settings page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+}
+
+fn sealer(state: &AppState) -> Sealer {
+    Sealer::new(&state.config.secret, SECRET_LABEL)
+}
+
+/// Binds a sealed secret to its user: copied to another row it won't open.
+fn aad(user_id: i64) -> Vec<u8> {
+    format!("users.otp_secret:{user_id}").into_bytes()
+}
+
+fn authenticator(
+    state: &AppState,
+    user: &User,
+    sealed: &str,
+) -> Result<Authenticator, ServiceError> {
+    let secret = sealer(state).open(sealed, &aad(user.id)).ok_or_else(|| {
+        // Fail closed: a tampered value or another server secret.
+        tracing::error!(user_id = user.id, "a stored TOTP secret does not open");
+        ServiceError::Internal
+    })?;
+    Authenticator::new(&secret, &user.username).ok_or(ServiceError::Internal)
+}
+
+fn recovery_digest(state: &AppState, code: &str) -> String {
+    DigestKey::new(&state.config.secret.subkey(RECOVERY_DIGEST_LABEL))
+        .digest(code)
+        .to_hex()
+}
+
+/// New recovery codes: what the user is shown, and what is stored.
+fn new_recovery_codes(state: &AppState) -> (Vec<String>, Vec<String>) {
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; RECOVERY_CODE_BYTES];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            recovery_code(&bytes)
+        })
+        .collect();
+    let digests = codes.iter().map(|c| recovery_digest(state, c)).collect();
+    (codes, digests)
+}
+
+/// Checks the signed-in user's password for a sensitive change.
+pub async fn check_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+) -> Result<(), ServiceError> {
+    let credentials = users::find_credentials_by_id(&state.db, user.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if state
+        .passwords
+        .verify(password, Some(&credentials.password_hash))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(ServiceError::field("password", WRONG_PASSWORD))
+    }
+}
+
+pub async fn status(state: &AppState, user: &User) -> Result<Status, ServiceError> {
+    let otp = db::state(&state.db, user.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok(Status {
+        enabled: otp.enabled,
+        recovery_codes_left: if otp.enabled {
+            db::recovery_codes_left(&state.db, user.id).await?
+        } else {
+            0
+        },
+    })
+}
+
+/// Starts (or restarts) enrolment with a new random secret.
+pub async fn begin_enrolment(state: &AppState, user: &User) -> Result<(), ServiceError> {
+    let mut secret = [0u8; SECRET_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let sealed = sealer(state)
+        .seal(&secret, &aad(user.id))
+        .ok_or(ServiceError::Internal)?;
+    if !db::set_enrolment_secret(&state.db, user.id, &sealed).await? {
+        return Err(ServiceError::Conflict(
+            "Two-factor authentication is already enabled.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The enrolment in progress, if any.
+pub async fn enrolment(state: &AppState, user: &User) -> Result<Option<Enrolment>, ServiceError> {
+    let otp = db::state(&state.db, user.id).await?;
+    let Some(sealed) = otp.filter(|o| !o.enabled).and_then(|o| o.sealed_secret) else {
+        return Ok(None);
+    };
+    let auth = authenticator(state, user, &sealed)?;
+    let uri = auth.uri();
+    let qr_svg = qrcode::QrCode::new(uri.as_bytes())
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot draw the QR code");
+            ServiceError::Internal
+        })?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(Some(Enrolment {
+        manual_key: auth.manual_key(),
+        uri,
+        qr_svg,
+    }))
+}
+
+/// Confirms enrolment with a code from the app: two-factor authentication
+/// is on from now, and the new recovery codes are returned (shown once).
+pub async fn confirm_enrolment(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Vec<String>, ServiceError> {
+    let otp = db::state(&state.db, user.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if otp.enabled {
+        return Err(ServiceError::Conflict(
+            "Two-factor authentication is already enabled.".into(),
+        ));
+    }
+    let sealed = otp.sealed_secret.ok_or_else(|| {
+        ServiceError::Conflict("Start again: no two-factor set-up is in progress.".into())
+    })?;
+    let step = authenticator(state, user, &sealed)?
+        .verify(code, state.now(), None)
+        .map_err(|_| ServiceError::field("code", WRONG_CODE))?;
+    let (codes, digests) = new_recovery_codes(state);
+    if !db::enable(&state.db, user.id, &sealed, step, &digests, state.now()).await? {
+        return Err(ServiceError::Conflict(
+            "The two-factor set-up changed meanwhile; start again.".into(),
+        ));
+    }
+    tracing::info!(user_id = user.id, "two-factor authentication enabled");
+    Ok(codes)
+}
+
+/// A new set of recovery codes; the old set stops working.
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    user: &User,
+) -> Result<Vec<String>, ServiceError> {
+    let (codes, digests) = new_recovery_codes(state);
+    if !db::replace_recovery_codes(&state.db, user.id, &digests, state.now()).await? {
+        return Err(ServiceError::Conflict(
+            "Two-factor authentication is not enabled.".into(),
+        ));
+    }
+    tracing::info!(user_id = user.id, "recovery codes regenerated");
+    Ok(codes)
+}
+
+pub async fn disable(state: &AppState, user: &User) -> Result<(), ServiceError> {
+    db::disable(&state.db, user.id).await?;
+    tracing::info!(user_id = user.id, "two-factor authentication disabled");
+    Ok(())
+}
+
+/// The second sign-in step: a TOTP code (current or previous step, never
+/// one already used) or an unused recovery code. Wrong answers count
+/// towards the lock on this step.
+pub async fn verify_second_step(
+    state: &AppState,
+    user: &User,
+    answer: &str,
+) -> Result<(), ServiceError> {
+    let lockout = SecondStepLockout::default();
+    let now = state.now();
+    let otp = db::state(&state.db, user.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if let Some(until) = otp.locked_until.filter(|until| *until > now) {
+        return Err(ServiceError::TwoFactorLocked {
+            minutes: minutes_left(until, now),
+        });
+    }
+    let (Some(sealed), true) = (otp.sealed_secret.as_deref(), otp.enabled) else {
+        return Err(ServiceError::Conflict(
+            "Two-factor authentication is not enabled.".into(),
+        ));
+    };
+    let accepted = if two_factor::looks_like_totp(answer) {
+        match authenticator(state, user, sealed)?.verify(answer, now, otp.last_step) {
+            Ok(step) => db::accept_step(&state.db, user.id, step).await?,
+            Err(CodeRejected::Replayed) => {
+                tracing::warn!(user_id = user.id, "a used two-factor code was replayed");
+                false
+            }
+            Err(_) => false,
+        }
+    } else if let Some(code) = normalize_recovery_code(answer) {
+        let used =
+            db::use_recovery_code(&state.db, user.id, &recovery_digest(state, &code), now).await?;
+        if used {
+            tracing::info!(user_id = user.id, "signed in with a recovery code");
+        }
+        used
+    } else {
+        false
+    };
+    if accepted {
+        return Ok(());
+    }
+    // Count the failure (compare-and-set, retried when a racing failure
+    // moved the count first).
+    let mut before = otp.failures;
+    for _ in 0..8 {
+        let (after, lock) = lockout.after_failure(before, now);
+        if db::record_failure(&state.db, user.id, before, after, lock).await? {
+            if let Some(until) = lock {
+                tracing::warn!(
+                    user_id = user.id,
+                    "second sign-in step locked after wrong codes"
+                );
+                return Err(ServiceError::TwoFactorLocked {
+                    minutes: minutes_left(until, now),
+                });
+            }
+            break;
+        }
+        before = db::state(&state.db, user.id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+            .failures;
+    }
+    Err(ServiceError::field("code", WRONG_CODE))
+}
+
+/// Why a non-browser client's username and password were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GateError {
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    #[error("account locked for {minutes} more minutes")]
+    Locked { minutes: i64 },
+    #[error("password refused: {0:?}")]
+    Refused(PasswordRefused),
+    #[error("busy")]
+    Busy,
+    #[error("internal error")]
+    Internal,
+}
+
+/// The one decision whether a username (or email) and password may
+/// authenticate a non-browser client such as Git over HTTP: the password
+/// must be right (with the same lockout as the sign-in form), and then
+/// `domain::two_factor::password_gate` decides — a user with two-factor
+/// authentication must use a personal access token. `passwords_allowed`
+/// is the instance's setting for this kind of client.
+pub async fn authenticate_password_client(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    passwords_allowed: bool,
+) -> Result<User, GateError> {
+    let user = super::accounts::authenticate(state, login, password)
+        .await
+        .map_err(|e| match e {
+            ServiceError::InvalidCredentials | ServiceError::Invalid(_) => {
+                GateError::InvalidCredentials
+            }
+            ServiceError::Locked { minutes } => GateError::Locked { minutes },
+            ServiceError::Busy => GateError::Busy,
+            _ => GateError::Internal,
+        })?;
+    password_gate(user.two_factor_enabled, passwords_allowed).map_err(GateError::Refused)?;
+    Ok(user)
+}
+
+/// The user a pending sign-in belongs to, if it is still valid: not
+/// expired, and the user's sessions not ended since (password change).
+pub async fn pending_user(
+    state: &AppState,
+    pending: &crate::server::session::PendingSignIn,
+) -> Result<Option<User>, ServiceError> {
+    if state.now() - pending.at >= two_factor::PENDING_SIGN_IN_SECONDS {
+        return Ok(None);
+    }
+    let user = users::find_by_id(&state.db, pending.user_id).await?;
+    Ok(user.filter(|u| u.session_epoch == pending.session_epoch && u.two_factor_enabled))
+}
