@@ -70,6 +70,7 @@ else
   check bash -c "echo 'a-strong-password' | $bin --data-dir $cli_data user create --username root --email root@example.com --password-stdin | grep -q 'administrator'"
   check bash -c "echo 'a-strong-password' | $bin --data-dir $cli_data user create --username Root --email other@example.com --password-stdin 2>&1 | grep -q 'already been taken'"
   check bash -c "$bin --data-dir $cli_data user list | grep -q 'root@example.com'"
+  check bash -c "$bin --data-dir $cli_data user list | head -1 | grep -q '2FA'"
   check bash -c "[ \"\$(stat -c %a $cli_data/secret.key)\" = 600 ]"
   check bash -c "$bin --help | grep -q 'serve'"
   # Tokens: the secret is the last line; bad input exits non-zero with one line.
@@ -88,6 +89,7 @@ else
   check fails_with "at most 365 days" $bin --data-dir $cli_data token create --user root --name x --scopes api --expires-at 2099-01-01
   check bash -c "$bin --data-dir $cli_data token revoke 1 2>/dev/null | grep -q Revoked && $bin --data-dir $cli_data token list --user root 2>/dev/null | grep -q revoked"
   check fails_with "no token with id 999" $bin --data-dir $cli_data token revoke 999
+  check fails_with "does not have two-factor authentication enabled" $bin --data-dir $cli_data user disable-two-factor --user root
   summary+=("cli: $cli_pass passed, $cli_fail failed")
   [ "$cli_fail" = 0 ] || status=1
 

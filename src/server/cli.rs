@@ -125,8 +125,15 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// List all accounts.
+    /// List all accounts (with whether each has two-factor authentication).
     List,
+    /// Turn two-factor authentication off for a user who lost both their
+    /// device and their recovery codes. They sign in with the password
+    /// alone until they enrol again.
+    DisableTwoFactor {
+        #[arg(long)]
+        user: String,
+    },
 }
 
 /// An error the command line reports as one line before exiting non-zero.
@@ -346,19 +353,36 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::User(UserCommand::DisableTwoFactor { user }) => {
+            let user = find_user(&storage.db, &user).await?;
+            if !user.two_factor_enabled {
+                return Err(CliError(format!(
+                    "'{}' does not have two-factor authentication enabled",
+                    user.username
+                )));
+            }
+            crate::server::services::two_factor::disable(&cli_state(&storage), &user).await?;
+            println!(
+                "Two-factor authentication disabled for '{}'.",
+                user.username
+            );
+            Ok(())
+        }
         Command::User(UserCommand::List) => {
             let list = users::list(&storage.db).await.map_err(ServiceError::from)?;
             println!(
-                "{:>6}  {:<24} {:<32} {:<5}",
-                "ID", "USERNAME", "EMAIL", "ADMIN"
+                "{:>6}  {:<24} {:<32} {:<5}  {:<3}",
+                "ID", "USERNAME", "EMAIL", "ADMIN", "2FA"
             );
+            let yes_no = |b: bool| if b { "yes" } else { "no" };
             for u in list {
                 println!(
-                    "{:>6}  {:<24} {:<32} {:<5}",
+                    "{:>6}  {:<24} {:<32} {:<5}  {:<3}",
                     u.id,
                     u.username,
                     u.email,
-                    if u.is_admin { "yes" } else { "no" }
+                    yes_no(u.is_admin),
+                    yes_no(u.two_factor_enabled)
                 );
             }
             Ok(())

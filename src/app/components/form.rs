@@ -104,6 +104,9 @@ pub fn FormMessages(feedback: Feedback) -> impl IntoView {
 pub fn Field(
     label: &'static str,
     name: &'static str,
+    /// Tells apart fields of the same name on one page (their ids).
+    #[prop(optional)]
+    form_id: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
@@ -133,7 +136,10 @@ pub fn Field(
             }
         });
     }
-    let id = format!("field-{name}");
+    let id = match form_id {
+        Some(form) => format!("field-{form}-{name}"),
+        None => format!("field-{name}"),
+    };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = {

@@ -104,7 +104,7 @@ pub fn user_full<'a>(u: &'a User, base_url: &str) -> UserFull<'a> {
         last_sign_in_at: u.last_sign_in_at.map(instant),
         current_sign_in_at: u.last_sign_in_at.map(instant),
         confirmed_at: instant(u.created_at),
-        two_factor_enabled: false,
+        two_factor_enabled: u.two_factor_enabled,
         external: false,
         private_profile: false,
         can_create_group: true,

@@ -37,6 +37,15 @@ pub async fn list(
                 || (auth.user.is_admin && u.email.to_lowercase().contains(&search))
         });
     }
+    // GitLab's admin filter: `two_factor=enabled|disabled`.
+    if let (true, Some(filter)) = (auth.user.is_admin, params.get("two_factor")) {
+        let wanted = match filter {
+            "enabled" => true,
+            "disabled" => false,
+            _ => return Err(ApiError::invalid("two_factor")),
+        };
+        all.retain(|u| u.two_factor_enabled == wanted);
+    }
     let (headers, page) = paginate(all, &params, &base, "/users")?;
     let items = page
         .iter()

@@ -1,4 +1,4 @@
-use super::support::{app, both_backends, database_contents, state, Client, T0};
+use super::support::{api, app, both_backends, database_contents, state, Client, T0};
 use crate::domain::two_factor::{Authenticator, PasswordRefused, STEP_SECONDS};
 use crate::server::clock::{Clock, ManualClock};
 use crate::server::db::users::User;
@@ -479,4 +479,65 @@ both_backends!(confirming_needs_a_recent_password, |t| {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.contains("ReauthRequired"));
+});
+
+both_backends!(administrators_see_who_has_two_factor_on, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let admin = accounts::register(&st, "root", "root@example.com", PASSWORD, true)
+        .await
+        .unwrap();
+    let (with, _, _) = enrolled(&st, "eve").await;
+    let token = crate::server::services::tokens::create(&st, &admin, "t", "2026-02-01", &["api"])
+        .await
+        .unwrap()
+        .secret;
+    let router = app(&t, st.clone()).await;
+    let r = api(
+        &router,
+        "GET",
+        "/api/v4/users?two_factor=enabled",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = Client::json(&r);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["eve"]);
+    assert_eq!(list[0]["two_factor_enabled"], true);
+    let r = api(
+        &router,
+        "GET",
+        "/api/v4/users?two_factor=disabled",
+        Some(&token),
+        None,
+    )
+    .await;
+    let list = Client::json(&r);
+    assert_eq!(list[0]["username"], "root");
+    assert_eq!(list[0]["two_factor_enabled"], false);
+    let r = api(
+        &router,
+        "GET",
+        "/api/v4/users?two_factor=maybe",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = api(
+        &router,
+        "GET",
+        &format!("/api/v4/users/{}", with.id),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(Client::json(&r)["two_factor_enabled"], true);
 });

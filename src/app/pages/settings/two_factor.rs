@@ -144,7 +144,7 @@ where
             <p class="text-sm text-gray-600">{text}</p>
             <FormMessages feedback/>
             <ActionForm action attr:class="max-w-md space-y-4">
-                <Field label="Current password" name="password" kind="password" autocomplete="current-password"
+                <Field label="Current password" name="password" form_id=id kind="password" autocomplete="current-password"
                     clear_when=feedback.settled error=feedback.field("password")/>
                 <SubmitButton label pending=action.pending()/>
             </ActionForm>
@@ -165,7 +165,7 @@ fn Enrol(
             <ol class="list-decimal space-y-4 pl-5 text-sm text-gray-800">
                 <li>
                     "Scan this QR code with an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password):"
-                    <div role="img" aria-label="QR code of your two-factor secret" class="mt-2 h-52 w-52"
+                    <div role="img" aria-label="QR code of your two-factor secret" class="mt-2 mb-3 w-fit bg-white"
                         inner_html=enrolment.qr_svg.clone()></div>
                 </li>
                 <li>
