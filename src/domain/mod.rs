@@ -7,6 +7,7 @@ pub mod account;
 pub mod error;
 pub mod lifetime;
 pub mod lockout;
+pub mod project;
 pub mod scope;
 pub mod token;
 #[cfg(feature = "ssr")]

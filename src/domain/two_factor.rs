@@ -148,58 +148,6 @@ pub fn looks_like_totp(input: &str) -> bool {
     digits.len() == DIGITS && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The lock on the second sign-in step: `max_failures` wrong codes within
-/// `window_seconds` lock it for `lock_seconds`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecondStepLockout {
-    pub max_failures: i64,
-    pub window_seconds: i64,
-    pub lock_seconds: i64,
-}
-
-impl Default for SecondStepLockout {
-    fn default() -> Self {
-        Self {
-            max_failures: 5,
-            window_seconds: 5 * 60,
-            lock_seconds: 15 * 60,
-        }
-    }
-}
-
-/// The failure count a user carries: how many, since when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Failures {
-    pub count: i64,
-    pub window_start: Option<i64>,
-}
-
-impl SecondStepLockout {
-    /// After one more wrong code at `now`: the new count, and the lock to
-    /// store when this failure reaches the limit (the count then restarts).
-    pub fn after_failure(&self, before: Failures, now: i64) -> (Failures, Option<i64>) {
-        let in_window = before
-            .window_start
-            .is_some_and(|start| now - start < self.window_seconds);
-        let failures = if in_window {
-            Failures {
-                count: before.count + 1,
-                window_start: before.window_start,
-            }
-        } else {
-            Failures {
-                count: 1,
-                window_start: Some(now),
-            }
-        };
-        if failures.count >= self.max_failures {
-            (Failures::default(), Some(now + self.lock_seconds))
-        } else {
-            (failures, None)
-        }
-    }
-}
-
 /// Why a username and password may not authenticate a non-browser client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordRefused {
@@ -341,40 +289,6 @@ mod tests {
         assert_eq!(normalize_recovery_code("deadbeef000102fg"), None);
         assert!(looks_like_totp("123 456"));
         assert!(!looks_like_totp("deadbeef000102ff"));
-    }
-
-    #[test]
-    fn five_wrong_codes_within_the_window_lock_the_second_step() {
-        let policy = SecondStepLockout::default();
-        let mut failures = Failures::default();
-        let now = 1_000_000;
-        for i in 0..4 {
-            let (next, lock) = policy.after_failure(failures, now + i * 10);
-            assert_eq!(lock, None);
-            failures = next;
-        }
-        assert_eq!(failures.count, 4);
-        let (after, lock) = policy.after_failure(failures, now + 60);
-        assert_eq!(lock, Some(now + 60 + 15 * 60));
-        assert_eq!(after, Failures::default());
-    }
-
-    #[test]
-    fn failures_outside_the_window_start_a_new_count() {
-        let policy = SecondStepLockout::default();
-        let old = Failures {
-            count: 4,
-            window_start: Some(1_000_000),
-        };
-        let (after, lock) = policy.after_failure(old, 1_000_000 + 5 * 60);
-        assert_eq!(lock, None);
-        assert_eq!(
-            after,
-            Failures {
-                count: 1,
-                window_start: Some(1_000_000 + 5 * 60)
-            }
-        );
     }
 
     #[test]

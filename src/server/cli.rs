@@ -5,6 +5,7 @@ use super::clock::SystemClock;
 use super::config::{ServerSecret, WebConfig};
 use super::db::users;
 use super::db::Db;
+use super::git::GitState;
 use super::passwords::Passwords;
 use super::services::{accounts, ServiceError};
 use super::session::Store;
@@ -39,7 +40,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 struct StorageArgs {
-    /// Directory for the SQLite database and the server secret.
+    /// Directory for the SQLite database, the server secret and the Git
+    /// repositories.
     #[arg(
         long,
         global = true,
@@ -189,6 +191,7 @@ struct Storage {
     db: Db,
     url: String,
     secret: ServerSecret,
+    data_dir: PathBuf,
 }
 
 async fn open_storage(args: &StorageArgs) -> Result<Storage, CliError> {
@@ -205,7 +208,12 @@ async fn open_storage(args: &StorageArgs) -> Result<Storage, CliError> {
     let configured = std::env::var("FORGEKEY_SECRET").ok();
     let secret = ServerSecret::load_or_create(configured.as_deref(), &args.data_dir)
         .map_err(|e| fail("server secret", e))?;
-    Ok(Storage { db, url, secret })
+    Ok(Storage {
+        db,
+        url,
+        secret,
+        data_dir: args.data_dir.clone(),
+    })
 }
 
 fn create_data_dir(dir: &Path) -> std::io::Result<()> {
@@ -228,6 +236,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
         passwords: Passwords::new(cores.max(2), Duration::from_secs(3)),
         usage: Default::default(),
         token_cache: Default::default(),
+        git: Arc::new(GitState::new(storage.data_dir.join("repositories"))),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod extract;
+pub mod git;
 pub mod passwords;
 pub mod reveal;
 pub mod sealed;
@@ -99,14 +100,19 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .layer(sessions);
 
     // The REST API and probes: tokens only, never a session.
-    Router::new()
+    let limited = Router::new()
         .route("/-/liveness", get(liveness))
         .nest("/api/v4", api::router())
         .merge(web)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // Git over HTTP: Basic authentication, and pushes of any size
+    // (streamed to git, never buffered).
+    Router::new()
+        .merge(git::router())
+        .merge(limited)
         .layer(middleware::from_fn_with_state(
             config,
             security::security_headers,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
 }

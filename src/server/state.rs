@@ -1,6 +1,7 @@
 use super::clock::Clock;
 use super::config::WebConfig;
 use super::db::Db;
+use super::git::GitState;
 use super::passwords::Passwords;
 use super::token_cache::TokenCache;
 use super::usage::UsageRecorder;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub usage: Arc<UsageRecorder>,
     pub token_cache: Arc<TokenCache>,
+    pub git: Arc<GitState>,
 }
 
 impl AppState {

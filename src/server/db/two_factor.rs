@@ -4,7 +4,7 @@
 //! win.
 
 use super::{flag, Db};
-use crate::domain::two_factor::Failures;
+use crate::domain::lockout::Failures;
 use sqlx::Row;
 
 /// A user's two-factor record.

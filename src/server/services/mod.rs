@@ -1,6 +1,7 @@
 //! Orchestration: take the state, call domain rules and the database.
 
 pub mod accounts;
+pub mod projects;
 pub mod tokens;
 pub mod two_factor;
 

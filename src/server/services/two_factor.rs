@@ -2,11 +2,11 @@
 //! codes, and the gate on passwords for non-browser clients.
 
 use super::ServiceError;
-use crate::domain::lockout::minutes_left;
+use crate::domain::lockout::{minutes_left, WindowedLockout};
 use crate::domain::token::DigestKey;
 use crate::domain::two_factor::{
     self, normalize_recovery_code, password_gate, recovery_code, Authenticator, CodeRejected,
-    PasswordRefused, SecondStepLockout, RECOVERY_CODES, RECOVERY_CODE_BYTES, SECRET_BYTES,
+    PasswordRefused, RECOVERY_CODES, RECOVERY_CODE_BYTES, SECRET_BYTES,
 };
 use crate::server::db::two_factor as db;
 use crate::server::db::users::{self, User};
@@ -208,7 +208,7 @@ pub async fn verify_second_step(
     user: &User,
     answer: &str,
 ) -> Result<(), ServiceError> {
-    let lockout = SecondStepLockout::default();
+    let lockout = WindowedLockout::SECOND_STEP;
     let now = state.now();
     let otp = db::state(&state.db, user.id)
         .await?

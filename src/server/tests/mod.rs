@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod db;
+mod git;
 mod http;
 mod tokens;
 mod two_factor;

@@ -19,7 +19,14 @@ pub const T0: i64 = 1_767_225_600;
 pub struct TestDb {
     pub db: Db,
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    /// Holds the SQLite file and the repositories.
+    dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn repositories(&self) -> std::path::PathBuf {
+        self.dir.path().join("repositories")
+    }
 }
 
 pub async fn sqlite() -> TestDb {
@@ -27,11 +34,7 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite:{}?mode=rwc", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    TestDb {
-        db,
-        url,
-        _dir: Some(dir),
-    }
+    TestDb { db, url, dir }
 }
 
 /// A fresh database on the test PostgreSQL server.
@@ -56,7 +59,7 @@ pub async fn postgres() -> TestDb {
     TestDb {
         db,
         url,
-        _dir: None,
+        dir: tempfile::tempdir().unwrap(),
     }
 }
 
@@ -111,6 +114,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
         passwords: Passwords::new(2, Duration::from_secs(5)),
         usage: Default::default(),
         token_cache: Default::default(),
+        git: Arc::new(crate::server::git::GitState::new(t.repositories())),
     }
 }
 

@@ -1,0 +1,295 @@
+//! Git over HTTP ("smart" protocol) at `/<namespace>/<project>.git/…`,
+//! authenticated with HTTP Basic: a personal access token as the password
+//! (the username is then ignored unless the instance says otherwise), or
+//! the account's password where the two-factor gate allows it.
+//! `git http-backend` does the Git side.
+
+pub mod bans;
+pub mod cgi;
+
+use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, ProjectAccess};
+use crate::domain::token::check_shape;
+use crate::server::db::projects::{self, Project};
+use crate::server::db::settings::{self, Settings};
+use crate::server::services::tokens::{self, Authenticated};
+use crate::server::services::two_factor::{self, GateError};
+use crate::server::services::ServiceError;
+use crate::server::state::AppState;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use bans::AddressBans;
+
+/// Where repositories live, and the addresses refused for now.
+#[derive(Debug)]
+pub struct GitState {
+    pub repositories: PathBuf,
+    pub bans: AddressBans,
+}
+
+impl GitState {
+    pub fn new(repositories: PathBuf) -> Self {
+        Self {
+            repositories,
+            bans: AddressBans::default(),
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{namespace}/{project}/info/refs", get(info_refs))
+        .route("/{namespace}/{project}/git-upload-pack", post(upload_pack))
+        .route(
+            "/{namespace}/{project}/git-receive-pack",
+            post(receive_pack),
+        )
+}
+
+const ACCESS_DENIED: &str = "HTTP Basic: Access denied. If a password was provided for Git \
+    authentication, the password was incorrect or you're required to use a token instead of a \
+    password. If a token was provided, it was either incorrect, expired, or improperly scoped.";
+const NOT_FOUND: &str = "The project you were looking for could not be found or you don't have \
+    permission to view it.";
+const BANNED: &str = "Too many failed authentication attempts from this address. Try again later.";
+
+fn text(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}
+
+fn ask_for_credentials(message: &str) -> Response {
+    let mut res = text(StatusCode::UNAUTHORIZED, message);
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Forgekey\""),
+    );
+    res
+}
+
+async fn info_refs(state: State<AppState>, path: Path<(String, String)>, req: Request) -> Response {
+    let service = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "service")
+            .map(|(_, v)| v.into_owned())
+    });
+    match service.as_deref().and_then(GitOperation::of_service) {
+        Some(op) => handle(state, path, req, op, "info/refs").await,
+        None => text(
+            StatusCode::FORBIDDEN,
+            "Only Git's smart HTTP protocol is supported: update your Git client.",
+        ),
+    }
+}
+
+async fn upload_pack(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    req: Request,
+) -> Response {
+    handle(state, path, req, GitOperation::Pull, "git-upload-pack").await
+}
+
+async fn receive_pack(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    req: Request,
+) -> Response {
+    handle(state, path, req, GitOperation::Push, "git-receive-pack").await
+}
+
+/// Who a request's credentials name, after every check but the project's.
+enum Identity {
+    Anonymous,
+    Password(crate::server::db::users::User),
+    Token(Authenticated),
+}
+
+/// Why credentials were refused.
+enum Refusal {
+    /// Wrong, expired, revoked or not allowed: counts against the address.
+    Denied(String),
+    Busy,
+    Internal,
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+async fn identify(
+    state: &AppState,
+    settings: Settings,
+    credentials: Option<(String, String)>,
+) -> Result<Identity, Refusal> {
+    let Some((username, password)) = credentials else {
+        return Ok(Identity::Anonymous);
+    };
+    if check_shape(&password).is_ok() {
+        let auth = tokens::authenticate(state, &password)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Internal => Refusal::Internal,
+                _ => Refusal::Denied(ACCESS_DENIED.to_owned()),
+            })?;
+        // Any non-empty username works, as in GitLab, unless the stricter
+        // instance setting asks for the token owner's.
+        let username = username.trim();
+        let mismatch =
+            settings.git_token_username_match && !auth.user.username.eq_ignore_ascii_case(username);
+        if username.is_empty() || mismatch {
+            return Err(Refusal::Denied(ACCESS_DENIED.to_owned()));
+        }
+        return Ok(Identity::Token(auth));
+    }
+    two_factor::authenticate_password_client(
+        state,
+        &username,
+        &password,
+        settings.git_password_auth,
+    )
+    .await
+    .map(Identity::Password)
+    .map_err(|e| match e {
+        GateError::Refused(reason) => Refusal::Denied(reason.message(&base_url(state))),
+        GateError::Locked { minutes } => Refusal::Denied(format!(
+            "HTTP Basic: Access denied. Your account is locked after too many failed sign-in \
+             attempts; try again in {minutes} minutes."
+        )),
+        GateError::InvalidCredentials => Refusal::Denied(ACCESS_DENIED.to_owned()),
+        GateError::Busy => Refusal::Busy,
+        GateError::Internal => Refusal::Internal,
+    })
+}
+
+fn base_url(state: &AppState) -> String {
+    state
+        .config
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+fn client_ip(req: &Request) -> Option<IpAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    Path((namespace, project)): Path<(String, String)>,
+    req: Request,
+    operation: GitOperation,
+    endpoint: &str,
+) -> Response {
+    let now = state.now();
+    let ip = client_ip(&req);
+    if let Some(until) = ip.and_then(|ip| state.git.bans.banned_until(ip, now)) {
+        let mut res = text(StatusCode::TOO_MANY_REQUESTS, BANNED);
+        if let Ok(v) = HeaderValue::from_str(&(until - now).to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
+    }
+    let settings = match settings::get(&state.db).await {
+        Ok(s) => s,
+        Err(e) => return error_response(ServiceError::from(e)),
+    };
+    let identity = match identify(&state, settings, basic_credentials(req.headers())).await {
+        Ok(identity) => identity,
+        Err(Refusal::Denied(message)) => {
+            if let Some(ip) = ip {
+                state.git.bans.failed(ip, now);
+            }
+            return ask_for_credentials(&message);
+        }
+        Err(Refusal::Busy) => return error_response(ServiceError::Busy),
+        Err(Refusal::Internal) => return error_response(ServiceError::Internal),
+    };
+
+    let path = project.strip_suffix(".git").unwrap_or(&project);
+    let key = crate::domain::account::unique_key(&namespace);
+    let project = match projects::find_by_full_path(&state.db, &key, path).await {
+        Ok(p) => p,
+        Err(e) => return error_response(ServiceError::from(e)),
+    };
+    let access = project.as_ref().map(|p: &Project| ProjectAccess {
+        owner_id: p.owner_id,
+        visibility: p.visibility,
+    });
+    let actor = match &identity {
+        Identity::Anonymous => GitActor::Anonymous,
+        Identity::Password(user) => GitActor::Password {
+            user_id: user.id,
+            is_admin: user.is_admin,
+        },
+        Identity::Token(auth) => GitActor::Token {
+            user_id: auth.user.id,
+            is_admin: auth.user.is_admin,
+            scopes: &auth.token.scopes,
+        },
+    };
+    match authorize_git(access, actor, operation) {
+        Ok(()) => {}
+        Err(GitDenied::Unauthorized) => return ask_for_credentials("HTTP Basic: Access denied."),
+        Err(GitDenied::NotFound) => return text(StatusCode::NOT_FOUND, NOT_FOUND),
+        Err(GitDenied::Forbidden(message)) => return text(StatusCode::FORBIDDEN, message),
+    }
+    let Some(project) = project else {
+        return text(StatusCode::NOT_FOUND, NOT_FOUND);
+    };
+    let remote_user = match &identity {
+        Identity::Anonymous => None,
+        Identity::Password(user) => Some(user.username.clone()),
+        Identity::Token(auth) => {
+            state.usage.note(&state.db, &auth.token, now, ip);
+            Some(auth.user.username.clone())
+        }
+    };
+
+    let (parts, body) = req.into_parts();
+    let request = cgi::CgiRequest {
+        method: &parts.method,
+        path_info: format!("/{}.git/{endpoint}", project.id),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        remote_user: remote_user.as_deref(),
+        remote_addr: ip.map(|ip| ip.to_string()),
+    };
+    cgi::run(&state.git.repositories, request, body).await
+}
+
+fn error_response(e: ServiceError) -> Response {
+    match e {
+        ServiceError::Busy => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Forgekey is busy right now. Please try again in a few seconds.",
+        ),
+        _ => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again.",
+        ),
+    }
+}

@@ -1,0 +1,78 @@
+//! Creating projects: a database row and a bare repository, both or
+//! neither.
+
+use super::ServiceError;
+use crate::domain::project::NewProject;
+use crate::server::db::projects::{self, InsertProjectError, Project};
+use crate::server::db::users::User;
+use crate::server::state::AppState;
+use std::path::{Path, PathBuf};
+
+/// Where a project's bare repository lives.
+pub fn repository_path(root: &Path, project_id: i64) -> PathBuf {
+    root.join(format!("{project_id}.git"))
+}
+
+pub async fn create(
+    state: &AppState,
+    owner: &User,
+    name: &str,
+    path: &str,
+    visibility: &str,
+) -> Result<Project, ServiceError> {
+    let new = NewProject::parse(name, path, visibility)?;
+    let mut tx = state.db.pool.begin().await?;
+    let id = projects::insert(
+        &mut tx,
+        owner.id,
+        &new.name,
+        &new.path,
+        new.visibility,
+        state.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        InsertProjectError::PathTaken => {
+            ServiceError::field("path", "Path has already been taken.")
+        }
+        InsertProjectError::Db(e) => e.into(),
+    })?;
+    let repo = repository_path(&state.git.repositories, id);
+    init_bare(&repo).await?;
+    if let Err(e) = tx.commit().await {
+        let _ = tokio::fs::remove_dir_all(&repo).await;
+        return Err(e.into());
+    }
+    tracing::info!(project_id = id, owner_id = owner.id, "project created");
+    projects::find_by_id(&state.db, id)
+        .await?
+        .ok_or(ServiceError::Internal)
+}
+
+async fn init_bare(repo: &Path) -> Result<(), ServiceError> {
+    let failed = |what: &dyn std::fmt::Display| {
+        tracing::error!(repository = %repo.display(), error = %what, "cannot create a repository");
+        ServiceError::Internal
+    };
+    if let Some(parent) = repo.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| failed(&e))?;
+    }
+    let out = tokio::process::Command::new("git")
+        .args(["init", "--bare", "--quiet", "--initial-branch=main"])
+        .arg(repo)
+        .output()
+        .await
+        .map_err(|e| failed(&e))?;
+    if !out.status.success() {
+        let _ = tokio::fs::remove_dir_all(repo).await;
+        return Err(failed(&String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
+}
+
+/// The projects `user` owns.
+pub async fn list_owned(state: &AppState, user: &User) -> Result<Vec<Project>, ServiceError> {
+    Ok(projects::list_owned(&state.db, user.id).await?)
+}

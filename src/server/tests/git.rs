@@ -1,0 +1,427 @@
+//! Git over HTTP with the real `git` command line against a served
+//! Forgekey.
+
+use super::support::{app, both_backends, state, T0};
+use crate::domain::two_factor::{Authenticator, STEP_SECONDS};
+use crate::server::clock::{Clock, ManualClock};
+use crate::server::db::settings::{self, Settings};
+use crate::server::db::users::User;
+use crate::server::services::{accounts, projects, tokens, two_factor};
+use crate::server::state::AppState;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use base64::Engine;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "secret-password";
+/// Within a year of T0 (2026-01-01).
+const EXPIRES: &str = "2026-02-01";
+
+/// Serves `router` on a loopback port, with the client address known.
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+struct Git {
+    home: tempfile::TempDir,
+}
+
+struct Outcome {
+    ok: bool,
+    stderr: String,
+}
+
+impl Git {
+    fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn dir(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    /// Runs git in `cwd` without any prompt or stored credential.
+    async fn run(&self, cwd: &Path, args: &[&str]) -> Outcome {
+        let out = tokio::process::Command::new("git")
+            .args(["-c", "credential.helper=", "-c", "protocol.version=2"])
+            .args(args)
+            .current_dir(cwd)
+            .env("HOME", self.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com")
+            .output()
+            .await
+            .unwrap();
+        Outcome {
+            ok: out.status.success(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    async fn clone(&self, url: &str, name: &str) -> Outcome {
+        self.run(self.home.path(), &["clone", url, name]).await
+    }
+
+    /// Commits a new file in a clone.
+    async fn commit(&self, name: &str, file: &str) {
+        let dir = self.dir(name);
+        std::fs::write(dir.join(file), file).unwrap();
+        assert!(self.run(&dir, &["add", file]).await.ok);
+        assert!(self.run(&dir, &["commit", "-q", "-m", file]).await.ok);
+    }
+
+    async fn push(&self, name: &str, url: &str) -> Outcome {
+        self.run(&self.dir(name), &["push", url, "HEAD:main"]).await
+    }
+}
+
+fn url(addr: SocketAddr, user: &str, secret: &str, path: &str) -> String {
+    let secret: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    format!("http://{user}:{secret}@{addr}/{path}.git")
+}
+
+async fn user(st: &AppState, name: &str) -> User {
+    accounts::register(st, name, &format!("{name}@example.com"), PASSWORD, false)
+        .await
+        .unwrap()
+}
+
+async fn token(st: &AppState, u: &User, scopes: &[&str]) -> String {
+    tokens::create(st, u, "git", EXPIRES, scopes)
+        .await
+        .unwrap()
+        .secret
+}
+
+both_backends!(token_scopes_decide_clone_and_push, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let alice = user(&st, "alice").await;
+    projects::create(&st, &alice, "Demo", "", "private")
+        .await
+        .unwrap();
+    let read = token(&st, &alice, &["read_repository"]).await;
+    let write = token(&st, &alice, &["write_repository"]).await;
+    let addr = serve(app(&t, st.clone()).await).await;
+    let git = Git::new();
+
+    let cloned = git
+        .clone(&url(addr, "anything", &read, "alice/demo"), "work")
+        .await;
+    assert!(cloned.ok, "{}", cloned.stderr);
+    git.commit("work", "README").await;
+    let refused = git.push("work", &url(addr, "x", &read, "alice/demo")).await;
+    assert!(!refused.ok);
+    assert!(
+        refused
+            .stderr
+            .contains("You are not allowed to push code to this project"),
+        "git shows why: {}",
+        refused.stderr
+    );
+    let pushed = git
+        .push("work", &url(addr, "x", &write, "alice/demo"))
+        .await;
+    assert!(pushed.ok, "{}", pushed.stderr);
+
+    let again = git
+        .clone(&url(addr, "x", &read, "alice/demo"), "again")
+        .await;
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(git.dir("again").join("README")).unwrap(),
+        "README"
+    );
+
+    // Revoked: refused at once.
+    let write_id = tokens::list(&st, alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.scopes.len() == 1 && t.scopes[0].as_str() == "write_repository")
+        .unwrap()
+        .id;
+    tokens::revoke(&st, alice.id, write_id).await.unwrap();
+    git.commit("work", "CHANGES").await;
+    let revoked = git
+        .push("work", &url(addr, "x", &write, "alice/demo"))
+        .await;
+    assert!(!revoked.ok);
+    assert!(
+        revoked.stderr.contains("Authentication failed"),
+        "{}",
+        revoked.stderr
+    );
+
+    // Expired (00:00 UTC on its date): refused.
+    clock.advance(31 * 86_400);
+    let expired = git
+        .clone(&url(addr, "x", &read, "alice/demo"), "late")
+        .await;
+    assert!(!expired.ok);
+    assert!(
+        expired.stderr.contains("Authentication failed"),
+        "{}",
+        expired.stderr
+    );
+});
+
+both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let bob = user(&st, "bob").await;
+    projects::create(&st, &bob, "tools", "", "private")
+        .await
+        .unwrap();
+    let addr = serve(app(&t, st.clone()).await).await;
+    let git = Git::new();
+
+    let by_password = git
+        .clone(&url(addr, "bob", PASSWORD, "bob/tools"), "one")
+        .await;
+    assert!(by_password.ok, "{}", by_password.stderr);
+
+    settings::set(
+        &st.db,
+        Settings {
+            git_password_auth: false,
+            git_token_username_match: false,
+        },
+    )
+    .await
+    .unwrap();
+    let disabled = git
+        .clone(&url(addr, "bob", PASSWORD, "bob/tools"), "two")
+        .await;
+    assert!(!disabled.ok);
+    assert!(
+        disabled
+            .stderr
+            .contains("Password authentication is disabled"),
+        "{}",
+        disabled.stderr
+    );
+    settings::set(
+        &st.db,
+        Settings {
+            git_password_auth: true,
+            git_token_username_match: false,
+        },
+    )
+    .await
+    .unwrap();
+
+    // With 2FA on, the password is refused with the hint; a token works.
+    two_factor::begin_enrolment(&st, &bob).await.unwrap();
+    let key = two_factor::enrolment(&st, &bob)
+        .await
+        .unwrap()
+        .unwrap()
+        .manual_key;
+    let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
+        .to_bytes()
+        .unwrap();
+    let phone = Authenticator::new(&secret, "bob").unwrap();
+    two_factor::confirm_enrolment(&st, &bob, &phone.code_at(clock.now()))
+        .await
+        .unwrap();
+    clock.advance(STEP_SECONDS);
+    let refused = git
+        .clone(&url(addr, "bob", PASSWORD, "bob/tools"), "three")
+        .await;
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains("You have 2FA enabled")
+            && refused.stderr.contains("personal access token"),
+        "{}",
+        refused.stderr
+    );
+    let bob = crate::server::db::users::find_by_id(&st.db, bob.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let read = token(&st, &bob, &["read_repository"]).await;
+    let with_token = git
+        .clone(&url(addr, "bob", &read, "bob/tools"), "four")
+        .await;
+    assert!(with_token.ok, "{}", with_token.stderr);
+
+    // The stricter setting: the username must be the token's owner.
+    settings::set(
+        &st.db,
+        Settings {
+            git_password_auth: true,
+            git_token_username_match: true,
+        },
+    )
+    .await
+    .unwrap();
+    let stranger = git
+        .clone(&url(addr, "someone", &read, "bob/tools"), "five")
+        .await;
+    assert!(!stranger.ok);
+    let owner = git
+        .clone(&url(addr, "BOB", &read, "bob/tools"), "six")
+        .await;
+    assert!(owner.ok, "{}", owner.stderr);
+});
+
+both_backends!(visibility_decides_who_sees_a_project, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let carol = user(&st, "carol").await;
+    let dave = user(&st, "dave").await;
+    projects::create(&st, &carol, "open", "", "public")
+        .await
+        .unwrap();
+    projects::create(&st, &carol, "closed", "", "private")
+        .await
+        .unwrap();
+    let daves = token(&st, &dave, &["write_repository"]).await;
+    let addr = serve(app(&t, st.clone()).await).await;
+    let git = Git::new();
+
+    let anonymous = git
+        .clone(&format!("http://{addr}/carol/open.git"), "anon")
+        .await;
+    assert!(anonymous.ok, "{}", anonymous.stderr);
+    let prompt = git
+        .clone(&format!("http://{addr}/carol/closed.git"), "anon2")
+        .await;
+    assert!(!prompt.ok);
+    assert!(
+        prompt.stderr.contains("could not read Username"),
+        "git asks for credentials: {}",
+        prompt.stderr
+    );
+    let hidden = git
+        .clone(&url(addr, "dave", &daves, "carol/closed"), "d1")
+        .await;
+    assert!(!hidden.ok);
+    assert!(
+        hidden.stderr.contains("not found") || hidden.stderr.contains("404"),
+        "{}",
+        hidden.stderr
+    );
+    let missing = git
+        .clone(&url(addr, "dave", &daves, "carol/nothing"), "d2")
+        .await;
+    assert_eq!(
+        hidden
+            .stderr
+            .replace("closed", "nothing")
+            .replace("d1", "d2"),
+        missing.stderr
+    );
+    let readable = git
+        .clone(&url(addr, "dave", &daves, "carol/open"), "d3")
+        .await;
+    assert!(readable.ok, "{}", readable.stderr);
+    git.commit("d3", "mine").await;
+    let no_push = git
+        .push("d3", &url(addr, "dave", &daves, "carol/open"))
+        .await;
+    assert!(!no_push.ok);
+    assert!(
+        no_push.stderr.contains("You are not allowed to push code"),
+        "{}",
+        no_push.stderr
+    );
+});
+
+/// `GET info/refs` from `ip` with Basic credentials.
+async fn info_refs(router: &Router, ip: [u8; 4], user: &str, password: &str) -> StatusCode {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let mut req = Request::get("/erin/repo.git/info/refs?service=git-upload-pack")
+        .header(header::AUTHORIZATION, format!("Basic {basic}"))
+        .body(Body::empty())
+        .unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((ip, 40_000))));
+    router.clone().oneshot(req).await.unwrap().status()
+}
+
+both_backends!(ten_failures_from_an_address_refuse_it_for_an_hour, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let erin = user(&st, "erin").await;
+    projects::create(&st, &erin, "repo", "", "private")
+        .await
+        .unwrap();
+    let read = token(&st, &erin, &["read_repository"]).await;
+    let router = app(&t, st.clone()).await;
+    let attacker = [192, 0, 2, 1];
+    let neighbour = [192, 0, 2, 2];
+    assert_eq!(
+        info_refs(&router, attacker, "erin", &read).await,
+        StatusCode::OK
+    );
+    for _ in 0..10 {
+        assert_eq!(
+            info_refs(&router, attacker, "erin", "guess").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Banned, even with valid credentials; others are not.
+    assert_eq!(
+        info_refs(&router, attacker, "erin", &read).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        info_refs(&router, neighbour, "erin", &read).await,
+        StatusCode::OK
+    );
+    clock.advance(3_600);
+    assert_eq!(
+        info_refs(&router, attacker, "erin", &read).await,
+        StatusCode::OK
+    );
+});
+
+both_backends!(token_use_over_git_is_recorded, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let fay = user(&st, "fay").await;
+    projects::create(&st, &fay, "notes", "", "private")
+        .await
+        .unwrap();
+    let read = token(&st, &fay, &["read_repository"]).await;
+    let addr = serve(app(&t, st.clone()).await).await;
+    let git = Git::new();
+    assert!(
+        git.clone(&url(addr, "fay", &read, "fay/notes"), "n")
+            .await
+            .ok
+    );
+    // Recorded in the background, off the request path.
+    let mut recorded = None;
+    for _ in 0..50 {
+        recorded = tokens::list(&st, fay.id).await.unwrap()[0].last_used_at;
+        if recorded.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(recorded, Some(T0));
+});
