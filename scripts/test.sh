@@ -90,6 +90,10 @@ else
   check bash -c "$bin --data-dir $cli_data token revoke 1 2>/dev/null | grep -q Revoked && $bin --data-dir $cli_data token list --user root 2>/dev/null | grep -q revoked"
   check fails_with "no token with id 999" $bin --data-dir $cli_data token revoke 999
   check fails_with "does not have two-factor authentication enabled" $bin --data-dir $cli_data user disable-two-factor --user root
+  check bash -c "$bin --data-dir $cli_data project create --user root --name 'My Tool' | grep -q 'root/my-tool'"
+  check bash -c "[ -f $cli_data/repositories/1.git/HEAD ]"
+  check fails_with "Path has already been taken" $bin --data-dir $cli_data project create --user root --name 'my tool'
+  check bash -c "$bin --data-dir $cli_data settings set --git-password-auth off | grep -Eq 'git-password-auth +off'"
   summary+=("cli: $cli_pass passed, $cli_fail failed")
   [ "$cli_fail" = 0 ] || status=1
 

@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder/>
                     <Route path=path!("/users/sign_in") view=pages::sign_in::SignIn ssr=SsrMode::InOrder/>
                     <Route path=path!("/users/sign_up") view=pages::sign_up::SignUp ssr=SsrMode::InOrder/>
+                    <Route path=path!("/projects") view=pages::projects::Projects ssr=SsrMode::InOrder/>
                     <Route path=path!("/users/two_factor") view=pages::second_step::SecondStep ssr=SsrMode::InOrder/>
                     <Route path=path!("/-/user_settings/profile") view=pages::settings::profile::Profile ssr=SsrMode::InOrder/>
                     <Route path=path!("/-/user_settings/account") view=pages::settings::account::Account ssr=SsrMode::InOrder/>

@@ -64,6 +64,48 @@ enum Command {
     /// Manage personal access tokens (what GitLab does in its Rails console).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage projects (Git repositories).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Show or change instance settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectCommand {
+    /// Create a project with an empty repository, owned by a user.
+    Create {
+        #[arg(long)]
+        user: String,
+        /// The project's name; its URL path is derived unless --path is given.
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        path: String,
+        #[arg(long, default_value = "private", value_parser = ["private", "public"])]
+        visibility: String,
+    },
+    /// List a user's projects.
+    List {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// Print the instance settings.
+    Show,
+    /// Change instance settings (only those given).
+    Set {
+        /// Whether passwords (of users without 2FA) authenticate Git over HTTP.
+        #[arg(long, value_parser = ["on", "off"])]
+        git_password_auth: Option<String>,
+        /// Whether Git over HTTP requires the username to be the token's owner.
+        #[arg(long, value_parser = ["on", "off"])]
+        git_token_username_match: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,6 +303,70 @@ fn cli_state(storage: &Storage) -> AppState {
     )
 }
 
+async fn run_project(storage: &Storage, command: ProjectCommand) -> Result<(), CliError> {
+    use crate::server::services::projects;
+    let state = cli_state(storage);
+    match command {
+        ProjectCommand::Create {
+            user,
+            name,
+            path,
+            visibility,
+        } => {
+            let owner = find_user(&storage.db, &user).await?;
+            let p = projects::create(&state, &owner, &name, &path, &visibility).await?;
+            println!(
+                "Created project {}/{} (id {}, {}).",
+                p.namespace,
+                p.path,
+                p.id,
+                p.visibility.as_str()
+            );
+        }
+        ProjectCommand::List { user } => {
+            let owner = find_user(&storage.db, &user).await?;
+            println!("{:>6}  {:<40} {:<8}", "ID", "PROJECT", "VISIBILITY");
+            for p in projects::list_owned(&state, &owner).await? {
+                let full = format!("{}/{}", p.namespace, p.path);
+                println!("{:>6}  {full:<40} {:<8}", p.id, p.visibility.as_str());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(), CliError> {
+    use crate::server::db::settings;
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let mut current = settings::get(&storage.db)
+        .await
+        .map_err(ServiceError::from)?;
+    if let SettingsCommand::Set {
+        git_password_auth,
+        git_token_username_match,
+    } = command
+    {
+        if let Some(v) = git_password_auth {
+            current.git_password_auth = v == "on";
+        }
+        if let Some(v) = git_token_username_match {
+            current.git_token_username_match = v == "on";
+        }
+        settings::set(&storage.db, current)
+            .await
+            .map_err(ServiceError::from)?;
+    }
+    println!(
+        "git-password-auth        {}",
+        on_off(current.git_password_auth)
+    );
+    println!(
+        "git-token-username-match {}",
+        on_off(current.git_token_username_match)
+    );
+    Ok(())
+}
+
 async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliError> {
     use crate::app::format;
     use crate::server::services::tokens;
@@ -325,6 +431,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let storage = open_storage(&cli.storage).await?;
     match cli.command {
         Command::Token(command) => run_token(&storage, command).await,
+        Command::Project(command) => run_project(&storage, command).await,
+        Command::Settings(command) => run_settings(&storage, command).await,
         Command::Serve(args) => serve(storage, args).await,
         Command::User(UserCommand::Create {
             username,

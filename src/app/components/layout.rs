@@ -56,6 +56,7 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
                 <p class="border-b border-gray-100 px-4 py-2 text-xs text-gray-600">
                     "Signed in as " <strong class="text-gray-900">{user.username.clone()}</strong>
                 </p>
+                <A href="/projects" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Projects"</A>
                 <A href="/-/user_settings/profile" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Settings"</A>
                 <ActionForm action=sign_out>
                     <button type="submit" class="block w-full px-4 py-2 text-left text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">

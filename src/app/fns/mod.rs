@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod projects;
 pub mod tokens;
 pub mod two_factor;
 

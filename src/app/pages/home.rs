@@ -22,7 +22,15 @@ pub fn Home() -> impl IntoView {
                                 </A>
                                 <A href="/-/user_settings/account" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                                     <h2 class="font-semibold">"Account"</h2>
-                                    <p class="mt-1 text-sm text-gray-600">"Change your password."</p>
+                                    <p class="mt-1 text-sm text-gray-600">"Change your password and set up two-factor authentication."</p>
+                                </A>
+                                <A href="/projects" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                                    <h2 class="font-semibold">"Projects"</h2>
+                                    <p class="mt-1 text-sm text-gray-600">"Git repositories you clone and push over HTTP with a token."</p>
+                                </A>
+                                <A href="/-/user_settings/personal_access_tokens" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                                    <h2 class="font-semibold">"Access Tokens"</h2>
+                                    <p class="mt-1 text-sm text-gray-600">"Tokens for the API and for Git over HTTP."</p>
                                 </A>
                             </div>
                         </div>

@@ -1,5 +1,6 @@
 pub mod home;
 pub mod not_found;
+pub mod projects;
 pub mod second_step;
 pub mod settings;
 pub mod sign_in;

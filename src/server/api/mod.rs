@@ -5,6 +5,7 @@
 pub mod error;
 pub mod json;
 pub mod params;
+mod projects;
 mod tokens;
 mod users;
 
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
             "/users/{id}/impersonation_tokens/{token_id}",
             get(tokens::show_impersonation).delete(tokens::revoke_impersonation),
         )
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{id}", get(projects::show))
         .route("/personal_access_tokens", get(tokens::list))
         .route(
             "/personal_access_tokens/self",

@@ -425,3 +425,84 @@ both_backends!(token_use_over_git_is_recorded, |t| {
     }
     assert_eq!(recorded, Some(T0));
 });
+
+both_backends!(projects_through_the_rest_api, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let gus = user(&st, "gus").await;
+    let api_token = token(&st, &gus, &["api"]).await;
+    let read_api = token(&st, &gus, &["read_api"]).await;
+    let router = app(&t, st.clone()).await;
+    let call =
+        |method: &'static str, path: String, token: String, body: Option<serde_json::Value>| {
+            let router = router.clone();
+            async move {
+                crate::server::tests::support::api(&router, method, &path, Some(&token), body).await
+            }
+        };
+
+    let body = serde_json::json!({ "name": "My Tool", "visibility": "public" });
+    let r = call(
+        "POST",
+        "/api/v4/projects".into(),
+        api_token.clone(),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(created["path_with_namespace"], "gus/my-tool");
+    assert_eq!(created["visibility"], "public");
+    assert_eq!(
+        created["http_url_to_repo"],
+        "http://localhost/gus/my-tool.git"
+    );
+    assert!(
+        projects::repository_path(&t.repositories(), created["id"].as_i64().unwrap())
+            .join("HEAD")
+            .exists()
+    );
+
+    let again = call(
+        "POST",
+        "/api/v4/projects".into(),
+        api_token.clone(),
+        Some(body),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.body);
+    assert!(
+        again.body.contains("has already been taken"),
+        "{}",
+        again.body
+    );
+    let bad = serde_json::json!({ "name": "x", "path": "x.git" });
+    let r = call(
+        "POST",
+        "/api/v4/projects".into(),
+        api_token.clone(),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = call(
+        "POST",
+        "/api/v4/projects".into(),
+        read_api.clone(),
+        Some(serde_json::json!({ "name": "nope" })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "read_api cannot create");
+
+    let r = call(
+        "GET",
+        "/api/v4/projects/gus%2Fmy-tool".into(),
+        read_api.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call("GET", "/api/v4/projects".into(), read_api, None).await;
+    let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+});

@@ -21,6 +21,36 @@ pub struct TestDb {
     pub url: String,
     /// Holds the SQLite file and the repositories.
     dir: tempfile::TempDir,
+    /// The PostgreSQL server's admin URL and this test's database, dropped
+    /// with the test.
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop is not async: a short-lived thread with its own runtime.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("note: could not drop a test database");
+        }
+    }
 }
 
 impl TestDb {
@@ -34,7 +64,12 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite:{}?mode=rwc", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    TestDb { db, url, dir }
+    TestDb {
+        db,
+        url,
+        dir,
+        pg: None,
+    }
 }
 
 /// A fresh database on the test PostgreSQL server.
@@ -60,6 +95,7 @@ pub async fn postgres() -> TestDb {
         db,
         url,
         dir: tempfile::tempdir().unwrap(),
+        pg: Some((admin_url, name)),
     }
 }
 

@@ -1,0 +1,103 @@
+//! `POST /projects`, `GET /projects` and `GET /projects/:id`, with
+//! GitLab's basic fields.
+
+use super::error::ApiError;
+use super::json::instant;
+use super::params::Params;
+use super::{page_response, paginate, BaseUrl};
+use crate::domain::project::Visibility;
+use crate::server::db::projects::{self, Project};
+use crate::server::db::users::User;
+use crate::server::extract::ApiAuth;
+use crate::server::services::{projects as service, ServiceError};
+use crate::server::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+pub fn project_json(p: &Project, base: &str) -> Value {
+    let full_path = format!("{}/{}", p.namespace, p.path);
+    json!({
+        "id": p.id,
+        "description": null,
+        "name": p.name,
+        "name_with_namespace": format!("{} / {}", p.namespace, p.name),
+        "path": p.path,
+        "path_with_namespace": full_path,
+        "created_at": instant(p.created_at),
+        "default_branch": "main",
+        "visibility": p.visibility.as_str(),
+        "ssh_url_to_repo": null,
+        "http_url_to_repo": format!("{base}/{full_path}.git"),
+        "web_url": format!("{base}/{full_path}"),
+        "namespace": {
+            "id": p.owner_id,
+            "name": p.namespace,
+            "path": p.namespace,
+            "kind": "user",
+            "full_path": p.namespace,
+        },
+        "owner": { "id": p.owner_id, "username": p.namespace, "name": p.namespace },
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    auth: ApiAuth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let name = params.get("name").or(params.get("path"));
+    let name = name.ok_or(ApiError::BadParameter("name or path is missing".to_owned()))?;
+    let project = service::create(
+        &state,
+        &auth.user,
+        name,
+        params.get("path").unwrap_or(""),
+        params.get("visibility").unwrap_or("private"),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(project_json(&project, &base))).into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    auth: ApiAuth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let owned = service::list_owned(&state, &auth.user).await?;
+    let (headers, page) = paginate(owned, &params, &base, "/projects")?;
+    let items = page.iter().map(|p| project_json(p, &base)).collect();
+    Ok(page_response(headers, items))
+}
+
+fn may_see(user: &User, p: &Project) -> bool {
+    p.owner_id == user.id || user.is_admin || p.visibility == Visibility::Public
+}
+
+/// By id, or by URL-encoded full path (`alice%2Fdemo`), as GitLab allows.
+pub async fn show(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let found = match id.parse::<i64>() {
+        Ok(id) => projects::find_by_id(&state.db, id).await,
+        Err(_) => match id.split_once('/') {
+            Some((namespace, path)) => {
+                let key = crate::domain::account::unique_key(namespace);
+                projects::find_by_full_path(&state.db, &key, path).await
+            }
+            None => Ok(None),
+        },
+    }
+    .map_err(|e| ApiError::from(ServiceError::from(e)))?;
+    match found {
+        Some(p) if may_see(&auth.user, &p) => Ok(Json(project_json(&p, &base)).into_response()),
+        _ => Err(ApiError::NotFound("Project")),
+    }
+}
