@@ -18,6 +18,9 @@ CREATE TABLE application_settings (
     -- Whether passwords (of users without 2FA) authenticate Git over HTTP.
     git_password_auth           BIGINT NOT NULL DEFAULT 1,
     -- Whether Git over HTTP needs the username to be the token's owner.
-    git_token_username_match    BIGINT NOT NULL DEFAULT 0
+    git_token_username_match    BIGINT NOT NULL DEFAULT 0,
+    -- Admin mode: administrators' tokens act as administrators only with
+    -- the admin_mode scope.
+    admin_mode                  BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO application_settings (id) VALUES (1);

@@ -41,6 +41,12 @@ pub fn check(scopes: &[Scope], read_only: bool, area: Area) -> Result<(), Insuff
     })
 }
 
+/// Whether a token of `is_admin`'s user acts as an administrator: with the
+/// instance's admin mode on, only if it carries the `admin_mode` scope.
+pub fn acts_as_admin(is_admin: bool, admin_mode: bool, scopes: &[Scope]) -> bool {
+    is_admin && (!admin_mode || scopes.contains(&Scope::AdminMode))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +107,16 @@ mod tests {
                 needed: "api read_api read_user"
             })
         );
+    }
+
+    #[test]
+    fn admin_mode_needs_the_admin_mode_scope() {
+        let api = [Scope::Api];
+        let with_mode = [Scope::Api, Scope::AdminMode];
+        assert!(acts_as_admin(true, false, &api));
+        assert!(!acts_as_admin(true, true, &api));
+        assert!(acts_as_admin(true, true, &with_mode));
+        assert!(!acts_as_admin(false, false, &with_mode));
+        assert!(!acts_as_admin(false, true, &with_mode));
     }
 }

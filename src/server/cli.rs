@@ -105,6 +105,10 @@ enum SettingsCommand {
         /// Whether Git over HTTP requires the username to be the token's owner.
         #[arg(long, value_parser = ["on", "off"])]
         git_token_username_match: Option<String>,
+        /// Admin mode: administrators' tokens need the admin_mode scope for
+        /// admin-only API endpoints.
+        #[arg(long, value_parser = ["on", "off"])]
+        admin_mode: Option<String>,
     },
 }
 
@@ -279,6 +283,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
         usage: Default::default(),
         token_cache: Default::default(),
         git: Arc::new(GitState::new(storage.data_dir.join("repositories"))),
+        settings: Default::default(),
     }
 }
 
@@ -344,8 +349,12 @@ async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(),
     if let SettingsCommand::Set {
         git_password_auth,
         git_token_username_match,
+        admin_mode,
     } = command
     {
+        if let Some(v) = admin_mode {
+            current.admin_mode = v == "on";
+        }
         if let Some(v) = git_password_auth {
             current.git_password_auth = v == "on";
         }
@@ -364,6 +373,7 @@ async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(),
         "git-token-username-match {}",
         on_off(current.git_token_username_match)
     );
+    println!("admin-mode               {}", on_off(current.admin_mode));
     Ok(())
 }
 

@@ -26,6 +26,23 @@ pub struct ApiAuth {
     pub token: Arc<Token>,
     /// The administrator behind a `Sudo` request.
     pub sudo_by: Option<Arc<User>>,
+    /// Whether the request acts as an administrator: the user is one and,
+    /// with the instance's admin mode on, the token has `admin_mode`.
+    pub admin: bool,
+}
+
+/// `domain::access::acts_as_admin` for `user` and `token`; the settings are
+/// read (cached) only for administrators.
+async fn acts_as_admin(state: &AppState, user: &User, token: &Token) -> Result<bool, ApiError> {
+    if !user.is_admin {
+        return Ok(false);
+    }
+    let settings = crate::server::services::settings::current(state).await?;
+    Ok(access::acts_as_admin(
+        user.is_admin,
+        settings.admin_mode,
+        &token.scopes,
+    ))
 }
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {
@@ -33,6 +50,58 @@ fn query_param(parts: &Parts, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A token found in a form or JSON request body (see `token_from_body`).
+#[derive(Clone)]
+pub struct BodyToken(String);
+
+/// GitLab also reads `private_token` (and `access_token`) from a form or
+/// JSON body. For requests with a body and no token elsewhere, the body is
+/// read (within the body limit) and passed on unchanged; a token found in it
+/// rides along as an extension for `ApiAuth`. Nothing here logs.
+pub async fn token_from_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = req.into_parts();
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let json = content_type.starts_with("application/json");
+    if presented_token(&parts).is_some() || !(form || json) {
+        return next
+            .run(axum::extract::Request::from_parts(parts, body))
+            .await;
+    }
+    let bytes = match axum::body::to_bytes(body, crate::server::MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return ApiError::PayloadTooLarge.into_response(),
+    };
+    let token = if form {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "private_token" || k == "access_token")
+            .map(|(_, v)| v.into_owned())
+    } else {
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| {
+                ["private_token", "access_token"]
+                    .iter()
+                    .find_map(|k| v.get(k).and_then(|t| t.as_str()).map(str::to_owned))
+            })
+    };
+    let mut req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    if let Some(token) = token {
+        req.extensions_mut()
+            .insert(BodyToken(token.trim().to_owned()));
+    }
+    next.run(req).await
 }
 
 /// The secret presented with a request, wherever GitLab clients put it.
@@ -47,7 +116,9 @@ pub fn presented_token(parts: &Parts) -> Option<String> {
             .eq_ignore_ascii_case("bearer")
             .then(|| rest.trim().to_owned());
     }
-    query_param(parts, "private_token").or_else(|| query_param(parts, "access_token"))
+    query_param(parts, "private_token")
+        .or_else(|| query_param(parts, "access_token"))
+        .or_else(|| parts.extensions.get::<BodyToken>().map(|t| t.0.clone()))
 }
 
 fn client_ip(parts: &Parts) -> Option<IpAddr> {
@@ -91,17 +162,19 @@ impl FromRequestParts<AppState> for ApiAuth {
             .get("sudo")
             .and_then(|v| v.to_str().ok().map(str::to_owned))
             .or_else(|| query_param(parts, "sudo"));
+        let admin = acts_as_admin(state, &auth.user, &auth.token).await?;
         let Some(target) = sudo else {
             return Ok(Self {
                 user: auth.user,
                 token: auth.token,
                 sudo_by: None,
+                admin,
             });
         };
         if !auth.token.scopes.contains(&Scope::Sudo) {
             return Err(ApiError::InsufficientScope { needed: "sudo" });
         }
-        if !auth.user.is_admin {
+        if !admin {
             return Err(ApiError::Forbidden);
         }
         let target = target.trim();
@@ -114,10 +187,12 @@ impl FromRequestParts<AppState> for ApiAuth {
         }
         .map_err(|e| ApiError::from(ServiceError::from(e)))?
         .ok_or(ApiError::NotFound("User"))?;
+        let admin = acts_as_admin(state, &user, &auth.token).await?;
         Ok(Self {
             user: Arc::new(user),
             token: auth.token,
             sudo_by: Some(auth.user),
+            admin,
         })
     }
 }
@@ -126,7 +201,7 @@ impl ApiAuth {
     /// Administrators only (acting as themselves or through sudo as another
     /// administrator).
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.user.is_admin {
+        if self.admin {
             Ok(())
         } else {
             Err(ApiError::Forbidden)

@@ -3,6 +3,7 @@ use super::config::WebConfig;
 use super::db::Db;
 use super::git::GitState;
 use super::passwords::Passwords;
+use super::services::settings::SettingsCache;
 use super::token_cache::TokenCache;
 use super::usage::UsageRecorder;
 use axum::extract::FromRef;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub usage: Arc<UsageRecorder>,
     pub token_cache: Arc<TokenCache>,
     pub git: Arc<GitState>,
+    pub settings: Arc<SettingsCache>,
 }
 
 impl AppState {

@@ -22,6 +22,8 @@ pub enum ApiError {
     /// Validation of a resource failed: `{"message": {field: [messages]}}`.
     Invalid(Vec<crate::domain::FieldError>),
     TooManyRequests,
+    /// The request body is larger than the API accepts.
+    PayloadTooLarge,
     Internal,
 }
 
@@ -98,6 +100,11 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 json!({ "message": "429 Too Many Requests" }),
+                None,
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "message": "413 Request Entity Too Large" }),
                 None,
             ),
             ApiError::Internal => (

@@ -59,6 +59,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/personal_access_tokens/{id}/rotate", post(tokens::rotate))
         .fallback(|| async { ApiError::NotFound("") })
+        .layer(axum::middleware::from_fn(
+            crate::server::extract::token_from_body,
+        ))
 }
 
 async fn version(_auth: ApiAuth) -> Json<Value> {

@@ -7,7 +7,6 @@ use super::params::Params;
 use super::{page_response, paginate, BaseUrl};
 use crate::domain::project::Visibility;
 use crate::server::db::projects::{self, Project};
-use crate::server::db::users::User;
 use crate::server::extract::ApiAuth;
 use crate::server::services::{projects as service, ServiceError};
 use crate::server::state::AppState;
@@ -74,8 +73,8 @@ pub async fn list(
     Ok(page_response(headers, items))
 }
 
-fn may_see(user: &User, p: &Project) -> bool {
-    p.owner_id == user.id || user.is_admin || p.visibility == Visibility::Public
+fn may_see(auth: &ApiAuth, p: &Project) -> bool {
+    p.owner_id == auth.user.id || auth.admin || p.visibility == Visibility::Public
 }
 
 /// By id, or by URL-encoded full path (`alice%2Fdemo`), as GitLab allows.
@@ -97,7 +96,7 @@ pub async fn show(
     }
     .map_err(|e| ApiError::from(ServiceError::from(e)))?;
     match found {
-        Some(p) if may_see(&auth.user, &p) => Ok(Json(project_json(&p, &base)).into_response()),
+        Some(p) if may_see(&auth, &p) => Ok(Json(project_json(&p, &base)).into_response()),
         _ => Err(ApiError::NotFound("Project")),
     }
 }

@@ -67,7 +67,7 @@ pub async fn list(
             auth.require_admin()?;
             db_tokens::list_for_user(&state.db, id).await
         }
-        None if auth.user.is_admin => db_tokens::list_all(&state.db).await,
+        None if auth.admin => db_tokens::list_all(&state.db).await,
         None => db_tokens::list_for_user(&state.db, auth.user.id).await,
     }
     .map_err(db_error)?;
@@ -93,7 +93,7 @@ async fn manageable(state: &AppState, auth: &ApiAuth, id: i64) -> Result<Token, 
         .map_err(db_error)?
         .filter(|t| !t.impersonation)
         .ok_or(ApiError::NotFound(""))?;
-    if token.user_id == auth.user.id || auth.user.is_admin {
+    if token.user_id == auth.user.id || auth.admin {
         Ok(token)
     } else {
         Err(ApiError::NotFound(""))

@@ -34,11 +34,11 @@ pub async fn list(
         let search = search.to_lowercase();
         all.retain(|u| {
             u.username.to_lowercase().contains(&search)
-                || (auth.user.is_admin && u.email.to_lowercase().contains(&search))
+                || (auth.admin && u.email.to_lowercase().contains(&search))
         });
     }
     // GitLab's admin filter: `two_factor=enabled|disabled`.
-    if let (true, Some(filter)) = (auth.user.is_admin, params.get("two_factor")) {
+    if let (true, Some(filter)) = (auth.admin, params.get("two_factor")) {
         let wanted = match filter {
             "enabled" => true,
             "disabled" => false,
@@ -50,7 +50,7 @@ pub async fn list(
     let items = page
         .iter()
         .map(|u| {
-            if auth.user.is_admin {
+            if auth.admin {
                 serde_json::to_value(json::user_full(u, &base))
             } else {
                 serde_json::to_value(json::user_basic(u, &base))
@@ -72,7 +72,7 @@ pub async fn show(
         .await
         .map_err(db_error)?
         .ok_or(ApiError::NotFound("User"))?;
-    Ok(if auth.user.is_admin || auth.user.id == user.id {
+    Ok(if auth.admin || auth.user.id == user.id {
         Json(json::user_full(&user, &base)).into_response()
     } else {
         Json(json::user_basic(&user, &base)).into_response()

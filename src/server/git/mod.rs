@@ -10,7 +10,8 @@ pub mod cgi;
 use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, ProjectAccess};
 use crate::domain::token::check_shape;
 use crate::server::db::projects::{self, Project};
-use crate::server::db::settings::{self, Settings};
+use crate::server::db::settings::Settings;
+use crate::server::services::settings;
 use crate::server::services::tokens::{self, Authenticated};
 use crate::server::services::two_factor::{self, GateError};
 use crate::server::services::ServiceError;
@@ -213,9 +214,9 @@ async fn handle(
         }
         return res;
     }
-    let settings = match settings::get(&state.db).await {
+    let settings = match settings::current(&state).await {
         Ok(s) => s,
-        Err(e) => return error_response(ServiceError::from(e)),
+        Err(e) => return error_response(e),
     };
     let identity = match identify(&state, settings, basic_credentials(req.headers())).await {
         Ok(identity) => identity,

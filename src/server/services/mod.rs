@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod projects;
+pub mod settings;
 pub mod tokens;
 pub mod two_factor;
 

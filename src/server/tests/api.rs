@@ -721,3 +721,158 @@ both_backends!(
         assert_eq!(get().await.status, StatusCode::UNAUTHORIZED);
     }
 );
+
+both_backends!(admin_mode_requires_the_admin_mode_scope, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let root = user(&st, "root").await;
+    let bob = user(&st, "bob").await;
+    let plain = token_for(&st, &root, &["api", "sudo"]).await;
+    let moded = token_for(&st, &root, &["api", "sudo", "admin_mode"]).await;
+    let path = format!("/api/v4/users/{}/personal_access_tokens", bob.id);
+    let new_token = || Some(json!({ "name": "by-admin", "scopes": ["read_api"] }));
+
+    // Off (the default): an administrator's api token is enough.
+    let r = api(&app, "POST", &path, Some(&plain), new_token()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let settings = crate::server::services::settings::current(&st)
+        .await
+        .unwrap();
+    crate::server::services::settings::update(
+        &st,
+        crate::server::db::settings::Settings {
+            admin_mode: true,
+            ..settings
+        },
+    )
+    .await
+    .unwrap();
+    let r = api(&app, "POST", &path, Some(&plain), new_token()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = api(&app, "POST", &path, Some(&moded), new_token()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Without admin_mode the token sees what anyone sees, and cannot sudo.
+    let r = api(
+        &app,
+        "GET",
+        &format!("/api/v4/users/{}", bob.id),
+        Some(&plain),
+        None,
+    )
+    .await;
+    assert!(body(&r).get("email").is_none(), "{}", r.body);
+    let r = api(
+        &app,
+        "GET",
+        &format!("/api/v4/users/{}", bob.id),
+        Some(&moded),
+        None,
+    )
+    .await;
+    assert_eq!(body(&r)["email"], "bob@example.com");
+    let mut c = Client::new(app.clone());
+    let req = axum::http::Request::get("/api/v4/user")
+        .header(header::HOST, "localhost")
+        .header("PRIVATE-TOKEN", plain.as_str())
+        .header("Sudo", "bob")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(c.send(req).await.status, StatusCode::FORBIDDEN);
+});
+
+/// Everything logged while it is alive, at every level.
+struct CapturedLogs {
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+struct LogWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn start() -> Self {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(writer.clone()))
+            .finish();
+        Self {
+            buffer,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
+    }
+}
+
+both_backends!(
+    private_token_in_a_form_or_json_body_and_never_in_a_log,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let (st, app) = setup(&t, &clock).await;
+        let root = user(&st, "root").await;
+        let secret = token_for(&st, &root, &["api"]).await;
+        let logs = CapturedLogs::start();
+        let mut c = Client::new(app.clone());
+        let post = |content_type: &str, body: String| {
+            axum::http::Request::post("/api/v4/projects")
+                .header(header::HOST, "localhost")
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let form = format!("name=from-form&private_token={secret}");
+        let r = c
+            .send(post("application/x-www-form-urlencoded", form))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(body(&r)["path"], "from-form");
+        let json_body = json!({ "name": "from-json", "private_token": secret }).to_string();
+        let r = c.send(post("application/json", json_body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let r = c
+            .send(post(
+                "application/x-www-form-urlencoded",
+                "name=x&private_token=fkpat-wrong".into(),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let r = api(
+            &app,
+            "GET",
+            &format!("/api/v4/user?private_token={secret}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        let logged = logs.text();
+        assert!(
+            logged.contains("project created"),
+            "logs were captured: {logged}"
+        );
+        assert!(
+            !logged.contains(&secret),
+            "a token reached the log: {logged}"
+        );
+        assert!(
+            !logged.contains(&secret[6..30]),
+            "part of a token reached the log"
+        );
+    }
+);

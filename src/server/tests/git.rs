@@ -4,8 +4,9 @@
 use super::support::{app, both_backends, state, T0};
 use crate::domain::two_factor::{Authenticator, STEP_SECONDS};
 use crate::server::clock::{Clock, ManualClock};
-use crate::server::db::settings::{self, Settings};
+use crate::server::db::settings::Settings;
 use crate::server::db::users::User;
+use crate::server::services::settings;
 use crate::server::services::{accounts, projects, tokens, two_factor};
 use crate::server::state::AppState;
 use axum::body::Body;
@@ -202,11 +203,12 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
         .await;
     assert!(by_password.ok, "{}", by_password.stderr);
 
-    settings::set(
-        &st.db,
+    settings::update(
+        &st,
         Settings {
             git_password_auth: false,
             git_token_username_match: false,
+            admin_mode: false,
         },
     )
     .await
@@ -222,11 +224,12 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
         "{}",
         disabled.stderr
     );
-    settings::set(
-        &st.db,
+    settings::update(
+        &st,
         Settings {
             git_password_auth: true,
             git_token_username_match: false,
+            admin_mode: false,
         },
     )
     .await
@@ -268,11 +271,12 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
     assert!(with_token.ok, "{}", with_token.stderr);
 
     // The stricter setting: the username must be the token's owner.
-    settings::set(
-        &st.db,
+    settings::update(
+        &st,
         Settings {
             git_password_auth: true,
             git_token_username_match: true,
+            admin_mode: false,
         },
     )
     .await

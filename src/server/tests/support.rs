@@ -151,6 +151,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
         usage: Default::default(),
         token_cache: Default::default(),
         git: Arc::new(crate::server::git::GitState::new(t.repositories())),
+        settings: Default::default(),
     }
 }
 
