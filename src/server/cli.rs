@@ -9,7 +9,7 @@ use super::git::GitState;
 use super::passwords::Passwords;
 use super::services::{accounts, ServiceError};
 use super::session::Store;
-use super::state::AppState;
+use super::state::{AppState, Shared};
 use clap::{Args, Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use std::io::Read;
@@ -274,7 +274,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    AppState {
+    AppState::new(Shared {
         leptos_options,
         db: storage.db.clone(),
         config: Arc::new(config),
@@ -284,7 +284,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
         token_cache: Default::default(),
         git: Arc::new(GitState::new(storage.data_dir.join("repositories"))),
         settings: Default::default(),
-    }
+    })
 }
 
 async fn find_user(db: &Db, username: &str) -> Result<users::User, CliError> {

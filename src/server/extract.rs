@@ -70,11 +70,12 @@ pub async fn token_from_body(
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let form = content_type.starts_with("application/x-www-form-urlencoded");
     let json = content_type.starts_with("application/json");
-    if presented_token(&parts).is_some() || !(form || json) {
+    // Cheapest test first: most API requests have no body.
+    if !(form || json) || presented_token(&parts).is_some() {
         return next
             .run(axum::extract::Request::from_parts(parts, body))
             .await;

@@ -102,7 +102,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
     // The REST API and probes: tokens only, never a session.
     let limited = Router::new()
         .route("/-/liveness", get(liveness))
-        .nest("/api/v4", api::router())
+        .merge(api::router())
         .merge(web)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     // Git over HTTP: Basic authentication, and pushes of any size

@@ -15,7 +15,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, delete, get, post, MethodRouter};
 use axum::{Json, Router};
 use error::ApiError;
 use params::Params;
@@ -24,44 +24,65 @@ use serde_json::{json, Value};
 /// The GitLab API level these endpoints follow.
 pub const GITLAB_VERSION: &str = "16.11.0";
 
+/// A route whose requests may carry the token in their body (GitLab
+/// reads `private_token` there too); reading requests skip that step.
+fn with_body_token(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.layer(axum::middleware::from_fn(
+        crate::server::extract::token_from_body,
+    ))
+}
+
+/// The API's routes, with their full `/api/v4/…` paths.
 pub fn router() -> Router<AppState> {
+    let body = with_body_token;
     Router::new()
-        .route("/version", get(version))
-        .route("/user", get(users::current))
-        .route("/users", get(users::list))
-        .route("/users/{id}", get(users::show))
+        .route("/api/v4/version", get(version))
+        .route("/api/v4/user", get(users::current))
+        .route("/api/v4/users", get(users::list))
+        .route("/api/v4/users/{id}", get(users::show))
         .route(
-            "/users/{id}/personal_access_tokens",
-            post(tokens::create_for_user),
+            "/api/v4/users/{id}/personal_access_tokens",
+            body(post(tokens::create_for_user)),
         )
         .route(
-            "/users/{id}/impersonation_tokens",
-            get(tokens::list_impersonation).post(tokens::create_impersonation),
+            "/api/v4/users/{id}/impersonation_tokens",
+            get(tokens::list_impersonation).merge(body(post(tokens::create_impersonation))),
         )
         .route(
-            "/users/{id}/impersonation_tokens/{token_id}",
-            get(tokens::show_impersonation).delete(tokens::revoke_impersonation),
+            "/api/v4/users/{id}/impersonation_tokens/{token_id}",
+            get(tokens::show_impersonation).merge(body(delete(tokens::revoke_impersonation))),
         )
-        .route("/projects", get(projects::list).post(projects::create))
-        .route("/projects/{id}", get(projects::show))
-        .route("/personal_access_tokens", get(tokens::list))
+        .route("/api/v4/personal_access_tokens", get(tokens::list))
         .route(
-            "/personal_access_tokens/self",
-            get(tokens::show_self).delete(tokens::revoke_self),
+            "/api/v4/personal_access_tokens/self",
+            get(tokens::show_self).merge(body(delete(tokens::revoke_self))),
         )
         .route(
-            "/personal_access_tokens/self/rotate",
-            post(tokens::rotate_self),
+            "/api/v4/personal_access_tokens/self/rotate",
+            body(post(tokens::rotate_self)),
         )
         .route(
-            "/personal_access_tokens/{id}",
-            get(tokens::show).delete(tokens::revoke),
+            "/api/v4/personal_access_tokens/{id}",
+            get(tokens::show).merge(body(delete(tokens::revoke))),
         )
-        .route("/personal_access_tokens/{id}/rotate", post(tokens::rotate))
-        .fallback(|| async { ApiError::NotFound("") })
-        .layer(axum::middleware::from_fn(
-            crate::server::extract::token_from_body,
-        ))
+        .route(
+            "/api/v4/personal_access_tokens/{id}/rotate",
+            body(post(tokens::rotate)),
+        )
+        .route(
+            "/api/v4/projects",
+            get(projects::list).merge(body(post(projects::create))),
+        )
+        .route("/api/v4/projects/{id}", get(projects::show))
+        // Routes of their own rather than a nested router: nesting costs
+        // every request a URI rewrite. Anything else under the prefix is
+        // GitLab's JSON 404.
+        .route("/api/v4", any(not_found))
+        .route("/api/v4/{*rest}", any(not_found))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("")
 }
 
 async fn version(_auth: ApiAuth) -> Json<Value> {

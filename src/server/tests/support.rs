@@ -3,7 +3,7 @@ use crate::server::config::{ServerSecret, WebConfig};
 use crate::server::db::Db;
 use crate::server::passwords::Passwords;
 use crate::server::session::Store;
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Shared};
 use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
@@ -138,7 +138,7 @@ macro_rules! both_backends {
 pub(crate) use both_backends;
 
 pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
-    AppState {
+    AppState::new(Shared {
         leptos_options: LeptosOptions::builder().output_name("forgekey").build(),
         db: t.db.clone(),
         config: Arc::new(WebConfig {
@@ -152,7 +152,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
         token_cache: Default::default(),
         git: Arc::new(crate::server::git::GitState::new(t.repositories())),
         settings: Default::default(),
-    }
+    })
 }
 
 pub async fn app(t: &TestDb, state: AppState) -> Router {
