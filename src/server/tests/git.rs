@@ -102,6 +102,15 @@ fn url(addr: SocketAddr, user: &str, secret: &str, path: &str) -> String {
     format!("http://{user}:{secret}@{addr}/{path}.git")
 }
 
+async fn git_settings(st: &AppState, password_auth: bool, username_match: bool) {
+    let settings = Settings {
+        git_password_auth: password_auth,
+        git_token_username_match: username_match,
+        admin_mode: false,
+    };
+    settings::update(st, settings).await.unwrap();
+}
+
 async fn user(st: &AppState, name: &str) -> User {
     accounts::register(st, name, &format!("{name}@example.com"), PASSWORD, false)
         .await
@@ -203,16 +212,7 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
         .await;
     assert!(by_password.ok, "{}", by_password.stderr);
 
-    settings::update(
-        &st,
-        Settings {
-            git_password_auth: false,
-            git_token_username_match: false,
-            admin_mode: false,
-        },
-    )
-    .await
-    .unwrap();
+    git_settings(&st, false, false).await;
     let disabled = git
         .clone(&url(addr, "bob", PASSWORD, "bob/tools"), "two")
         .await;
@@ -224,16 +224,7 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
         "{}",
         disabled.stderr
     );
-    settings::update(
-        &st,
-        Settings {
-            git_password_auth: true,
-            git_token_username_match: false,
-            admin_mode: false,
-        },
-    )
-    .await
-    .unwrap();
+    git_settings(&st, true, false).await;
 
     // With 2FA on, the password is refused with the hint; a token works.
     two_factor::begin_enrolment(&st, &bob).await.unwrap();
@@ -271,16 +262,7 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
     assert!(with_token.ok, "{}", with_token.stderr);
 
     // The stricter setting: the username must be the token's owner.
-    settings::update(
-        &st,
-        Settings {
-            git_password_auth: true,
-            git_token_username_match: true,
-            admin_mode: false,
-        },
-    )
-    .await
-    .unwrap();
+    git_settings(&st, true, true).await;
     let stranger = git
         .clone(&url(addr, "someone", &read, "bob/tools"), "five")
         .await;

@@ -39,6 +39,23 @@ async fn enrolled(st: &AppState, name: &str) -> (User, Authenticator, Vec<String
     (user, app, codes)
 }
 
+/// Submits `answer` 8 times at once; how many submissions succeeded.
+async fn racing_wins(st: &AppState, user: &User, answer: &str) -> usize {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (st, user, answer) = (st.clone(), user.clone(), answer.to_owned());
+            tokio::spawn(async move { two_factor::verify_second_step(&st, &user, &answer).await })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        if task.await.unwrap().is_ok() {
+            wins += 1;
+        }
+    }
+    wins
+}
+
 fn wrong_code(reply_or_err: &Result<(), ServiceError>) -> bool {
     matches!(reply_or_err, Err(ServiceError::Invalid(f)) if f[0].field == "code")
 }
@@ -179,35 +196,13 @@ both_backends!(
         let (user, phone, _) = enrolled(&st, "vic").await;
         clock.advance(STEP_SECONDS);
         let code = phone.code_at(clock.now());
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let (st, user, code) = (st.clone(), user.clone(), code.clone());
-                tokio::spawn(async move { two_factor::verify_second_step(&st, &user, &code).await })
-            })
-            .collect();
-        let mut wins = 0;
-        for task in tasks {
-            if task.await.unwrap().is_ok() {
-                wins += 1;
-            }
-        }
+        let wins = racing_wins(&st, &user, &code).await;
         assert_eq!(wins, 1, "one code, one sign-in");
 
         // Likewise for a recovery code (of another user: the losers above
         // counted as wrong codes and locked Vic's second step).
         let (user, _, codes) = enrolled(&st, "viv").await;
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let (st, user, code) = (st.clone(), user.clone(), codes[0].clone());
-                tokio::spawn(async move { two_factor::verify_second_step(&st, &user, &code).await })
-            })
-            .collect();
-        let mut wins = 0;
-        for task in tasks {
-            if task.await.unwrap().is_ok() {
-                wins += 1;
-            }
-        }
+        let wins = racing_wins(&st, &user, &codes[0]).await;
         assert_eq!(wins, 1, "one recovery code, one sign-in");
     }
 );
