@@ -105,7 +105,9 @@ fn store_error(e: tower_sessions::session::Error) -> ServiceError {
 /// browser had before (possibly planted by someone else) dies.
 pub async fn sign_in(session: &Session, user: &User) -> Result<(), ServiceError> {
     session.cycle_id().await.map_err(store_error)?;
+    // Nothing of a previous user's sign-in carries over.
     session.remove_value(PENDING).await.map_err(store_error)?;
+    session.remove_value(REAUTH_AT).await.map_err(store_error)?;
     session
         .insert(USER_ID, user.id)
         .await
@@ -209,8 +211,9 @@ pub async fn begin_second_step(
     now: i64,
 ) -> Result<(), ServiceError> {
     session.cycle_id().await.map_err(store_error)?;
-    session.remove_value(USER_ID).await.map_err(store_error)?;
-    session.remove_value(EPOCH).await.map_err(store_error)?;
+    for key in [USER_ID, EPOCH, REAUTH_AT] {
+        session.remove_value(key).await.map_err(store_error)?;
+    }
     let pending = PendingSignIn {
         user_id: user.id,
         session_epoch: user.session_epoch,

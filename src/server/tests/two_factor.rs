@@ -474,6 +474,20 @@ both_backends!(confirming_needs_a_recent_password, |t| {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.contains("ReauthRequired"));
+
+    // A re-entered password belongs to its sign-in: someone signing in on
+    // the same browser right after does not inherit it.
+    c.call("start_two_factor", &[("password", PASSWORD)]).await;
+    let mut other = Client::new(c.app.clone());
+    other.sign_up("eli").await;
+    let r = c
+        .call("sign_in", &[("login", "eli"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(c.whoami().await.as_deref(), Some("eli"));
+    let r = c.call("confirm_two_factor", &[("code", "123456")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("ReauthRequired"), "{}", r.body);
 });
 
 both_backends!(administrators_see_who_has_two_factor_on, |t| {
