@@ -37,4 +37,12 @@ await page.getByRole("button", { name: "Create personal access token" }).click()
 await page.getByTestId("active-token").nth(1).waitFor();
 await page.setViewportSize({ width: 1100, height: 1500 });
 await page.screenshot({ path: `${out}/access-tokens.png`, fullPage: true });
+
+await page.setViewportSize({ width: 1100, height: 900 });
+await page.goto(`${base}/-/user_settings/two_factor_auth`);
+await hydrated();
+await page.getByLabel("Current password").fill("correct horse battery");
+await page.getByRole("button", { name: "Continue" }).click();
+await page.getByTestId("manual-key").waitFor();
+await page.screenshot({ path: `${out}/two-factor.png`, fullPage: true });
 await browser.close();

@@ -97,7 +97,13 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
                     {SETTINGS_MENU
                         .iter()
                         .map(|(href, label)| {
-                            let current = move || location.pathname.get() == *href;
+                            // Two-factor authentication is a page of Account.
+                            let current = move || {
+                                let path = location.pathname.get();
+                                path == *href
+                                    || (*href == "/-/user_settings/account"
+                                        && path == "/-/user_settings/two_factor_auth")
+                            };
                             view! {
                                 <li>
                                     <A

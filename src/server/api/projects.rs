@@ -61,14 +61,31 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(project_json(&project, &base))).into_response())
 }
 
+/// As GitLab: every project the caller may see, newest first; `owned=true`
+/// keeps their own, `visibility` and `search` narrow further.
 pub async fn list(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let owned = service::list_owned(&state, &auth.user).await?;
-    let (headers, page) = paginate(owned, &params, &base, "/projects")?;
+    let mut visible = projects::list_visible(&state.db, auth.user.id, auth.admin)
+        .await
+        .map_err(|e| ApiError::from(ServiceError::from(e)))?;
+    if params.bool("owned")? == Some(true) {
+        visible.retain(|p| p.owner_id == auth.user.id);
+    }
+    if let Some(v) = params.get("visibility") {
+        let wanted = Visibility::parse(v).ok_or_else(|| ApiError::invalid("visibility"))?;
+        visible.retain(|p| p.visibility == wanted);
+    }
+    if let Some(search) = params.get("search") {
+        let search = search.to_lowercase();
+        visible.retain(|p| {
+            p.name.to_lowercase().contains(&search) || p.path.to_lowercase().contains(&search)
+        });
+    }
+    let (headers, page) = paginate(visible, &params, &base, "/projects")?;
     let items = page.iter().map(|p| project_json(p, &base)).collect();
     Ok(page_response(headers, items))
 }

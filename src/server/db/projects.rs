@@ -104,6 +104,22 @@ pub async fn find_by_full_path(
     .transpose()
 }
 
+/// The projects a user may see (their own and public ones; every project
+/// for an administrator), newest first.
+pub async fn list_visible(db: &Db, user_id: i64, all: bool) -> Result<Vec<Project>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM projects p JOIN users u ON u.id = p.owner_id \
+         WHERE $1 = 1 OR p.owner_id = $2 OR p.visibility = 'public' ORDER BY p.id DESC"
+    ))
+    .bind(i64::from(all))
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The projects a user owns, newest first.
 pub async fn list_owned(db: &Db, owner_id: i64) -> Result<Vec<Project>, sqlx::Error> {
     sqlx::query(&format!(

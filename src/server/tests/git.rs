@@ -415,6 +415,7 @@ both_backends!(token_use_over_git_is_recorded, |t| {
 both_backends!(projects_through_the_rest_api, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
+    user(&st, "root").await; // the first account, an administrator
     let gus = user(&st, "gus").await;
     let api_token = token(&st, &gus, &["api"]).await;
     let read_api = token(&st, &gus, &["read_api"]).await;
@@ -488,7 +489,32 @@ both_backends!(projects_through_the_rest_api, |t| {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = call("GET", "/api/v4/projects".into(), read_api, None).await;
-    let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Listed: own projects and others' public ones, not others' private.
+    let hal = user(&st, "hal").await;
+    projects::create(&st, &hal, "shared", "", "public")
+        .await
+        .unwrap();
+    projects::create(&st, &hal, "secret", "", "private")
+        .await
+        .unwrap();
+    let paths = |r: &crate::server::tests::support::Reply| -> Vec<String> {
+        let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["path_with_namespace"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let r = call("GET", "/api/v4/projects".into(), read_api.clone(), None).await;
+    assert_eq!(paths(&r), ["hal/shared", "gus/my-tool"]);
+    let r = call(
+        "GET",
+        "/api/v4/projects?owned=true".into(),
+        read_api.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(paths(&r), ["gus/my-tool"]);
+    let r = call("GET", "/api/v4/projects?search=SHA".into(), read_api, None).await;
+    assert_eq!(paths(&r), ["hal/shared"]);
 });
