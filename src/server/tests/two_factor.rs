@@ -56,6 +56,16 @@ async fn racing_wins(st: &AppState, user: &User, answer: &str) -> usize {
     wins
 }
 
+/// Writes a user's sealed TOTP secret straight into the database.
+async fn store_sealed(t: &super::support::TestDb, user_id: i64, sealed: &str) {
+    sqlx::query("UPDATE users SET otp_secret = $1 WHERE id = $2")
+        .bind(sealed)
+        .bind(user_id)
+        .execute(&t.db.pool)
+        .await
+        .unwrap();
+}
+
 fn wrong_code(reply_or_err: &Result<(), ServiceError>) -> bool {
     matches!(reply_or_err, Err(ServiceError::Invalid(f)) if f[0].field == "code")
 }
@@ -275,12 +285,7 @@ both_backends!(a_tampered_or_moved_secret_fails_closed, |t| {
 
     // Xena's secret copied onto Yuri does not open: Xena's codes don't
     // sign Yuri in.
-    sqlx::query("UPDATE users SET otp_secret = $1 WHERE id = $2")
-        .bind(&sealed)
-        .bind(yuri.id)
-        .execute(&t.db.pool)
-        .await
-        .unwrap();
+    store_sealed(&t, yuri.id, &sealed).await;
     let code = phone.code_at(clock.now());
     assert_eq!(
         two_factor::verify_second_step(&st, &yuri, &code).await,
@@ -292,23 +297,13 @@ both_backends!(a_tampered_or_moved_secret_fails_closed, |t| {
     let last = tampered.len() - 1;
     let flipped = if &sealed[last..] == "0" { "1" } else { "0" };
     tampered.replace_range(last.., flipped);
-    sqlx::query("UPDATE users SET otp_secret = $1 WHERE id = $2")
-        .bind(&tampered)
-        .bind(xena.id)
-        .execute(&t.db.pool)
-        .await
-        .unwrap();
+    store_sealed(&t, xena.id, &tampered).await;
     assert_eq!(
         two_factor::verify_second_step(&st, &xena, &code).await,
         Err(ServiceError::Internal)
     );
     // Restored, the same code works.
-    sqlx::query("UPDATE users SET otp_secret = $1 WHERE id = $2")
-        .bind(&sealed)
-        .bind(xena.id)
-        .execute(&t.db.pool)
-        .await
-        .unwrap();
+    store_sealed(&t, xena.id, &sealed).await;
     assert_eq!(
         two_factor::verify_second_step(&st, &xena, &code).await,
         Ok(())
