@@ -118,6 +118,19 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// Where links Forgekey writes point (clone URLs, API links, hints):
+    /// the public URL, or else the host the request was sent to.
+    pub fn base_url(&self, headers: &http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.as_str().trim_end_matches('/').to_owned();
+        }
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+
     pub fn is_https(&self) -> bool {
         self.public_url
             .as_ref()

@@ -122,9 +122,9 @@ pub fn presented_token(parts: &Parts) -> Option<String> {
         .or_else(|| parts.extensions.get::<BodyToken>().map(|t| t.0.clone()))
 }
 
-fn client_ip(parts: &Parts) -> Option<IpAddr> {
-    parts
-        .extensions
+/// The client's address, when the server was started with connect info.
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
 }
@@ -154,9 +154,12 @@ impl FromRequestParts<AppState> for ApiAuth {
         let read_only = matches!(parts.method, Method::GET | Method::HEAD);
         access::check(&auth.token.scopes, read_only, area_of(parts.uri.path()))
             .map_err(|e| ApiError::InsufficientScope { needed: e.needed })?;
-        state
-            .usage
-            .note(&state.db, &auth.token, state.now(), client_ip(parts));
+        state.usage.note(
+            &state.db,
+            &auth.token,
+            state.now(),
+            client_ip(&parts.extensions),
+        );
 
         let sudo = parts
             .headers

@@ -29,14 +29,9 @@ fn view(p: crate::server::db::projects::Project, base: &str) -> ProjectView {
 /// Where clone URLs point: the public URL, or the host the browser used.
 #[cfg(feature = "ssr")]
 fn base_url(state: &crate::server::state::AppState) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.as_str().trim_end_matches('/').to_owned();
-    }
-    let host = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::HOST).cloned())
-        .and_then(|h| h.to_str().ok().map(str::to_owned))
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("http://{host}")
+    let parts = leptos::prelude::use_context::<http::request::Parts>();
+    let headers = parts.map(|p| p.headers).unwrap_or_default();
+    state.config.base_url(&headers)
 }
 
 #[server(prefix = "/_fn", endpoint = "load_projects")]

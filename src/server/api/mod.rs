@@ -13,7 +13,7 @@ use crate::server::extract::ApiAuth;
 use crate::server::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post, MethodRouter};
 use axum::{Json, Router};
@@ -103,15 +103,7 @@ impl FromRequestParts<AppState> for BaseUrl {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(url) = &state.config.public_url {
-            return Ok(Self(url.as_str().trim_end_matches('/').to_owned()));
-        }
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        Ok(Self(format!("http://{host}")))
+        Ok(Self(state.config.base_url(&parts.headers)))
     }
 }
 

@@ -11,18 +11,18 @@ use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, P
 use crate::domain::token::check_shape;
 use crate::server::db::projects::{self, Project};
 use crate::server::db::settings::Settings;
+use crate::server::extract::client_ip;
 use crate::server::services::settings;
 use crate::server::services::tokens::{self, Authenticated};
 use crate::server::services::two_factor::{self, GateError};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use bans::AddressBans;
@@ -141,9 +141,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 async fn identify(
     state: &AppState,
     settings: Settings,
-    credentials: Option<(String, String)>,
+    headers: &HeaderMap,
 ) -> Result<Identity, Refusal> {
-    let Some((username, password)) = credentials else {
+    let Some((username, password)) = basic_credentials(headers) else {
         return Ok(Identity::Anonymous);
     };
     if check_shape(&password).is_ok() {
@@ -172,7 +172,9 @@ async fn identify(
     .await
     .map(Identity::Password)
     .map_err(|e| match e {
-        GateError::Refused(reason) => Refusal::Denied(reason.message(&base_url(state))),
+        GateError::Refused(reason) => {
+            Refusal::Denied(reason.message(&state.config.base_url(headers)))
+        }
         GateError::Locked { minutes } => Refusal::Denied(format!(
             "HTTP Basic: Access denied. Your account is locked after too many failed sign-in \
              attempts; try again in {minutes} minutes."
@@ -183,21 +185,6 @@ async fn identify(
     })
 }
 
-fn base_url(state: &AppState) -> String {
-    state
-        .config
-        .public_url
-        .as_ref()
-        .map(|u| u.as_str().trim_end_matches('/').to_owned())
-        .unwrap_or_default()
-}
-
-fn client_ip(req: &Request) -> Option<IpAddr> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-}
-
 async fn handle(
     State(state): State<AppState>,
     Path((namespace, project)): Path<(String, String)>,
@@ -206,7 +193,7 @@ async fn handle(
     endpoint: &str,
 ) -> Response {
     let now = state.now();
-    let ip = client_ip(&req);
+    let ip = client_ip(req.extensions());
     if let Some(until) = ip.and_then(|ip| state.git.bans.banned_until(ip, now)) {
         let mut res = text(StatusCode::TOO_MANY_REQUESTS, BANNED);
         if let Ok(v) = HeaderValue::from_str(&(until - now).to_string()) {
@@ -218,7 +205,7 @@ async fn handle(
         Ok(s) => s,
         Err(e) => return error_response(e),
     };
-    let identity = match identify(&state, settings, basic_credentials(req.headers())).await {
+    let identity = match identify(&state, settings, req.headers()).await {
         Ok(identity) => identity,
         Err(Refusal::Denied(message)) => {
             if let Some(ip) = ip {

@@ -2,12 +2,12 @@
 //! Forgekey.
 
 use super::support::{app, both_backends, state, T0};
-use crate::domain::two_factor::{Authenticator, STEP_SECONDS};
-use crate::server::clock::{Clock, ManualClock};
+use crate::domain::two_factor::STEP_SECONDS;
+use crate::server::clock::ManualClock;
 use crate::server::db::settings::Settings;
 use crate::server::db::users::User;
 use crate::server::services::settings;
-use crate::server::services::{accounts, projects, tokens, two_factor};
+use crate::server::services::{accounts, projects, tokens};
 use crate::server::state::AppState;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -227,19 +227,7 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
     git_settings(&st, true, false).await;
 
     // With 2FA on, the password is refused with the hint; a token works.
-    two_factor::begin_enrolment(&st, &bob).await.unwrap();
-    let key = two_factor::enrolment(&st, &bob)
-        .await
-        .unwrap()
-        .unwrap()
-        .manual_key;
-    let secret = totp_rs::Secret::Encoded(key.replace(' ', ""))
-        .to_bytes()
-        .unwrap();
-    let phone = Authenticator::new(&secret, "bob").unwrap();
-    two_factor::confirm_enrolment(&st, &bob, &phone.code_at(clock.now()))
-        .await
-        .unwrap();
+    let (bob, _, _) = crate::server::tests::two_factor::enrol(&st, bob).await;
     clock.advance(STEP_SECONDS);
     let refused = git
         .clone(&url(addr, "bob", PASSWORD, "bob/tools"), "three")
@@ -251,10 +239,6 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
         "{}",
         refused.stderr
     );
-    let bob = crate::server::db::users::find_by_id(&st.db, bob.id)
-        .await
-        .unwrap()
-        .unwrap();
     let read = token(&st, &bob, &["read_repository"]).await;
     let with_token = git
         .clone(&url(addr, "bob", &read, "bob/tools"), "four")

@@ -25,9 +25,16 @@ async fn enrolled(st: &AppState, name: &str) -> (User, Authenticator, Vec<String
     let user = accounts::register(st, name, &format!("{name}@example.com"), PASSWORD, false)
         .await
         .unwrap();
+    enrol(st, user).await
+}
+
+/// Turns two-factor authentication on for `user` as the settings page
+/// does (confirmed at the clock's current step): the user as they are
+/// now, their app, and their recovery codes.
+pub(super) async fn enrol(st: &AppState, user: User) -> (User, Authenticator, Vec<String>) {
     two_factor::begin_enrolment(st, &user).await.unwrap();
     let enrolment = two_factor::enrolment(st, &user).await.unwrap().unwrap();
-    let app = app_from_key(&enrolment.manual_key, name);
+    let app = app_from_key(&enrolment.manual_key, &user.username);
     let codes = two_factor::confirm_enrolment(st, &user, &app.code_at(st.now()))
         .await
         .unwrap();
