@@ -94,14 +94,25 @@ else
   check bash -c "[ -f $cli_data/repositories/1.git/HEAD ]"
   check fails_with "Path has already been taken" $bin --data-dir $cli_data project create --user root --name 'my tool'
   check bash -c "$bin --data-dir $cli_data settings set --git-password-auth off | grep -Eq 'git-password-auth +off'"
+  # Rails-console work: unrevoke, block, the lifetime limit (all audited).
+  check bash -c "$bin --data-dir $cli_data token unrevoke 1 2>/dev/null | grep -q Unrevoked && $bin --data-dir $cli_data token list --user root 2>/dev/null | grep -E '^ +1 ' | grep -q active"
+  check fails_with "The token is not revoked" $bin --data-dir $cli_data token unrevoke 1
+  check fails_with "at least one administrator" $bin --data-dir $cli_data user block --user root
+  check bash -c "echo 'a-strong-password' | $bin --data-dir $cli_data user create --username eve --email eve@example.com --password-stdin >/dev/null && $bin --data-dir $cli_data user block --user eve | grep -q \"'eve' is blocked\""
+  check fails_with "from 1 to 365" $bin --data-dir $cli_data settings set --token-max-lifetime-days 0
+  check bash -c "$bin --data-dir $cli_data settings set --token-max-lifetime-days 7 | grep -q 'Revoked 1 token expiring beyond' && $bin --data-dir $cli_data settings show | grep -Eq 'token-max-lifetime-days +7'"
   summary+=("cli: $cli_pass passed, $cli_fail failed")
   [ "$cli_fail" = 0 ] || status=1
 
   echo "==> Browser tests (Playwright, Debian Chromium)"
+  # The Admin Area specs sign in as this administrator.
+  e2e_admin_password="e2e-admin-$RANDOM$RANDOM"
+  echo "$e2e_admin_password" | "$bin" --data-dir "$work/e2e-data" user create --username e2e-admin \
+    --email e2e-admin@example.com --admin --password-stdin >/dev/null
   LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$work/e2e-data" serve --addr "127.0.0.1:$web_port" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
-  (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
+  (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" FORGEKEY_E2E_ADMIN_PASSWORD="$e2e_admin_password" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
   e2e_rc=${PIPESTATUS[0]}
   e2e_pass=$(grep -Eo '^ *[0-9]+ passed' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')
   e2e_fail=$(grep -Eo '^ *[0-9]+ (failed|flaky)' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')

@@ -16,6 +16,12 @@ pub enum AppError {
     Locked { minutes: i64 },
     #[error("Too many wrong two-factor codes. Try again in {minutes} minutes.")]
     TwoFactorLocked { minutes: i64 },
+    #[error(
+        "Your account has been blocked. Contact an administrator if you think this is an error."
+    )]
+    Blocked,
+    #[error("Admin mode is on: enter it with your password before administrative actions.")]
+    AdminModeRequired,
     #[error("Your sign-in attempt expired. Please sign in again.")]
     SignInExpired,
     #[error("For your security, please enter your password again.")]
@@ -53,6 +59,7 @@ impl AppError {
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::Locked { .. } | Self::TwoFactorLocked { .. } => 423,
             Self::SignInExpired => 401,
+            Self::Blocked | Self::AdminModeRequired => 403,
             Self::ReauthRequired => 403,
             Self::Conflict(_) => 409,
             Self::NotFound => 404,
@@ -87,6 +94,7 @@ impl From<crate::server::services::ServiceError> for AppError {
             S::InvalidCredentials => Self::InvalidCredentials,
             S::Locked { minutes } => Self::Locked { minutes },
             S::TwoFactorLocked { minutes } => Self::TwoFactorLocked { minutes },
+            S::Blocked => Self::Blocked,
             S::Conflict(message) => Self::Conflict(message),
             S::Busy => Self::Busy,
             S::NotFound => Self::NotFound,

@@ -14,6 +14,7 @@ pub const SELECT_ON_FOCUS: &str = "this.select()";
 
 use error::AppError;
 use fns::account::ChangePassword;
+use fns::admin::EnterAdminMode;
 use fns::auth::{get_current_user, SignIn, SignOut, SignUp};
 use fns::two_factor::{DisableTwoFactor, VerifyTwoFactor};
 use fns::CurrentUser;
@@ -60,6 +61,8 @@ pub struct AuthActions {
     pub change_password: ServerAction<ChangePassword>,
     pub verify_two_factor: ServerAction<VerifyTwoFactor>,
     pub disable_two_factor: ServerAction<DisableTwoFactor>,
+    /// Admin mode's re-authentication: the Admin Area's pages reload after it.
+    pub enter_admin_mode: ServerAction<EnterAdminMode>,
 }
 
 impl AuthActions {
@@ -71,6 +74,7 @@ impl AuthActions {
             change_password: ServerAction::new(),
             verify_two_factor: ServerAction::new(),
             disable_two_factor: ServerAction::new(),
+            enter_admin_mode: ServerAction::new(),
         }
     }
 
@@ -125,6 +129,14 @@ pub fn App() -> impl IntoView {
                         view=pages::settings::two_factor::TwoFactor ssr=SsrMode::Async/>
                     <Route path=path!("/-/user_settings/personal_access_tokens")
                         view=pages::settings::access_tokens::AccessTokens ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=pages::admin::overview::Overview ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/application_settings")
+                        view=pages::admin::settings::AdminSettings ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=pages::admin::users::AdminUsers ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/:username")
+                        view=pages::admin::user::AdminUser ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit_events") view=pages::admin::audit::AuditLog ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/outbox") view=pages::admin::outbox::Outbox ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,5 @@
 //! How long a personal access token may live. The one place that holds the
-//! limit; the Admin Area will make `max_days` configurable.
+//! limit; administrators set `max_days` in the Admin Area.
 
 use super::DomainError;
 use time::macros::format_description;
@@ -22,7 +22,25 @@ impl Default for LifetimePolicy {
     }
 }
 
+/// The bounds of the administrators' limit, in days.
+pub const MAX_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=365;
+
 impl LifetimePolicy {
+    /// The policy for an administrator's limit (clamped to its bounds).
+    pub fn with_max_days(max_days: i64) -> Self {
+        Self {
+            max_days: max_days.clamp(*MAX_DAYS_RANGE.start(), *MAX_DAYS_RANGE.end()),
+            ..Self::default()
+        }
+    }
+
+    /// Whether a token expiring on `expires_on` lives longer than this
+    /// policy allows a token made today to live: such tokens are revoked
+    /// when an administrator lowers the limit.
+    pub fn exceeded_by(&self, expires_on: Date, today: Date) -> bool {
+        expires_on > self.latest(today)
+    }
+
     /// The earliest date a new token may expire on: tomorrow.
     pub fn earliest(&self, today: Date) -> Date {
         today + Duration::days(1)
@@ -135,6 +153,30 @@ mod tests {
         ] {
             assert!(p.parse_expiry(bad, today).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_administrators_limit_bounds_the_range_and_what_exceeds_it() {
+        let today = date!(2026 - 11 - 22);
+        let p = LifetimePolicy::with_max_days(30);
+        assert_eq!(p.latest(today), date!(2026 - 12 - 22));
+        assert_eq!(
+            message(p.parse_expiry("2026-12-23", today).unwrap_err()),
+            "The expiration date can be at most 30 days from today (2026-12-22)."
+        );
+        assert_eq!(
+            p.parse_expiry("2026-12-22", today),
+            Ok(date!(2026 - 12 - 22))
+        );
+        assert!(!p.exceeded_by(date!(2026 - 12 - 22), today));
+        assert!(p.exceeded_by(date!(2026 - 12 - 23), today));
+        // Out-of-range limits are clamped, never trusted.
+        assert_eq!(LifetimePolicy::with_max_days(0).max_days, 1);
+        assert_eq!(LifetimePolicy::with_max_days(10_000).max_days, 365);
+        assert_eq!(
+            LifetimePolicy::with_max_days(-5).latest(today),
+            date!(2026 - 11 - 23)
+        );
     }
 
     #[test]

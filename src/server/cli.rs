@@ -7,6 +7,7 @@ use super::db::users;
 use super::db::Db;
 use super::git::GitState;
 use super::passwords::Passwords;
+use super::services::audit::Actor;
 use super::services::{accounts, ServiceError};
 use super::session::Store;
 use super::state::{AppState, Shared};
@@ -106,9 +107,22 @@ enum SettingsCommand {
         #[arg(long, value_parser = ["on", "off"])]
         git_token_username_match: Option<String>,
         /// Admin mode: administrators' tokens need the admin_mode scope for
-        /// admin-only API endpoints.
+        /// admin-only API endpoints, and administrators re-authenticate
+        /// before actions in the Admin Area.
         #[arg(long, value_parser = ["on", "off"])]
         admin_mode: Option<String>,
+        /// The longest a new personal access token may live, in days
+        /// (1-365). Lowering it revokes tokens that expire later and mails
+        /// their owners.
+        #[arg(long)]
+        token_max_lifetime_days: Option<String>,
+        /// Whether expired tokens stop working (off: they keep working).
+        #[arg(long, value_parser = ["on", "off"])]
+        token_expiry_enforced: Option<String>,
+        /// Days revoked tokens are kept (and can be unrevoked) before the
+        /// daily job deletes them (0-3650).
+        #[arg(long)]
+        revoked_token_retention_days: Option<String>,
     },
 }
 
@@ -137,6 +151,9 @@ enum TokenCommand {
     },
     /// Revoke a token by its id.
     Revoke { id: i64 },
+    /// Take back a revocation (a token revoked by mistake works again);
+    /// recorded in the audit log.
+    Unrevoke { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +192,17 @@ enum UserCommand {
     },
     /// List all accounts (with whether each has two-factor authentication).
     List,
+    /// Block an account: its sessions end, it cannot sign in and its tokens
+    /// stop working. Recorded in the audit log.
+    Block {
+        #[arg(long)]
+        user: String,
+    },
+    /// Unblock an account.
+    Unblock {
+        #[arg(long)]
+        user: String,
+    },
     /// Turn two-factor authentication off for a user who lost both their
     /// device and their recovery codes. They sign in with the password
     /// alone until they enrol again.
@@ -341,39 +369,68 @@ async fn run_project(storage: &Storage, command: ProjectCommand) -> Result<(), C
 }
 
 async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(), CliError> {
-    use crate::server::db::settings;
-    let on_off = |b: bool| if b { "on" } else { "off" };
-    let mut current = settings::get(&storage.db)
-        .await
-        .map_err(ServiceError::from)?;
+    use crate::domain::admin;
+    use crate::server::services::{admin as admin_service, settings};
+    let state = cli_state(storage);
+    let mut current = settings::current(&state).await?;
     if let SettingsCommand::Set {
         git_password_auth,
         git_token_username_match,
         admin_mode,
+        token_max_lifetime_days,
+        token_expiry_enforced,
+        revoked_token_retention_days,
     } = command
     {
-        if let Some(v) = admin_mode {
-            current.admin_mode = v == "on";
+        let on = |v: Option<String>, current: bool| v.map_or(current, |v| v == "on");
+        current.admin_mode = on(admin_mode, current.admin_mode);
+        current.git_password_auth = on(git_password_auth, current.git_password_auth);
+        current.git_token_username_match =
+            on(git_token_username_match, current.git_token_username_match);
+        current.token_expiry_enforced = on(token_expiry_enforced, current.token_expiry_enforced);
+        if let Some(days) = token_max_lifetime_days {
+            current.token_max_lifetime_days =
+                admin::parse_max_lifetime_days(&days).map_err(ServiceError::from)?;
         }
-        if let Some(v) = git_password_auth {
-            current.git_password_auth = v == "on";
+        if let Some(days) = revoked_token_retention_days {
+            current.revoked_token_retention_days =
+                admin::parse_retention_days(&days).map_err(ServiceError::from)?;
         }
-        if let Some(v) = git_token_username_match {
-            current.git_token_username_match = v == "on";
+        let changed =
+            admin_service::change_settings(&state, &Actor::command_line(), current).await?;
+        if !changed.revoked.is_empty() {
+            let n = changed.revoked.len();
+            let tokens = if n == 1 { "token" } else { "tokens" };
+            println!(
+                "Revoked {n} {tokens} expiring beyond the new limit; their owners were mailed."
+            );
         }
-        settings::set(&storage.db, current)
-            .await
-            .map_err(ServiceError::from)?;
     }
+    let on_off = |b: bool| if b { "on" } else { "off" };
     println!(
-        "git-password-auth        {}",
+        "git-password-auth             {}",
         on_off(current.git_password_auth)
     );
     println!(
-        "git-token-username-match {}",
+        "git-token-username-match      {}",
         on_off(current.git_token_username_match)
     );
-    println!("admin-mode               {}", on_off(current.admin_mode));
+    println!(
+        "admin-mode                    {}",
+        on_off(current.admin_mode)
+    );
+    println!(
+        "token-max-lifetime-days       {}",
+        current.token_max_lifetime_days
+    );
+    println!(
+        "token-expiry-enforced         {}",
+        on_off(current.token_expiry_enforced)
+    );
+    println!(
+        "revoked-token-retention-days  {}",
+        current.revoked_token_retention_days
+    );
     Ok(())
 }
 
@@ -424,16 +481,53 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
             }
         }
         TokenCommand::Revoke { id } => {
-            let token = tokens::revoke_any(&state, id).await.map_err(|e| match e {
-                ServiceError::NotFound => CliError(format!("no token with id {id}")),
-                other => other.into(),
-            })?;
+            let token = tokens::revoke_as(&state, &Actor::command_line(), id)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::NotFound => CliError(format!("no token with id {id}")),
+                    other => other.into(),
+                })?;
             println!(
                 "Revoked personal access token {} (id {}).",
                 token.name, token.id
             );
         }
+        TokenCommand::Unrevoke { id } => {
+            let token = crate::server::services::admin::set_token_revoked(
+                &state,
+                &Actor::command_line(),
+                id,
+                false,
+            )
+            .await
+            .map_err(|e| match e {
+                ServiceError::NotFound => CliError(format!("no token with id {id}")),
+                other => other.into(),
+            })?;
+            println!(
+                "Unrevoked personal access token {} (id {}).",
+                token.name, token.id
+            );
+        }
     }
+    Ok(())
+}
+
+async fn change_user(
+    storage: &Storage,
+    username: &str,
+    change: crate::domain::admin::UserChange,
+) -> Result<(), CliError> {
+    use crate::server::services::admin;
+    let user = find_user(&storage.db, username).await?;
+    let state = cli_state(storage);
+    let user = admin::change_user(&state, &Actor::command_line(), user.id, change).await?;
+    let state_word = if user.is_blocked() {
+        "blocked"
+    } else {
+        "active"
+    };
+    println!("'{}' is {state_word}.", user.username);
     Ok(())
 }
 
@@ -479,6 +573,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             );
             Ok(())
+        }
+        Command::User(UserCommand::Block { user }) => {
+            change_user(&storage, &user, crate::domain::admin::UserChange::Block).await
+        }
+        Command::User(UserCommand::Unblock { user }) => {
+            change_user(&storage, &user, crate::domain::admin::UserChange::Unblock).await
         }
         Command::User(UserCommand::DisableTwoFactor { user }) => {
             let user = find_user(&storage.db, &user).await?;

@@ -35,6 +35,15 @@ pub const TOKEN_SECRET: Purpose = Purpose {
     label: "forgekey token reveal v1",
 };
 
+/// A new impersonation token's secret, shown on the Admin Area's page of
+/// the user it acts as.
+pub const IMPERSONATION_SECRET: Purpose = Purpose {
+    cookie: "forgekey_impersonation_reveal",
+    path: "/admin/users",
+    session_key: "impersonation_reveal",
+    label: "forgekey impersonation token reveal v1",
+};
+
 /// A new set of two-factor recovery codes.
 pub const RECOVERY_CODES: Purpose = Purpose {
     cookie: "forgekey_recovery_codes",

@@ -95,6 +95,7 @@ const EPOCH: &str = "epoch";
 const FLASH: &str = "flash";
 const PENDING: &str = "pending_sign_in";
 const REAUTH_AT: &str = "reauthenticated_at";
+const ADMIN_MODE_AT: &str = "admin_mode_at";
 
 fn store_error(e: tower_sessions::session::Error) -> ServiceError {
     tracing::error!(error = %e, "session store error");
@@ -108,6 +109,10 @@ pub async fn sign_in(session: &Session, user: &User) -> Result<(), ServiceError>
     // Nothing of a previous user's sign-in carries over.
     session.remove_value(PENDING).await.map_err(store_error)?;
     session.remove_value(REAUTH_AT).await.map_err(store_error)?;
+    session
+        .remove_value(ADMIN_MODE_AT)
+        .await
+        .map_err(store_error)?;
     session
         .insert(USER_ID, user.id)
         .await
@@ -132,7 +137,7 @@ pub async fn current_user(session: &Session, db: &Db) -> Result<Option<User>, Se
     };
     let epoch = session.get::<i64>(EPOCH).await.map_err(store_error)?;
     let user = users::find_by_id(db, user_id).await?;
-    Ok(user.filter(|u| Some(u.session_epoch) == epoch))
+    Ok(user.filter(|u| Some(u.session_epoch) == epoch && !u.is_blocked()))
 }
 
 /// Keeps this session signed in after the user's session epoch moved on.
@@ -247,4 +252,26 @@ pub async fn set_reauthenticated(session: &Session, now: i64) -> Result<(), Serv
 /// When the signed-in user last re-entered their password, if ever.
 pub async fn reauthenticated_at(session: &Session) -> Result<Option<i64>, ServiceError> {
     session.get(REAUTH_AT).await.map_err(store_error)
+}
+
+/// Records that the signed-in administrator entered admin mode now.
+pub async fn set_admin_mode(session: &Session, now: i64) -> Result<(), ServiceError> {
+    session
+        .insert(ADMIN_MODE_AT, now)
+        .await
+        .map_err(store_error)
+}
+
+/// When the signed-in administrator entered admin mode, if they have.
+pub async fn admin_mode_at(session: &Session) -> Result<Option<i64>, ServiceError> {
+    session.get(ADMIN_MODE_AT).await.map_err(store_error)
+}
+
+/// Leaves admin mode.
+pub async fn leave_admin_mode(session: &Session) -> Result<(), ServiceError> {
+    session
+        .remove_value(ADMIN_MODE_AT)
+        .await
+        .map(|_| ())
+        .map_err(store_error)
 }

@@ -125,6 +125,7 @@ mod tests {
             session_epoch: 0,
             created_at: 0,
             last_sign_in_at: None,
+            blocked_at: None,
         }
     }
 

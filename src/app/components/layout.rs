@@ -58,6 +58,9 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
                 </p>
                 <A href="/projects" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Projects"</A>
                 <A href="/-/user_settings/profile" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Settings"</A>
+                {user.is_admin.then(|| view! {
+                    <A href="/admin" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Admin Area"</A>
+                })}
                 <ActionForm action=sign_out>
                     <button type="submit" class="block w-full px-4 py-2 text-left text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">
                         "Sign out"

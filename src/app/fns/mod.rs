@@ -2,6 +2,7 @@
 //! `/_fn/…`: it checks the session itself and calls `server::services`.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod projects;
 pub mod tokens;
@@ -91,6 +92,33 @@ pub(crate) mod ctx {
             }
             return Err(AppError::Unauthenticated);
         };
+        Ok((state, session, user))
+    }
+
+    /// The state, session and signed-in administrator. Anyone else signed
+    /// in gets `NotFound`: the Admin Area does not exist for them. With
+    /// admin mode on, an administrator who has not re-authenticated lately
+    /// gets `AdminModeRequired`.
+    pub async fn admin() -> Result<(AppState, Session, User), AppError> {
+        let (state, session, user) = signed_in().await?;
+        let status = |code| {
+            if let Some(res) = use_context::<ResponseOptions>() {
+                res.set_status(code);
+            }
+        };
+        if !user.is_admin {
+            status(StatusCode::NOT_FOUND);
+            return Err(AppError::NotFound);
+        }
+        // With admin mode on, only within a while of re-authenticating.
+        let admin_mode = crate::server::services::settings::current(&state)
+            .await?
+            .admin_mode;
+        let entered = session::admin_mode_at(&session).await?;
+        if !crate::domain::admin::admin_session_allowed(admin_mode, entered, state.now()) {
+            status(StatusCode::FORBIDDEN);
+            return Err(AppError::AdminModeRequired);
+        }
         Ok((state, session, user))
     }
 

@@ -60,7 +60,7 @@ pub const TOKEN_REVOKED: &str = "The token was revoked.";
 pub const TOKENS_PATH: &str = "/-/user_settings/personal_access_tokens";
 
 #[cfg(feature = "ssr")]
-fn view(t: crate::server::db::tokens::Token) -> TokenView {
+pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
     TokenView {
         id: t.id,
         name: t.name,
@@ -81,7 +81,7 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
     let (state, session, user) = ctx::signed_in().await?;
     let now = state.now();
     let today = tokens::date_of(now);
-    let policy = tokens::policy(&state);
+    let policy = tokens::policy(&state).await?;
     let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
         .await?
         .into_iter()

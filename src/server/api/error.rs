@@ -42,7 +42,9 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(fields) => Self::Invalid(fields),
             ServiceError::InvalidCredentials => Self::Unauthorized,
-            ServiceError::Locked { .. } | ServiceError::TwoFactorLocked { .. } => Self::Forbidden,
+            ServiceError::Locked { .. }
+            | ServiceError::TwoFactorLocked { .. }
+            | ServiceError::Blocked => Self::Forbidden,
             ServiceError::Conflict(message) => Self::BadParameter(message),
             ServiceError::Busy => Self::TooManyRequests,
             ServiceError::NotFound => Self::NotFound(""),

@@ -8,6 +8,7 @@ use crate::domain::lifetime::iso;
 use crate::server::db::tokens::{self as db_tokens, Token};
 use crate::server::db::users::{self, User};
 use crate::server::extract::ApiAuth;
+use crate::server::services::audit::Actor;
 use crate::server::services::tokens::{self, date_of, Issuer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
@@ -119,7 +120,12 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let token = manageable(&state, &auth, id_of(&id)?).await?;
-    tokens::revoke_any(&state, token.id).await?;
+    if token.user_id == auth.user.id {
+        tokens::revoke_any(&state, token.id).await?;
+    } else {
+        // An administrator revoking someone else's token: on the record.
+        tokens::revoke_as(&state, &Actor::user(&auth.user), token.id).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -195,7 +201,7 @@ async fn issue_from(
     let now = state.now();
     let expires_at = match params.get("expires_at") {
         Some(date) => date.to_owned(),
-        None => iso(tokens::policy(state).latest(date_of(now))),
+        None => iso(tokens::policy(state).await?.latest(date_of(now))),
     };
     let created = tokens::issue(state, owner, issuer, name, &expires_at, &scopes).await?;
     Ok((
@@ -281,6 +287,6 @@ pub async fn revoke_impersonation(
 ) -> Result<StatusCode, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
     let token = impersonation_token(&state, &owner, &token_id).await?;
-    tokens::revoke_any(&state, token.id).await?;
+    tokens::revoke_as(&state, &Actor::user(&auth.user), token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

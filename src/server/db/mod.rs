@@ -2,6 +2,8 @@
 //! through sqlx's Any driver: `$n` placeholders, integers for booleans and
 //! instants; only the migrations differ per backend.
 
+pub mod audit;
+pub mod outbox;
 pub mod projects;
 pub mod settings;
 pub mod tokens;

@@ -2,6 +2,7 @@
 //! them through the database.
 
 use super::{flag, Db};
+use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -9,33 +10,75 @@ pub struct Settings {
     pub git_password_auth: bool,
     /// Git over HTTP needs the username to be the token's owner.
     pub git_token_username_match: bool,
-    /// Administrators' tokens need the `admin_mode` scope for admin work.
+    /// Administrators' tokens need the `admin_mode` scope for admin work,
+    /// and administrators re-authenticate before admin actions.
     pub admin_mode: bool,
+    /// A new token expires at most this many days from today.
+    pub token_max_lifetime_days: i64,
+    /// Expired tokens stop authenticating (when off, they keep working).
+    pub token_expiry_enforced: bool,
+    /// Revoked tokens are deleted this many days after revocation.
+    pub revoked_token_retention_days: i64,
+}
+
+impl Default for Settings {
+    /// As a new instance starts.
+    fn default() -> Self {
+        Self {
+            git_password_auth: true,
+            git_token_username_match: false,
+            admin_mode: false,
+            token_max_lifetime_days: 365,
+            token_expiry_enforced: true,
+            revoked_token_retention_days: 30,
+        }
+    }
 }
 
 pub async fn get(db: &Db) -> Result<Settings, sqlx::Error> {
+    get_with(&db.pool).await
+}
+
+/// [`get`] through any executor (inside a transaction).
+pub async fn get_with<'e, E>(executor: E) -> Result<Settings, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(
-        "SELECT git_password_auth, git_token_username_match, admin_mode \
+        "SELECT git_password_auth, git_token_username_match, admin_mode, \
+         token_max_lifetime_days, token_expiry_enforced, revoked_token_retention_days \
          FROM application_settings WHERE id = 1",
     )
-    .fetch_one(&db.pool)
+    .fetch_one(executor)
     .await?;
     Ok(Settings {
         git_password_auth: flag(&row, "git_password_auth")?,
         git_token_username_match: flag(&row, "git_token_username_match")?,
         admin_mode: flag(&row, "admin_mode")?,
+        token_max_lifetime_days: row.try_get("token_max_lifetime_days")?,
+        token_expiry_enforced: flag(&row, "token_expiry_enforced")?,
+        revoked_token_retention_days: row.try_get("revoked_token_retention_days")?,
     })
 }
 
-pub async fn set(db: &Db, settings: Settings) -> Result<(), sqlx::Error> {
+/// Writes every setting, through any executor (a transaction when other
+/// changes go with it).
+pub async fn set<'e, E>(executor: E, settings: Settings) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "UPDATE application_settings SET git_password_auth = $1, git_token_username_match = $2, \
-         admin_mode = $3 WHERE id = 1",
+         admin_mode = $3, token_max_lifetime_days = $4, token_expiry_enforced = $5, \
+         revoked_token_retention_days = $6 WHERE id = 1",
     )
     .bind(i64::from(settings.git_password_auth))
     .bind(i64::from(settings.git_token_username_match))
     .bind(i64::from(settings.admin_mode))
-    .execute(&db.pool)
+    .bind(settings.token_max_lifetime_days)
+    .bind(i64::from(settings.token_expiry_enforced))
+    .bind(settings.revoked_token_retention_days)
+    .execute(executor)
     .await?;
     Ok(())
 }

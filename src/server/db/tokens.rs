@@ -32,7 +32,18 @@ pub struct Token {
 
 impl Token {
     pub fn is_active(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && now < self.expires_at
+        self.revoked_at.is_none() && !self.is_expired(now)
+    }
+
+    /// Expired at `now` (at 00:00 UTC of its expiry date).
+    pub fn is_expired(&self, now: i64) -> bool {
+        now >= self.expires_at
+    }
+
+    /// Whether it authenticates at `now`: never once revoked; past its
+    /// expiry only while administrators do not enforce expiry.
+    pub fn authenticates(&self, now: i64, expiry_enforced: bool) -> bool {
+        self.revoked_at.is_none() && !(expiry_enforced && self.is_expired(now))
     }
 }
 
@@ -94,8 +105,11 @@ where
     from_row(&row)
 }
 
-pub async fn insert(db: &Db, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error> {
-    insert_with(&db.pool, new).await
+pub async fn insert<'e, E>(executor: E, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    insert_with(executor, new).await
 }
 
 /// A user's own personal access tokens (not impersonation tokens), newest
@@ -172,6 +186,67 @@ pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<Option<Token>, sqlx::E
     .execute(&db.pool)
     .await?;
     find(db, id).await
+}
+
+/// Revokes (`Some(now)`) or unrevokes (`None`: an administrator's
+/// correction) a token; returns it when it changed. A token that was
+/// rotated away is never unrevoked: its successor took its place.
+pub async fn set_revoked<'e, E>(
+    executor: E,
+    id: i64,
+    revoked_at: Option<i64>,
+) -> Result<Option<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let condition = match revoked_at {
+        Some(_) => "revoked_at IS NULL",
+        None => "revoked_at IS NOT NULL AND rotated_at IS NULL",
+    };
+    let row = sqlx::query(&format!(
+        "UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND {condition} \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(revoked_at)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// How many unrevoked tokens, of how many users, expire after `latest`.
+pub async fn count_expiring_after(db: &Db, latest: i64) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS tokens, COUNT(DISTINCT user_id) AS owners \
+         FROM personal_access_tokens WHERE revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(latest)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.try_get("tokens")?, row.try_get("owners")?))
+}
+
+/// Revokes every unrevoked token that expires after `latest` (unix
+/// seconds): what a lowered lifetime limit does. Returns those tokens.
+pub async fn revoke_expiring_after<'e, E>(
+    executor: E,
+    latest: i64,
+    now: i64,
+) -> Result<Vec<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "UPDATE personal_access_tokens SET revoked_at = $1 \
+         WHERE revoked_at IS NULL AND expires_at > $2 RETURNING {COLUMNS}"
+    ))
+    .bind(now)
+    .bind(latest)
+    .fetch_all(executor)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Revokes every still-active token of a rotation family; returns how many.

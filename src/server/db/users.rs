@@ -14,6 +14,14 @@ pub struct User {
     pub session_epoch: i64,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
+    /// Set while an administrator has blocked the account.
+    pub blocked_at: Option<i64>,
+}
+
+impl User {
+    pub fn is_blocked(&self) -> bool {
+        self.blocked_at.is_some()
+    }
 }
 
 /// What sign-in needs besides the user.
@@ -24,8 +32,8 @@ pub struct Credentials {
     pub locked_until: Option<i64>,
 }
 
-const USER_COLUMNS: &str =
-    "id, username, email, is_admin, otp_enabled, session_epoch, created_at, last_sign_in_at";
+const USER_COLUMNS: &str = "id, username, email, is_admin, otp_enabled, session_epoch, \
+                            created_at, last_sign_in_at, blocked_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -37,6 +45,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         session_epoch: row.try_get("session_epoch")?,
         created_at: row.try_get("created_at")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
+        blocked_at: row.try_get("blocked_at")?,
     })
 }
 
@@ -121,9 +130,17 @@ pub async fn taken(
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    find_by_id_with(&db.pool, id).await
+}
+
+/// [`find_by_id`] through any executor (inside a transaction).
+pub async fn find_by_id_with<'e, E>(executor: E, id: i64) -> Result<Option<User>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(executor)
         .await?
         .as_ref()
         .map(user_from_row)
@@ -244,4 +261,110 @@ pub async fn list(db: &Db) -> Result<Vec<User>, sqlx::Error> {
         .iter()
         .map(user_from_row)
         .collect()
+}
+
+/// One page of users, oldest first, whose username or email contains
+/// `search` (case-insensitive), and how many match in all.
+pub async fn search(
+    db: &Db,
+    search: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<User>, i64), sqlx::Error> {
+    let pattern = format!("%{}%", like_escape(&search.trim().to_lowercase()));
+    let filter = "username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\'";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+        .bind(&pattern)
+        .fetch_one(&db.pool)
+        .await?;
+    let users = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY id LIMIT $2 OFFSET $3"
+    ))
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(user_from_row)
+    .collect::<Result<_, _>>()?;
+    Ok((users, total))
+}
+
+/// `%`, `_` and the escape character itself match literally.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How many unblocked administrators there are besides user `id`.
+pub async fn count_other_admins<'e, E>(executor: E, id: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM users WHERE {OTHER_ADMINS} AND id <> $1"
+    ))
+    .bind(id)
+    .fetch_one(executor)
+    .await
+}
+
+const OTHER_ADMINS: &str = "is_admin = 1 AND blocked_at IS NULL";
+
+/// Serialises changes to who administers the instance: the transaction
+/// holding this lock sees every earlier change committed.
+pub async fn lock_admins(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE instance_state SET first_admin_claimed = first_admin_claimed WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Blocks (`Some(now)`) or unblocks (`None`) a user. Blocking also ends
+/// every session of the user. Returns whether the row changed.
+pub async fn set_blocked<'e, E>(
+    executor: E,
+    id: i64,
+    blocked_at: Option<i64>,
+) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let query = match blocked_at {
+        Some(_) => {
+            "UPDATE users SET blocked_at = $1, session_epoch = session_epoch + 1 \
+             WHERE id = $2 AND blocked_at IS NULL"
+        }
+        None => "UPDATE users SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NOT NULL",
+    };
+    Ok(sqlx::query(query)
+        .bind(blocked_at)
+        .bind(id)
+        .execute(executor)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Makes a user an administrator or not. Returns whether the row changed.
+pub async fn set_admin<'e, E>(executor: E, id: i64, admin: bool) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2 AND is_admin <> $1")
+            .bind(i64::from(admin))
+            .bind(id)
+            .execute(executor)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }

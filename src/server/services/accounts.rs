@@ -80,6 +80,10 @@ pub async fn authenticate(
     let id = credentials.user.id;
     if matches {
         users::clear_failed_sign_ins(&state.db, id).await?;
+        // Said only to someone who knows the password.
+        if credentials.user.is_blocked() {
+            return Err(ServiceError::Blocked);
+        }
         return Ok(credentials.user);
     }
     let failures = users::add_failed_sign_in(&state.db, id).await?;

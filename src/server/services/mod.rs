@@ -1,6 +1,9 @@
 //! Orchestration: take the state, call domain rules and the database.
 
 pub mod accounts;
+pub mod admin;
+pub mod audit;
+pub mod mail;
 pub mod projects;
 pub mod settings;
 pub mod tokens;
@@ -19,6 +22,9 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("account locked for {minutes} more minutes")]
     Locked { minutes: i64 },
+    /// An administrator blocked the account.
+    #[error("account blocked")]
+    Blocked,
     #[error("second sign-in step locked for {minutes} more minutes")]
     TwoFactorLocked { minutes: i64 },
     /// The request contradicts the current state (the message says how).

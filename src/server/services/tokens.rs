@@ -1,7 +1,8 @@
 //! Personal access tokens: issue (the only moment a secret exists in
 //! clear), list, revoke, rotate, and authenticate a presented secret.
 
-use super::ServiceError;
+use super::audit::{self, Action, Actor, Event};
+use super::{settings, ServiceError};
 use crate::domain::lifetime::{iso, LifetimePolicy};
 use crate::domain::token::{self, check_shape, format_secret, NewToken, TokenDigest, RANDOM_BYTES};
 use crate::server::db::tokens::{self, NewTokenRow, Token};
@@ -35,8 +36,12 @@ pub fn date_of(unix_seconds: i64) -> Date {
         .date()
 }
 
-pub fn policy(_state: &AppState) -> LifetimePolicy {
-    LifetimePolicy::default()
+/// The lifetime policy administrators set.
+pub async fn policy(state: &AppState) -> Result<LifetimePolicy, ServiceError> {
+    let settings = settings::current(state).await?;
+    Ok(LifetimePolicy::with_max_days(
+        settings.token_max_lifetime_days,
+    ))
 }
 
 pub fn digest(state: &AppState, secret: &str) -> TokenDigest {
@@ -76,7 +81,7 @@ pub async fn issue<S: AsRef<str>>(
         scopes,
         owner.is_admin,
         date_of(now),
-        &policy(state),
+        &policy(state).await?,
     )?;
     let secret = new_secret();
     let digest = digest(state, &secret);
@@ -85,8 +90,9 @@ pub async fn issue<S: AsRef<str>>(
         Issuer::Admin(admin) => (false, Some(admin.id)),
         Issuer::Impersonation(admin) => (true, Some(admin.id)),
     };
+    let mut tx = state.db.pool.begin().await?;
     let token = tokens::insert(
-        &state.db,
+        &mut *tx,
         &NewTokenRow {
             user_id: owner.id,
             name: &new.name,
@@ -100,6 +106,17 @@ pub async fn issue<S: AsRef<str>>(
         },
     )
     .await?;
+    // What administrators make for others is on the record.
+    if let Issuer::Admin(admin) | Issuer::Impersonation(admin) = issuer {
+        let action = if impersonation {
+            Action::ImpersonationTokenCreated
+        } else {
+            Action::TokenCreated
+        };
+        let event = Event::new(action).on_user(owner).on_token(&token);
+        audit::record(&mut *tx, &Actor::user(admin), event, now).await?;
+    }
+    tx.commit().await?;
     tracing::info!(
         user_id = owner.id,
         token_id = token.id,
@@ -134,7 +151,18 @@ pub async fn revoke(state: &AppState, user_id: i64, id: i64) -> Result<Token, Se
     revoke_any(state, id).await
 }
 
-/// Revokes any token by id (administrators, the command line).
+/// Revokes any token by id for an administrator or the command line, on
+/// the record. Revoking twice is fine.
+pub async fn revoke_as(state: &AppState, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
+    match super::admin::set_token_revoked(state, actor, id, true).await {
+        Err(ServiceError::Conflict(_)) => tokens::find(&state.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound),
+        other => other,
+    }
+}
+
+/// Revokes any token by id, with no record (its owner, or the system).
 pub async fn revoke_any(state: &AppState, id: i64) -> Result<Token, ServiceError> {
     let token = tokens::revoke(&state.db, id, state.now())
         .await?
@@ -157,7 +185,7 @@ pub async fn rotate(
 ) -> Result<Created, ServiceError> {
     let now = state.now();
     let today = date_of(now);
-    let policy = policy(state);
+    let policy = policy(state).await?;
     let expires_on = match expires_on {
         Some(input) => policy.parse_expiry(input, today)?,
         None => policy.parse_expiry(&iso(today + Duration::days(ROTATION_DEFAULT_DAYS)), today)?,
@@ -208,6 +236,9 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     let now = state.now();
     // Only tokens read from the database are cached, and those are well
     // formed: a hit needs no shape check, a miss gets one before any query.
+    // A hit is unrevoked, unexpired and of an unblocked owner; an expired
+    // token is never a hit, so whether expiry is enforced is read (from
+    // the settings) only on that rare path below.
     if let Some(hit) = state.token_cache.get(&digest, now) {
         return Ok(hit);
     }
@@ -227,11 +258,12 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
         );
         return Err(ServiceError::InvalidCredentials);
     }
-    if !token.is_active(now) {
+    if token.revoked_at.is_some() || (token.is_expired(now) && expiry_enforced(state).await?) {
         return Err(ServiceError::InvalidCredentials);
     }
     let user = users::find_by_id(&state.db, token.user_id)
         .await?
+        .filter(|u| !u.is_blocked())
         .ok_or(ServiceError::InvalidCredentials)?;
     let auth = Authenticated {
         token: Arc::new(token),
@@ -239,4 +271,8 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     };
     state.token_cache.put(&digest, &auth, now);
     Ok(auth)
+}
+
+async fn expiry_enforced(state: &AppState) -> Result<bool, ServiceError> {
+    Ok(settings::current(state).await?.token_expiry_enforced)
 }

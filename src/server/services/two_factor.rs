@@ -300,7 +300,7 @@ pub async fn authenticate_password_client(
     let user = super::accounts::authenticate(state, login, password)
         .await
         .map_err(|e| match e {
-            ServiceError::InvalidCredentials | ServiceError::Invalid(_) => {
+            ServiceError::InvalidCredentials | ServiceError::Invalid(_) | ServiceError::Blocked => {
                 GateError::InvalidCredentials
             }
             ServiceError::Locked { minutes } => GateError::Locked { minutes },
@@ -321,5 +321,7 @@ pub async fn pending_user(
         return Ok(None);
     }
     let user = users::find_by_id(&state.db, pending.user_id).await?;
-    Ok(user.filter(|u| u.session_epoch == pending.session_epoch && u.two_factor_enabled))
+    Ok(user.filter(|u| {
+        u.session_epoch == pending.session_epoch && u.two_factor_enabled && !u.is_blocked()
+    }))
 }

@@ -106,7 +106,7 @@ async fn git_settings(st: &AppState, password_auth: bool, username_match: bool) 
     let settings = Settings {
         git_password_auth: password_auth,
         git_token_username_match: username_match,
-        admin_mode: false,
+        ..Settings::default()
     };
     settings::update(st, settings).await.unwrap();
 }

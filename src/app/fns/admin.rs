@@ -1,0 +1,573 @@
+//! The Admin Area. Every function answers `NotFound` to anyone but an
+//! administrator, as if the Admin Area did not exist.
+
+use super::tokens::{NewTokenSecret, TokenView};
+use super::AppError;
+use leptos::server;
+use serde::{Deserialize, Serialize};
+
+pub const ADMIN_PATH: &str = "/admin";
+pub const SETTINGS_PATH: &str = "/admin/application_settings";
+pub const USERS_PATH: &str = "/admin/users";
+pub const AUDIT_PATH: &str = "/admin/audit_events";
+pub const OUTBOX_PATH: &str = "/admin/outbox";
+pub const PER_PAGE: i64 = 20;
+
+pub fn user_path(username: &str) -> String {
+    format!("{USERS_PATH}/{username}")
+}
+
+/// The instance settings as the settings form shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub token_max_lifetime_days: i64,
+    pub token_expiry_enforced: bool,
+    pub revoked_token_retention_days: i64,
+    pub admin_mode: bool,
+    pub git_password_auth: bool,
+    pub git_token_username_match: bool,
+}
+
+/// A user as administrators see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub two_factor_enabled: bool,
+    pub blocked: bool,
+    pub created_at: i64,
+    pub last_sign_in_at: Option<i64>,
+}
+
+/// One page of a list and where it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub total: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub token: Option<String>,
+    pub details: String,
+}
+
+/// One message of the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailView {
+    pub id: i64,
+    pub at: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The Admin Area's first page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub users: i64,
+    pub settings: SettingsView,
+    pub recent: Vec<AuditLine>,
+}
+
+/// A user's page in the Admin Area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub now: i64,
+    pub user: AdminUser,
+    pub expiry_enforced: bool,
+    pub active: Vec<TokenView>,
+    pub inactive: Vec<TokenView>,
+    pub impersonation: Vec<TokenView>,
+    /// Bounds and suggestion for a new impersonation token's expiry.
+    pub earliest: String,
+    pub latest: String,
+    pub suggested: String,
+    pub events: Vec<AuditLine>,
+    /// An impersonation token created by a plain form post, shown once.
+    pub revealed: Option<NewTokenSecret>,
+}
+
+/// A new impersonation token and its secret (shown once).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedImpersonation(pub NewTokenSecret);
+
+impl std::fmt::Debug for CreatedImpersonation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+pub const SETTINGS_SAVED: &str = "The settings were saved.";
+pub const IMPERSONATION_CREATED: &str = "The impersonation token was created.";
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use super::*;
+    use crate::server::db::users::User;
+    use crate::server::db::{audit::AuditEvent, outbox::StoredMail, settings::Settings};
+    use crate::server::services::audit::Action;
+
+    pub fn settings(s: Settings) -> SettingsView {
+        SettingsView {
+            token_max_lifetime_days: s.token_max_lifetime_days,
+            token_expiry_enforced: s.token_expiry_enforced,
+            revoked_token_retention_days: s.revoked_token_retention_days,
+            admin_mode: s.admin_mode,
+            git_password_auth: s.git_password_auth,
+            git_token_username_match: s.git_token_username_match,
+        }
+    }
+
+    pub fn user(u: User) -> AdminUser {
+        AdminUser {
+            id: u.id,
+            blocked: u.is_blocked(),
+            username: u.username,
+            email: u.email,
+            is_admin: u.is_admin,
+            two_factor_enabled: u.two_factor_enabled,
+            created_at: u.created_at,
+            last_sign_in_at: u.last_sign_in_at,
+        }
+    }
+
+    pub fn event(e: AuditEvent) -> AuditLine {
+        AuditLine {
+            id: e.id,
+            at: e.created_at,
+            actor: e.actor_name,
+            action: Action::label_of(&e.action),
+            target: e.target_name,
+            token: e.token_name,
+            details: e.details,
+        }
+    }
+
+    pub fn mail(m: StoredMail) -> MailView {
+        MailView {
+            id: m.id,
+            at: m.created_at,
+            recipient: m.recipient,
+            subject: m.subject,
+            body: m.body,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn offset(page: i64) -> (i64, i64) {
+    let page = page.max(1);
+    (page, (page - 1) * PER_PAGE)
+}
+
+#[server(prefix = "/_fn", endpoint = "load_admin_overview")]
+pub async fn load_admin_overview() -> Result<Overview, AppError> {
+    use super::ctx;
+    use crate::server::services::{admin, audit, settings};
+    let (state, _session, _admin) = ctx::admin().await?;
+    let (_, users) = admin::users_page(&state, "", 0, 1).await?;
+    let (recent, _) = audit::list(&state, None, 0, 5).await?;
+    Ok(Overview {
+        users,
+        settings: convert::settings(settings::current(&state).await?),
+        recent: recent.into_iter().map(convert::event).collect(),
+    })
+}
+
+#[server(prefix = "/_fn", endpoint = "load_admin_settings")]
+pub async fn load_admin_settings() -> Result<SettingsView, AppError> {
+    use super::ctx;
+    use crate::server::db::settings;
+    let (state, _session, _admin) = ctx::admin().await?;
+    // Fresh from the database: the form must show what is stored.
+    let current = settings::get(&state.db)
+        .await
+        .map_err(crate::server::services::ServiceError::from)?;
+    Ok(convert::settings(current))
+}
+
+/// Saves the settings form. Checkboxes are present when ticked. Lowering
+/// the lifetime limit so that tokens would be revoked needs `confirm`.
+#[server(prefix = "/_fn", endpoint = "save_admin_settings")]
+pub async fn save_admin_settings(
+    token_max_lifetime_days: String,
+    revoked_token_retention_days: String,
+    token_expiry_enforced: Option<String>,
+    admin_mode: Option<String>,
+    git_password_auth: Option<String>,
+    git_token_username_match: Option<String>,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    use super::ctx;
+    use crate::domain::admin::{parse_max_lifetime_days, parse_retention_days};
+    use crate::domain::{DomainError, FieldError};
+    use crate::server::db::settings::Settings;
+    use crate::server::services::admin;
+    use crate::server::services::audit::Actor;
+    let result = async {
+        let (state, _session, user) = ctx::admin().await?;
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut field = |r: Result<i64, DomainError>| match r {
+            Ok(v) => v,
+            Err(DomainError::Invalid(f)) => {
+                errors.extend(f);
+                0
+            }
+        };
+        let max_days = field(parse_max_lifetime_days(&token_max_lifetime_days));
+        let retention = field(parse_retention_days(&revoked_token_retention_days));
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let current = crate::server::db::settings::get(&state.db)
+            .await
+            .map_err(crate::server::services::ServiceError::from)?;
+        if max_days < current.token_max_lifetime_days && confirm.is_none() {
+            let (tokens, owners) = admin::revoked_by_limit(&state, max_days).await?;
+            if tokens > 0 {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "confirm",
+                    format!(
+                        "A limit of {max_days} days revokes {tokens} active {} of {owners} {} now, \
+                         and mails their owners. Tick the box to confirm.",
+                        if tokens == 1 { "token" } else { "tokens" },
+                        if owners == 1 { "user" } else { "users" },
+                    ),
+                )]));
+            }
+        }
+        let new = Settings {
+            token_max_lifetime_days: max_days,
+            revoked_token_retention_days: retention,
+            token_expiry_enforced: token_expiry_enforced.is_some(),
+            admin_mode: admin_mode.is_some(),
+            git_password_auth: git_password_auth.is_some(),
+            git_token_username_match: git_token_username_match.is_some(),
+        };
+        let changed = admin::change_settings(&state, &Actor::user(&user), new).await?;
+        Ok(match changed.revoked.len() {
+            0 => SETTINGS_SAVED.to_owned(),
+            1 => format!("{SETTINGS_SAVED} 1 token was revoked and its owner mailed."),
+            n => format!("{SETTINGS_SAVED} {n} tokens were revoked and their owners mailed."),
+        })
+    }
+    .await;
+    let checked = |v: &Option<String>| if v.is_some() { "on" } else { "" };
+    let values = [
+        ("token_max_lifetime_days", token_max_lifetime_days.as_str()),
+        (
+            "revoked_token_retention_days",
+            revoked_token_retention_days.as_str(),
+        ),
+        ("token_expiry_enforced", checked(&token_expiry_enforced)),
+        ("admin_mode", checked(&admin_mode)),
+        ("git_password_auth", checked(&git_password_auth)),
+        (
+            "git_token_username_match",
+            checked(&git_token_username_match),
+        ),
+    ];
+    let notice = result.as_ref().ok().cloned();
+    let keep: &[(&str, &str)] = if result.is_err() { &values } else { &[] };
+    ctx::finish("save_admin_settings", keep, notice.as_deref(), result).await
+}
+
+#[server(prefix = "/_fn", endpoint = "load_admin_users")]
+pub async fn load_admin_users(search: String, page: i64) -> Result<Page<AdminUser>, AppError> {
+    use super::ctx;
+    use crate::server::services::admin;
+    let (state, _session, _admin) = ctx::admin().await?;
+    let (page, offset) = offset(page);
+    let (users, total) = admin::users_page(&state, &search, offset, PER_PAGE).await?;
+    Ok(Page {
+        items: users.into_iter().map(convert::user).collect(),
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+#[server(prefix = "/_fn", endpoint = "load_admin_user")]
+pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
+    use super::ctx;
+    use super::tokens::view;
+    use crate::domain::account::unique_key;
+    use crate::domain::lifetime::iso;
+    use crate::server::db::{tokens as db_tokens, users};
+    use crate::server::reveal;
+    use crate::server::services::{audit, settings, tokens, ServiceError};
+    let (state, session, admin) = ctx::admin().await?;
+    let user = users::find_by_username_key(&state.db, &unique_key(&username))
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or(AppError::NotFound)?;
+    let now = state.now();
+    let today = tokens::date_of(now);
+    let policy = tokens::policy(&state).await?;
+    let (active, inactive): (Vec<_>, Vec<_>) = db_tokens::list_for_user(&state.db, user.id)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(view)
+        .partition(|t| t.is_active(now));
+    let impersonation: Vec<TokenView> = db_tokens::list_impersonation(&state.db, user.id)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(view)
+        .collect();
+    let revealed = ctx::take_secret(reveal::IMPERSONATION_SECRET, &state, &session, admin.id)
+        .await?
+        .and_then(|(ticket, secret)| {
+            let token = impersonation
+                .iter()
+                .find(|t| t.id == ticket.subject)
+                .cloned()?;
+            Some(NewTokenSecret { token, secret })
+        });
+    let (events, _) = audit::list(&state, Some(user.id), 0, 10).await?;
+    Ok(UserPage {
+        now,
+        expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
+        user: convert::user(user),
+        active,
+        inactive,
+        impersonation,
+        earliest: iso(policy.earliest(today)),
+        latest: iso(policy.latest(today)),
+        suggested: iso(policy.suggested(today)),
+        events: events.into_iter().map(convert::event).collect(),
+        revealed,
+    })
+}
+
+/// Blocks, unblocks, makes or unmakes an administrator (`change` is one
+/// of `domain::admin::UserChange`'s names).
+#[server(prefix = "/_fn", endpoint = "change_admin_user")]
+pub async fn change_admin_user(user_id: i64, change: String) -> Result<String, AppError> {
+    use super::ctx;
+    use crate::domain::admin::UserChange;
+    use crate::server::services::admin;
+    use crate::server::services::audit::Actor;
+    let mut back = None;
+    let result = async {
+        let (state, _session, me) = ctx::admin().await?;
+        let change = UserChange::parse(&change).ok_or(AppError::BadRequest)?;
+        let user = admin::change_user(&state, &Actor::user(&me), user_id, change).await?;
+        back = Some(user_path(&user.username));
+        Ok::<_, AppError>(match change {
+            UserChange::Block => format!(
+                "{} is blocked: their sessions ended and their tokens stopped working.",
+                user.username
+            ),
+            UserChange::Unblock => format!("{} is unblocked.", user.username),
+            UserChange::MakeAdmin => format!("{} is now an administrator.", user.username),
+            UserChange::RemoveAdmin => format!("{} is no longer an administrator.", user.username),
+        })
+    }
+    .await;
+    back_to(back);
+    let notice = result.as_ref().ok().cloned();
+    ctx::finish("change_admin_user", &[], notice.as_deref(), result).await
+}
+
+/// Revokes (`action` = `revoke`) or unrevokes (`unrevoke`) any token.
+#[server(prefix = "/_fn", endpoint = "change_admin_token")]
+pub async fn change_admin_token(token_id: i64, action: String) -> Result<String, AppError> {
+    use super::ctx;
+    use crate::server::db::users;
+    use crate::server::services::audit::Actor;
+    use crate::server::services::{admin, ServiceError};
+    let mut back = None;
+    let result = async {
+        let (state, _session, me) = ctx::admin().await?;
+        let revoke = match action.as_str() {
+            "revoke" => true,
+            "unrevoke" => false,
+            _ => return Err(AppError::BadRequest),
+        };
+        let token = admin::set_token_revoked(&state, &Actor::user(&me), token_id, revoke).await?;
+        let owner = users::find_by_id(&state.db, token.user_id)
+            .await
+            .map_err(ServiceError::from)?;
+        back = owner.map(|o| user_path(&o.username));
+        Ok(if revoke {
+            format!("The token “{}” was revoked.", token.name)
+        } else {
+            format!("The token “{}” was unrevoked: it works again.", token.name)
+        })
+    }
+    .await;
+    back_to(back);
+    let notice = result.as_ref().ok().cloned();
+    ctx::finish("change_admin_token", &[], notice.as_deref(), result).await
+}
+
+#[server(prefix = "/_fn", endpoint = "create_impersonation_token")]
+pub async fn create_impersonation_token(
+    user_id: i64,
+    name: String,
+    expires_at: String,
+    #[server(default)] scopes: Vec<String>,
+) -> Result<CreatedImpersonation, AppError> {
+    use super::ctx;
+    use super::tokens::view;
+    use crate::server::db::users;
+    use crate::server::reveal;
+    use crate::server::services::tokens::{self, Issuer};
+    use crate::server::services::ServiceError;
+    let result = async {
+        let (state, session, admin) = ctx::admin().await?;
+        let owner = users::find_by_id(&state.db, user_id)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or(AppError::NotFound)?;
+        let created = tokens::issue(
+            &state,
+            &owner,
+            Issuer::Impersonation(&admin),
+            &name,
+            &expires_at,
+            &scopes,
+        )
+        .await?;
+        ctx::hand_over_secret(
+            reveal::IMPERSONATION_SECRET,
+            &state,
+            &session,
+            admin.id,
+            created.token.id,
+            &created.secret,
+        )
+        .await?;
+        Ok::<_, AppError>(CreatedImpersonation(NewTokenSecret {
+            token: view(created.token),
+            secret: created.secret,
+        }))
+    }
+    .await;
+    let mut values = Vec::new();
+    if result.is_err() {
+        values.push(("name", name.as_str()));
+        values.push(("expires_at", expires_at.as_str()));
+        values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
+    }
+    ctx::finish(
+        "create_impersonation_token",
+        &values,
+        Some(IMPERSONATION_CREATED),
+        result,
+    )
+    .await
+}
+
+#[server(prefix = "/_fn", endpoint = "load_audit_events")]
+pub async fn load_audit_events(page: i64) -> Result<Page<AuditLine>, AppError> {
+    use super::ctx;
+    use crate::server::services::audit;
+    let (state, _session, _admin) = ctx::admin().await?;
+    let (page, offset) = offset(page);
+    let (events, total) = audit::list(&state, None, offset, PER_PAGE).await?;
+    Ok(Page {
+        items: events.into_iter().map(convert::event).collect(),
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+#[server(prefix = "/_fn", endpoint = "load_outbox")]
+pub async fn load_outbox(page: i64) -> Result<Page<MailView>, AppError> {
+    use super::ctx;
+    use crate::server::db::outbox;
+    use crate::server::services::ServiceError;
+    let (state, _session, _admin) = ctx::admin().await?;
+    let (page, offset) = offset(page);
+    let (mails, total) = outbox::list(&state.db, offset, PER_PAGE)
+        .await
+        .map_err(ServiceError::from)?;
+    Ok(Page {
+        items: mails.into_iter().map(convert::mail).collect(),
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+/// A plain form post returns to the user's page (not to the confirmation
+/// step it came from).
+#[cfg(feature = "ssr")]
+fn back_to(path: Option<String>) {
+    if super::ctx::is_plain_form_post() {
+        leptos_axum::redirect(path.as_deref().unwrap_or(USERS_PATH));
+    }
+}
+
+impl crate::app::components::form::ToNotice for CreatedImpersonation {
+    fn to_notice(&self) -> Option<String> {
+        Some(IMPERSONATION_CREATED.to_owned())
+    }
+}
+
+/// Enters admin mode: the password again, and a two-factor code (or a
+/// recovery code) when the administrator has 2FA. Wrong passwords count
+/// towards the account's lock, wrong codes towards the second step's.
+#[server(prefix = "/_fn", endpoint = "enter_admin_mode")]
+pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<(), AppError> {
+    use super::ctx;
+    use crate::server::services::{accounts, two_factor, ServiceError};
+    use crate::server::session;
+    let result = async {
+        let (state, session, user) = ctx::signed_in().await?;
+        if !user.is_admin {
+            return Err(AppError::NotFound);
+        }
+        match accounts::authenticate(&state, &user.username, &password).await {
+            Ok(_) => {}
+            Err(ServiceError::InvalidCredentials) => {
+                return Err(AppError::Invalid(vec![crate::domain::FieldError::new(
+                    "password",
+                    "The password is wrong.",
+                )]))
+            }
+            Err(other) => return Err(other.into()),
+        }
+        if user.two_factor_enabled {
+            let code = code.as_deref().unwrap_or_default();
+            two_factor::verify_second_step(&state, &user, code).await?;
+        }
+        session::set_admin_mode(&session, state.now()).await?;
+        tracing::info!(user_id = user.id, "administrator entered admin mode");
+        Ok(())
+    }
+    .await;
+    ctx::finish("enter_admin_mode", &[], None, result).await
+}
+
+#[server(prefix = "/_fn", endpoint = "leave_admin_mode")]
+pub async fn leave_admin_mode() -> Result<(), AppError> {
+    use super::ctx;
+    let (_state, session, _user) = ctx::signed_in().await?;
+    crate::server::session::leave_admin_mode(&session).await?;
+    if ctx::is_plain_form_post() {
+        leptos_axum::redirect("/");
+    }
+    Ok(())
+}

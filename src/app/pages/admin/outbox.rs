@@ -1,0 +1,54 @@
+use super::{admin_mode_entered, failed, pager, AdminLayout, LOADING};
+use crate::app::fns::admin::{load_outbox, OUTBOX_PATH};
+use crate::app::format;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Mail Forgekey wrote, when no SMTP server is configured.
+#[component]
+pub fn Outbox() -> impl IntoView {
+    let query = use_query_map();
+    let page_number = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(1)
+        })
+    };
+    let page = Resource::new(
+        move || (page_number(), admin_mode_entered()),
+        |(p, _)| load_outbox(p),
+    );
+    view! {
+        <Title text="Outbox · Admin Area"/>
+        <Transition fallback=|| view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => failed(e),
+                    Ok(page) => view! {
+                        <AdminLayout title="Outbox">
+                            <p class="text-sm text-gray-700">
+                                "No SMTP server is configured, so mail to users is kept here, newest first."
+                            </p>
+                            {if page.items.is_empty() {
+                                view! { <p class="text-sm text-gray-600">"No mail yet."</p> }.into_any()
+                            } else {
+                                page.items.iter().cloned().map(|m| view! {
+                                    <article data-testid="mail" class="space-y-2 rounded-lg border border-gray-200 bg-white p-4">
+                                        <h2 class="font-semibold">{m.subject}</h2>
+                                        <p class="text-xs text-gray-600">
+                                            "To " {m.recipient} " · " <time datetime=format::machine(m.at)>{format::date(m.at)}</time>
+                                        </p>
+                                        <pre class="whitespace-pre-wrap font-sans text-sm text-gray-800">{m.body}</pre>
+                                    </article>
+                                }).collect_view().into_any()
+                            }}
+                            {pager(&page, |p| format!("{OUTBOX_PATH}?page={p}"))}
+                        </AdminLayout>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,348 @@
+//! Admin Area → Users → one user: their account, tokens and impersonation
+//! tokens, and what administrators may do to them.
+
+use super::{
+    admin_mode_entered, confirm_buttons, failed, yes_no, AdminLayout, ConfirmDialog, LOADING,
+};
+use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::tokens::{OneTimeSecret, ScopeCheckboxes};
+use crate::app::fns::admin::{
+    load_admin_user, user_path, AdminUser, ChangeAdminToken, ChangeAdminUser,
+    CreateImpersonationToken, UserPage,
+};
+use crate::app::fns::take_flash;
+use crate::app::fns::tokens::TokenView;
+use crate::app::format;
+use crate::domain::admin::UserChange;
+use crate::domain::token::NAME_MAX;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+const BUTTON: &str = "rounded-md border border-gray-300 px-3 py-1.5 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+const DANGER: &str = "rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500";
+
+#[component]
+pub fn AdminUser() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let username = move || params.with(|p| p.get("username").unwrap_or_default());
+    let change_user = ServerAction::<ChangeAdminUser>::new();
+    let change_token = ServerAction::<ChangeAdminToken>::new();
+    let create = ServerAction::<CreateImpersonationToken>::new();
+    // Reload after what succeeded, and leave the confirmation step.
+    let (changes, set_changes) = signal(0u32);
+    Effect::new(move || {
+        let done = matches!(change_user.value().get(), Some(Ok(_)))
+            || matches!(change_token.value().get(), Some(Ok(_)));
+        if done {
+            set_changes.update(|n| *n += 1);
+            use_navigate()(&user_path(&username()), Default::default());
+        }
+    });
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            set_changes.update(|n| *n += 1);
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    let page = Resource::new(
+        move || (username(), changes.get(), admin_mode_entered()),
+        |(name, _, _)| load_admin_user(name),
+    );
+    let user_flash = Resource::new(|| (), |_| take_flash("change_admin_user".to_owned()));
+    let token_flash = Resource::new(|| (), |_| take_flash("change_admin_token".to_owned()));
+    let create_flash = Resource::new(
+        || (),
+        |_| take_flash("create_impersonation_token".to_owned()),
+    );
+
+    view! {
+        <Title text=move || format!("{} · Users · Admin Area", username())/>
+        <Transition fallback=|| view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }>
+            {move || Suspend::new(async move {
+                let user_feedback = Feedback::new(change_user, user_flash.await.ok().flatten());
+                let token_feedback = Feedback::new(change_token, token_flash.await.ok().flatten());
+                let create_flash = create_flash.await.ok().flatten();
+                match page.await {
+                    Err(e) => failed(e),
+                    Ok(page) => {
+                        let create_feedback = Feedback::new(create, create_flash.clone());
+                        let typed_name = create_flash.as_ref().and_then(|f| f.value("name"));
+                        let typed_expiry = create_flash.as_ref().and_then(|f| f.value("expires_at"));
+                        let selected: Vec<String> = create_flash
+                            .as_ref()
+                            .map(|f| f.values.iter().filter(|(n, _)| n == "scopes[]").map(|(_, v)| v.clone()).collect())
+                            .unwrap_or_default();
+                        let revealed = page.revealed.clone();
+                        let dialog_page = page.clone();
+                        let dialog = move || query.with(|q| {
+                            dialog_for(&dialog_page, q.get("confirm"), q.get("revoke"), q.get("unrevoke"), change_user, change_token)
+                        });
+                        let u = page.user.clone();
+                        view! {
+                            <AdminLayout title=u.username.clone()>
+                                <FormMessages feedback=user_feedback/>
+                                <FormMessages feedback=token_feedback/>
+                                <Account user=u.clone()/>
+                                <TokenTable heading="Personal access tokens" empty="No personal access tokens."
+                                    tokens=page.active.iter().chain(page.inactive.iter()).cloned().collect()
+                                    now=page.now enforced=page.expiry_enforced username=u.username.clone()/>
+                                <section aria-labelledby="impersonation-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
+                                    <h2 id="impersonation-heading" class="text-lg font-semibold">"Impersonation tokens"</h2>
+                                    <p class="text-sm text-gray-700">
+                                        "An impersonation token acts as " {u.username.clone()}
+                                        " for the API and Git. It is not shown on their own Access Tokens page; the audit log records that you made it."
+                                    </p>
+                                    {move || match create.value().get() {
+                                        Some(Ok(created)) => Some(view! { <OneTimeSecret created=created.0/> }),
+                                        _ => revealed.clone().map(|created| view! { <OneTimeSecret created/> }),
+                                    }}
+                                    <FormMessages feedback=create_feedback/>
+                                    <ActionForm action=create node_ref=form attr:class="max-w-2xl space-y-5">
+                                        <input type="hidden" name="user_id" value=u.id.to_string()/>
+                                        <Field label="Token name" name="name" value=typed_name.unwrap_or_default()
+                                            error=create_feedback.field("name") maxlength=NAME_MAX as u32/>
+                                        <Field label="Expiration date" name="expires_at" kind="date"
+                                            value=typed_expiry.unwrap_or(page.suggested.clone())
+                                            min=page.earliest.clone() max=page.latest.clone()
+                                            error=create_feedback.field("expires_at")
+                                            hint="The token stops working at 00:00 UTC on this date."/>
+                                        <ScopeCheckboxes is_admin=u.is_admin selected error=create_feedback.field("scopes")/>
+                                        <SubmitButton label="Create impersonation token" pending=create.pending()/>
+                                    </ActionForm>
+                                    <TokenTable heading="Impersonation tokens of this user" empty="No impersonation tokens."
+                                        tokens=page.impersonation.clone() now=page.now enforced=page.expiry_enforced
+                                        username=u.username.clone()/>
+                                </section>
+                                <section aria-labelledby="events-heading" class="space-y-2">
+                                    <h2 id="events-heading" class="text-lg font-semibold">"Recent administrative actions"</h2>
+                                    {if page.events.is_empty() {
+                                        view! { <p class="text-sm text-gray-600">"None."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
+                                                {page.events.iter().cloned().map(|e| view! {
+                                                    <li class="px-4 py-2" data-testid="user-event">
+                                                        <time datetime=format::machine(e.at)>{format::date(e.at)}</time>
+                                                        " · " <strong>{e.actor}</strong> " · " {e.action}
+                                                        {e.token.map(|t| format!(" “{t}”"))}
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </section>
+                                {dialog}
+                            </AdminLayout>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The account's facts and the actions on it.
+#[component]
+fn Account(user: AdminUser) -> impl IntoView {
+    let base = user_path(&user.username);
+    let link = |change: UserChange| format!("{base}?confirm={}", change.as_str());
+    view! {
+        <section aria-labelledby="account-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
+            <h2 id="account-heading" class="text-lg font-semibold">"Account"</h2>
+            <dl class="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
+                <div><dt class="text-gray-600">"Email"</dt><dd>{user.email.clone()}</dd></div>
+                <div><dt class="text-gray-600">"Administrator"</dt><dd data-testid="is-admin">{yes_no(user.is_admin)}</dd></div>
+                <div><dt class="text-gray-600">"Two-factor authentication"</dt><dd>{if user.two_factor_enabled { "Enabled" } else { "Disabled" }}</dd></div>
+                <div><dt class="text-gray-600">"State"</dt><dd data-testid="user-state">{if user.blocked { "Blocked" } else { "Active" }}</dd></div>
+                <div><dt class="text-gray-600">"Created"</dt><dd>{format::date(user.created_at)}</dd></div>
+                <div><dt class="text-gray-600">"Last sign-in"</dt><dd>{user.last_sign_in_at.map_or_else(|| "Never".to_owned(), format::date)}</dd></div>
+            </dl>
+            <div class="flex flex-wrap gap-3">
+                {if user.blocked {
+                    view! { <A href=link(UserChange::Unblock) attr:class=BUTTON>"Unblock"</A> }.into_any()
+                } else {
+                    view! { <A href=link(UserChange::Block) attr:class=DANGER>"Block"</A> }.into_any()
+                }}
+                {if user.is_admin {
+                    view! { <A href=link(UserChange::RemoveAdmin) attr:class=BUTTON>"Remove administrator"</A> }.into_any()
+                } else {
+                    view! { <A href=link(UserChange::MakeAdmin) attr:class=BUTTON>"Make administrator"</A> }.into_any()
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// A token's state in words, honest about unenforced expiry.
+fn state_of(t: &TokenView, now: i64, enforced: bool) -> String {
+    match t.revoked_at {
+        Some(at) => format!("Revoked {}", format::date(at)),
+        None if now >= t.expires_at && enforced => "Expired".to_owned(),
+        None if now >= t.expires_at => "Expired, still works (expiry not enforced)".to_owned(),
+        None => "Active".to_owned(),
+    }
+}
+
+#[component]
+fn TokenTable(
+    heading: &'static str,
+    empty: &'static str,
+    tokens: Vec<TokenView>,
+    now: i64,
+    enforced: bool,
+    username: String,
+) -> impl IntoView {
+    let base = user_path(&username);
+    if tokens.is_empty() {
+        return view! {
+            <section class="space-y-2">
+                <h2 class="text-lg font-semibold">{heading}</h2>
+                <p class="text-sm text-gray-600">{empty}</p>
+            </section>
+        }
+        .into_any();
+    }
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let (href, label, class) = if t.revoked_at.is_some() {
+                (format!("{base}?unrevoke={}", t.id), "Unrevoke", BUTTON)
+            } else {
+                (format!("{base}?revoke={}", t.id), "Revoke", DANGER)
+            };
+            let aria = format!("{label} {}", t.name);
+            view! {
+                <tr data-testid="admin-token">
+                    <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
+                    <td class="px-3 py-2 font-mono text-xs">{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
+                    <td class="px-3 py-2">{format::date(t.created_at)}</td>
+                    <td class="px-3 py-2">{t.last_used_at.map_or_else(|| "Never".to_owned(), |u| format::relative(now, u))}</td>
+                    <td class="px-3 py-2">{format::date(t.expires_at)}</td>
+                    <td class="px-3 py-2" data-testid="token-state">{state_of(&t, now, enforced)}</td>
+                    <td class="px-3 py-2 text-right"><A href=href attr:aria-label=aria attr:class=class>{label}</A></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="space-y-2">
+            <h2 class="text-lg font-semibold">{heading}</h2>
+            <div class="overflow-x-auto rounded-lg border border-gray-200 bg-white">
+                <table class="min-w-full text-left text-sm">
+                    <thead class="bg-gray-50 text-xs uppercase text-gray-600">
+                        <tr>
+                            <th scope="col" class="px-3 py-2">"Name"</th>
+                            <th scope="col" class="px-3 py-2">"Scopes"</th>
+                            <th scope="col" class="px-3 py-2">"Created"</th>
+                            <th scope="col" class="px-3 py-2">"Last used"</th>
+                            <th scope="col" class="px-3 py-2">"Expires"</th>
+                            <th scope="col" class="px-3 py-2">"State"</th>
+                            <th scope="col" class="px-3 py-2"><span class="sr-only">"Action"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-gray-200">{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// The confirmation step the query asks for, if it names something on
+/// this page.
+fn dialog_for(
+    page: &UserPage,
+    confirm: Option<String>,
+    revoke: Option<String>,
+    unrevoke: Option<String>,
+    change_user: ServerAction<ChangeAdminUser>,
+    change_token: ServerAction<ChangeAdminToken>,
+) -> Option<AnyView> {
+    let u = &page.user;
+    let cancel = user_path(&u.username);
+    if let Some(change) = confirm.as_deref().and_then(UserChange::parse) {
+        let (title, text, label, danger) = match change {
+            UserChange::Block => (
+                format!("Block {}?", u.username),
+                "They are signed out everywhere, cannot sign in, and every token of theirs stops working until you unblock them.",
+                "Block",
+                true,
+            ),
+            UserChange::Unblock => (
+                format!("Unblock {}?", u.username),
+                "They can sign in again and their unexpired, unrevoked tokens work again.",
+                "Unblock",
+                false,
+            ),
+            UserChange::MakeAdmin => (
+                format!("Make {} an administrator?", u.username),
+                "They get the Admin Area and every administrator's power over users and tokens.",
+                "Make administrator",
+                false,
+            ),
+            UserChange::RemoveAdmin => (
+                format!("Remove {}'s administrator rights?", u.username),
+                "They keep their account and tokens, but lose the Admin Area.",
+                "Remove administrator",
+                true,
+            ),
+        };
+        let user_id = u.id.to_string();
+        return Some(
+            view! {
+                <ConfirmDialog title text>
+                    <ActionForm action=change_user>
+                        <input type="hidden" name="user_id" value=user_id/>
+                        <input type="hidden" name="change" value=change.as_str()/>
+                        {confirm_buttons(cancel, label, danger)}
+                    </ActionForm>
+                </ConfirmDialog>
+            }
+            .into_any(),
+        );
+    }
+    let (id, revoking) = match (revoke, unrevoke) {
+        (Some(id), _) => (id, true),
+        (None, Some(id)) => (id, false),
+        _ => return None,
+    };
+    let id: i64 = id.parse().ok()?;
+    let token = page
+        .active
+        .iter()
+        .chain(&page.inactive)
+        .chain(&page.impersonation)
+        .find(|t| t.id == id)?;
+    let (title, text, label) = if revoking {
+        (
+            format!("Revoke “{}”?", token.name),
+            "Scripts and tools using it stop working at once. You can unrevoke it while revoked tokens are kept.",
+            "Revoke",
+        )
+    } else {
+        (
+            format!("Unrevoke “{}”?", token.name),
+            "It works again until it expires, with the same secret and scopes. Do this only if it was revoked by mistake.",
+            "Unrevoke",
+        )
+    };
+    let token_id = token.id.to_string();
+    Some(
+        view! {
+            <ConfirmDialog title text>
+                <ActionForm action=change_token>
+                    <input type="hidden" name="token_id" value=token_id/>
+                    <input type="hidden" name="action" value=if revoking { "revoke" } else { "unrevoke" }/>
+                    {confirm_buttons(cancel, label, revoking)}
+                </ActionForm>
+            </ConfirmDialog>
+        }
+        .into_any(),
+    )
+}

@@ -1,0 +1,255 @@
+//! The Admin Area's actions. Each checks its rule, makes the change and
+//! records it in the audit log in one transaction, then lets this
+//! instance's caches know at once (other instances see it within their
+//! one-second cache lifetime).
+
+use super::audit::{self, Action, Actor, Event};
+use super::{mail, settings as cached_settings, ServiceError};
+use crate::domain::admin::{check_user_change, Target, UserChange};
+use crate::domain::lifetime::LifetimePolicy;
+use crate::domain::token;
+use crate::server::db::settings::{self, Settings};
+use crate::server::db::tokens::{self, Token};
+use crate::server::db::users::{self, User};
+use crate::server::services::tokens::date_of;
+use crate::server::state::AppState;
+use std::collections::BTreeMap;
+
+/// What a settings change did besides changing the settings.
+#[derive(Debug, Default)]
+pub struct SettingsChanged {
+    /// Tokens revoked because a lowered limit no longer allows them.
+    pub revoked: Vec<Token>,
+}
+
+/// Applies new instance settings. Lowering the token lifetime limit
+/// revokes every token that expires later than a token made today may,
+/// and mails each owner the list of theirs.
+pub async fn change_settings(
+    state: &AppState,
+    actor: &Actor,
+    new: Settings,
+) -> Result<SettingsChanged, ServiceError> {
+    let now = state.now();
+    let today = date_of(now);
+    let mut tx = state.db.pool.begin().await?;
+    let old = settings::get_with(&mut *tx).await?;
+    settings::set(&mut *tx, new).await?;
+    let details = describe_changes(&old, &new);
+    if !details.is_empty() {
+        audit::record(
+            &mut *tx,
+            actor,
+            Event::new(Action::SettingsChanged).details(details.join("; ")),
+            now,
+        )
+        .await?;
+    }
+    let mut revoked = Vec::new();
+    if new.token_max_lifetime_days < old.token_max_lifetime_days {
+        let policy = LifetimePolicy::with_max_days(new.token_max_lifetime_days);
+        let latest = token::expires_at(policy.latest(today)).unix_timestamp();
+        revoked = tokens::revoke_expiring_after(&mut *tx, latest, now).await?;
+        let mut by_owner: BTreeMap<i64, Vec<&Token>> = BTreeMap::new();
+        for t in &revoked {
+            by_owner.entry(t.user_id).or_default().push(t);
+        }
+        let base = mail::base_url(state);
+        for (owner_id, owned) in by_owner {
+            let Some(owner) = users::find_by_id_with(&mut *tx, owner_id).await? else {
+                continue;
+            };
+            for t in &owned {
+                audit::record(
+                    &mut *tx,
+                    actor,
+                    Event::new(Action::TokenRevokedByLimit)
+                        .on_user(&owner)
+                        .on_token(t)
+                        .details(format!("limit {} days", policy.max_days)),
+                    now,
+                )
+                .await?;
+            }
+            let message = mail::revoked_by_limit(&owner, &owned, policy.max_days, &base);
+            mail::queue(&mut *tx, &message, now).await?;
+        }
+    }
+    tx.commit().await?;
+    cached_settings::forget(state);
+    for t in &revoked {
+        state.token_cache.forget_token(t.id);
+    }
+    tracing::info!(actor = %actor.name, revoked = revoked.len(), "instance settings changed");
+    Ok(SettingsChanged { revoked })
+}
+
+/// What lowering the limit to `max_days` would revoke now: how many
+/// tokens, of how many users.
+pub async fn revoked_by_limit(state: &AppState, max_days: i64) -> Result<(i64, i64), ServiceError> {
+    let policy = LifetimePolicy::with_max_days(max_days);
+    let latest = token::expires_at(policy.latest(date_of(state.now()))).unix_timestamp();
+    Ok(tokens::count_expiring_after(&state.db, latest).await?)
+}
+
+/// `name: old → new` for each setting that changed.
+fn describe_changes(old: &Settings, new: &Settings) -> Vec<String> {
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let mut changes = Vec::new();
+    let mut flag = |name: &str, a: bool, b: bool| {
+        if a != b {
+            changes.push(format!("{name}: {} → {}", on_off(a), on_off(b)));
+        }
+    };
+    flag("admin mode", old.admin_mode, new.admin_mode);
+    flag(
+        "git password authentication",
+        old.git_password_auth,
+        new.git_password_auth,
+    );
+    flag(
+        "git username must match token owner",
+        old.git_token_username_match,
+        new.git_token_username_match,
+    );
+    flag(
+        "token expiry enforced",
+        old.token_expiry_enforced,
+        new.token_expiry_enforced,
+    );
+    if old.token_max_lifetime_days != new.token_max_lifetime_days {
+        changes.push(format!(
+            "token maximum lifetime: {} → {} days",
+            old.token_max_lifetime_days, new.token_max_lifetime_days
+        ));
+    }
+    if old.revoked_token_retention_days != new.revoked_token_retention_days {
+        changes.push(format!(
+            "revoked token retention: {} → {} days",
+            old.revoked_token_retention_days, new.revoked_token_retention_days
+        ));
+    }
+    changes
+}
+
+/// Blocks, unblocks, or makes or unmakes an administrator. Changes to who
+/// administers the instance are serialised, so the last administrator
+/// who can sign in always stays, even when two administrators act at once.
+pub async fn change_user(
+    state: &AppState,
+    actor: &Actor,
+    target_id: i64,
+    change: UserChange,
+) -> Result<User, ServiceError> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    users::lock_admins(&mut tx).await?;
+    let target = users::find_by_id_with(&mut *tx, target_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let other_admins = users::count_other_admins(&mut *tx, target.id).await?;
+    let rule_target = Target {
+        id: target.id,
+        is_admin: target.is_admin,
+        blocked: target.is_blocked(),
+    };
+    check_user_change(actor.id, rule_target, change, other_admins)
+        .map_err(|refused| ServiceError::Conflict(refused.message().to_owned()))?;
+    let (changed, action) = match change {
+        UserChange::Block => (
+            users::set_blocked(&mut *tx, target.id, Some(now)).await?,
+            Action::UserBlocked,
+        ),
+        UserChange::Unblock => (
+            users::set_blocked(&mut *tx, target.id, None).await?,
+            Action::UserUnblocked,
+        ),
+        UserChange::MakeAdmin => (
+            users::set_admin(&mut *tx, target.id, true).await?,
+            Action::AdminGranted,
+        ),
+        UserChange::RemoveAdmin => (
+            users::set_admin(&mut *tx, target.id, false).await?,
+            Action::AdminRemoved,
+        ),
+    };
+    if !changed {
+        return Err(ServiceError::Conflict(
+            crate::domain::admin::Refused::Unchanged
+                .message()
+                .to_owned(),
+        ));
+    }
+    audit::record(&mut *tx, actor, Event::new(action).on_user(&target), now).await?;
+    let updated = users::find_by_id_with(&mut *tx, target.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    tx.commit().await?;
+    // Whatever this instance remembers of the user's tokens carries the
+    // old account (blocked state, admin flag): forget it.
+    state.token_cache.forget_where(|t| t.user_id == target.id);
+    tracing::info!(
+        actor = %actor.name,
+        user_id = target.id,
+        change = change.as_str(),
+        "user changed by an administrator"
+    );
+    Ok(updated)
+}
+
+/// Revokes (`revoke`) or unrevokes any user's token. Revoking a revoked
+/// token, or unrevoking an active or rotated-away one, is a conflict.
+pub async fn set_token_revoked(
+    state: &AppState,
+    actor: &Actor,
+    token_id: i64,
+    revoke: bool,
+) -> Result<Token, ServiceError> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let revoked_at = revoke.then_some(now);
+    let Some(token) = tokens::set_revoked(&mut *tx, token_id, revoked_at).await? else {
+        tx.rollback().await?;
+        let existing = tokens::find(&state.db, token_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let message = match (revoke, existing.rotated_at.is_some()) {
+            (true, _) => "The token is already revoked.",
+            (false, true) => {
+                "The token was rotated: its successor replaced it, so it stays revoked."
+            }
+            (false, false) => "The token is not revoked.",
+        };
+        return Err(ServiceError::Conflict(message.to_owned()));
+    };
+    let owner = users::find_by_id_with(&mut *tx, token.user_id).await?;
+    let action = if revoke {
+        Action::TokenRevoked
+    } else {
+        Action::TokenUnrevoked
+    };
+    let mut event = Event::new(action).on_token(&token);
+    if let Some(owner) = &owner {
+        event = event.on_user(owner);
+    }
+    audit::record(&mut *tx, actor, event, now).await?;
+    tx.commit().await?;
+    state.token_cache.forget_token(token.id);
+    tracing::info!(
+        actor = %actor.name,
+        token_id = token.id,
+        revoked = revoke,
+        "token changed by an administrator"
+    );
+    Ok(token)
+}
+
+/// One page of users matching `search`, and how many match in all.
+pub async fn users_page(
+    state: &AppState,
+    search: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<User>, i64), ServiceError> {
+    Ok(users::search(&state.db, search, offset, limit).await?)
+}

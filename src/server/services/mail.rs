@@ -1,0 +1,69 @@
+//! Outgoing mail. Messages are written to the outbox table in the
+//! transaction of the change that causes them (none is lost, none sent for
+//! a change that did not happen); administrators read the outbox in the
+//! Admin Area, so a single machine needs no mail server. Bodies name
+//! tokens and dates, never a secret.
+
+use crate::domain::lifetime::iso;
+use crate::server::db::outbox;
+use crate::server::db::tokens::Token;
+use crate::server::db::users::User;
+use crate::server::services::tokens::date_of;
+use crate::server::state::AppState;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Queues `mail` through `executor` (the change's transaction).
+pub async fn queue<'e, E>(executor: E, mail: &Mail, now: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    outbox::insert(executor, now, &mail.to, &mail.subject, &mail.body).await?;
+    tracing::info!(subject = %mail.subject, "mail queued");
+    Ok(())
+}
+
+/// Where links in mail point: the public URL, else the address served.
+pub fn base_url(state: &AppState) -> String {
+    match &state.config.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{}", state.leptos_options.site_addr),
+    }
+}
+
+const TOKENS_PATH: &str = "/-/user_settings/personal_access_tokens";
+
+fn token_lines(tokens: &[&Token]) -> String {
+    tokens.iter().fold(String::new(), |mut out, t| {
+        let _ = writeln!(out, "- {} (expires {})", t.name, iso(date_of(t.expires_at)));
+        out
+    })
+}
+
+/// Tells `user` that an administrator's lower lifetime limit revoked
+/// these tokens of theirs.
+pub fn revoked_by_limit(user: &User, tokens: &[&Token], max_days: i64, base: &str) -> Mail {
+    let count = tokens.len();
+    Mail {
+        to: user.email.clone(),
+        subject: if count == 1 {
+            "A personal access token of yours was revoked".to_owned()
+        } else {
+            format!("{count} personal access tokens of yours were revoked")
+        },
+        body: format!(
+            "Hello {name},\n\n\
+             An administrator limited personal access tokens to {max_days} days, so these \
+             tokens of yours, which expired later, were revoked:\n\n{lines}\n\
+             Scripts and tools using them stop working. Create new tokens at:\n{base}{TOKENS_PATH}\n",
+            name = user.username,
+            lines = token_lines(tokens),
+        ),
+    }
+}

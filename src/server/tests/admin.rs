@@ -1,0 +1,539 @@
+//! The Admin Area: its rules end to end through the server functions and
+//! the REST API, on both backends.
+
+use super::support::{api, app, both_backends, state, Client, T0};
+use crate::domain::admin::UserChange;
+use crate::server::clock::ManualClock;
+use crate::server::db::{outbox, settings::Settings, tokens as db_tokens, users};
+use crate::server::services::audit::Actor;
+use crate::server::services::{accounts, admin, audit, settings, tokens, ServiceError};
+use crate::server::state::AppState;
+use axum::http::StatusCode;
+
+const DAY: i64 = 86_400;
+
+async fn user(st: &AppState, name: &str) -> users::User {
+    accounts::register(
+        st,
+        name,
+        &format!("{name}@example.com"),
+        "secret-password",
+        false,
+    )
+    .await
+    .unwrap()
+}
+
+async fn token(st: &AppState, u: &users::User, name: &str, expires: &str) -> tokens::Created {
+    tokens::create(st, u, name, expires, &["api"])
+        .await
+        .unwrap()
+}
+
+async fn limit(st: &AppState, days: i64) -> admin::SettingsChanged {
+    let current = settings::current(st).await.unwrap();
+    admin::change_settings(
+        st,
+        &Actor::command_line(),
+        Settings {
+            token_max_lifetime_days: days,
+            ..current
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn status(app: &axum::Router, secret: &str) -> StatusCode {
+    api(app, "GET", "/api/v4/user", Some(secret), None)
+        .await
+        .status
+}
+
+both_backends!(
+    lowering_the_limit_revokes_longer_tokens_and_mails_owners,
+    |t| {
+        // T0 is 2026-01-01.
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let app = app(&t, st.clone()).await;
+        let (ann, bob) = (user(&st, "ann").await, user(&st, "bob").await);
+        let short = token(&st, &ann, "short", "2026-01-31").await; // 30 days
+        let long = token(&st, &ann, "long", "2026-06-01").await;
+        let bobs = token(&st, &bob, "bobs", "2026-12-31").await;
+        let already = token(&st, &bob, "already revoked", "2026-12-31").await;
+        tokens::revoke_any(&st, already.token.id).await.unwrap();
+        assert_eq!(
+            status(&app, &long.secret).await,
+            StatusCode::OK,
+            "cached now"
+        );
+        assert_eq!(
+            admin::revoked_by_limit(&st, 30).await.unwrap(),
+            (2, 2),
+            "the preview counts unrevoked tokens beyond the limit"
+        );
+
+        let changed = limit(&st, 30).await;
+        let mut revoked: Vec<_> = changed.revoked.iter().map(|t| t.name.clone()).collect();
+        revoked.sort();
+        assert_eq!(revoked, ["bobs", "long"]);
+        // At once on this instance, even though "long" was in the token cache.
+        assert_eq!(status(&app, &long.secret).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status(&app, &bobs.secret).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status(&app, &short.secret).await, StatusCode::OK);
+
+        // One mail per owner, naming the tokens and the page, never a secret.
+        let (mails, total) = outbox::list(&t.db, 0, 10).await.unwrap();
+        assert_eq!(total, 2);
+        let to_ann = mails
+            .iter()
+            .find(|m| m.recipient == "ann@example.com")
+            .unwrap();
+        assert!(
+            to_ann.body.contains("- long (expires 2026-06-01)"),
+            "{}",
+            to_ann.body
+        );
+        assert!(!to_ann.body.contains("short"));
+        assert!(to_ann
+            .body
+            .contains("/-/user_settings/personal_access_tokens"));
+        for m in &mails {
+            for secret in [&short.secret, &long.secret, &bobs.secret] {
+                assert!(!m.body.contains(secret.as_str()));
+            }
+        }
+        // On the record: the change and each revocation.
+        let (events, _) = audit::list(&st, None, 0, 10).await.unwrap();
+        let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| **a == "token_revoked_by_lifetime_limit")
+                .count(),
+            2
+        );
+        let change = events
+            .iter()
+            .find(|e| e.action == "settings_changed")
+            .unwrap();
+        assert_eq!(change.actor_name, "command line");
+        assert!(
+            change.details.contains("365 → 30 days"),
+            "{}",
+            change.details
+        );
+
+        // New tokens obey the new limit, with a message naming it.
+        let refused = tokens::create(&st, &ann, "too long", "2026-02-01", &["api"]).await;
+        let Err(ServiceError::Invalid(fields)) = refused else {
+            panic!("{refused:?}")
+        };
+        assert_eq!(
+            fields[0].message,
+            "The expiration date can be at most 30 days from today (2026-01-31)."
+        );
+        // Raising it again revokes nothing and mails nobody.
+        assert!(limit(&st, 365).await.revoked.is_empty());
+        assert_eq!(outbox::list(&t.db, 0, 10).await.unwrap().1, 2);
+    }
+);
+
+both_backends!(blocking_stops_tokens_sessions_and_sign_in, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let app = app(&t, st.clone()).await;
+    let mut admin_browser = Client::new(app.clone());
+    admin_browser.sign_up("root").await;
+    let mut browser = Client::new(app.clone());
+    browser.sign_up("eve").await;
+    let eve = users::find_by_username_key(&t.db, "eve")
+        .await
+        .unwrap()
+        .unwrap();
+    let root = users::find_by_username_key(&t.db, "root")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(root.is_admin && !eve.is_admin);
+    let secret = token(&st, &eve, "ci", "2026-02-01").await.secret;
+    assert_eq!(status(&app, &secret).await, StatusCode::OK);
+
+    let id = eve.id.to_string();
+    let r = admin_browser
+        .call(
+            "change_admin_user",
+            &[("user_id", &id), ("change", "block")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(status(&app, &secret).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.whoami().await, None, "her session ended");
+    let r = browser
+        .call(
+            "sign_in",
+            &[("login", "eve"), ("password", "secret-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Blocked"), "{}", r.body);
+    // A wrong password does not learn that the account is blocked.
+    let r = browser
+        .call(
+            "sign_in",
+            &[("login", "eve"), ("password", "wrong-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+
+    let r = admin_browser
+        .call(
+            "change_admin_user",
+            &[("user_id", &id), ("change", "unblock")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(status(&app, &secret).await, StatusCode::OK);
+    let (events, _) = audit::list(&st, Some(eve.id), 0, 10).await.unwrap();
+    let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["user_unblocked", "user_blocked"]);
+    assert!(events.iter().all(|e| e.actor_name == "root"));
+});
+
+both_backends!(the_admin_area_is_not_found_for_others, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let app = app(&t, st.clone()).await;
+    let mut root = Client::new(app.clone());
+    root.sign_up("root").await;
+    let mut other = Client::new(app.clone());
+    other.sign_up("mallory").await;
+    for (name, form) in [
+        ("load_admin_overview", vec![]),
+        ("load_admin_settings", vec![]),
+        ("load_admin_users", vec![("search", ""), ("page", "1")]),
+        ("load_admin_user", vec![("username", "root")]),
+        ("load_audit_events", vec![("page", "1")]),
+        ("load_outbox", vec![("page", "1")]),
+        (
+            "change_admin_user",
+            vec![("user_id", "1"), ("change", "remove_admin")],
+        ),
+    ] {
+        let r = other.call(name, &form).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{name}: {}", r.body);
+        let r = root.call(name, &form).await;
+        let expected = if name == "change_admin_user" {
+            StatusCode::CONFLICT // the last administrator
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(r.status, expected, "{name}: {}", r.body);
+    }
+    assert_eq!(
+        other.get("/admin/users").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = root.get("/admin/users?search=MALL").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("mallory@example.com"),
+        "search finds her"
+    );
+    assert_eq!(
+        page.body.matches("data-testid=\"admin-user\"").count(),
+        1,
+        "and only her"
+    );
+    let mut nobody = Client::new(app.clone());
+    let r = nobody.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+});
+
+both_backends!(the_last_administrator_stays_even_under_races, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let root = user(&st, "root").await; // the first user: an administrator
+    let ada = user(&st, "ada").await;
+    let as_root = Actor::user(&root);
+    let refused = admin::change_user(&st, &as_root, root.id, UserChange::RemoveAdmin).await;
+    assert!(
+        matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("at least one administrator"))
+    );
+    admin::change_user(&st, &as_root, ada.id, UserChange::MakeAdmin)
+        .await
+        .unwrap();
+    let as_ada = Actor::user(&ada);
+    // Each demotes the other at the same time: exactly one wins.
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(
+            admin::change_user(&st, &as_root, ada.id, UserChange::RemoveAdmin),
+            admin::change_user(&st, &as_ada, root.id, UserChange::RemoveAdmin),
+        );
+        assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "{a:?} {b:?}");
+        let admins = users::list(&t.db)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|u| u.is_admin)
+            .count();
+        assert_eq!(admins, 1);
+        // Restore both for the next round.
+        let (winner, loser) = if a.is_ok() {
+            (&as_root, ada.id)
+        } else {
+            (&as_ada, root.id)
+        };
+        admin::change_user(&st, winner, loser, UserChange::MakeAdmin)
+            .await
+            .unwrap();
+    }
+    let refused = admin::change_user(&st, &as_root, root.id, UserChange::Block).await;
+    assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("your own")));
+});
+
+both_backends!(unrevoke_and_unenforced_expiry, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let app = app(&t, st.clone()).await;
+    let root = user(&st, "root").await;
+    let ann = user(&st, "ann").await;
+    let created = token(&st, &ann, "oops", "2026-01-10").await;
+    let as_root = Actor::user(&root);
+    admin::set_token_revoked(&st, &as_root, created.token.id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&app, &created.secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = admin::set_token_revoked(&st, &as_root, created.token.id, true).await;
+    assert!(matches!(again, Err(ServiceError::Conflict(_))));
+    admin::set_token_revoked(&st, &as_root, created.token.id, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&app, &created.secret).await,
+        StatusCode::OK,
+        "works again"
+    );
+
+    // A rotated-away token stays revoked: its successor replaced it.
+    let rotated = token(&st, &ann, "rotated", "2026-01-10").await;
+    tokens::rotate(&st, &rotated.token, None).await.unwrap();
+    let refused = admin::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
+    assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("rotated")));
+
+    // Expired at 00:00 UTC on 2026-01-10 …
+    clock.advance(9 * DAY);
+    assert_eq!(
+        status(&app, &created.secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // … and working while expiry is not enforced, on the very next request.
+    let current = settings::current(&st).await.unwrap();
+    admin::change_settings(
+        &st,
+        &as_root,
+        Settings {
+            token_expiry_enforced: false,
+            ..current
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(&app, &created.secret).await, StatusCode::OK);
+    admin::change_settings(&st, &as_root, current)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&app, &created.secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (events, _) = audit::list(&st, Some(ann.id), 0, 10).await.unwrap();
+    let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["token_unrevoked", "token_revoked"]);
+    assert_eq!(events[0].token_name.as_deref(), Some("oops"));
+    let stored = db_tokens::find(&t.db, created.token.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.revoked_at, None);
+});
+
+both_backends!(
+    an_impersonation_token_from_the_admin_area_acts_as_the_user,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let app = app(&t, st.clone()).await;
+        let mut root = Client::new(app.clone());
+        root.sign_up("root").await;
+        let ann = user(&st, "ann").await;
+        let id = ann.id.to_string();
+        let r = root
+            .call(
+                "create_impersonation_token",
+                &[
+                    ("user_id", &id),
+                    ("name", "support"),
+                    ("expires_at", "2026-01-15"),
+                    ("scopes[]", "read_api"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let secret = Client::json(&r)["secret"].as_str().unwrap().to_owned();
+        let r = api(&app, "GET", "/api/v4/user", Some(&secret), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(Client::json(&r)["username"], "ann");
+        // Not on her own page; on the record.
+        assert!(tokens::list(&st, ann.id).await.unwrap().is_empty());
+        let (events, _) = audit::list(&st, Some(ann.id), 0, 10).await.unwrap();
+        assert_eq!(events[0].action, "impersonation_token_created");
+        assert_eq!(events[0].actor_name, "root");
+        assert_eq!(events[0].token_name.as_deref(), Some("support"));
+        // Beyond the limit is refused, naming it.
+        let r = root
+            .call(
+                "create_impersonation_token",
+                &[
+                    ("user_id", &id),
+                    ("name", "x"),
+                    ("expires_at", "2027-06-01"),
+                    ("scopes[]", "api"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("at most 365 days"), "{}", r.body);
+    }
+);
+
+both_backends!(the_settings_form_validates_and_confirms_revocations, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let app = app(&t, st.clone()).await;
+    let mut root = Client::new(app.clone());
+    root.sign_up("root").await;
+    let root_user = users::find_by_username_key(&t.db, "root")
+        .await
+        .unwrap()
+        .unwrap();
+    let long = token(&st, &root_user, "long", "2026-12-01").await;
+    let form = |days: &'static str, confirm: bool| {
+        let mut f = vec![
+            ("token_max_lifetime_days", days),
+            ("revoked_token_retention_days", "30"),
+            ("token_expiry_enforced", "on"),
+            ("git_password_auth", "on"),
+        ];
+        if confirm {
+            f.push(("confirm", "yes"));
+        }
+        f
+    };
+    let r = root.call("save_admin_settings", &form("0", false)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("from 1 to 365"), "{}", r.body);
+    let r = root.call("save_admin_settings", &form("30", false)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("revokes 1 active token of 1 user"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        settings::current(&st)
+            .await
+            .unwrap()
+            .token_max_lifetime_days,
+        365,
+        "nothing saved"
+    );
+    assert_eq!(status(&app, &long.secret).await, StatusCode::OK);
+    let r = root.call("save_admin_settings", &form("30", true)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("1 token was revoked"), "{}", r.body);
+    assert_eq!(status(&app, &long.secret).await, StatusCode::UNAUTHORIZED);
+    let saved = crate::server::db::settings::get(&t.db).await.unwrap();
+    assert_eq!(saved.token_max_lifetime_days, 30);
+    assert!(!saved.admin_mode && saved.git_password_auth && !saved.git_token_username_match);
+    // The create form's bounds follow the limit.
+    let r = root.call("load_tokens", &[]).await;
+    assert_eq!(Client::json(&r)["latest"], "2026-01-31");
+});
+
+both_backends!(admin_mode_asks_administrators_to_re_authenticate, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let app = app(&t, st.clone()).await;
+    let mut root = Client::new(app.clone());
+    root.sign_up("root").await;
+    let r = root.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "admin mode is off by default");
+    let current = settings::current(&st).await.unwrap();
+    settings::update(
+        &st,
+        Settings {
+            admin_mode: true,
+            ..current
+        },
+    )
+    .await
+    .unwrap();
+
+    let r = root.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("AdminModeRequired"), "{}", r.body);
+    let r = root
+        .call("enter_admin_mode", &[("password", "wrong-password")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = root.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = root
+        .call("enter_admin_mode", &[("password", "secret-password")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = root.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Six hours later, again.
+    clock.advance(crate::domain::admin::ADMIN_MODE_SECONDS);
+    let r = root.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = root
+        .call("enter_admin_mode", &[("password", "secret-password")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A new sign-in starts outside admin mode.
+    let r = root.call("sign_out", &[]).await;
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{}",
+        r.status
+    );
+    let r = root
+        .call(
+            "sign_in",
+            &[("login", "root"), ("password", "secret-password")],
+        )
+        .await;
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{}",
+        r.status
+    );
+    let r = root.call("load_admin_overview", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Someone who is not an administrator cannot enter it either.
+    let mut other = Client::new(app.clone());
+    other.sign_up("mallory").await;
+    let r = other
+        .call("enter_admin_mode", &[("password", "secret-password")])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+});
