@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod admin;
 pub mod error;
+pub mod expiry;
 pub mod lifetime;
 pub mod lockout;
 pub mod project;

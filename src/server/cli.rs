@@ -71,6 +71,26 @@ enum Command {
     /// Show or change instance settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Run the daily jobs by hand (the server runs each once a day itself).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Run one job now: expiring-soon (mails owners of tokens expiring within 7 days; 01:00 UTC),
+    /// expiring-today (tokens expiring today; 02:00 UTC) or purge-revoked (deletes revoked tokens
+    /// past their retention). Each token is notified once, however often a job runs.
+    Run {
+        #[arg(value_parser = ["expiring-soon", "expiring-today", "purge-revoked"])]
+        name: String,
+        /// Run as at this instant (RFC 3339, e.g. 2026-11-22T01:00:00Z), e.g. to catch up a day.
+        #[arg(long)]
+        at: Option<String>,
+        /// The URL links in mail point to.
+        #[arg(long, env = "FORGEKEY_PUBLIC_URL")]
+        public_url: Option<url::Url>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,10 +319,14 @@ fn create_data_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) -> AppState {
+    AppState::new(shared(storage, leptos_options, config))
+}
+
+fn shared(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) -> Shared {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    AppState::new(Shared {
+    Shared {
         leptos_options,
         db: storage.db.clone(),
         config: Arc::new(config),
@@ -312,7 +336,7 @@ fn state(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) ->
         token_cache: Default::default(),
         git: Arc::new(GitState::new(storage.data_dir.join("repositories"))),
         settings: Default::default(),
-    })
+    }
 }
 
 async fn find_user(db: &Db, username: &str) -> Result<users::User, CliError> {
@@ -323,12 +347,16 @@ async fn find_user(db: &Db, username: &str) -> Result<users::User, CliError> {
         .ok_or_else(|| CliError(format!("no user named '{username}'")))
 }
 
-fn cli_state(storage: &Storage) -> AppState {
-    let config = WebConfig {
+fn cli_config(storage: &Storage) -> WebConfig {
+    WebConfig {
         public_url: None,
         session_lifetime: time::Duration::minutes(10_080),
         secret: storage.secret.clone(),
-    };
+    }
+}
+
+fn cli_state(storage: &Storage) -> AppState {
+    let config = cli_config(storage);
     state(
         storage,
         LeptosOptions::builder().output_name("forgekey").build(),
@@ -513,6 +541,55 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
     Ok(())
 }
 
+async fn run_job(
+    storage: &Storage,
+    name: &str,
+    at: Option<&str>,
+    public_url: Option<url::Url>,
+) -> Result<(), CliError> {
+    use crate::domain::expiry::Job;
+    use crate::server::jobs;
+    let job = Job::parse(name).ok_or_else(|| CliError(format!("no job named '{name}'")))?;
+    let clock: Arc<dyn super::clock::Clock> = match at {
+        Some(at) => {
+            let at =
+                time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| {
+                        CliError(format!(
+                        "--at must be an RFC 3339 instant such as 2026-11-22T01:00:00Z, not '{at}'"
+                    ))
+                    })?;
+            Arc::new(super::clock::ManualClock::at(at.unix_timestamp()))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let mut config = cli_config(storage);
+    config.public_url = public_url;
+    let state = AppState::new(Shared {
+        clock,
+        ..shared(
+            storage,
+            LeptosOptions::builder().output_name("forgekey").build(),
+            config,
+        )
+    });
+    match jobs::run_now(&state, job, &jobs::holder_name(), jobs::Limits::default()).await? {
+        Some(report) if job == Job::PurgeRevoked => {
+            println!("Deleted {} revoked tokens.", report.deleted)
+        }
+        Some(report) => println!(
+            "Sent {} mails about {} tokens.",
+            report.mails, report.tokens
+        ),
+        None => {
+            return Err(CliError(format!(
+                "'{name}' is running elsewhere right now (another instance holds its lease)"
+            )))
+        }
+    }
+    Ok(())
+}
+
 async fn change_user(
     storage: &Storage,
     username: &str,
@@ -537,6 +614,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(command) => run_token(&storage, command).await,
         Command::Project(command) => run_project(&storage, command).await,
         Command::Settings(command) => run_settings(&storage, command).await,
+        Command::Jobs(JobsCommand::Run {
+            name,
+            at,
+            public_url,
+        }) => run_job(&storage, &name, at.as_deref(), public_url).await,
         Command::Serve(args) => serve(storage, args).await,
         Command::User(UserCommand::Create {
             username,
@@ -640,6 +722,7 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
             tokio::time::Duration::from_secs(3600),
         ),
     );
+    let scheduler = super::jobs::spawn_scheduler(state.clone());
     let app = super::router(state, store);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -657,6 +740,7 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     .await
     .map_err(|e| fail("server", e))?;
     deletion.abort();
+    scheduler.abort();
     Ok(())
 }
 

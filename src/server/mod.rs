@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod extract;
 pub mod git;
+pub mod jobs;
 pub mod passwords;
 pub mod reveal;
 pub mod sealed;

@@ -3,6 +3,7 @@
 //! instants; only the migrations differ per backend.
 
 pub mod audit;
+pub mod jobs;
 pub mod outbox;
 pub mod projects;
 pub mod settings;

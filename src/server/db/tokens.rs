@@ -312,3 +312,99 @@ pub async fn record_use(
     .rows_affected()
         == 1)
 }
+
+/// The two expiry notices a token can be sent, once each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// "Expires within seven days" (01:00 UTC).
+    ExpiringSoon,
+    /// "Expires today" (02:00 UTC).
+    ExpiringToday,
+}
+
+impl Notice {
+    fn column(self) -> &'static str {
+        match self {
+            Self::ExpiringSoon => "expiring_soon_notified_at",
+            Self::ExpiringToday => "expiring_today_notified_at",
+        }
+    }
+
+    /// Tokens due this notice: unrevoked personal access tokens of
+    /// unblocked owners, expiring between `$1` and `$2`, not yet notified.
+    fn due(self) -> String {
+        format!(
+            "revoked_at IS NULL AND impersonation = 0 AND expires_at >= $1 AND expires_at <= $2 \
+             AND {} IS NULL AND NOT EXISTS (SELECT 1 FROM users u \
+             WHERE u.id = personal_access_tokens.user_id AND u.blocked_at IS NOT NULL)",
+            self.column()
+        )
+    }
+}
+
+/// Up to `limit` owners with tokens due `notice` (expiring from `from` to
+/// `to`, unix seconds), with ids above `after`, in ascending order.
+pub async fn owners_due(
+    db: &Db,
+    notice: Notice,
+    from: i64,
+    to: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT DISTINCT user_id FROM personal_access_tokens WHERE {} AND user_id > $3 \
+         ORDER BY user_id LIMIT $4",
+        notice.due()
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Marks every token due `notice` of the owners `first..=last` as notified
+/// at `now`, and returns them (in the caller's transaction, with the mail).
+pub async fn mark_notified<'e, E>(
+    executor: E,
+    notice: Notice,
+    (from, to): (i64, i64),
+    (first, last): (i64, i64),
+    now: i64,
+) -> Result<Vec<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "UPDATE personal_access_tokens SET {} = $3 WHERE {} AND user_id >= $4 AND user_id <= $5 \
+         RETURNING {COLUMNS}",
+        notice.column(),
+        notice.due()
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .bind(first)
+    .bind(last)
+    .fetch_all(executor)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Deletes up to `limit` tokens revoked at or before `before`; returns how
+/// many (the caller repeats until none are left).
+pub async fn purge_revoked(db: &Db, before: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM personal_access_tokens WHERE id IN (SELECT id FROM personal_access_tokens \
+         WHERE revoked_at IS NOT NULL AND revoked_at <= $1 LIMIT $2)",
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}

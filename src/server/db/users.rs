@@ -368,3 +368,28 @@ where
             == 1,
     )
 }
+
+/// The users with these ids (any order; missing ids are skipped).
+pub async fn find_many_with<'e, E>(executor: E, ids: &[i64]) -> Result<Vec<User>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(user_from_row)
+        .collect()
+}

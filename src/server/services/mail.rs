@@ -67,3 +67,31 @@ pub fn revoked_by_limit(user: &User, tokens: &[&Token], max_days: i64, base: &st
         ),
     }
 }
+
+/// The daily notices about a user's tokens expiring: within seven days
+/// (`today` false) or today (`today` true).
+pub fn expiring(user: &User, tokens: &[&Token], today: bool, base: &str) -> Mail {
+    let count = tokens.len();
+    let subject = match (today, count) {
+        (false, 1) => "Your personal access token expires soon".to_owned(),
+        (false, n) => format!("{n} of your personal access tokens expire soon"),
+        (true, 1) => "Your personal access token expired today".to_owned(),
+        (true, n) => format!("{n} of your personal access tokens expired today"),
+    };
+    let what = if today {
+        "expired today at 00:00 UTC"
+    } else {
+        "expire within seven days (at 00:00 UTC on the date shown)"
+    };
+    Mail {
+        to: user.email.clone(),
+        subject,
+        body: format!(
+            "Hello {name},\n\nThese personal access tokens of yours {what}:\n\n{lines}\n\
+             Scripts and tools using them stop working then. Create new tokens (or rotate these) at:\n\
+             {base}{TOKENS_PATH}\n",
+            name = user.username,
+            lines = token_lines(tokens),
+        ),
+    }
+}

@@ -9,5 +9,6 @@ mod api;
 mod db;
 mod git;
 mod http;
+mod jobs;
 mod tokens;
 mod two_factor;

@@ -1,0 +1,127 @@
+//! The daily jobs around token expiry, as GitLab schedules them: at 01:00
+//! UTC owners hear of tokens expiring within seven days, at 02:00 UTC of
+//! tokens expiring that day, and revoked tokens past their retention are
+//! deleted. When each is due and what it covers, for an injected `now`.
+
+use time::{Date, Duration, OffsetDateTime, Time};
+
+/// How far ahead the first notice looks, in days.
+pub const NOTICE_DAYS: i64 = 7;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+    /// Tokens expiring within the next seven days (after today).
+    ExpiringSoon,
+    /// Tokens expiring today.
+    ExpiringToday,
+    /// Revoked tokens older than the retention are deleted.
+    PurgeRevoked,
+}
+
+impl Job {
+    pub const ALL: [Job; 3] = [Self::ExpiringSoon, Self::ExpiringToday, Self::PurgeRevoked];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ExpiringSoon => "expiring-soon",
+            Self::ExpiringToday => "expiring-today",
+            Self::PurgeRevoked => "purge-revoked",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.name() == name)
+    }
+
+    /// The time of day (UTC) the job runs.
+    pub fn at(self) -> Time {
+        match self {
+            Self::ExpiringSoon | Self::PurgeRevoked => Time::from_hms(1, 0, 0),
+            Self::ExpiringToday => Time::from_hms(2, 0, 0),
+        }
+        .unwrap_or(Time::MIDNIGHT)
+    }
+
+    /// The day whose run is due at `now`, given the last day it ran for:
+    /// today once its time has come, if today has not run yet.
+    pub fn due(self, now: OffsetDateTime, last_run: Option<Date>) -> Option<Date> {
+        let today = now.date();
+        let time_has_come = now.time() >= self.at();
+        let not_yet_today = last_run.is_none_or(|day| day < today);
+        (time_has_come && not_yet_today).then_some(today)
+    }
+
+    /// For the notices: the first and last expiry dates covered on `today`.
+    pub fn expiry_dates(self, today: Date) -> Option<(Date, Date)> {
+        match self {
+            Self::ExpiringSoon => Some((
+                today + Duration::days(1),
+                today + Duration::days(NOTICE_DAYS),
+            )),
+            Self::ExpiringToday => Some((today, today)),
+            Self::PurgeRevoked => None,
+        }
+    }
+}
+
+/// Revoked tokens revoked at or before this instant are deleted.
+pub fn purge_before(now: i64, retention_days: i64) -> i64 {
+    now - retention_days.max(0) * 86_400
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn names_round_trip() {
+        for job in Job::ALL {
+            assert_eq!(Job::parse(job.name()), Some(job));
+        }
+        assert_eq!(Job::parse("everything"), None);
+    }
+
+    #[test]
+    fn each_job_is_due_once_a_day_from_its_time() {
+        let soon = Job::ExpiringSoon;
+        let today = date!(2026 - 11 - 22);
+        assert_eq!(soon.due(datetime!(2026-11-22 00:59:59 UTC), None), None);
+        assert_eq!(soon.due(datetime!(2026-11-22 01:00 UTC), None), Some(today));
+        assert_eq!(
+            soon.due(datetime!(2026-11-22 23:59 UTC), Some(date!(2026 - 11 - 21))),
+            Some(today),
+            "late (the server was down at 01:00) is still today's run"
+        );
+        assert_eq!(soon.due(datetime!(2026-11-22 13:00 UTC), Some(today)), None);
+        assert_eq!(
+            soon.due(datetime!(2026-11-23 01:00 UTC), Some(today)),
+            Some(date!(2026 - 11 - 23))
+        );
+        let same_day = Job::ExpiringToday;
+        assert_eq!(same_day.due(datetime!(2026-11-22 01:30 UTC), None), None);
+        assert_eq!(
+            same_day.due(datetime!(2026-11-22 02:00 UTC), None),
+            Some(today)
+        );
+        assert_eq!(Job::PurgeRevoked.at(), Time::from_hms(1, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn notices_cover_the_next_seven_days_and_today() {
+        let today = date!(2026 - 11 - 22);
+        assert_eq!(
+            Job::ExpiringSoon.expiry_dates(today),
+            Some((date!(2026 - 11 - 23), date!(2026 - 11 - 29)))
+        );
+        assert_eq!(Job::ExpiringToday.expiry_dates(today), Some((today, today)));
+        assert_eq!(Job::PurgeRevoked.expiry_dates(today), None);
+    }
+
+    #[test]
+    fn purge_keeps_revoked_tokens_for_the_retention() {
+        assert_eq!(purge_before(10 * 86_400, 3), 7 * 86_400);
+        assert_eq!(purge_before(10 * 86_400, 0), 10 * 86_400);
+        assert_eq!(purge_before(10 * 86_400, -4), 10 * 86_400);
+    }
+}

@@ -1,0 +1,277 @@
+//! The daily jobs with an injected clock and the outbox, on both backends.
+
+use super::support::{both_backends, state, T0};
+use crate::domain::expiry::Job;
+use crate::server::clock::ManualClock;
+use crate::server::db::{outbox, tokens as db_tokens, users};
+use crate::server::jobs::{self, Limits, Report};
+use crate::server::services::audit::Actor;
+use crate::server::services::{accounts, admin, tokens};
+use crate::server::state::AppState;
+
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+async fn user(st: &AppState, name: &str) -> users::User {
+    accounts::register(
+        st,
+        name,
+        &format!("{name}@example.com"),
+        "secret-password",
+        false,
+    )
+    .await
+    .unwrap()
+}
+
+async fn token(st: &AppState, u: &users::User, name: &str, expires: &str) -> tokens::Created {
+    tokens::create(st, u, name, expires, &["api"])
+        .await
+        .unwrap()
+}
+
+async fn mails(st: &AppState) -> Vec<outbox::StoredMail> {
+    let (mut all, _) = outbox::list(&st.db, 0, 1_000).await.unwrap();
+    all.reverse(); // oldest first
+    all
+}
+
+async fn run(st: &AppState, job: Job) -> Report {
+    jobs::run(st, job, Limits::default()).await.unwrap()
+}
+
+both_backends!(each_token_is_notified_once_per_notice, |t| {
+    // T0 is 2026-01-01 00:00 UTC.
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let root = user(&st, "root").await;
+    let (ann, bob, carol, dave) = (
+        user(&st, "ann").await,
+        user(&st, "bob").await,
+        user(&st, "carol").await,
+        user(&st, "dave").await,
+    );
+    token(&st, &ann, "deploy", "2026-01-03").await;
+    token(&st, &ann, "backup", "2026-01-08").await;
+    token(&st, &ann, "later", "2026-01-09").await;
+    token(&st, &ann, "far", "2026-01-20").await;
+    token(&st, &bob, "ci", "2026-01-05").await;
+    token(&st, &carol, "blocked owner", "2026-01-04").await;
+    let revoked = token(&st, &dave, "revoked", "2026-01-04").await;
+    tokens::revoke_any(&st, revoked.token.id).await.unwrap();
+    tokens::issue(
+        &st,
+        &ann,
+        tokens::Issuer::Impersonation(&root),
+        "imp",
+        "2026-01-04",
+        &["api"],
+    )
+    .await
+    .unwrap();
+    admin::change_user(
+        &st,
+        &Actor::command_line(),
+        carol.id,
+        crate::domain::admin::UserChange::Block,
+    )
+    .await
+    .unwrap();
+
+    clock.advance(HOUR); // 2026-01-01 01:00
+    let report = run(&st, Job::ExpiringSoon).await;
+    assert_eq!(
+        report,
+        Report {
+            mails: 2,
+            tokens: 3,
+            deleted: 0
+        }
+    );
+    let sent = mails(&st).await;
+    assert_eq!(sent.len(), 2);
+    let to_ann = sent
+        .iter()
+        .find(|m| m.recipient == "ann@example.com")
+        .unwrap();
+    assert_eq!(
+        to_ann.subject,
+        "2 of your personal access tokens expire soon"
+    );
+    assert!(
+        to_ann
+            .body
+            .contains("- deploy (expires 2026-01-03)\n- backup (expires 2026-01-08)\n"),
+        "{}",
+        to_ann.body
+    );
+    assert!(!to_ann.body.contains("later") && !to_ann.body.contains("imp"));
+    let to_bob = sent
+        .iter()
+        .find(|m| m.recipient == "bob@example.com")
+        .unwrap();
+    assert_eq!(to_bob.subject, "Your personal access token expires soon");
+
+    // Again the same day (a re-run): nothing new.
+    assert_eq!(run(&st, Job::ExpiringSoon).await, Report::default());
+    // The next day, only the token that entered the window.
+    clock.advance(DAY);
+    assert_eq!(run(&st, Job::ExpiringSoon).await.tokens, 1);
+    let last = mails(&st).await.pop().unwrap();
+    assert!(last.body.contains("- later (expires 2026-01-09)") && !last.body.contains("deploy"));
+
+    // 2026-01-03 02:00: "deploy" expired today; its second notice, once.
+    clock.advance(DAY + HOUR);
+    assert_eq!(
+        run(&st, Job::ExpiringToday).await,
+        Report {
+            mails: 1,
+            tokens: 1,
+            deleted: 0
+        }
+    );
+    let last = mails(&st).await.pop().unwrap();
+    assert_eq!(last.subject, "Your personal access token expired today");
+    assert!(last.body.contains("- deploy (expires 2026-01-03)"));
+    assert_eq!(run(&st, Job::ExpiringToday).await, Report::default());
+    assert_eq!(mails(&st).await.len(), 4);
+});
+
+both_backends!(a_crash_mid_batch_is_sent_by_the_next_run_once, |t| {
+    let clock = ManualClock::at(T0 + HOUR);
+    let st = state(&t, &clock);
+    let mut owners = Vec::new();
+    for i in 0..5 {
+        let u = user(&st, &format!("user{i}")).await;
+        token(&st, &u, "soon", "2026-01-04").await;
+        owners.push(u);
+    }
+    let crashing = Limits {
+        batch_owners: 2,
+        crash_in_batch: Some(1),
+    };
+    assert!(jobs::run(&st, Job::ExpiringSoon, crashing).await.is_err());
+    assert_eq!(
+        mails(&st).await.len(),
+        2,
+        "the first batch committed, the second rolled back"
+    );
+    let report = jobs::run(
+        &st,
+        Job::ExpiringSoon,
+        Limits {
+            batch_owners: 2,
+            crash_in_batch: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.mails, 3);
+    let mut recipients: Vec<_> = mails(&st).await.into_iter().map(|m| m.recipient).collect();
+    recipients.sort();
+    let mut expected: Vec<_> = owners.iter().map(|u| u.email.clone()).collect();
+    expected.sort();
+    assert_eq!(recipients, expected, "everyone once");
+});
+
+both_backends!(revoked_tokens_are_purged_after_the_retention, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let ann = user(&st, "ann").await;
+    let old = token(&st, &ann, "old", "2026-12-01").await;
+    let recent = token(&st, &ann, "recent", "2026-12-01").await;
+    let active = token(&st, &ann, "active", "2026-12-01").await;
+    tokens::revoke_any(&st, old.token.id).await.unwrap();
+    clock.advance(2 * DAY);
+    tokens::revoke_any(&st, recent.token.id).await.unwrap();
+    // 30 days (the default) after the first revocation, one day less for the second.
+    clock.advance(28 * DAY - HOUR);
+    assert_eq!(run(&st, Job::PurgeRevoked).await.deleted, 0);
+    clock.advance(2 * DAY);
+    assert_eq!(run(&st, Job::PurgeRevoked).await.deleted, 1);
+    assert!(db_tokens::find(&t.db, old.token.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(db_tokens::find(&t.db, recent.token.id)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(db_tokens::find(&t.db, active.token.id)
+        .await
+        .unwrap()
+        .is_some());
+});
+
+both_backends!(two_instances_run_each_job_once_a_day, |t| {
+    let clock = ManualClock::at(T0 + HOUR - 1); // 00:59:59
+                                                // Two instances: separate states (caches, holders) on one database.
+    let (one, two) = (state(&t, &clock), state(&t, &clock));
+    for i in 0..3 {
+        let u = user(&one, &format!("user{i}")).await;
+        token(&one, &u, "soon", "2026-01-05").await;
+    }
+    assert_eq!(
+        jobs::run_if_due(&one, Job::ExpiringSoon, "one")
+            .await
+            .unwrap(),
+        None,
+        "not yet"
+    );
+    clock.advance(1); // 01:00
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            jobs::run_if_due(&one, Job::ExpiringSoon, "one"),
+            jobs::run_if_due(&two, Job::ExpiringSoon, "two"),
+        );
+        let ran: Vec<Report> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert!(ran.len() <= 1, "{ran:?}");
+    }
+    assert_eq!(
+        mails(&one).await.len(),
+        3,
+        "one mail per owner, from one instance"
+    );
+    let last = crate::server::db::jobs::last_day(&t.db, "expiring-soon")
+        .await
+        .unwrap();
+    assert_eq!(last.as_deref(), Some("2026-01-01"));
+
+    // A holder that crashed keeps the lease for 30 minutes, then it lapses.
+    clock.advance(DAY); // 2026-01-02 01:00
+    let day = "2026-01-02";
+    let now = clock_now(&one);
+    assert!(crate::server::db::jobs::claim(
+        &t.db,
+        "purge-revoked",
+        "crashed",
+        now,
+        now + 1_800,
+        day,
+        false
+    )
+    .await
+    .unwrap());
+    assert_eq!(
+        jobs::run_if_due(&two, Job::PurgeRevoked, "two")
+            .await
+            .unwrap(),
+        None
+    );
+    clock.advance(1_800);
+    assert!(jobs::run_if_due(&two, Job::PurgeRevoked, "two")
+        .await
+        .unwrap()
+        .is_some());
+    // An operator's run happens even on a day that already ran.
+    assert!(
+        jobs::run_now(&one, Job::PurgeRevoked, "cli", Limits::default())
+            .await
+            .unwrap()
+            .is_some()
+    );
+});
+
+fn clock_now(st: &AppState) -> i64 {
+    st.now()
+}
