@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod delivery;
 pub mod error;
 pub mod expiry;
 pub mod lifetime;

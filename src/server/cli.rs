@@ -192,6 +192,57 @@ struct ServeArgs {
     /// Directory with the compiled front end (JavaScript, WebAssembly, CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: String,
+    #[command(flatten)]
+    smtp: SmtpArgs,
+}
+
+/// Mail goes to an outbox in the database, which administrators read in the
+/// Admin Area; with an SMTP server configured, it is also delivered.
+#[derive(Debug, Args)]
+struct SmtpArgs {
+    /// SMTP server that delivers mail, e.g. smtp.example.com.
+    #[arg(long, env = "FORGEKEY_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Its port [default: 465 with tls, 587 with starttls, 25 with none].
+    #[arg(long, env = "FORGEKEY_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    #[arg(
+        long,
+        env = "FORGEKEY_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
+    smtp_security: super::mailer::Security,
+    #[arg(long, env = "FORGEKEY_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// Read from the environment only, so that it stays out of process lists.
+    #[arg(skip = std::env::var("FORGEKEY_SMTP_PASSWORD").ok())]
+    smtp_password: Option<String>,
+    /// The sender of Forgekey's mail, e.g. "Forgekey <keys@example.com>" (required with --smtp-host).
+    #[arg(long, env = "FORGEKEY_MAIL_FROM")]
+    mail_from: Option<String>,
+}
+
+impl SmtpArgs {
+    fn settings(&self) -> Result<Option<super::mailer::SmtpSettings>, CliError> {
+        let Some(host) = self.smtp_host.clone() else {
+            return Ok(None);
+        };
+        let from = self
+            .mail_from
+            .as_deref()
+            .ok_or_else(|| CliError("--smtp-host needs --mail-from (the sender address)".into()))?
+            .parse()
+            .map_err(|e| CliError(format!("--mail-from is not an address: {e}")))?;
+        Ok(Some(super::mailer::SmtpSettings {
+            host,
+            port: self.smtp_port,
+            security: self.smtp_security,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+            from,
+        }))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -352,6 +403,7 @@ fn cli_config(storage: &Storage) -> WebConfig {
         public_url: None,
         session_lifetime: time::Duration::minutes(10_080),
         secret: storage.secret.clone(),
+        smtp: false,
     }
 }
 
@@ -633,16 +685,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             // One trailing newline (from `echo` or a terminal) is not part of it.
             let password = password.strip_suffix('\n').unwrap_or(&password);
             let password = password.strip_suffix('\r').unwrap_or(password);
-            let config = WebConfig {
-                public_url: None,
-                session_lifetime: time::Duration::minutes(10_080),
-                secret: storage.secret.clone(),
-            };
-            let state = state(
-                &storage,
-                LeptosOptions::builder().output_name("forgekey").build(),
-                config,
-            );
+            let state = cli_state(&storage);
             let user = accounts::register(&state, &username, &email, password, admin).await?;
             println!(
                 "Created user {} (id {}){}",
@@ -700,6 +743,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
+    let smtp = match args.smtp.settings()? {
+        Some(settings) => {
+            let mailer = super::mailer::Mailer::smtp(&settings).map_err(CliError)?;
+            tracing::info!(?settings, "mail is delivered through SMTP");
+            Some(mailer)
+        }
+        None => None,
+    };
     let store = Store::open(&storage.url, storage.db.backend)
         .await
         .map_err(|e| fail("session store", e))?;
@@ -713,6 +764,7 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         public_url: args.public_url,
         session_lifetime: time::Duration::minutes(i64::from(args.session_lifetime_minutes)),
         secret: storage.secret.clone(),
+        smtp: smtp.is_some(),
     };
     let state = state(&storage, leptos_options, config);
 
@@ -723,6 +775,7 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         ),
     );
     let scheduler = super::jobs::spawn_scheduler(state.clone());
+    let sender = smtp.map(|mailer| super::mailer::spawn(state.clone(), mailer));
     let app = super::router(state, store);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -741,6 +794,9 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     .map_err(|e| fail("server", e))?;
     deletion.abort();
     scheduler.abort();
+    if let Some(sender) = sender {
+        sender.abort();
+    }
     Ok(())
 }
 

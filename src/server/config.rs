@@ -115,6 +115,8 @@ pub struct WebConfig {
     /// Sessions end after this long without activity.
     pub session_lifetime: time::Duration,
     pub secret: ServerSecret,
+    /// An SMTP server delivers the outbox (else mail only waits there).
+    pub smtp: bool,
 }
 
 impl WebConfig {

@@ -76,6 +76,16 @@ pub struct MailView {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// Whether and how it was delivered, in words.
+    pub status: String,
+}
+
+/// The outbox page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    /// An SMTP server delivers mail (else it is only kept here).
+    pub smtp: bool,
+    pub mails: Page<MailView>,
 }
 
 /// The Admin Area's first page.
@@ -160,13 +170,35 @@ mod convert {
         }
     }
 
-    pub fn mail(m: StoredMail) -> MailView {
+    pub fn mail(m: StoredMail, smtp: bool) -> MailView {
+        use crate::app::format::date;
+        use crate::domain::delivery::MAX_ATTEMPTS;
+        let error = m.last_error.clone().unwrap_or_default();
+        let status = match (m.sent_at, smtp) {
+            (Some(at), _) => format!("Sent {}", date(at)),
+            (None, false) => "Kept here (no SMTP server is configured)".to_owned(),
+            (None, true) if m.attempts == 0 => "Waiting to be sent".to_owned(),
+            (None, true) if m.attempts >= MAX_ATTEMPTS => {
+                format!("Not sent: gave up after {} attempts ({error})", m.attempts)
+            }
+            (None, true) => format!(
+                "Not sent yet: {} failed {} ({error}); next attempt {}",
+                m.attempts,
+                if m.attempts == 1 {
+                    "attempt"
+                } else {
+                    "attempts"
+                },
+                m.next_attempt_at.map_or_else(|| "soon".to_owned(), date)
+            ),
+        };
         MailView {
             id: m.id,
             at: m.created_at,
             recipient: m.recipient,
             subject: m.subject,
             body: m.body,
+            status,
         }
     }
 }
@@ -494,7 +526,7 @@ pub async fn load_audit_events(page: i64) -> Result<Page<AuditLine>, AppError> {
 }
 
 #[server(prefix = "/_fn", endpoint = "load_outbox")]
-pub async fn load_outbox(page: i64) -> Result<Page<MailView>, AppError> {
+pub async fn load_outbox(page: i64) -> Result<OutboxPage, AppError> {
     use super::ctx;
     use crate::server::db::outbox;
     use crate::server::services::ServiceError;
@@ -503,11 +535,15 @@ pub async fn load_outbox(page: i64) -> Result<Page<MailView>, AppError> {
     let (mails, total) = outbox::list(&state.db, offset, PER_PAGE)
         .await
         .map_err(ServiceError::from)?;
-    Ok(Page {
-        items: mails.into_iter().map(convert::mail).collect(),
-        page,
-        total,
-        per_page: PER_PAGE,
+    let smtp = state.config.smtp;
+    Ok(OutboxPage {
+        smtp,
+        mails: Page {
+            items: mails.into_iter().map(|m| convert::mail(m, smtp)).collect(),
+            page,
+            total,
+            per_page: PER_PAGE,
+        },
     })
 }
 

@@ -11,7 +11,17 @@ pub struct StoredMail {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// When an SMTP server took it.
+    pub sent_at: Option<i64>,
+    /// Failed attempts to send it.
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// No attempt before this instant.
+    pub next_attempt_at: Option<i64>,
 }
+
+const COLUMNS: &str =
+    "id, created_at, recipient, subject, body, sent_at, attempts, last_error, next_attempt_at";
 
 fn from_row(row: &AnyRow) -> Result<StoredMail, sqlx::Error> {
     Ok(StoredMail {
@@ -20,6 +30,10 @@ fn from_row(row: &AnyRow) -> Result<StoredMail, sqlx::Error> {
         recipient: row.try_get("recipient")?,
         subject: row.try_get("subject")?,
         body: row.try_get("body")?,
+        sent_at: row.try_get("sent_at")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
     })
 }
 
@@ -50,10 +64,9 @@ pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<StoredMail>, 
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
         .fetch_one(&db.pool)
         .await?;
-    let mails = sqlx::query(
-        "SELECT id, created_at, recipient, subject, body FROM outbox \
-         ORDER BY id DESC LIMIT $1 OFFSET $2",
-    )
+    let mails = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1 OFFSET $2"
+    ))
     .bind(limit)
     .bind(offset)
     .fetch_all(&db.pool)
@@ -62,4 +75,71 @@ pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<StoredMail>, 
     .map(from_row)
     .collect::<Result<_, _>>()?;
     Ok((mails, total))
+}
+
+/// Up to `limit` unsent messages due an attempt at `now` (not given up,
+/// not waiting for a retry, not claimed by another sender), oldest first.
+pub async fn due(
+    db: &Db,
+    now: i64,
+    max_attempts: i64,
+    limit: i64,
+) -> Result<Vec<StoredMail>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND attempts < $1 \
+         AND (next_attempt_at IS NULL OR next_attempt_at <= $2) \
+         AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY id LIMIT $3"
+    ))
+    .bind(max_attempts)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Claims an unsent message until `until` for one sender; false when
+/// another sender claimed it first (or it was sent meanwhile).
+pub async fn claim(db: &Db, id: i64, now: i64, until: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND sent_at IS NULL \
+         AND (claimed_until IS NULL OR claimed_until <= $3)",
+    )
+    .bind(until)
+    .bind(id)
+    .bind(now)
+    .execute(&db.pool)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failed attempt; `next_attempt_at` None gives the mail up.
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    next_attempt_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
+         claimed_until = NULL WHERE id = $3",
+    )
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }

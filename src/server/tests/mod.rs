@@ -10,5 +10,6 @@ mod db;
 mod git;
 mod http;
 mod jobs;
+mod mail;
 mod tokens;
 mod two_factor;

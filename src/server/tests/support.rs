@@ -145,6 +145,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
             public_url: None,
             session_lifetime: time::Duration::days(7),
             secret: ServerSecret::from_bytes([7; 64]),
+            smtp: false,
         }),
         clock: Arc::new(clock.clone()),
         passwords: Passwords::new(2, Duration::from_secs(5)),

@@ -26,10 +26,16 @@ pub fn Outbox() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => failed(e),
-                    Ok(page) => view! {
+                    Ok(outbox) => {
+                    let page = outbox.mails;
+                    view! {
                         <AdminLayout title="Outbox">
                             <p class="text-sm text-gray-700">
-                                "No SMTP server is configured, so mail to users is kept here, newest first."
+                                {if outbox.smtp {
+                                    "Mail Forgekey sends to users, newest first, and whether the SMTP server took it."
+                                } else {
+                                    "No SMTP server is configured, so mail to users is kept here, newest first."
+                                }}
                             </p>
                             {if page.items.is_empty() {
                                 view! { <p class="text-sm text-gray-600">"No mail yet."</p> }.into_any()
@@ -39,6 +45,7 @@ pub fn Outbox() -> impl IntoView {
                                         <h2 class="font-semibold">{m.subject}</h2>
                                         <p class="text-xs text-gray-600">
                                             "To " {m.recipient} " · " <time datetime=format::machine(m.at)>{format::date(m.at)}</time>
+                                            " · " <span data-testid="mail-status">{m.status}</span>
                                         </p>
                                         <pre class="whitespace-pre-wrap font-sans text-sm text-gray-800">{m.body}</pre>
                                     </article>
@@ -46,7 +53,8 @@ pub fn Outbox() -> impl IntoView {
                             }}
                             {pager(&page, |p| format!("{OUTBOX_PATH}?page={p}"))}
                         </AdminLayout>
-                    }.into_any(),
+                    }.into_any()
+                    }
                 }
             })}
         </Transition>

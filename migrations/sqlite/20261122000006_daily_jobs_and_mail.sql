@@ -19,3 +19,13 @@ CREATE TABLE job_runs (
     holder      TEXT,
     lease_until INTEGER
 );
+
+-- Mail delivery through SMTP, when configured: each outbox message is sent
+-- once (sent_at), retried with a growing delay after failures, and claimed
+-- for a short while by the instance sending it.
+ALTER TABLE outbox ADD COLUMN sent_at INTEGER;
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;
+ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;

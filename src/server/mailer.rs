@@ -1,0 +1,182 @@
+//! Delivers the outbox through an SMTP server (lettre) when one is
+//! configured. Without one, mail stays in the outbox for administrators to
+//! read. Each message is claimed by one sender at a time, marked sent when
+//! the server took it, and retried with a growing delay after failures
+//! (`domain::delivery`); a crash between sending and marking can send a
+//! message twice, never lose it.
+
+use crate::domain::delivery::{retry_delay, MAX_ATTEMPTS};
+use crate::server::db::outbox::{self, StoredMail};
+use crate::server::services::ServiceError;
+use crate::server::state::AppState;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::stub::AsyncStubTransport;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// How a connection to the SMTP server is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Security {
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// Plain, then upgraded with STARTTLS, which is required (usually port 587).
+    Starttls,
+    /// No encryption: only for a relay on the same machine or network.
+    None,
+}
+
+/// The SMTP server and the sender address.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: Mailbox,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Records messages instead (tests).
+    Stub(AsyncStubTransport),
+}
+
+/// Sends stored mail.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+/// A claim on a message lasts this long (a sender that died lets go).
+const CLAIM_SECONDS: i64 = 120;
+/// How often the outbox is looked at.
+const INTERVAL: Duration = Duration::from_secs(5);
+
+impl Mailer {
+    pub fn smtp(settings: &SmtpSettings) -> Result<Self, String> {
+        let builder = match settings.security {
+            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
+            Security::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+            }
+            Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                &settings.host,
+            )),
+        }
+        .map_err(|e| format!("SMTP server {}: {e}", settings.host))?;
+        let builder = match settings.port {
+            Some(port) => builder.port(port),
+            None => builder,
+        };
+        let builder = match (&settings.username, &settings.password) {
+            (Some(user), Some(password)) => {
+                builder.credentials(Credentials::new(user.clone(), password.clone()))
+            }
+            _ => builder,
+        };
+        Ok(Self {
+            transport: Transport::Smtp(builder.timeout(Some(Duration::from_secs(30))).build()),
+            from: settings.from.clone(),
+        })
+    }
+
+    pub fn stub(stub: AsyncStubTransport, from: Mailbox) -> Self {
+        Self {
+            transport: Transport::Stub(stub),
+            from,
+        }
+    }
+
+    async fn send(&self, mail: &StoredMail) -> Result<(), String> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| format!("bad recipient: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Transport::Stub(stub) => stub
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// What one pass over the outbox did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: u64,
+    pub failed: u64,
+}
+
+/// Sends up to `limit` messages that are due, at the state's clock.
+pub async fn deliver_due(
+    state: &AppState,
+    mailer: &Mailer,
+    limit: i64,
+) -> Result<Delivery, ServiceError> {
+    let now = state.now();
+    let mut delivery = Delivery::default();
+    for mail in outbox::due(&state.db, now, MAX_ATTEMPTS, limit).await? {
+        if !outbox::claim(&state.db, mail.id, now, now + CLAIM_SECONDS).await? {
+            continue; // another instance is sending it
+        }
+        match mailer.send(&mail).await {
+            Ok(()) => {
+                outbox::mark_sent(&state.db, mail.id, state.now()).await?;
+                delivery.sent += 1;
+            }
+            Err(error) => {
+                let failures = mail.attempts + 1;
+                let next = retry_delay(failures).map(|delay| state.now() + delay);
+                tracing::warn!(mail_id = mail.id, failures, %error, gave_up = next.is_none(), "mail not sent");
+                outbox::mark_failed(&state.db, mail.id, &error, next).await?;
+                delivery.failed += 1;
+            }
+        }
+    }
+    Ok(delivery)
+}
+
+/// Starts this instance's sender.
+pub fn spawn(state: AppState, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match deliver_due(&state, &mailer, 50).await {
+                Ok(d) if d.sent + d.failed > 0 => tracing::info!(?d, "outbox delivered"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
+            }
+        }
+    })
+}
