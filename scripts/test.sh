@@ -105,6 +105,9 @@ else
   check bash -c "$bin --data-dir $cli_data token create --user root --name soon --scopes api --expires-at \$(date -u -d '+3 days' +%F) >/dev/null 2>&1 && $bin --data-dir $cli_data jobs run expiring-soon | grep -q 'Sent 1 mails about 1 tokens' && $bin --data-dir $cli_data jobs run expiring-soon | grep -q 'Sent 0 mails'"
   check bash -c "$bin --data-dir $cli_data jobs run purge-revoked --at \$(date -u -d '+40 days' +%FT%TZ) | grep -q 'Deleted 1 revoked tokens'"
   check fails_with "RFC 3339" $bin --data-dir $cli_data jobs run purge-revoked --at yesterday
+  # Tokens without an expiry date, only while administrators allow them.
+  check fails_with "Choose an expiration date" $bin --data-dir $cli_data token create --user root --name forever --scopes api
+  check bash -c "$bin --data-dir $cli_data settings set --token-expiry-required off >/dev/null && $bin --data-dir $cli_data token create --user root --name forever --scopes api 2>/dev/null | grep -q 'expiring never'"
   summary+=("cli: $cli_pass passed, $cli_fail failed")
   [ "$cli_fail" = 0 ] || status=1
 

@@ -11,6 +11,9 @@ pub struct LifetimePolicy {
     pub max_days: i64,
     /// What the form suggests.
     pub suggested_days: i64,
+    /// Whether every new token needs an expiry date (else none means the
+    /// token never expires).
+    pub expiry_required: bool,
 }
 
 impl Default for LifetimePolicy {
@@ -18,6 +21,7 @@ impl Default for LifetimePolicy {
         Self {
             max_days: 365,
             suggested_days: 30,
+            expiry_required: true,
         }
     }
 }
@@ -34,11 +38,33 @@ impl LifetimePolicy {
         }
     }
 
-    /// Whether a token expiring on `expires_on` lives longer than this
-    /// policy allows a token made today to live: such tokens are revoked
-    /// when an administrator lowers the limit.
-    pub fn exceeded_by(&self, expires_on: Date, today: Date) -> bool {
-        expires_on > self.latest(today)
+    /// The administrators' policy: the limit, and whether an expiry date
+    /// is required.
+    pub fn new(max_days: i64, expiry_required: bool) -> Self {
+        Self {
+            expiry_required,
+            ..Self::with_max_days(max_days)
+        }
+    }
+
+    /// Whether a token expiring on `expires_on` (never: `None`) lives
+    /// longer than this policy allows a token made today to live: such
+    /// tokens are revoked when an administrator lowers the limit.
+    pub fn exceeded_by(&self, expires_on: Option<Date>, today: Date) -> bool {
+        expires_on.is_none_or(|date| date > self.latest(today))
+    }
+
+    /// Parses an optional expiry date: empty means "never" where the
+    /// policy allows it, else the date must be in range.
+    pub fn parse_optional_expiry(
+        &self,
+        input: &str,
+        today: Date,
+    ) -> Result<Option<Date>, DomainError> {
+        if input.trim().is_empty() && !self.expiry_required {
+            return Ok(None);
+        }
+        self.parse_expiry(input, today).map(Some)
     }
 
     /// The earliest date a new token may expire on: tomorrow.
@@ -168,8 +194,9 @@ mod tests {
             p.parse_expiry("2026-12-22", today),
             Ok(date!(2026 - 12 - 22))
         );
-        assert!(!p.exceeded_by(date!(2026 - 12 - 22), today));
-        assert!(p.exceeded_by(date!(2026 - 12 - 23), today));
+        assert!(!p.exceeded_by(Some(date!(2026 - 12 - 22)), today));
+        assert!(p.exceeded_by(Some(date!(2026 - 12 - 23)), today));
+        assert!(p.exceeded_by(None, today), "no expiry exceeds any limit");
         // Out-of-range limits are clamped, never trusted.
         assert_eq!(LifetimePolicy::with_max_days(0).max_days, 1);
         assert_eq!(LifetimePolicy::with_max_days(10_000).max_days, 365);
@@ -180,10 +207,29 @@ mod tests {
     }
 
     #[test]
+    fn no_expiry_only_where_administrators_allow_it() {
+        let today = date!(2026 - 11 - 22);
+        let required = LifetimePolicy::new(30, true);
+        assert_eq!(
+            message(required.parse_optional_expiry(" ", today).unwrap_err()),
+            "Choose an expiration date."
+        );
+        let optional = LifetimePolicy::new(30, false);
+        assert_eq!(optional.parse_optional_expiry("", today), Ok(None));
+        assert_eq!(
+            optional.parse_optional_expiry("2026-12-01", today),
+            Ok(Some(date!(2026 - 12 - 01)))
+        );
+        // A date, when given, still obeys the limit.
+        assert!(optional.parse_optional_expiry("2027-01-01", today).is_err());
+    }
+
+    #[test]
     fn a_suggestion_never_exceeds_the_limit() {
         let p = LifetimePolicy {
             max_days: 7,
             suggested_days: 30,
+            expiry_required: true,
         };
         let today = date!(2026 - 11 - 22);
         assert_eq!(p.suggested(today), date!(2026 - 11 - 29));

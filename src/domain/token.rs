@@ -177,7 +177,8 @@ pub fn is_expired(expires_on: Date, now: OffsetDateTime) -> bool {
 pub struct NewToken {
     pub name: String,
     pub scopes: Vec<Scope>,
-    pub expires_on: Date,
+    /// `None`: never expires (only where the policy allows it).
+    pub expires_on: Option<Date>,
 }
 
 impl NewToken {
@@ -193,7 +194,7 @@ impl NewToken {
         let mut errors: Vec<FieldError> = Vec::new();
         let name = parse_name(name).map_err(|e| errors.extend(fields(e))).ok();
         let expires_on = policy
-            .parse_expiry(expires_on, today)
+            .parse_optional_expiry(expires_on, today)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
         let scopes = scope::parse_choice(scopes, is_admin)
@@ -341,7 +342,7 @@ mod tests {
         let today = date!(2026 - 11 - 22);
         let ok = NewToken::parse("ci", "2026-12-22", &["read_api"], false, today, &policy).unwrap();
         assert_eq!(ok.scopes, [Scope::ReadApi]);
-        assert_eq!(ok.expires_on, date!(2026 - 12 - 22));
+        assert_eq!(ok.expires_on, Some(date!(2026 - 12 - 22)));
         let DomainError::Invalid(errors) =
             NewToken::parse::<&str>(" ", "yesterday", &[], false, today, &policy).unwrap_err();
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -139,6 +139,9 @@ enum SettingsCommand {
         /// Whether expired tokens stop working (off: they keep working).
         #[arg(long, value_parser = ["on", "off"])]
         token_expiry_enforced: Option<String>,
+        /// Whether every new token needs an expiry date (off: it may have none).
+        #[arg(long, value_parser = ["on", "off"])]
+        token_expiry_required: Option<String>,
         /// Days revoked tokens are kept (and can be unrevoked) before the
         /// daily job deletes them (0-3650).
         #[arg(long)]
@@ -160,8 +163,9 @@ enum TokenCommand {
         /// read_registry, write_registry, sudo, admin_mode.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
-        /// The date (YYYY-MM-DD, UTC) the token stops working at 00:00.
-        #[arg(long)]
+        /// The date (YYYY-MM-DD, UTC) the token stops working at 00:00; may be left out only
+        /// while `settings set --token-expiry-required off`.
+        #[arg(long, default_value = "")]
         expires_at: String,
     },
     /// List a user's tokens (never their secrets).
@@ -459,6 +463,7 @@ async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(),
         admin_mode,
         token_max_lifetime_days,
         token_expiry_enforced,
+        token_expiry_required,
         revoked_token_retention_days,
     } = command
     {
@@ -468,6 +473,7 @@ async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(),
         current.git_token_username_match =
             on(git_token_username_match, current.git_token_username_match);
         current.token_expiry_enforced = on(token_expiry_enforced, current.token_expiry_enforced);
+        current.token_expiry_required = on(token_expiry_required, current.token_expiry_required);
         if let Some(days) = token_max_lifetime_days {
             current.token_max_lifetime_days =
                 admin::parse_max_lifetime_days(&days).map_err(ServiceError::from)?;
@@ -508,6 +514,10 @@ async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(),
         on_off(current.token_expiry_enforced)
     );
     println!(
+        "token-expiry-required         {}",
+        on_off(current.token_expiry_required)
+    );
+    println!(
         "revoked-token-retention-days  {}",
         current.revoked_token_retention_days
     );
@@ -532,7 +542,10 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
                 created.token.name,
                 created.token.id,
                 user.username,
-                format::date(created.token.expires_at)
+                created
+                    .token
+                    .expires_at
+                    .map_or_else(|| "never".to_owned(), format::date)
             );
             println!("{}", created.secret);
         }
@@ -555,7 +568,8 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
                     t.name,
                     crate::domain::scope::join(&t.scopes).replace(' ', ","),
                     format::date(t.created_at),
-                    format::date(t.expires_at),
+                    t.expires_at
+                        .map_or_else(|| "never".to_owned(), format::date),
                     status
                 );
             }

@@ -104,7 +104,7 @@ mod tests {
             name: "t".into(),
             scopes: vec![],
             created_at: 0,
-            expires_at,
+            expires_at: Some(expires_at),
             last_used_at: None,
             last_used_ips: vec![],
             revoked_at: None,

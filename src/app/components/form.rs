@@ -111,6 +111,9 @@ pub fn Field(
     #[prop(optional)] value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(default = "off")] autocomplete: &'static str,
+    /// The browser insists on a value.
+    #[prop(default = true)]
+    required: bool,
     #[prop(optional)] hint: Option<&'static str>,
     /// The keyboard a touch device shows, e.g. `numeric`.
     #[prop(optional)]
@@ -166,7 +169,7 @@ pub fn Field(
                 name=name
                 type=kind
                 value=value
-                required=true
+                required=required
                 minlength=minlength
                 maxlength=maxlength
                 min=min

@@ -101,7 +101,7 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
     let rows = tokens
         .into_iter()
         .map(|t| {
-            let soon = t.expires_at - now < 7 * 86_400;
+            let soon = t.expires_at.is_some_and(|at| at - now < 7 * 86_400);
             let revoke_href = format!("{TOKENS_PATH}?revoke={}", t.id);
             let label = format!("Revoke {}", t.name);
             view! {
@@ -111,9 +111,12 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                     <td class="px-3 py-2">{when(t.created_at)}</td>
                     <td class="px-3 py-2">{t.last_used_at.map(|u| format::relative(now, u)).unwrap_or_else(|| "Never".to_owned())}</td>
                     <td class="px-3 py-2" class:text-amber-800=soon class:font-semibold=soon>
-                        <time datetime=format::machine(t.expires_at) title=format::date(t.expires_at)>
-                            {format::relative(now, t.expires_at)}
-                        </time>
+                        {match t.expires_at {
+                            Some(at) => view! {
+                                <time datetime=format::machine(at) title=format::date(at)>{format::relative(now, at)}</time>
+                            }.into_any(),
+                            None => "Never".into_any(),
+                        }}
                         {soon.then_some(" (expires soon)")}
                     </td>
                     <td class="px-3 py-2 text-right">
@@ -158,14 +161,23 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
 
 /// Revoked and expired tokens, with when that happened.
 #[component]
-pub fn InactiveTokens(tokens: Vec<TokenView>) -> impl IntoView {
+pub fn InactiveTokens(
+    tokens: Vec<TokenView>,
+    /// Expired tokens stop working (else they are listed here, but work).
+    #[prop(default = true)]
+    expiry_enforced: bool,
+) -> impl IntoView {
     let count = tokens.len();
     let rows = tokens
         .into_iter()
         .map(|t| {
             let (state, at) = match t.revoked_at {
                 Some(at) => ("Revoked", at),
-                None => ("Expired", t.expires_at),
+                None if expiry_enforced => ("Expired", t.expires_at.unwrap_or_default()),
+                None => (
+                    "Still works (expiry is not enforced); expired",
+                    t.expires_at.unwrap_or_default(),
+                ),
             };
             view! {
                 <tr data-testid="inactive-token">

@@ -1,6 +1,10 @@
 //! The Admin Area. Every function answers `NotFound` to anyone but an
 //! administrator, as if the Admin Area did not exist.
 
+// The settings form posts eight fields, one argument each (the server
+// function macro generates the client side too, so the allow is here).
+#![allow(clippy::too_many_arguments)]
+
 use super::tokens::{NewTokenSecret, TokenView};
 use super::AppError;
 use leptos::server;
@@ -22,6 +26,7 @@ pub fn user_path(username: &str) -> String {
 pub struct SettingsView {
     pub token_max_lifetime_days: i64,
     pub token_expiry_enforced: bool,
+    pub token_expiry_required: bool,
     pub revoked_token_retention_days: i64,
     pub admin_mode: bool,
     pub git_password_auth: bool,
@@ -102,6 +107,7 @@ pub struct UserPage {
     pub now: i64,
     pub user: AdminUser,
     pub expiry_enforced: bool,
+    pub expiry_required: bool,
     pub active: Vec<TokenView>,
     pub inactive: Vec<TokenView>,
     pub impersonation: Vec<TokenView>,
@@ -138,6 +144,7 @@ mod convert {
         SettingsView {
             token_max_lifetime_days: s.token_max_lifetime_days,
             token_expiry_enforced: s.token_expiry_enforced,
+            token_expiry_required: s.token_expiry_required,
             revoked_token_retention_days: s.revoked_token_retention_days,
             admin_mode: s.admin_mode,
             git_password_auth: s.git_password_auth,
@@ -237,11 +244,14 @@ pub async fn load_admin_settings() -> Result<SettingsView, AppError> {
 
 /// Saves the settings form. Checkboxes are present when ticked. Lowering
 /// the lifetime limit so that tokens would be revoked needs `confirm`.
+/// (One argument per form field: that is how the form posts them, hence
+/// the module's `allow(clippy::too_many_arguments)`.)
 #[server(prefix = "/_fn", endpoint = "save_admin_settings")]
 pub async fn save_admin_settings(
     token_max_lifetime_days: String,
     revoked_token_retention_days: String,
     token_expiry_enforced: Option<String>,
+    token_expiry_required: Option<String>,
     admin_mode: Option<String>,
     git_password_auth: Option<String>,
     git_token_username_match: Option<String>,
@@ -289,6 +299,7 @@ pub async fn save_admin_settings(
             token_max_lifetime_days: max_days,
             revoked_token_retention_days: retention,
             token_expiry_enforced: token_expiry_enforced.is_some(),
+            token_expiry_required: token_expiry_required.is_some(),
             admin_mode: admin_mode.is_some(),
             git_password_auth: git_password_auth.is_some(),
             git_token_username_match: git_token_username_match.is_some(),
@@ -309,6 +320,7 @@ pub async fn save_admin_settings(
             revoked_token_retention_days.as_str(),
         ),
         ("token_expiry_enforced", checked(&token_expiry_enforced)),
+        ("token_expiry_required", checked(&token_expiry_required)),
         ("admin_mode", checked(&admin_mode)),
         ("git_password_auth", checked(&git_password_auth)),
         (
@@ -378,6 +390,7 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
     Ok(UserPage {
         now,
         expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
+        expiry_required: policy.expiry_required,
         user: convert::user(user),
         active,
         inactive,

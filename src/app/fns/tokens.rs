@@ -13,14 +13,14 @@ pub struct TokenView {
     pub scopes: Vec<Scope>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
-    /// 00:00 UTC of the expiry date, unix seconds.
-    pub expires_at: i64,
+    /// 00:00 UTC of the expiry date, unix seconds; `None`: never.
+    pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
 
 impl TokenView {
     pub fn is_active(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && now < self.expires_at
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
     }
 }
 
@@ -34,6 +34,10 @@ pub struct TokensPage {
     pub latest: String,
     pub suggested: String,
     pub max_days: i64,
+    /// Whether a new token needs an expiry date.
+    pub expiry_required: bool,
+    /// Whether expired tokens stop working.
+    pub expiry_enforced: bool,
     pub active: Vec<TokenView>,
     pub inactive: Vec<TokenView>,
     /// A token created by a plain form post, shown once.
@@ -82,6 +86,9 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
     let now = state.now();
     let today = tokens::date_of(now);
     let policy = tokens::policy(&state).await?;
+    let expiry_enforced = crate::server::services::settings::current(&state)
+        .await?
+        .token_expiry_enforced;
     let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
         .await?
         .into_iter()
@@ -102,6 +109,8 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
         latest: iso(policy.latest(today)),
         suggested: iso(policy.suggested(today)),
         max_days: policy.max_days,
+        expiry_required: policy.expiry_required,
+        expiry_enforced,
         active,
         inactive,
         revealed,

@@ -19,7 +19,7 @@ pub fn token(t: &Token, now: i64) -> Value {
         "user_id": t.user_id,
         "last_used_at": t.last_used_at.map(instant),
         "active": t.is_active(now),
-        "expires_at": iso(date_of(t.expires_at)),
+        "expires_at": t.expires_at.map(|at| iso(date_of(at))),
     });
     if t.impersonation {
         v["impersonation"] = json!(true);

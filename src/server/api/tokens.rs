@@ -51,8 +51,8 @@ fn keep(t: &Token, params: &Params, now: i64) -> Result<bool, ApiError> {
     keep &= before_after("created_after", Some(t.created_at), false)?;
     keep &= before_after("last_used_before", t.last_used_at, true)?;
     keep &= before_after("last_used_after", t.last_used_at, false)?;
-    keep &= before_after("expires_before", Some(t.expires_at), true)?;
-    keep &= before_after("expires_after", Some(t.expires_at), false)?;
+    keep &= before_after("expires_before", t.expires_at, true)?;
+    keep &= before_after("expires_after", t.expires_at, false)?;
     Ok(keep)
 }
 

@@ -83,11 +83,16 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), DbOpenError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+        self.migrator().run(&self.pool).await?;
         Ok(())
+    }
+
+    /// This backend's migrations.
+    pub fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
     }
 }
 

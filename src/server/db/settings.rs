@@ -17,6 +17,8 @@ pub struct Settings {
     pub token_max_lifetime_days: i64,
     /// Expired tokens stop authenticating (when off, they keep working).
     pub token_expiry_enforced: bool,
+    /// Every new token needs an expiry date.
+    pub token_expiry_required: bool,
     /// Revoked tokens are deleted this many days after revocation.
     pub revoked_token_retention_days: i64,
 }
@@ -30,6 +32,7 @@ impl Default for Settings {
             admin_mode: false,
             token_max_lifetime_days: 365,
             token_expiry_enforced: true,
+            token_expiry_required: true,
             revoked_token_retention_days: 30,
         }
     }
@@ -46,8 +49,8 @@ where
 {
     let row = sqlx::query(
         "SELECT git_password_auth, git_token_username_match, admin_mode, \
-         token_max_lifetime_days, token_expiry_enforced, revoked_token_retention_days \
-         FROM application_settings WHERE id = 1",
+         token_max_lifetime_days, token_expiry_enforced, revoked_token_retention_days, \
+         token_expiry_required FROM application_settings WHERE id = 1",
     )
     .fetch_one(executor)
     .await?;
@@ -57,6 +60,7 @@ where
         admin_mode: flag(&row, "admin_mode")?,
         token_max_lifetime_days: row.try_get("token_max_lifetime_days")?,
         token_expiry_enforced: flag(&row, "token_expiry_enforced")?,
+        token_expiry_required: flag(&row, "token_expiry_required")?,
         revoked_token_retention_days: row.try_get("revoked_token_retention_days")?,
     })
 }
@@ -70,7 +74,7 @@ where
     sqlx::query(
         "UPDATE application_settings SET git_password_auth = $1, git_token_username_match = $2, \
          admin_mode = $3, token_max_lifetime_days = $4, token_expiry_enforced = $5, \
-         revoked_token_retention_days = $6 WHERE id = 1",
+         revoked_token_retention_days = $6, token_expiry_required = $7 WHERE id = 1",
     )
     .bind(i64::from(settings.git_password_auth))
     .bind(i64::from(settings.git_token_username_match))
@@ -78,6 +82,7 @@ where
     .bind(settings.token_max_lifetime_days)
     .bind(i64::from(settings.token_expiry_enforced))
     .bind(settings.revoked_token_retention_days)
+    .bind(i64::from(settings.token_expiry_required))
     .execute(executor)
     .await?;
     Ok(())

@@ -15,8 +15,8 @@ pub struct Token {
     pub name: String,
     pub scopes: Vec<Scope>,
     pub created_at: i64,
-    /// 00:00 UTC of the expiry date, in unix seconds.
-    pub expires_at: i64,
+    /// 00:00 UTC of the expiry date, in unix seconds; `None`: never.
+    pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     /// The last few distinct client addresses, most recent first.
     pub last_used_ips: Vec<String>,
@@ -37,7 +37,7 @@ impl Token {
 
     /// Expired at `now` (at 00:00 UTC of its expiry date).
     pub fn is_expired(&self, now: i64) -> bool {
-        now >= self.expires_at
+        self.expires_at.is_some_and(|at| now >= at)
     }
 
     /// Whether it authenticates at `now`: never once revoked; past its
@@ -76,7 +76,7 @@ pub struct NewTokenRow<'a> {
     pub digest: &'a TokenDigest,
     pub scopes: &'a [Scope],
     pub created_at: i64,
-    pub expires_at: i64,
+    pub expires_at: Option<i64>,
     pub family_id: Option<i64>,
     pub impersonation: bool,
     pub created_by: Option<i64>,
@@ -214,11 +214,13 @@ where
     row.as_ref().map(from_row).transpose()
 }
 
-/// How many unrevoked tokens, of how many users, expire after `latest`.
+/// How many unrevoked tokens, of how many users, expire after `latest`
+/// (or never).
 pub async fn count_expiring_after(db: &Db, latest: i64) -> Result<(i64, i64), sqlx::Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS tokens, COUNT(DISTINCT user_id) AS owners \
-         FROM personal_access_tokens WHERE revoked_at IS NULL AND expires_at > $1",
+         FROM personal_access_tokens WHERE revoked_at IS NULL \
+         AND (expires_at > $1 OR expires_at IS NULL)",
     )
     .bind(latest)
     .fetch_one(&db.pool)
@@ -227,7 +229,7 @@ pub async fn count_expiring_after(db: &Db, latest: i64) -> Result<(i64, i64), sq
 }
 
 /// Revokes every unrevoked token that expires after `latest` (unix
-/// seconds): what a lowered lifetime limit does. Returns those tokens.
+/// seconds) or never: what a lowered lifetime limit does. Returns those tokens.
 pub async fn revoke_expiring_after<'e, E>(
     executor: E,
     latest: i64,
@@ -238,7 +240,7 @@ where
 {
     sqlx::query(&format!(
         "UPDATE personal_access_tokens SET revoked_at = $1 \
-         WHERE revoked_at IS NULL AND expires_at > $2 RETURNING {COLUMNS}"
+         WHERE revoked_at IS NULL AND (expires_at > $2 OR expires_at IS NULL) RETURNING {COLUMNS}"
     ))
     .bind(now)
     .bind(latest)

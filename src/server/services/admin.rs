@@ -117,6 +117,11 @@ fn describe_changes(old: &Settings, new: &Settings) -> Vec<String> {
         old.token_expiry_enforced,
         new.token_expiry_enforced,
     );
+    flag(
+        "token expiry required",
+        old.token_expiry_required,
+        new.token_expiry_required,
+    );
     if old.token_max_lifetime_days != new.token_max_lifetime_days {
         changes.push(format!(
             "token maximum lifetime: {} → {} days",

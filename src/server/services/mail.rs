@@ -41,7 +41,10 @@ const TOKENS_PATH: &str = "/-/user_settings/personal_access_tokens";
 
 fn token_lines(tokens: &[&Token]) -> String {
     tokens.iter().fold(String::new(), |mut out, t| {
-        let _ = writeln!(out, "- {} (expires {})", t.name, iso(date_of(t.expires_at)));
+        let _ = match t.expires_at {
+            Some(at) => writeln!(out, "- {} (expires {})", t.name, iso(date_of(at))),
+            None => writeln!(out, "- {} (no expiry date)", t.name),
+        };
         out
     })
 }

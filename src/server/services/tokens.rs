@@ -39,8 +39,9 @@ pub fn date_of(unix_seconds: i64) -> Date {
 /// The lifetime policy administrators set.
 pub async fn policy(state: &AppState) -> Result<LifetimePolicy, ServiceError> {
     let settings = settings::current(state).await?;
-    Ok(LifetimePolicy::with_max_days(
+    Ok(LifetimePolicy::new(
         settings.token_max_lifetime_days,
+        settings.token_expiry_required,
     ))
 }
 
@@ -99,7 +100,9 @@ pub async fn issue<S: AsRef<str>>(
             digest: &digest,
             scopes: &new.scopes,
             created_at: now,
-            expires_at: token::expires_at(new.expires_on).unix_timestamp(),
+            expires_at: new
+                .expires_on
+                .map(|date| token::expires_at(date).unix_timestamp()),
             family_id: None,
             impersonation,
             created_by,
@@ -201,7 +204,7 @@ pub async fn rotate(
         digest: &digest,
         scopes: &old.scopes,
         created_at: now,
-        expires_at: token::expires_at(expires_on).unix_timestamp(),
+        expires_at: Some(token::expires_at(expires_on).unix_timestamp()),
         family_id: Some(old.family_id),
         impersonation: old.impersonation,
         created_by: old.created_by,

@@ -537,3 +537,120 @@ both_backends!(admin_mode_asks_administrators_to_re_authenticate, |t| {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 });
+
+both_backends!(tokens_without_expiry_only_while_allowed, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let app = app(&t, st.clone()).await;
+    let ann = user(&st, "ann").await;
+    let refused = tokens::create(&st, &ann, "forever", "", &["api"]).await;
+    assert!(
+        matches!(refused, Err(ServiceError::Invalid(ref f)) if f[0].message == "Choose an expiration date.")
+    );
+    let current = settings::current(&st).await.unwrap();
+    admin::change_settings(
+        &st,
+        &Actor::command_line(),
+        Settings {
+            token_expiry_required: false,
+            ..current
+        },
+    )
+    .await
+    .unwrap();
+    let forever = tokens::create(&st, &ann, "forever", "", &["api"])
+        .await
+        .unwrap();
+    assert_eq!(forever.token.expires_at, None);
+    clock.advance(3 * 365 * DAY);
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/personal_access_tokens/self",
+        Some(&forever.secret),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let json = Client::json(&r);
+    assert_eq!(json["expires_at"], serde_json::Value::Null);
+    assert_eq!(json["active"], true);
+    // No expiry exceeds any limit: lowering it revokes the token.
+    assert_eq!(admin::revoked_by_limit(&st, 364).await.unwrap(), (1, 1));
+    assert_eq!(limit(&st, 364).await.revoked.len(), 1);
+    assert_eq!(
+        status(&app, &forever.secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+});
+
+/// Data written before the migration that rebuilds the tokens table (SQLite
+/// cannot drop NOT NULL in place) is all there after it.
+#[test]
+fn tokens_survive_the_optional_expiry_migration() {
+    super::support::runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}?mode=rwc", dir.path().join("old.db").display());
+        let db = crate::server::db::Db::connect(&url).await.unwrap();
+        let all = db.migrator();
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.migrations.iter().filter(|m| m.version < 20261122000007).cloned().collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&db.pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, username, username_key, email, email_key, password_hash, created_at) \
+             VALUES (1, 'ann', 'ann', 'ann@example.com', 'ann@example.com', 'x', 5)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO personal_access_tokens (id, user_id, name, token_digest, scopes, created_at, \
+             expires_at, last_used_at, revoked_at, last_used_ips, family_id, rotated_at, \
+             impersonation, created_by, expiring_soon_notified_at) \
+             VALUES (7, 1, 'kept', 'abc', 'api read_user', 10, 2000000000, 20, NULL, '10.0.0.1', 3, NULL, 1, 1, 30)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        let t = db_tokens::find(&db, 7).await.unwrap().unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.expires_at, t.last_used_at, t.family_id, t.impersonation, t.created_by),
+            ("kept", Some(2_000_000_000), Some(20), 3, true, Some(1))
+        );
+        assert_eq!(t.last_used_ips, ["10.0.0.1"]);
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'personal_access_tokens' \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "personal_access_tokens_expiry",
+                "personal_access_tokens_family",
+                "personal_access_tokens_revoked",
+                "personal_access_tokens_user"
+            ]
+        );
+        // New ids continue after the old ones.
+        sqlx::query(
+            "INSERT INTO personal_access_tokens (user_id, name, token_digest, scopes, created_at) \
+             VALUES (1, 'new', 'def', 'api', 40)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT id FROM personal_access_tokens WHERE name = 'new'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(id, 8);
+    });
+}

@@ -63,6 +63,7 @@ pub fn AdminSettings() -> impl IntoView {
                         let max_days = number("token_max_lifetime_days", s.token_max_lifetime_days);
                         let retention = number("revoked_token_retention_days", s.revoked_token_retention_days);
                         let enforced = flag("token_expiry_enforced", s.token_expiry_enforced);
+                        let required = flag("token_expiry_required", s.token_expiry_required);
                         let admin_mode = flag("admin_mode", s.admin_mode);
                         let git_password = flag("git_password_auth", s.git_password_auth);
                         let username_match = flag("git_token_username_match", s.git_token_username_match);
@@ -78,6 +79,9 @@ pub fn AdminSettings() -> impl IntoView {
                                             min="1" max="365" inputmode="numeric"
                                             error=feedback.field("token_max_lifetime_days")
                                             hint="From 1 to 365. New tokens expire at most this many days from today. Lowering it revokes tokens that expire later, and mails their owners."/>
+                                        <Toggle label="Require an expiration date" name="token_expiry_required"
+                                            checked=required
+                                            hint="When off, new tokens may have no expiration date (lowering the limit still revokes them)."/>
                                         <Toggle label="Enforce token expiration" name="token_expiry_enforced"
                                             checked=enforced
                                             hint="When off, expired tokens keep working (their pages say so)."/>

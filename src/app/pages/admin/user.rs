@@ -110,8 +110,12 @@ pub fn AdminUser() -> impl IntoView {
                                         <Field label="Expiration date" name="expires_at" kind="date"
                                             value=typed_expiry.unwrap_or(page.suggested.clone())
                                             min=page.earliest.clone() max=page.latest.clone()
-                                            error=create_feedback.field("expires_at")
-                                            hint="The token stops working at 00:00 UTC on this date."/>
+                                            error=create_feedback.field("expires_at") required=page.expiry_required
+                                            hint=if page.expiry_required {
+                                                            "The token stops working at 00:00 UTC on this date."
+                                                        } else {
+                                                            "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
+                                                        }/>
                                         <ScopeCheckboxes is_admin=u.is_admin selected error=create_feedback.field("scopes")/>
                                         <SubmitButton label="Create impersonation token" pending=create.pending()/>
                                     </ActionForm>
@@ -183,8 +187,10 @@ fn Account(user: AdminUser) -> impl IntoView {
 fn state_of(t: &TokenView, now: i64, enforced: bool) -> String {
     match t.revoked_at {
         Some(at) => format!("Revoked {}", format::date(at)),
-        None if now >= t.expires_at && enforced => "Expired".to_owned(),
-        None if now >= t.expires_at => "Expired, still works (expiry not enforced)".to_owned(),
+        None if t.expires_at.is_some_and(|at| now >= at) && enforced => "Expired".to_owned(),
+        None if t.expires_at.is_some_and(|at| now >= at) => {
+            "Expired, still works (expiry not enforced)".to_owned()
+        }
         None => "Active".to_owned(),
     }
 }
@@ -223,7 +229,7 @@ fn TokenTable(
                     <td class="px-3 py-2 font-mono text-xs">{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
                     <td class="px-3 py-2">{format::date(t.created_at)}</td>
                     <td class="px-3 py-2">{t.last_used_at.map_or_else(|| "Never".to_owned(), |u| format::relative(now, u))}</td>
-                    <td class="px-3 py-2">{format::date(t.expires_at)}</td>
+                    <td class="px-3 py-2">{t.expires_at.map_or_else(|| "Never".to_owned(), format::date)}</td>
                     <td class="px-3 py-2" data-testid="token-state">{state_of(&t, now, enforced)}</td>
                     <td class="px-3 py-2 text-right"><A href=href attr:aria-label=aria attr:class=class>{label}</A></td>
                 </tr>

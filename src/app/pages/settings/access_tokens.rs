@@ -92,14 +92,18 @@ pub fn AccessTokens() -> impl IntoView {
                                                     <Field label="Expiration date" name="expires_at" kind="date"
                                                         value=typed_expiry.unwrap_or(page.suggested.clone())
                                                         min=page.earliest.clone() max=page.latest.clone()
-                                                        error=feedback.field("expires_at")
-                                                        hint="The token stops working at 00:00 UTC on this date."/>
+                                                        error=feedback.field("expires_at") required=page.expiry_required
+                                                        hint=if page.expiry_required {
+                                                            "The token stops working at 00:00 UTC on this date."
+                                                        } else {
+                                                            "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
+                                                        }/>
                                                     <ScopeCheckboxes is_admin=page.is_admin selected error=feedback.field("scopes")/>
                                                     <SubmitButton label="Create personal access token" pending=create.pending()/>
                                                 </ActionForm>
                                             </section>
                                             <ActiveTokens tokens=page.active.clone() now=page.now/>
-                                            <InactiveTokens tokens=page.inactive.clone()/>
+                                            <InactiveTokens tokens=page.inactive.clone() expiry_enforced=page.expiry_enforced/>
                                             {move || confirm().map(|token| view! { <RevokeDialog token action=revoke/> })}
                                         }.into_any()
                                     }
