@@ -45,4 +45,11 @@ await page.getByLabel("Current password").fill("correct horse battery");
 await page.getByRole("button", { name: "Continue" }).click();
 await page.getByTestId("manual-key").waitFor();
 await page.screenshot({ path: `${out}/two-factor.png`, fullPage: true });
+
+// The first account is an administrator: the Admin Area's page of a user.
+await page.goto(`${base}/admin/users/ada`);
+await hydrated();
+await page.getByTestId("admin-token").first().waitFor();
+await page.setViewportSize({ width: 1100, height: 1400 });
+await page.screenshot({ path: `${out}/admin-user.png`, fullPage: true });
 await browser.close();

@@ -125,6 +125,7 @@ test("an impersonation token made in the Admin Area acts as the user; blocking s
   await hydrated(page, project);
   await page.getByLabel("Token name").fill("support session");
   await page.getByLabel("read_api", { exact: true }).check();
+  await page.getByLabel(`I understand that this token acts as ${a.username}`).check();
   await page.getByRole("button", { name: "Create impersonation token" }).click();
   const field = page.getByTestId("new-token-secret");
   await expect(field).toBeVisible();

@@ -93,7 +93,7 @@ async fn notify(
         let (Some(&first), Some(&last)) = (owners.first(), owners.last()) else {
             break;
         };
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         let marked = tokens::mark_notified(&mut *tx, notice, range, (first, last), now).await?;
         let mut by_owner: BTreeMap<i64, Vec<&Token>> = BTreeMap::new();
         for t in &marked {

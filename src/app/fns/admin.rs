@@ -471,6 +471,7 @@ pub async fn create_impersonation_token(
     name: String,
     expires_at: String,
     #[server(default)] scopes: Vec<String>,
+    confirm: Option<String>,
 ) -> Result<CreatedImpersonation, AppError> {
     use super::ctx;
     use super::tokens::view;
@@ -484,6 +485,12 @@ pub async fn create_impersonation_token(
             .await
             .map_err(ServiceError::from)?
             .ok_or(AppError::NotFound)?;
+        if confirm.is_none() {
+            return Err(AppError::Invalid(vec![crate::domain::FieldError::new(
+                "confirm",
+                format!("Confirm that the token may act as {}.", owner.username),
+            )]));
+        }
         let created = tokens::issue(
             &state,
             &owner,

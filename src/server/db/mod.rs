@@ -87,6 +87,17 @@ impl Db {
         Ok(())
     }
 
+    /// Begins a transaction that writes. On SQLite it takes the write lock
+    /// at once (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a
+    /// deferred transaction that reads first fails with SQLITE_BUSY when it
+    /// later writes after another connection wrote in between.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// This backend's migrations.
     pub fn migrator(&self) -> &'static sqlx::migrate::Migrator {
         match self.backend {

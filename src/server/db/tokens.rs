@@ -272,7 +272,7 @@ pub async fn rotate(
     successor: &NewTokenRow<'_>,
     now: i64,
 ) -> Result<Option<Token>, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let revoked = sqlx::query(
         "UPDATE personal_access_tokens SET revoked_at = $1, rotated_at = $1 \
          WHERE id = $2 AND revoked_at IS NULL",

@@ -71,7 +71,7 @@ pub async fn enable(
     digests: &[String],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE users SET otp_enabled = 1, otp_enabled_at = $1, otp_last_step = $2, \
          otp_failures = 0, otp_failures_since = NULL, otp_locked_until = NULL \
@@ -119,7 +119,7 @@ pub async fn replace_recovery_codes(
     digests: &[String],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let enabled: Option<i64> =
         sqlx::query_scalar("SELECT otp_enabled FROM users WHERE id = $1 AND otp_enabled = 1")
             .bind(user_id)
@@ -135,7 +135,7 @@ pub async fn replace_recovery_codes(
 
 /// Turns two-factor authentication off: secret, state and codes go.
 pub async fn disable(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE users SET otp_secret = NULL, otp_enabled = 0, otp_enabled_at = NULL, \
          otp_last_step = NULL, otp_failures = 0, otp_failures_since = NULL, \
@@ -173,7 +173,7 @@ pub async fn use_recovery_code(
     digest: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 \
          WHERE user_id = $2 AND digest = $3 AND used_at IS NULL",

@@ -73,7 +73,7 @@ pub enum InsertUserError {
 /// administrator: the claim is one conditional update in the same
 /// transaction, so two racing first sign-ups cannot both win.
 pub async fn insert(db: &Db, new: &NewUser<'_>) -> Result<User, InsertUserError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let claimed_first = sqlx::query(
         "UPDATE instance_state SET first_admin_claimed = 1 WHERE id = 1 AND first_admin_claimed = 0",
     )

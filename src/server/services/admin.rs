@@ -32,7 +32,7 @@ pub async fn change_settings(
 ) -> Result<SettingsChanged, ServiceError> {
     let now = state.now();
     let today = date_of(now);
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let old = settings::get_with(&mut *tx).await?;
     settings::set(&mut *tx, new).await?;
     let details = describe_changes(&old, &new);
@@ -147,7 +147,7 @@ pub async fn change_user(
     change: UserChange,
 ) -> Result<User, ServiceError> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     users::lock_admins(&mut tx).await?;
     let target = users::find_by_id_with(&mut *tx, target_id)
         .await?
@@ -211,7 +211,7 @@ pub async fn set_token_revoked(
     revoke: bool,
 ) -> Result<Token, ServiceError> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let revoked_at = revoke.then_some(now);
     let Some(token) = tokens::set_revoked(&mut *tx, token_id, revoked_at).await? else {
         tx.rollback().await?;

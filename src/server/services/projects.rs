@@ -21,7 +21,7 @@ pub async fn create(
     visibility: &str,
 ) -> Result<Project, ServiceError> {
     let new = NewProject::parse(name, path, visibility)?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let id = projects::insert(
         &mut tx,
         owner.id,

@@ -91,7 +91,7 @@ pub async fn issue<S: AsRef<str>>(
         Issuer::Admin(admin) => (false, Some(admin.id)),
         Issuer::Impersonation(admin) => (true, Some(admin.id)),
     };
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let token = tokens::insert(
         &mut *tx,
         &NewTokenRow {

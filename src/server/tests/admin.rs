@@ -381,11 +381,26 @@ both_backends!(
                     ("name", "support"),
                     ("expires_at", "2026-01-15"),
                     ("scopes[]", "read_api"),
+                    ("confirm", "yes"),
                 ],
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let secret = Client::json(&r)["secret"].as_str().unwrap().to_owned();
+        // Not without the confirmation.
+        let r = root
+            .call(
+                "create_impersonation_token",
+                &[
+                    ("user_id", &id),
+                    ("name", "x"),
+                    ("expires_at", "2026-01-15"),
+                    ("scopes[]", "api"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("may act as ann"), "{}", r.body);
         let r = api(&app, "GET", "/api/v4/user", Some(&secret), None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(Client::json(&r)["username"], "ann");
@@ -404,6 +419,7 @@ both_backends!(
                     ("name", "x"),
                     ("expires_at", "2027-06-01"),
                     ("scopes[]", "api"),
+                    ("confirm", "yes"),
                 ],
             )
             .await;

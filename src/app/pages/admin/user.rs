@@ -84,6 +84,10 @@ pub fn AdminUser() -> impl IntoView {
                             dialog_for(&dialog_page, q.get("confirm"), q.get("revoke"), q.get("unrevoke"), change_user, change_token)
                         });
                         let u = page.user.clone();
+                        let confirm_label = format!(
+                            "I understand that this token acts as {} until it expires or is revoked.",
+                            u.username
+                        );
                         view! {
                             <AdminLayout title=u.username.clone()>
                                 <FormMessages feedback=user_feedback/>
@@ -117,6 +121,19 @@ pub fn AdminUser() -> impl IntoView {
                                                             "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
                                                         }/>
                                         <ScopeCheckboxes is_admin=u.is_admin selected error=create_feedback.field("scopes")/>
+                                        <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
+                                            <input id="impersonation-confirm" type="checkbox" name="confirm" value="yes" required=true
+                                                aria-describedby="impersonation-confirm-error"
+                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"/>
+                                            <div>
+                                                <label for="impersonation-confirm" class="text-sm text-amber-900">
+                                                    {confirm_label}
+                                                </label>
+                                                {move || create_feedback.field("confirm").get().map(|m| view! {
+                                                    <p id="impersonation-confirm-error" class="text-sm text-red-700">{m}</p>
+                                                })}
+                                            </div>
+                                        </div>
                                         <SubmitButton label="Create impersonation token" pending=create.pending()/>
                                     </ActionForm>
                                     <TokenTable heading="Impersonation tokens of this user" empty="No impersonation tokens."
