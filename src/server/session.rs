@@ -266,12 +266,3 @@ pub async fn set_admin_mode(session: &Session, now: i64) -> Result<(), ServiceEr
 pub async fn admin_mode_at(session: &Session) -> Result<Option<i64>, ServiceError> {
     session.get(ADMIN_MODE_AT).await.map_err(store_error)
 }
-
-/// Leaves admin mode.
-pub async fn leave_admin_mode(session: &Session) -> Result<(), ServiceError> {
-    session
-        .remove_value(ADMIN_MODE_AT)
-        .await
-        .map(|_| ())
-        .map_err(store_error)
-}

@@ -616,14 +616,3 @@ pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<
     .await;
     ctx::finish("enter_admin_mode", &[], None, result).await
 }
-
-#[server(prefix = "/_fn", endpoint = "leave_admin_mode")]
-pub async fn leave_admin_mode() -> Result<(), AppError> {
-    use super::ctx;
-    let (_state, session, _user) = ctx::signed_in().await?;
-    crate::server::session::leave_admin_mode(&session).await?;
-    if ctx::is_plain_form_post() {
-        leptos_axum::redirect("/");
-    }
-    Ok(())
-}

@@ -34,6 +34,8 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
         let user = accounts::register(&state, &username, &email, &password, false).await?;
         let session = ctx::session().await?;
         session::sign_in(&session, &user).await?;
+        // Registering signs in: the Admin Area's "last sign-in" shows it.
+        accounts::record_sign_in(&state, &user).await?;
         Ok::<_, AppError>(())
     }
     .await;

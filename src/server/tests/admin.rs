@@ -209,6 +209,11 @@ both_backends!(the_admin_area_is_not_found_for_others, |t| {
     root.sign_up("root").await;
     let mut other = Client::new(app.clone());
     other.sign_up("mallory").await;
+    let mallory = users::find_by_username_key(&t.db, "mallory")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mallory.last_sign_in_at, Some(T0), "registering signs in");
     for (name, form) in [
         ("load_admin_overview", vec![]),
         ("load_admin_settings", vec![]),
