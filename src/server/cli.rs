@@ -577,10 +577,7 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
         TokenCommand::Revoke { id } => {
             let token = tokens::revoke_as(&state, &Actor::command_line(), id)
                 .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound => CliError(format!("no token with id {id}")),
-                    other => other.into(),
-                })?;
+                .map_err(no_token(id))?;
             println!(
                 "Revoked personal access token {} (id {}).",
                 token.name, token.id
@@ -594,10 +591,7 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
                 false,
             )
             .await
-            .map_err(|e| match e {
-                ServiceError::NotFound => CliError(format!("no token with id {id}")),
-                other => other.into(),
-            })?;
+            .map_err(no_token(id))?;
             println!(
                 "Unrevoked personal access token {} (id {}).",
                 token.name, token.id
@@ -605,6 +599,14 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
         }
     }
     Ok(())
+}
+
+/// Names a missing token by its id.
+fn no_token(id: i64) -> impl Fn(ServiceError) -> CliError {
+    move |e| match e {
+        ServiceError::NotFound => CliError(format!("no token with id {id}")),
+        other => other.into(),
+    }
 }
 
 async fn run_job(

@@ -1,6 +1,7 @@
 //! The pieces of the Access Tokens page.
 
-use crate::app::fns::tokens::{NewTokenSecret, RevokeToken, TokenView, TOKENS_PATH};
+use crate::app::components::form::Field;
+use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView, TOKENS_PATH};
 use crate::app::format;
 use crate::domain::scope::Scope;
 use leptos::prelude::*;
@@ -40,6 +41,27 @@ pub fn ScopeCheckboxes(
             {move || error.get().map(|m| view! { <p id="scopes-error" class="text-sm text-red-700">{m}</p> })}
             {scopes}
         </fieldset>
+    }
+}
+
+/// A new token's expiration date: bounded by the administrators' limit,
+/// suggested, and optional only where they allow tokens without one.
+#[component]
+pub fn ExpiryField(
+    bounds: ExpiryBounds,
+    /// What a refused plain form post typed.
+    typed: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let hint = if bounds.expiry_required {
+        "The token stops working at 00:00 UTC on this date."
+    } else {
+        "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
+    };
+    view! {
+        <Field label="Expiration date" name="expires_at" kind="date"
+            value=typed.unwrap_or(bounds.suggested) min=bounds.earliest max=bounds.latest
+            error required=bounds.expiry_required hint/>
     }
 }
 

@@ -5,7 +5,7 @@
 // function macro generates the client side too, so the allow is here).
 #![allow(clippy::too_many_arguments)]
 
-use super::tokens::{NewTokenSecret, TokenView};
+use super::tokens::{ExpiryBounds, NewTokenSecret, TokenView};
 use super::AppError;
 use leptos::server;
 use serde::{Deserialize, Serialize};
@@ -107,14 +107,11 @@ pub struct UserPage {
     pub now: i64,
     pub user: AdminUser,
     pub expiry_enforced: bool,
-    pub expiry_required: bool,
     pub active: Vec<TokenView>,
     pub inactive: Vec<TokenView>,
     pub impersonation: Vec<TokenView>,
-    /// Bounds and suggestion for a new impersonation token's expiry.
-    pub earliest: String,
-    pub latest: String,
-    pub suggested: String,
+    /// What a new impersonation token's expiry date may be.
+    pub expiry: ExpiryBounds,
     pub events: Vec<AuditLine>,
     /// An impersonation token created by a plain form post, shown once.
     pub revealed: Option<NewTokenSecret>,
@@ -353,7 +350,6 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
     use super::ctx;
     use super::tokens::view;
     use crate::domain::account::unique_key;
-    use crate::domain::lifetime::iso;
     use crate::server::db::{tokens as db_tokens, users};
     use crate::server::reveal;
     use crate::server::services::{audit, settings, tokens, ServiceError};
@@ -390,14 +386,11 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
     Ok(UserPage {
         now,
         expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
-        expiry_required: policy.expiry_required,
         user: convert::user(user),
         active,
         inactive,
         impersonation,
-        earliest: iso(policy.earliest(today)),
-        latest: iso(policy.latest(today)),
-        suggested: iso(policy.suggested(today)),
+        expiry: ExpiryBounds::of(&policy, today),
         events: events.into_iter().map(convert::event).collect(),
         revealed,
     })

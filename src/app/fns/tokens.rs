@@ -24,18 +24,38 @@ impl TokenView {
     }
 }
 
+/// What a form's expiry date input allows: bounds and suggestion
+/// (`YYYY-MM-DD`), and whether it may be left empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiryBounds {
+    pub earliest: String,
+    pub latest: String,
+    pub suggested: String,
+    /// Whether a new token needs an expiry date.
+    pub expiry_required: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl ExpiryBounds {
+    pub fn of(policy: &crate::domain::lifetime::LifetimePolicy, today: time::Date) -> Self {
+        use crate::domain::lifetime::iso;
+        Self {
+            earliest: iso(policy.earliest(today)),
+            latest: iso(policy.latest(today)),
+            suggested: iso(policy.suggested(today)),
+            expiry_required: policy.expiry_required,
+        }
+    }
+}
+
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokensPage {
     pub now: i64,
     pub is_admin: bool,
-    /// Bounds and suggestion for the expiry date input, `YYYY-MM-DD`.
-    pub earliest: String,
-    pub latest: String,
-    pub suggested: String,
+    #[serde(flatten)]
+    pub expiry: ExpiryBounds,
     pub max_days: i64,
-    /// Whether a new token needs an expiry date.
-    pub expiry_required: bool,
     /// Whether expired tokens stop working.
     pub expiry_enforced: bool,
     pub active: Vec<TokenView>,
@@ -79,7 +99,6 @@ pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
 #[server(prefix = "/_fn", endpoint = "load_tokens")]
 pub async fn load_tokens() -> Result<TokensPage, AppError> {
     use super::ctx;
-    use crate::domain::lifetime::iso;
     use crate::server::reveal;
     use crate::server::services::tokens;
     let (state, session, user) = ctx::signed_in().await?;
@@ -105,11 +124,8 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
     Ok(TokensPage {
         now,
         is_admin: user.is_admin,
-        earliest: iso(policy.earliest(today)),
-        latest: iso(policy.latest(today)),
-        suggested: iso(policy.suggested(today)),
+        expiry: ExpiryBounds::of(&policy, today),
         max_days: policy.max_days,
-        expiry_required: policy.expiry_required,
         expiry_enforced,
         active,
         inactive,

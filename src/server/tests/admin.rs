@@ -1,34 +1,16 @@
 //! The Admin Area: its rules end to end through the server functions and
 //! the REST API, on both backends.
 
-use super::support::{api, app, both_backends, state, Client, T0};
+use super::support::{api, api_token, app, both_backends, register, state, Client, T0};
 use crate::domain::admin::UserChange;
 use crate::server::clock::ManualClock;
 use crate::server::db::{outbox, settings::Settings, tokens as db_tokens, users};
 use crate::server::services::audit::Actor;
-use crate::server::services::{accounts, admin, audit, settings, tokens, ServiceError};
+use crate::server::services::{admin, audit, settings, tokens, ServiceError};
 use crate::server::state::AppState;
 use axum::http::StatusCode;
 
 const DAY: i64 = 86_400;
-
-async fn user(st: &AppState, name: &str) -> users::User {
-    accounts::register(
-        st,
-        name,
-        &format!("{name}@example.com"),
-        "secret-password",
-        false,
-    )
-    .await
-    .unwrap()
-}
-
-async fn token(st: &AppState, u: &users::User, name: &str, expires: &str) -> tokens::Created {
-    tokens::create(st, u, name, expires, &["api"])
-        .await
-        .unwrap()
-}
 
 async fn limit(st: &AppState, days: i64) -> admin::SettingsChanged {
     let current = settings::current(st).await.unwrap();
@@ -57,11 +39,11 @@ both_backends!(
         let clock = ManualClock::at(T0);
         let st = state(&t, &clock);
         let app = app(&t, st.clone()).await;
-        let (ann, bob) = (user(&st, "ann").await, user(&st, "bob").await);
-        let short = token(&st, &ann, "short", "2026-01-31").await; // 30 days
-        let long = token(&st, &ann, "long", "2026-06-01").await;
-        let bobs = token(&st, &bob, "bobs", "2026-12-31").await;
-        let already = token(&st, &bob, "already revoked", "2026-12-31").await;
+        let (ann, bob) = (register(&st, "ann").await, register(&st, "bob").await);
+        let short = api_token(&st, &ann, "short", "2026-01-31").await; // 30 days
+        let long = api_token(&st, &ann, "long", "2026-06-01").await;
+        let bobs = api_token(&st, &bob, "bobs", "2026-12-31").await;
+        let already = api_token(&st, &bob, "already revoked", "2026-12-31").await;
         tokens::revoke_any(&st, already.token.id).await.unwrap();
         assert_eq!(
             status(&app, &long.secret).await,
@@ -157,7 +139,7 @@ both_backends!(blocking_stops_tokens_sessions_and_sign_in, |t| {
         .unwrap()
         .unwrap();
     assert!(root.is_admin && !eve.is_admin);
-    let secret = token(&st, &eve, "ci", "2026-02-01").await.secret;
+    let secret = api_token(&st, &eve, "ci", "2026-02-01").await.secret;
     assert_eq!(status(&app, &secret).await, StatusCode::OK);
 
     let id = eve.id.to_string();
@@ -259,8 +241,8 @@ both_backends!(the_admin_area_is_not_found_for_others, |t| {
 both_backends!(the_last_administrator_stays_even_under_races, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
-    let root = user(&st, "root").await; // the first user: an administrator
-    let ada = user(&st, "ada").await;
+    let root = register(&st, "root").await; // the first user: an administrator
+    let ada = register(&st, "ada").await;
     let as_root = Actor::user(&root);
     let refused = admin::change_user(&st, &as_root, root.id, UserChange::RemoveAdmin).await;
     assert!(
@@ -302,9 +284,9 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let app = app(&t, st.clone()).await;
-    let root = user(&st, "root").await;
-    let ann = user(&st, "ann").await;
-    let created = token(&st, &ann, "oops", "2026-01-10").await;
+    let root = register(&st, "root").await;
+    let ann = register(&st, "ann").await;
+    let created = api_token(&st, &ann, "oops", "2026-01-10").await;
     let as_root = Actor::user(&root);
     admin::set_token_revoked(&st, &as_root, created.token.id, true)
         .await
@@ -325,7 +307,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
     );
 
     // A rotated-away token stays revoked: its successor replaced it.
-    let rotated = token(&st, &ann, "rotated", "2026-01-10").await;
+    let rotated = api_token(&st, &ann, "rotated", "2026-01-10").await;
     tokens::rotate(&st, &rotated.token, None).await.unwrap();
     let refused = admin::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
     assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("rotated")));
@@ -376,7 +358,7 @@ both_backends!(
         let app = app(&t, st.clone()).await;
         let mut root = Client::new(app.clone());
         root.sign_up("root").await;
-        let ann = user(&st, "ann").await;
+        let ann = register(&st, "ann").await;
         let id = ann.id.to_string();
         let r = root
             .call(
@@ -443,7 +425,7 @@ both_backends!(the_settings_form_validates_and_confirms_revocations, |t| {
         .await
         .unwrap()
         .unwrap();
-    let long = token(&st, &root_user, "long", "2026-12-01").await;
+    let long = api_token(&st, &root_user, "long", "2026-12-01").await;
     let form = |days: &'static str, confirm: bool| {
         let mut f = vec![
             ("token_max_lifetime_days", days),
@@ -563,7 +545,7 @@ both_backends!(tokens_without_expiry_only_while_allowed, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let app = app(&t, st.clone()).await;
-    let ann = user(&st, "ann").await;
+    let ann = register(&st, "ann").await;
     let refused = tokens::create(&st, &ann, "forever", "", &["api"]).await;
     assert!(
         matches!(refused, Err(ServiceError::Invalid(ref f)) if f[0].message == "Choose an expiration date.")

@@ -1,4 +1,4 @@
-use super::support::{api, app, both_backends, state, Client, T0};
+use super::support::{api, app, both_backends, register, state, Client, T0};
 use crate::server::clock::ManualClock;
 use crate::server::db::tokens as db_tokens;
 use crate::server::db::users;
@@ -10,18 +10,6 @@ use serde_json::{json, Value};
 
 /// 2026-02-01, within a year of T0.
 const EXPIRES: &str = "2026-02-01";
-
-async fn user(st: &AppState, name: &str) -> users::User {
-    crate::server::services::accounts::register(
-        st,
-        name,
-        &format!("{name}@example.com"),
-        "secret-password",
-        false,
-    )
-    .await
-    .unwrap()
-}
 
 async fn token_for(st: &AppState, u: &users::User, scopes: &[&str]) -> String {
     tokens::create(st, u, "t", EXPIRES, scopes)
@@ -45,7 +33,7 @@ both_backends!(
     |t| {
         let clock = ManualClock::at(T0);
         let (st, app) = setup(&t, &clock).await;
-        let root = user(&st, "root").await;
+        let root = register(&st, "root").await;
         let secret = token_for(&st, &root, &["api"]).await;
 
         let r = api(&app, "GET", "/api/v4/user", Some(&secret), None).await;
@@ -81,7 +69,7 @@ both_backends!(
 both_backends!(bad_tokens_get_gitlabs_401, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let u = user(&st, "root").await;
+    let u = register(&st, "root").await;
     let good = token_for(&st, &u, &["api"]).await;
     let mut typo = good.clone().into_bytes();
     typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
@@ -131,7 +119,7 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
 both_backends!(scopes_decide_what_a_token_may_do, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let u = user(&st, "root").await;
+    let u = register(&st, "root").await;
     let read_api = token_for(&st, &u, &["read_api"]).await;
     let read_user = token_for(&st, &u, &["read_user"]).await;
     let repo = token_for(&st, &u, &["read_repository", "write_repository"]).await;
@@ -191,8 +179,8 @@ both_backends!(scopes_decide_what_a_token_may_do, |t| {
 both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let root = user(&st, "root").await;
-    let bob = user(&st, "bob").await;
+    let root = register(&st, "root").await;
+    let bob = register(&st, "bob").await;
     let sudo = token_for(&st, &root, &["api", "sudo"]).await;
     let plain = token_for(&st, &root, &["api"]).await;
     let bobs = token_for(&st, &bob, &["api"]).await;
@@ -220,8 +208,8 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
 both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let u = user(&st, "root").await;
-    let other = user(&st, "bob").await;
+    let u = register(&st, "root").await;
+    let other = register(&st, "bob").await;
     let secret = token_for(&st, &u, &["api"]).await;
     for i in 0..4 {
         clock.advance(10);
@@ -324,8 +312,8 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
 both_backends!(users_see_only_their_own_tokens, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let root = user(&st, "root").await;
-    let bob = user(&st, "bob").await;
+    let root = register(&st, "root").await;
+    let bob = register(&st, "bob").await;
     let roots = tokens::create(&st, &root, "r", EXPIRES, &["api"])
         .await
         .unwrap();
@@ -362,7 +350,7 @@ both_backends!(users_see_only_their_own_tokens, |t| {
 both_backends!(self_revoke_and_rotation, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let u = user(&st, "root").await;
+    let u = register(&st, "root").await;
     let first = token_for(&st, &u, &["api", "read_user"]).await;
 
     let r = api(
@@ -465,8 +453,8 @@ both_backends!(self_revoke_and_rotation, |t| {
 both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let root = user(&st, "root").await;
-    let bob = user(&st, "bob").await;
+    let root = register(&st, "root").await;
+    let bob = register(&st, "bob").await;
     let admin = token_for(&st, &root, &["api"]).await;
     let bobs = token_for(&st, &bob, &["api"]).await;
 
@@ -608,7 +596,7 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
 both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let u = user(&st, "root").await;
+    let u = register(&st, "root").await;
     let created = tokens::create(&st, &u, "t", EXPIRES, &["api"])
         .await
         .unwrap();
@@ -638,7 +626,7 @@ both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
 both_backends!(version_and_unknown_routes, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let u = user(&st, "root").await;
+    let u = register(&st, "root").await;
     let secret = token_for(&st, &u, &["read_api"]).await;
     let r = api(&app, "GET", "/api/v4/version", Some(&secret), None).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -663,7 +651,7 @@ both_backends!(revocation_reaches_other_instances_within_a_second, |t| {
         &st_a.token_cache,
         &st_b.token_cache
     ));
-    let u = user(&st_a, "root").await;
+    let u = register(&st_a, "root").await;
     let created = tokens::create(&st_a, &u, "shared", EXPIRES, &["api"])
         .await
         .unwrap();
@@ -704,7 +692,7 @@ both_backends!(
     |t| {
         let clock = ManualClock::at(T0);
         let (st, app) = setup(&t, &clock).await;
-        let u = user(&st, "root").await;
+        let u = register(&st, "root").await;
         let created = tokens::create(&st, &u, "fast", EXPIRES, &["api"])
             .await
             .unwrap();
@@ -725,8 +713,8 @@ both_backends!(
 both_backends!(admin_mode_requires_the_admin_mode_scope, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
-    let root = user(&st, "root").await;
-    let bob = user(&st, "bob").await;
+    let root = register(&st, "root").await;
+    let bob = register(&st, "bob").await;
     let plain = token_for(&st, &root, &["api", "sudo"]).await;
     let moded = token_for(&st, &root, &["api", "sudo", "admin_mode"]).await;
     let path = format!("/api/v4/users/{}/personal_access_tokens", bob.id);
@@ -824,7 +812,7 @@ both_backends!(
     |t| {
         let clock = ManualClock::at(T0);
         let (st, app) = setup(&t, &clock).await;
-        let root = user(&st, "root").await;
+        let root = register(&st, "root").await;
         let secret = token_for(&st, &root, &["api"]).await;
         let logs = CapturedLogs::start();
         let mut c = Client::new(app.clone());

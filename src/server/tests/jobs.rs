@@ -1,34 +1,16 @@
 //! The daily jobs with an injected clock and the outbox, on both backends.
 
-use super::support::{both_backends, state, T0};
+use super::support::{api_token, both_backends, register, state, T0};
 use crate::domain::expiry::Job;
 use crate::server::clock::ManualClock;
-use crate::server::db::{outbox, tokens as db_tokens, users};
+use crate::server::db::{outbox, tokens as db_tokens};
 use crate::server::jobs::{self, Limits, Report};
 use crate::server::services::audit::Actor;
-use crate::server::services::{accounts, admin, tokens};
+use crate::server::services::{admin, tokens};
 use crate::server::state::AppState;
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
-
-async fn user(st: &AppState, name: &str) -> users::User {
-    accounts::register(
-        st,
-        name,
-        &format!("{name}@example.com"),
-        "secret-password",
-        false,
-    )
-    .await
-    .unwrap()
-}
-
-async fn token(st: &AppState, u: &users::User, name: &str, expires: &str) -> tokens::Created {
-    tokens::create(st, u, name, expires, &["api"])
-        .await
-        .unwrap()
-}
 
 async fn mails(st: &AppState) -> Vec<outbox::StoredMail> {
     let (mut all, _) = outbox::list(&st.db, 0, 1_000).await.unwrap();
@@ -44,20 +26,20 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
     // T0 is 2026-01-01 00:00 UTC.
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
-    let root = user(&st, "root").await;
+    let root = register(&st, "root").await;
     let (ann, bob, carol, dave) = (
-        user(&st, "ann").await,
-        user(&st, "bob").await,
-        user(&st, "carol").await,
-        user(&st, "dave").await,
+        register(&st, "ann").await,
+        register(&st, "bob").await,
+        register(&st, "carol").await,
+        register(&st, "dave").await,
     );
-    token(&st, &ann, "deploy", "2026-01-03").await;
-    token(&st, &ann, "backup", "2026-01-08").await;
-    token(&st, &ann, "later", "2026-01-09").await;
-    token(&st, &ann, "far", "2026-01-20").await;
-    token(&st, &bob, "ci", "2026-01-05").await;
-    token(&st, &carol, "blocked owner", "2026-01-04").await;
-    let revoked = token(&st, &dave, "revoked", "2026-01-04").await;
+    api_token(&st, &ann, "deploy", "2026-01-03").await;
+    api_token(&st, &ann, "backup", "2026-01-08").await;
+    api_token(&st, &ann, "later", "2026-01-09").await;
+    api_token(&st, &ann, "far", "2026-01-20").await;
+    api_token(&st, &bob, "ci", "2026-01-05").await;
+    api_token(&st, &carol, "blocked owner", "2026-01-04").await;
+    let revoked = api_token(&st, &dave, "revoked", "2026-01-04").await;
     tokens::revoke_any(&st, revoked.token.id).await.unwrap();
     tokens::issue(
         &st,
@@ -142,8 +124,8 @@ both_backends!(a_crash_mid_batch_is_sent_by_the_next_run_once, |t| {
     let st = state(&t, &clock);
     let mut owners = Vec::new();
     for i in 0..5 {
-        let u = user(&st, &format!("user{i}")).await;
-        token(&st, &u, "soon", "2026-01-04").await;
+        let u = register(&st, &format!("user{i}")).await;
+        api_token(&st, &u, "soon", "2026-01-04").await;
         owners.push(u);
     }
     let crashing = Limits {
@@ -177,10 +159,10 @@ both_backends!(a_crash_mid_batch_is_sent_by_the_next_run_once, |t| {
 both_backends!(revoked_tokens_are_purged_after_the_retention, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
-    let ann = user(&st, "ann").await;
-    let old = token(&st, &ann, "old", "2026-12-01").await;
-    let recent = token(&st, &ann, "recent", "2026-12-01").await;
-    let active = token(&st, &ann, "active", "2026-12-01").await;
+    let ann = register(&st, "ann").await;
+    let old = api_token(&st, &ann, "old", "2026-12-01").await;
+    let recent = api_token(&st, &ann, "recent", "2026-12-01").await;
+    let active = api_token(&st, &ann, "active", "2026-12-01").await;
     tokens::revoke_any(&st, old.token.id).await.unwrap();
     clock.advance(2 * DAY);
     tokens::revoke_any(&st, recent.token.id).await.unwrap();
@@ -208,8 +190,8 @@ both_backends!(two_instances_run_each_job_once_a_day, |t| {
                                                 // Two instances: separate states (caches, holders) on one database.
     let (one, two) = (state(&t, &clock), state(&t, &clock));
     for i in 0..3 {
-        let u = user(&one, &format!("user{i}")).await;
-        token(&one, &u, "soon", "2026-01-05").await;
+        let u = register(&one, &format!("user{i}")).await;
+        api_token(&one, &u, "soon", "2026-01-05").await;
     }
     assert_eq!(
         jobs::run_if_due(&one, Job::ExpiringSoon, "one")

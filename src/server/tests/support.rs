@@ -317,6 +317,32 @@ impl Client {
     }
 }
 
+/// Registers `name` (with `name@example.com`, password "secret-password");
+/// the instance's first user becomes an administrator.
+pub async fn register(st: &AppState, name: &str) -> crate::server::db::users::User {
+    crate::server::services::accounts::register(
+        st,
+        name,
+        &format!("{name}@example.com"),
+        "secret-password",
+        false,
+    )
+    .await
+    .unwrap()
+}
+
+/// An `api` token of `user` named `name`, expiring on `expires`.
+pub async fn api_token(
+    st: &AppState,
+    user: &crate::server::db::users::User,
+    name: &str,
+    expires: &str,
+) -> crate::server::services::tokens::Created {
+    crate::server::services::tokens::create(st, user, name, expires, &["api"])
+        .await
+        .unwrap()
+}
+
 /// A REST call with a token, as GitLab clients make them.
 pub async fn api(
     app: &Router,

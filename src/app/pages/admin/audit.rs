@@ -1,21 +1,13 @@
-use super::{admin_mode_entered, failed, pager, AdminLayout, LOADING};
+use super::{admin_mode_entered, failed, page_param, pager, AdminLayout, LOADING};
 use crate::app::fns::admin::{load_audit_events, user_path, AUDIT_PATH};
 use crate::app::format;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AuditLog() -> impl IntoView {
-    let query = use_query_map();
-    let page_number = move || {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(1)
-        })
-    };
+    let page_number = page_param();
     let page = Resource::new(
         move || (page_number(), admin_mode_entered()),
         |(p, _)| load_audit_events(p),

@@ -85,6 +85,18 @@ pub fn failed(error: AppError) -> AnyView {
 
 pub const LOADING: &str = "Loading…";
 
+/// The `page` query parameter (1 when absent or not a number).
+pub fn page_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(1)
+        })
+    }
+}
+
 /// Previous / next links for a paged list; `href(page)` builds each link.
 pub fn pager<T>(page: &Page<T>, href: impl Fn(i64) -> String) -> impl IntoView {
     let (current, pages) = (page.page, page.pages());

@@ -5,7 +5,7 @@ use super::{
     admin_mode_entered, confirm_buttons, failed, yes_no, AdminLayout, ConfirmDialog, LOADING,
 };
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
-use crate::app::components::tokens::{OneTimeSecret, ScopeCheckboxes};
+use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes};
 use crate::app::fns::admin::{
     load_admin_user, user_path, AdminUser, ChangeAdminToken, ChangeAdminUser,
     CreateImpersonationToken, UserPage,
@@ -111,15 +111,7 @@ pub fn AdminUser() -> impl IntoView {
                                         <input type="hidden" name="user_id" value=u.id.to_string()/>
                                         <Field label="Token name" name="name" value=typed_name.unwrap_or_default()
                                             error=create_feedback.field("name") maxlength=NAME_MAX as u32/>
-                                        <Field label="Expiration date" name="expires_at" kind="date"
-                                            value=typed_expiry.unwrap_or(page.suggested.clone())
-                                            min=page.earliest.clone() max=page.latest.clone()
-                                            error=create_feedback.field("expires_at") required=page.expiry_required
-                                            hint=if page.expiry_required {
-                                                            "The token stops working at 00:00 UTC on this date."
-                                                        } else {
-                                                            "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
-                                                        }/>
+                                        <ExpiryField bounds=page.expiry.clone() typed=typed_expiry error=create_feedback.field("expires_at")/>
                                         <ScopeCheckboxes is_admin=u.is_admin selected error=create_feedback.field("scopes")/>
                                         <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
                                             <input id="impersonation-confirm" type="checkbox" name="confirm" value="yes" required=true

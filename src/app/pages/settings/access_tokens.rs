@@ -1,7 +1,7 @@
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::components::tokens::{
-    ActiveTokens, InactiveTokens, OneTimeSecret, RevokeDialog, ScopeCheckboxes,
+    ActiveTokens, ExpiryField, InactiveTokens, OneTimeSecret, RevokeDialog, ScopeCheckboxes,
 };
 use crate::app::fns::take_flash;
 use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken, TOKENS_PATH};
@@ -89,15 +89,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                     <Field label="Token name" name="name" value=typed_name.unwrap_or_default()
                                                         error=feedback.field("name") maxlength=NAME_MAX as u32
                                                         hint="For example, the application using the token or its purpose."/>
-                                                    <Field label="Expiration date" name="expires_at" kind="date"
-                                                        value=typed_expiry.unwrap_or(page.suggested.clone())
-                                                        min=page.earliest.clone() max=page.latest.clone()
-                                                        error=feedback.field("expires_at") required=page.expiry_required
-                                                        hint=if page.expiry_required {
-                                                            "The token stops working at 00:00 UTC on this date."
-                                                        } else {
-                                                            "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
-                                                        }/>
+                                                    <ExpiryField bounds=page.expiry.clone() typed=typed_expiry error=feedback.field("expires_at")/>
                                                     <ScopeCheckboxes is_admin=page.is_admin selected error=feedback.field("scopes")/>
                                                     <SubmitButton label="Create personal access token" pending=create.pending()/>
                                                 </ActionForm>
