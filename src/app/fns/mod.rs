@@ -33,6 +33,32 @@ pub struct FormFlash {
     pub values: Vec<(String, String)>,
 }
 
+/// What a refused token form typed, to fill it again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TypedToken {
+    pub name: Option<String>,
+    pub expires_at: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+impl TypedToken {
+    pub fn from_flash(flash: Option<&FormFlash>) -> Self {
+        let Some(f) = flash else {
+            return Self::default();
+        };
+        Self {
+            name: f.value("name"),
+            expires_at: f.value("expires_at"),
+            scopes: f
+                .values
+                .iter()
+                .filter(|(n, _)| n == "scopes[]")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        }
+    }
+}
+
 impl FormFlash {
     pub fn value(&self, name: &str) -> Option<String> {
         self.values

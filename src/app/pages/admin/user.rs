@@ -10,8 +10,8 @@ use crate::app::fns::admin::{
     load_admin_user, user_path, AdminUser, ChangeAdminToken, ChangeAdminUser,
     CreateImpersonationToken, UserPage,
 };
-use crate::app::fns::take_flash;
 use crate::app::fns::tokens::TokenView;
+use crate::app::fns::{take_flash, TypedToken};
 use crate::app::format;
 use crate::domain::admin::UserChange;
 use crate::domain::token::NAME_MAX;
@@ -72,12 +72,8 @@ pub fn AdminUser() -> impl IntoView {
                     Err(e) => failed(e),
                     Ok(page) => {
                         let create_feedback = Feedback::new(create, create_flash.clone());
-                        let typed_name = create_flash.as_ref().and_then(|f| f.value("name"));
-                        let typed_expiry = create_flash.as_ref().and_then(|f| f.value("expires_at"));
-                        let selected: Vec<String> = create_flash
-                            .as_ref()
-                            .map(|f| f.values.iter().filter(|(n, _)| n == "scopes[]").map(|(_, v)| v.clone()).collect())
-                            .unwrap_or_default();
+                        let TypedToken { name: typed_name, expires_at: typed_expiry, scopes: selected } =
+                            TypedToken::from_flash(create_flash.as_ref());
                         let revealed = page.revealed.clone();
                         let dialog_page = page.clone();
                         let dialog = move || query.with(|q| {

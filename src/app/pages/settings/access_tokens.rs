@@ -3,8 +3,8 @@ use crate::app::components::layout::SettingsLayout;
 use crate::app::components::tokens::{
     ActiveTokens, ExpiryField, InactiveTokens, OneTimeSecret, RevokeDialog, ScopeCheckboxes,
 };
-use crate::app::fns::take_flash;
 use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken, TOKENS_PATH};
+use crate::app::fns::{take_flash, TypedToken};
 use crate::app::pages::signed_in_only;
 use crate::domain::token::NAME_MAX;
 use leptos::prelude::*;
@@ -64,12 +64,8 @@ pub fn AccessTokens() -> impl IntoView {
                                     Ok(page) => {
                                         let feedback = Feedback::new(create, flash.clone());
                                         let revoke_feedback = Feedback::new(revoke, revoked);
-                                        let typed_name = flash.as_ref().and_then(|f| f.value("name"));
-                                        let typed_expiry = flash.as_ref().and_then(|f| f.value("expires_at"));
-                                        let selected: Vec<String> = flash
-                                            .as_ref()
-                                            .map(|f| f.values.iter().filter(|(n, _)| n == "scopes[]").map(|(_, v)| v.clone()).collect())
-                                            .unwrap_or_default();
+                                        let TypedToken { name: typed_name, expires_at: typed_expiry, scopes: selected } =
+                                            TypedToken::from_flash(flash.as_ref());
                                         let revealed = page.revealed.clone();
                                         let active = page.active.clone();
                                         let confirm = move || {
