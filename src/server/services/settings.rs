@@ -40,12 +40,3 @@ pub async fn current(state: &AppState) -> Result<Settings, ServiceError> {
 pub fn forget(state: &AppState) {
     *state.settings.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }
-
-/// Writes settings as they are, with no other effect (see
-/// `services::admin::change_settings` for what administrators do).
-pub async fn update(state: &AppState, new: Settings) -> Result<(), ServiceError> {
-    settings::set(&state.db.pool, new).await?;
-    state.settings.store(new);
-    tracing::info!(?new, "instance settings changed");
-    Ok(())
-}

@@ -1,7 +1,9 @@
 //! The Admin Area: its rules end to end through the server functions and
 //! the REST API, on both backends.
 
-use super::support::{api, api_token, app, both_backends, register, state, Client, T0};
+use super::support::{
+    api, api_token, app, both_backends, change_settings, register, state, Client, T0,
+};
 use crate::domain::admin::UserChange;
 use crate::server::clock::ManualClock;
 use crate::server::db::{outbox, settings::Settings, tokens as db_tokens, users};
@@ -13,17 +15,7 @@ use axum::http::StatusCode;
 const DAY: i64 = 86_400;
 
 async fn limit(st: &AppState, days: i64) -> admin::SettingsChanged {
-    let current = settings::current(st).await.unwrap();
-    admin::change_settings(
-        st,
-        &Actor::command_line(),
-        Settings {
-            token_max_lifetime_days: days,
-            ..current
-        },
-    )
-    .await
-    .unwrap()
+    change_settings(st, |s| s.token_max_lifetime_days = days).await
 }
 
 async fn status(app: &axum::Router, secret: &str) -> StatusCode {
@@ -477,16 +469,7 @@ both_backends!(admin_mode_asks_administrators_to_re_authenticate, |t| {
     root.sign_up("root").await;
     let r = root.call("load_admin_overview", &[]).await;
     assert_eq!(r.status, StatusCode::OK, "admin mode is off by default");
-    let current = settings::current(&st).await.unwrap();
-    settings::update(
-        &st,
-        Settings {
-            admin_mode: true,
-            ..current
-        },
-    )
-    .await
-    .unwrap();
+    change_settings(&st, |s| s.admin_mode = true).await;
 
     let r = root.call("load_admin_overview", &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -550,17 +533,7 @@ both_backends!(tokens_without_expiry_only_while_allowed, |t| {
     assert!(
         matches!(refused, Err(ServiceError::Invalid(ref f)) if f[0].message == "Choose an expiration date.")
     );
-    let current = settings::current(&st).await.unwrap();
-    admin::change_settings(
-        &st,
-        &Actor::command_line(),
-        Settings {
-            token_expiry_required: false,
-            ..current
-        },
-    )
-    .await
-    .unwrap();
+    change_settings(&st, |s| s.token_expiry_required = false).await;
     let forever = tokens::create(&st, &ann, "forever", "", &["api"])
         .await
         .unwrap();

@@ -724,18 +724,7 @@ both_backends!(admin_mode_requires_the_admin_mode_scope, |t| {
     let r = api(&app, "POST", &path, Some(&plain), new_token()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 
-    let settings = crate::server::services::settings::current(&st)
-        .await
-        .unwrap();
-    crate::server::services::settings::update(
-        &st,
-        crate::server::db::settings::Settings {
-            admin_mode: true,
-            ..settings
-        },
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::change_settings(&st, |s| s.admin_mode = true).await;
     let r = api(&app, "POST", &path, Some(&plain), new_token()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = api(&app, "POST", &path, Some(&moded), new_token()).await;

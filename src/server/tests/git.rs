@@ -4,9 +4,7 @@
 use super::support::{app, both_backends, state, T0};
 use crate::domain::two_factor::STEP_SECONDS;
 use crate::server::clock::ManualClock;
-use crate::server::db::settings::Settings;
 use crate::server::db::users::User;
-use crate::server::services::settings;
 use crate::server::services::{accounts, projects, tokens};
 use crate::server::state::AppState;
 use axum::body::Body;
@@ -103,12 +101,11 @@ fn url(addr: SocketAddr, user: &str, secret: &str, path: &str) -> String {
 }
 
 async fn git_settings(st: &AppState, password_auth: bool, username_match: bool) {
-    let settings = Settings {
-        git_password_auth: password_auth,
-        git_token_username_match: username_match,
-        ..Settings::default()
-    };
-    settings::update(st, settings).await.unwrap();
+    crate::server::tests::support::change_settings(st, |s| {
+        s.git_password_auth = password_auth;
+        s.git_token_username_match = username_match;
+    })
+    .await;
 }
 
 async fn user(st: &AppState, name: &str) -> User {

@@ -343,6 +343,20 @@ pub async fn api_token(
         .unwrap()
 }
 
+/// Changes instance settings the way an operator does (audited, with what
+/// a change implies, such as revocations by a lowered limit).
+pub async fn change_settings(
+    st: &AppState,
+    change: impl FnOnce(&mut crate::server::db::settings::Settings),
+) -> crate::server::services::admin::SettingsChanged {
+    use crate::server::services::{admin, audit::Actor, settings};
+    let mut new = settings::current(st).await.unwrap();
+    change(&mut new);
+    admin::change_settings(st, &Actor::command_line(), new)
+        .await
+        .unwrap()
+}
+
 /// A REST call with a token, as GitLab clients make them.
 pub async fn api(
     app: &Router,
