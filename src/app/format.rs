@@ -23,48 +23,81 @@ pub fn date(unix_seconds: i64) -> String {
 
 /// For `<time datetime=…>`: RFC 3339 in UTC, `2026-11-22T01:01:01Z`.
 pub fn machine(unix_seconds: i64) -> String {
-    rfc3339(unix_seconds, "")
+    Rfc3339::seconds(unix_seconds).to_string()
 }
 
 /// As GitLab's API writes instants: `2026-11-22T01:01:01.000Z`.
 pub fn machine_millis(unix_seconds: i64) -> String {
-    rfc3339(unix_seconds, ".000")
+    Rfc3339::millis(unix_seconds).to_string()
 }
 
-/// Formats by hand (the API writes several instants per answer, on its
-/// busiest routes); years outside 0000–9999 read as the epoch.
-fn rfc3339(unix_seconds: i64, fraction: &str) -> String {
-    let (mut days, mut secs) = (
-        unix_seconds.div_euclid(86_400),
-        unix_seconds.rem_euclid(86_400),
-    );
-    let (mut year, mut month, mut day) = civil_from_days(days);
-    if !(0..=9999).contains(&year) {
-        (days, secs) = (0, 0);
-        (year, month, day) = civil_from_days(days);
+/// An instant in RFC 3339, UTC, formatted by hand on the stack: the API
+/// writes several instants per answer on its busiest routes, straight into
+/// the response (it serializes as a string). Years outside 0000–9999 read
+/// as the epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rfc3339 {
+    unix_seconds: i64,
+    millis: bool,
+}
+
+impl Rfc3339 {
+    /// `2026-11-22T01:01:01Z`
+    pub fn seconds(unix_seconds: i64) -> Self {
+        Self {
+            unix_seconds,
+            millis: false,
+        }
     }
-    let mut out = String::with_capacity(20 + fraction.len());
-    push_digits(&mut out, year, 4);
-    out.push('-');
-    push_digits(&mut out, i64::from(month), 2);
-    out.push('-');
-    push_digits(&mut out, i64::from(day), 2);
-    out.push('T');
-    push_digits(&mut out, secs / 3600, 2);
-    out.push(':');
-    push_digits(&mut out, secs / 60 % 60, 2);
-    out.push(':');
-    push_digits(&mut out, secs % 60, 2);
-    out.push_str(fraction);
-    out.push('Z');
-    out
+
+    /// `2026-11-22T01:01:01.000Z`, as GitLab's API writes instants.
+    pub fn millis(unix_seconds: i64) -> Self {
+        Self {
+            unix_seconds,
+            millis: true,
+        }
+    }
 }
 
-/// `n` (non-negative) zero-padded to `width` digits.
-fn push_digits(out: &mut String, n: i64, width: u32) {
-    for k in (0..width).rev() {
-        let digit = (n / 10_i64.pow(k)) % 10;
-        out.push(char::from(b'0' + digit as u8));
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (mut days, mut secs) = (
+            self.unix_seconds.div_euclid(86_400),
+            self.unix_seconds.rem_euclid(86_400),
+        );
+        let (mut year, mut month, mut day) = civil_from_days(days);
+        if !(0..=9999).contains(&year) {
+            (days, secs) = (0, 0);
+            (year, month, day) = civil_from_days(days);
+        }
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        put_digits(&mut out[0..4], year);
+        put_digits(&mut out[5..7], i64::from(month));
+        put_digits(&mut out[8..10], i64::from(day));
+        put_digits(&mut out[11..13], secs / 3600);
+        put_digits(&mut out[14..16], secs / 60 % 60);
+        put_digits(&mut out[17..19], secs % 60);
+        let text = if self.millis {
+            &out[..]
+        } else {
+            out[19] = b'Z';
+            &out[..20]
+        };
+        f.write_str(std::str::from_utf8(text).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `n` (non-negative) as decimal digits filling `out`, zero-padded.
+fn put_digits(out: &mut [u8], mut n: i64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
     }
 }
 
@@ -131,6 +164,18 @@ mod tests {
     use super::*;
 
     const T0: i64 = 1_795_305_600; // 2026-11-22T00:00:00Z
+
+    #[test]
+    fn instants_serialize_as_json_strings() {
+        assert_eq!(
+            serde_json::to_string(&Rfc3339::millis(T0 + 3_661)).unwrap(),
+            "\"2026-11-22T01:01:01.000Z\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Some(Rfc3339::seconds(T0))).unwrap(),
+            "\"2026-11-22T00:00:00Z\""
+        );
+    }
 
     #[test]
     fn dates_read_like_gitlabs() {

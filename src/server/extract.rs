@@ -10,13 +10,15 @@ use crate::domain::scope::Scope;
 use crate::server::api::error::ApiError;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::{self, User};
-use crate::server::services::{tokens, ServiceError};
+use crate::server::services::tokens::{self, RenderedAnswer};
+use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, Method};
+use axum::http::{header, HeaderName, Method};
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone)]
 pub struct ApiAuth {
@@ -29,6 +31,9 @@ pub struct ApiAuth {
     /// Whether the request acts as an administrator: the user is one and,
     /// with the instance's admin mode on, the token has `admin_mode`.
     pub admin: bool,
+    /// Where `GET /user` keeps its rendered answer for this token's cache
+    /// entry; `None` under `Sudo` (the answer is another user's).
+    pub user_answer: Option<Arc<OnceLock<RenderedAnswer>>>,
 }
 
 /// `domain::access::acts_as_admin` for `user` and `token`; the settings are
@@ -105,21 +110,31 @@ pub async fn token_from_body(
     next.run(req).await
 }
 
-/// The secret presented with a request, wherever GitLab clients put it.
-pub fn presented_token(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get("private-token") {
-        return v.to_str().ok().map(|s| s.trim().to_owned());
+const PRIVATE_TOKEN: HeaderName = HeaderName::from_static("private-token");
+const SUDO: HeaderName = HeaderName::from_static("sudo");
+
+/// The secret presented with a request, wherever GitLab clients put it
+/// (borrowed from the request when it came in a header).
+pub fn presented_token(parts: &Parts) -> Option<Cow<'_, str>> {
+    if let Some(v) = parts.headers.get(PRIVATE_TOKEN) {
+        return v.to_str().ok().map(|s| Cow::Borrowed(s.trim()));
     }
     if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
         let v = v.to_str().ok()?;
         let (scheme, rest) = v.split_once(' ')?;
         return scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| rest.trim().to_owned());
+            .then(|| Cow::Borrowed(rest.trim()));
     }
     query_param(parts, "private_token")
         .or_else(|| query_param(parts, "access_token"))
-        .or_else(|| parts.extensions.get::<BodyToken>().map(|t| t.0.clone()))
+        .map(Cow::Owned)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<BodyToken>()
+                .map(|t| Cow::Borrowed(t.0.as_str()))
+        })
 }
 
 /// The client's address, when the server was started with connect info.
@@ -163,7 +178,7 @@ impl FromRequestParts<AppState> for ApiAuth {
 
         let sudo = parts
             .headers
-            .get("sudo")
+            .get(SUDO)
             .and_then(|v| v.to_str().ok().map(str::to_owned))
             .or_else(|| query_param(parts, "sudo"));
         let admin = acts_as_admin(state, &auth.user, &auth.token).await?;
@@ -173,6 +188,7 @@ impl FromRequestParts<AppState> for ApiAuth {
                 token: auth.token,
                 sudo_by: None,
                 admin,
+                user_answer: Some(auth.user_answer),
             });
         };
         if !auth.token.scopes.contains(&Scope::Sudo) {
@@ -197,6 +213,7 @@ impl FromRequestParts<AppState> for ApiAuth {
             token: auth.token,
             sudo_by: Some(auth.user),
             admin,
+            user_answer: None,
         })
     }
 }

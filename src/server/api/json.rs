@@ -1,9 +1,14 @@
 //! The JSON GitLab's API answers with, for users and tokens.
 
+use super::error::ApiError;
+use crate::app::format::Rfc3339;
 use crate::domain::lifetime::iso;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
 use crate::server::services::tokens::date_of;
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -34,6 +39,36 @@ pub fn created(t: &Token, secret: &str, now: i64) -> Value {
     v
 }
 
+/// `{base_url}/{username}`, written straight into the answer.
+#[derive(Clone, Copy)]
+pub struct WebUrl<'a> {
+    base_url: &'a str,
+    username: &'a str,
+}
+
+impl std::fmt::Display for WebUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.base_url)?;
+        f.write_str("/")?;
+        f.write_str(self.username)
+    }
+}
+
+impl Serialize for WebUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// GitLab's `state` of a user.
+fn state_of(u: &User) -> &'static str {
+    if u.is_blocked() {
+        "blocked"
+    } else {
+        "active"
+    }
+}
+
 /// A user as anyone may see them.
 #[derive(Serialize)]
 pub struct UserBasic<'a> {
@@ -43,41 +78,47 @@ pub struct UserBasic<'a> {
     state: &'static str,
     locked: bool,
     avatar_url: Option<&'a str>,
-    web_url: String,
+    web_url: WebUrl<'a>,
 }
 
-pub fn user_basic<'a>(u: &'a User, base_url: &str) -> UserBasic<'a> {
+pub fn user_basic<'a>(u: &'a User, base_url: &'a str) -> UserBasic<'a> {
     UserBasic {
         id: u.id,
         username: &u.username,
         name: &u.username,
-        state: "active",
+        state: state_of(u),
         locked: false,
         avatar_url: None,
-        web_url: format!("{base_url}/{}", u.username),
+        web_url: WebUrl {
+            base_url,
+            username: &u.username,
+        },
     }
 }
 
-/// A user as they and administrators see them. (Typed rather than built as
-/// a `Value`: `GET /user` is the API's busiest route.)
+/// A user as they and administrators see them. Typed and borrowed rather
+/// than built as a `Value`: `GET /user` is the API's busiest route, and
+/// this writes it without an allocation per field.
 #[derive(Serialize)]
 pub struct UserFull<'a> {
+    // `UserBasic`'s fields, repeated: `#[serde(flatten)]` would write
+    // through a slower, map-shaped path.
     id: i64,
     username: &'a str,
     name: &'a str,
     state: &'static str,
     locked: bool,
     avatar_url: Option<&'a str>,
-    web_url: String,
-    created_at: String,
+    web_url: WebUrl<'a>,
+    created_at: Rfc3339,
     bio: &'static str,
     public_email: Option<&'a str>,
     email: &'a str,
     commit_email: &'a str,
     is_admin: bool,
-    last_sign_in_at: Option<String>,
-    current_sign_in_at: Option<String>,
-    confirmed_at: String,
+    last_sign_in_at: Option<Rfc3339>,
+    current_sign_in_at: Option<Rfc3339>,
+    confirmed_at: Rfc3339,
     two_factor_enabled: bool,
     external: bool,
     private_profile: bool,
@@ -86,30 +127,71 @@ pub struct UserFull<'a> {
     projects_limit: i64,
 }
 
-pub fn user_full<'a>(u: &'a User, base_url: &str) -> UserFull<'a> {
+pub fn user_full<'a>(u: &'a User, base_url: &'a str) -> UserFull<'a> {
+    let signed_in = u.last_sign_in_at.map(Rfc3339::millis);
+    let UserBasic {
+        id,
+        username,
+        name,
+        state,
+        locked,
+        avatar_url,
+        web_url,
+    } = user_basic(u, base_url);
     UserFull {
-        id: u.id,
-        username: &u.username,
-        name: &u.username,
-        state: "active",
-        locked: false,
-        avatar_url: None,
-        web_url: format!("{base_url}/{}", u.username),
-        created_at: instant(u.created_at),
+        id,
+        username,
+        name,
+        state,
+        locked,
+        avatar_url,
+        web_url,
+        created_at: Rfc3339::millis(u.created_at),
         bio: "",
         public_email: None,
         email: &u.email,
         commit_email: &u.email,
         is_admin: u.is_admin,
-        last_sign_in_at: u.last_sign_in_at.map(instant),
-        current_sign_in_at: u.last_sign_in_at.map(instant),
-        confirmed_at: instant(u.created_at),
+        last_sign_in_at: signed_in,
+        current_sign_in_at: signed_in,
+        confirmed_at: Rfc3339::millis(u.created_at),
         two_factor_enabled: u.two_factor_enabled,
         external: false,
         private_profile: false,
         can_create_group: true,
         can_create_project: true,
         projects_limit: 100_000,
+    }
+}
+
+/// `value` as JSON, written into one buffer big enough for a typical answer
+/// (axum's `Json` starts at 128 bytes and grows by copying).
+pub fn render<T: Serialize>(value: &T) -> Result<Bytes, ApiError> {
+    let mut body = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut body, value).map_err(|e| {
+        tracing::error!(error = %e, "could not write a JSON answer");
+        ApiError::Internal
+    })?;
+    Ok(body.into())
+}
+
+/// `200` with a rendered JSON body.
+pub fn respond_rendered(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// `200` with `value` as JSON.
+pub fn respond<T: Serialize>(value: &T) -> Response {
+    match render(value) {
+        Ok(body) => respond_rendered(body),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -5,19 +5,41 @@ use super::params::Params;
 use super::{json, page_response, paginate, BaseUrl};
 use crate::server::db::users;
 use crate::server::extract::ApiAuth;
+use crate::server::services::tokens::RenderedAnswer;
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::Value;
 
 fn db_error(e: sqlx::Error) -> ApiError {
     ServiceError::from(e).into()
 }
 
+/// `GET /user`: what every GitLab client asks first, and what scripts and
+/// CI jobs poll. A token's cache entry keeps the first answer rendered for
+/// it (for one base URL), so a busy client's repeated calls are not
+/// re-serialized; the entry, and the answer with it, lives at most a second
+/// and is dropped at once when this instance changes the user or token.
 pub async fn current(BaseUrl(base): BaseUrl, auth: ApiAuth) -> Response {
-    Json(json::user_full(&auth.user, &base)).into_response()
+    let Some(memo) = &auth.user_answer else {
+        return json::respond(&json::user_full(&auth.user, &base));
+    };
+    if let Some(answer) = memo.get().filter(|a| a.base_url == base) {
+        return json::respond_rendered(answer.body.clone());
+    }
+    match json::render(&json::user_full(&auth.user, &base)) {
+        Ok(body) => {
+            // Only the first rendering is kept: a request naming another
+            // host is answered freshly without replacing it.
+            let _ = memo.set(RenderedAnswer {
+                base_url: base,
+                body: body.clone(),
+            });
+            json::respond_rendered(body)
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 pub async fn list(
@@ -73,8 +95,8 @@ pub async fn show(
         .map_err(db_error)?
         .ok_or(ApiError::NotFound("User"))?;
     Ok(if auth.admin || auth.user.id == user.id {
-        Json(json::user_full(&user, &base)).into_response()
+        json::respond(&json::user_full(&user, &base))
     } else {
-        Json(json::user_basic(&user, &base)).into_response()
+        json::respond(&json::user_basic(&user, &base))
     })
 }

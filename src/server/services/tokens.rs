@@ -8,8 +8,9 @@ use crate::domain::token::{self, check_shape, format_secret, NewToken, TokenDige
 use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
 use crate::server::state::AppState;
+use axum::body::Bytes;
 use rand::RngCore;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use time::{Date, Duration, OffsetDateTime};
 
 /// A rotated token's successor lives a week unless asked otherwise.
@@ -228,6 +229,17 @@ pub async fn rotate(
 pub struct Authenticated {
     pub token: Arc<Token>,
     pub user: Arc<User>,
+    /// The owner's `GET /api/v4/user` answer, rendered by the API at most
+    /// once per cache entry and shared by every hit on it; it goes with the
+    /// entry, so it is never older than the `user` beside it.
+    pub user_answer: Arc<OnceLock<RenderedAnswer>>,
+}
+
+/// A JSON answer rendered for one base URL (links in it name the host).
+#[derive(Debug)]
+pub struct RenderedAnswer {
+    pub base_url: String,
+    pub body: Bytes,
 }
 
 /// Checks a presented secret. Any failure is the same `InvalidCredentials`:
@@ -271,6 +283,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     let auth = Authenticated {
         token: Arc::new(token),
         user: Arc::new(user),
+        user_answer: Arc::default(),
     };
     state.token_cache.put(&digest, &auth, now);
     Ok(auth)

@@ -205,6 +205,107 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 });
 
+// `GET /user` keeps its rendered answer with the token's cache entry: the
+// answer still names the host asked, is the sudo target's under `Sudo`, and
+// is never older than the entry (at most a second, or until this instance
+// changes the user).
+both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
+    let clock = ManualClock::at(T0);
+    let (st, app) = setup(&t, &clock).await;
+    let root = register(&st, "root").await;
+    register(&st, "bob").await;
+    let secret = token_for(&st, &root, &["api", "sudo"]).await;
+    let get = |host: &'static str, path: &'static str| {
+        let app = app.clone();
+        let secret = secret.clone();
+        async move {
+            let req = axum::http::Request::get(path)
+                .header(header::HOST, host)
+                .header("PRIVATE-TOKEN", secret)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let r = Client::new(app).send(req).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert_eq!(
+                r.headers[header::CONTENT_TYPE],
+                "application/json",
+                "{path}"
+            );
+            r.body
+        }
+    };
+
+    let first = get("a.example", "/api/v4/user").await;
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["web_url"], "http://a.example/root");
+    assert_eq!(v["last_sign_in_at"], Value::Null);
+    let other_host = get("b.example", "/api/v4/user").await;
+    let v: Value = serde_json::from_str(&other_host).unwrap();
+    assert_eq!(v["web_url"], "http://b.example/root");
+    assert_eq!(get("a.example", "/api/v4/user").await, first);
+    let v: Value = serde_json::from_str(&get("a.example", "/api/v4/user?sudo=bob").await).unwrap();
+    assert_eq!(v["username"], "bob");
+    assert_eq!(v["web_url"], "http://a.example/bob");
+    assert_eq!(get("a.example", "/api/v4/user").await, first);
+
+    // Another instance records a sign-in: this one answers from its entry
+    // until the entry's second is over, then reads the user again.
+    users::record_sign_in(&st.db, root.id, T0 + 5)
+        .await
+        .unwrap();
+    assert_eq!(get("a.example", "/api/v4/user").await, first);
+    clock.advance(1);
+    let v: Value = serde_json::from_str(&get("a.example", "/api/v4/user").await).unwrap();
+    assert_eq!(v["last_sign_in_at"], "2026-01-01T00:00:05.000Z");
+
+    // A change made here forgets the entry, and the answer with it, at once.
+    let carol = register(&st, "carol").await;
+    let carols = token_for(&st, &carol, &["api"]).await;
+    let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
+    assert_eq!(body(&r)["is_admin"], false);
+    crate::server::services::admin::change_user(
+        &st,
+        &crate::server::services::audit::Actor::user(&root),
+        carol.id,
+        crate::domain::admin::UserChange::MakeAdmin,
+    )
+    .await
+    .unwrap();
+    let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
+    assert_eq!(body(&r)["is_admin"], true);
+
+    // Users are shown in their state, as GitLab does.
+    crate::server::services::admin::change_user(
+        &st,
+        &crate::server::services::audit::Actor::user(&root),
+        carol.id,
+        crate::domain::admin::UserChange::Block,
+    )
+    .await
+    .unwrap();
+    let path = format!("/api/v4/users/{}", carol.id);
+    let r = api(&app, "GET", &path, Some(&secret), None).await;
+    assert_eq!(body(&r)["state"], "blocked");
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/users?username=carol",
+        Some(&secret),
+        None,
+    )
+    .await;
+    assert_eq!(body(&r)[0]["state"], "blocked");
+    let r = api(
+        &app,
+        "GET",
+        "/api/v4/users?username=bob",
+        Some(&secret),
+        None,
+    )
+    .await;
+    assert_eq!(body(&r)[0]["state"], "active");
+});
+
 both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
