@@ -101,15 +101,8 @@ pub fn user_basic<'a>(u: &'a User, base_url: &'a str) -> UserBasic<'a> {
 /// this writes it without an allocation per field.
 #[derive(Serialize)]
 pub struct UserFull<'a> {
-    // `UserBasic`'s fields, repeated: `#[serde(flatten)]` would write
-    // through a slower, map-shaped path.
-    id: i64,
-    username: &'a str,
-    name: &'a str,
-    state: &'static str,
-    locked: bool,
-    avatar_url: Option<&'a str>,
-    web_url: WebUrl<'a>,
+    #[serde(flatten)]
+    basic: UserBasic<'a>,
     created_at: Rfc3339,
     bio: &'static str,
     public_email: Option<&'a str>,
@@ -129,23 +122,8 @@ pub struct UserFull<'a> {
 
 pub fn user_full<'a>(u: &'a User, base_url: &'a str) -> UserFull<'a> {
     let signed_in = u.last_sign_in_at.map(Rfc3339::millis);
-    let UserBasic {
-        id,
-        username,
-        name,
-        state,
-        locked,
-        avatar_url,
-        web_url,
-    } = user_basic(u, base_url);
     UserFull {
-        id,
-        username,
-        name,
-        state,
-        locked,
-        avatar_url,
-        web_url,
+        basic: user_basic(u, base_url),
         created_at: Rfc3339::millis(u.created_at),
         bio: "",
         public_email: None,

@@ -261,28 +261,23 @@ both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
     // A change made here forgets the entry, and the answer with it, at once.
     let carol = register(&st, "carol").await;
     let carols = token_for(&st, &carol, &["api"]).await;
+    let change = |change| {
+        let actor = crate::server::services::audit::Actor::user(&root);
+        let st = st.clone();
+        async move {
+            crate::server::services::admin::change_user(&st, &actor, carol.id, change)
+                .await
+                .unwrap();
+        }
+    };
     let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
     assert_eq!(body(&r)["is_admin"], false);
-    crate::server::services::admin::change_user(
-        &st,
-        &crate::server::services::audit::Actor::user(&root),
-        carol.id,
-        crate::domain::admin::UserChange::MakeAdmin,
-    )
-    .await
-    .unwrap();
+    change(crate::domain::admin::UserChange::MakeAdmin).await;
     let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
     assert_eq!(body(&r)["is_admin"], true);
 
     // Users are shown in their state, as GitLab does.
-    crate::server::services::admin::change_user(
-        &st,
-        &crate::server::services::audit::Actor::user(&root),
-        carol.id,
-        crate::domain::admin::UserChange::Block,
-    )
-    .await
-    .unwrap();
+    change(crate::domain::admin::UserChange::Block).await;
     let path = format!("/api/v4/users/{}", carol.id);
     let r = api(&app, "GET", &path, Some(&secret), None).await;
     assert_eq!(body(&r)["state"], "blocked");
