@@ -121,10 +121,11 @@ pub struct UserFull<'a> {
 }
 
 pub fn user_full<'a>(u: &'a User, base_url: &'a str) -> UserFull<'a> {
+    let created = Rfc3339::millis(u.created_at);
     let signed_in = u.last_sign_in_at.map(Rfc3339::millis);
     UserFull {
         basic: user_basic(u, base_url),
-        created_at: Rfc3339::millis(u.created_at),
+        created_at: created,
         bio: "",
         public_email: None,
         email: &u.email,
@@ -132,7 +133,7 @@ pub fn user_full<'a>(u: &'a User, base_url: &'a str) -> UserFull<'a> {
         is_admin: u.is_admin,
         last_sign_in_at: signed_in,
         current_sign_in_at: signed_in,
-        confirmed_at: Rfc3339::millis(u.created_at),
+        confirmed_at: created,
         two_factor_enabled: u.two_factor_enabled,
         external: false,
         private_profile: false,

@@ -1,7 +1,10 @@
 use super::support::{api, app, both_backends, register, state, Client, T0};
+use crate::domain::admin::UserChange;
 use crate::server::clock::ManualClock;
 use crate::server::db::tokens as db_tokens;
 use crate::server::db::users;
+use crate::server::services::admin::change_user;
+use crate::server::services::audit::Actor;
 use crate::server::services::tokens;
 use crate::server::state::AppState;
 use axum::http::{header, StatusCode};
@@ -261,23 +264,19 @@ both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
     // A change made here forgets the entry, and the answer with it, at once.
     let carol = register(&st, "carol").await;
     let carols = token_for(&st, &carol, &["api"]).await;
-    let change = |change| {
-        let actor = crate::server::services::audit::Actor::user(&root);
-        let st = st.clone();
-        async move {
-            crate::server::services::admin::change_user(&st, &actor, carol.id, change)
-                .await
-                .unwrap();
-        }
-    };
+    let as_root = Actor::user(&root);
     let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
     assert_eq!(body(&r)["is_admin"], false);
-    change(crate::domain::admin::UserChange::MakeAdmin).await;
+    change_user(&st, &as_root, carol.id, UserChange::MakeAdmin)
+        .await
+        .unwrap();
     let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
     assert_eq!(body(&r)["is_admin"], true);
 
     // Users are shown in their state, as GitLab does.
-    change(crate::domain::admin::UserChange::Block).await;
+    change_user(&st, &as_root, carol.id, UserChange::Block)
+        .await
+        .unwrap();
     let path = format!("/api/v4/users/{}", carol.id);
     let r = api(&app, "GET", &path, Some(&secret), None).await;
     assert_eq!(body(&r)["state"], "blocked");
