@@ -6,6 +6,7 @@ use super::config::{ServerSecret, WebConfig};
 use super::db::users;
 use super::db::Db;
 use super::git::GitState;
+use super::listen;
 use super::passwords::Passwords;
 use super::services::audit::Actor;
 use super::services::{accounts, ServiceError};
@@ -196,6 +197,20 @@ struct ServeArgs {
     /// Directory with the compiled front end (JavaScript, WebAssembly, CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: String,
+    /// Close a connection that has not sent a whole request head within this many seconds
+    /// (also how long a kept-alive connection may stay idle).
+    #[arg(long, env = "FORGEKEY_HEADER_TIMEOUT_SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    header_timeout_seconds: u32,
+    /// Cut off a request body that sends nothing for this many seconds.
+    #[arg(long, env = "FORGEKEY_BODY_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    body_timeout_seconds: u32,
+    /// Serve at most this many connections at once; more wait to be accepted. Lowered to what
+    /// the open-file limit allows.
+    #[arg(long, env = "FORGEKEY_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
     #[command(flatten)]
     smtp: SmtpArgs,
 }
@@ -793,21 +808,22 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     let scheduler = super::jobs::spawn_scheduler(state.clone());
     let sender = smtp.map(|mailer| super::mailer::spawn(state.clone(), mailer));
     let app = super::router(state, store);
+    let limits = listen::Limits {
+        header_timeout: Duration::from_secs(args.header_timeout_seconds.into()),
+        body_stall_timeout: Duration::from_secs(args.body_timeout_seconds.into()),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    }
+    .fitting(listen::raise_open_file_limit());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| fail(&format!("cannot listen on {}", args.addr), e))?;
     tracing::info!(
+        max_connections = limits.max_connections,
         "Forgekey listening on http://{} ({:?} database)",
         args.addr,
         storage.db.backend
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| fail("server", e))?;
+    listen::serve(listener, app, limits, shutdown_signal()).await;
     deletion.abort();
     scheduler.abort();
     if let Some(sender) = sender {

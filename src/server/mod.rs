@@ -8,6 +8,7 @@ pub mod db;
 pub mod extract;
 pub mod git;
 pub mod jobs;
+pub mod listen;
 pub mod mailer;
 pub mod passwords;
 pub mod reveal;
