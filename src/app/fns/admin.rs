@@ -493,7 +493,7 @@ pub async fn create_impersonation_token(
             &scopes,
         )
         .await?;
-        ctx::hand_over_secret(
+        let sealed = ctx::hand_over_secret(
             reveal::IMPERSONATION_SECRET,
             &state,
             &session,
@@ -504,7 +504,11 @@ pub async fn create_impersonation_token(
         .await?;
         Ok::<_, AppError>(CreatedImpersonation(NewTokenSecret {
             token: view(created.token),
-            secret: created.secret,
+            secret: if sealed {
+                String::new()
+            } else {
+                created.secret
+            },
         }))
     }
     .await;
@@ -588,7 +592,7 @@ pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<
         if !user.is_admin {
             return Err(AppError::NotFound);
         }
-        match accounts::authenticate(&state, &user.username, &password).await {
+        match accounts::recheck_password(&state, user.id, &password).await {
             Ok(_) => {}
             Err(ServiceError::InvalidCredentials) => {
                 return Err(AppError::Invalid(vec![crate::domain::FieldError::new(

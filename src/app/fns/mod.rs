@@ -149,8 +149,9 @@ pub(crate) mod ctx {
     }
 
     /// Hands a new secret to a browser without JavaScript for the one page
-    /// that shows it (see `server::reveal`); does nothing for JavaScript
-    /// calls, which get the secret in the response.
+    /// that shows it (see `server::reveal`) and says so: the response (a
+    /// redirect) must then not carry it. Does nothing for JavaScript calls,
+    /// which get the secret in the response.
     pub async fn hand_over_secret(
         purpose: reveal::Purpose,
         state: &AppState,
@@ -158,9 +159,9 @@ pub(crate) mod ctx {
         user_id: i64,
         subject: i64,
         plain: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<bool, AppError> {
         if !is_plain_form_post() {
-            return Ok(());
+            return Ok(false);
         }
         let (ticket, value) = purpose
             .seal(&state.config.secret, user_id, subject, plain)
@@ -173,7 +174,7 @@ pub(crate) mod ctx {
                 cookie.parse().map_err(|_| AppError::Internal)?,
             );
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Takes a secret handed over by `hand_over_secret`, once: the ticket

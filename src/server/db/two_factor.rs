@@ -1,10 +1,9 @@
 //! Two-factor state of users and their recovery codes. Every change that
-//! must happen once (accepting a step, using a recovery code, counting a
-//! failure) is one conditional statement, so racing requests cannot both
-//! win.
+//! must happen once (accepting a step, using a recovery code) is one
+//! conditional statement, so racing requests cannot both win. Wrong codes
+//! are counted in `db::attempts`.
 
 use super::{flag, Db};
-use crate::domain::lockout::Failures;
 use sqlx::Row;
 
 /// A user's two-factor record.
@@ -14,28 +13,18 @@ pub struct OtpState {
     pub sealed_secret: Option<String>,
     pub enabled: bool,
     pub last_step: Option<i64>,
-    pub failures: Failures,
-    pub locked_until: Option<i64>,
 }
 
 pub async fn state(db: &Db, user_id: i64) -> Result<Option<OtpState>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT otp_secret, otp_enabled, otp_last_step, otp_failures, otp_failures_since, \
-         otp_locked_until FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row = sqlx::query("SELECT otp_secret, otp_enabled, otp_last_step FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.map(|row| {
         Ok(OtpState {
             sealed_secret: row.try_get("otp_secret")?,
             enabled: flag(&row, "otp_enabled")?,
             last_step: row.try_get("otp_last_step")?,
-            failures: Failures {
-                count: row.try_get("otp_failures")?,
-                window_start: row.try_get("otp_failures_since")?,
-            },
-            locked_until: row.try_get("otp_locked_until")?,
         })
     })
     .transpose()
@@ -152,11 +141,10 @@ pub async fn disable(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Accepts a TOTP step if it is newer than the last one accepted; of two
-/// racing submissions of one code exactly one gets true. A success clears
-/// the failure count.
+/// racing submissions of one code exactly one gets true.
 pub async fn accept_step(db: &Db, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET otp_last_step = $1, otp_failures = 0, otp_failures_since = NULL \
+        "UPDATE users SET otp_last_step = $1 \
          WHERE id = $2 AND otp_enabled = 1 AND (otp_last_step IS NULL OR otp_last_step < $1)",
     )
     .bind(step)
@@ -173,7 +161,6 @@ pub async fn use_recovery_code(
     digest: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 \
          WHERE user_id = $2 AND digest = $3 AND used_at IS NULL",
@@ -181,40 +168,6 @@ pub async fn use_recovery_code(
     .bind(now)
     .bind(user_id)
     .bind(digest)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Ok(false);
-    }
-    sqlx::query("UPDATE users SET otp_failures = 0, otp_failures_since = NULL WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Stores the failure count computed from `before`, and a lock if one
-/// started, only if the count is still `before` (compare-and-set); false
-/// when another request changed it first (the caller reads and retries).
-pub async fn record_failure(
-    db: &Db,
-    user_id: i64,
-    before: Failures,
-    after: Failures,
-    locked_until: Option<i64>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE users SET otp_failures = $1, otp_failures_since = $2, \
-         otp_locked_until = COALESCE($3, otp_locked_until) \
-         WHERE id = $4 AND otp_failures = $5 AND COALESCE(otp_failures_since, -1) = $6",
-    )
-    .bind(after.count)
-    .bind(after.window_start)
-    .bind(locked_until)
-    .bind(user_id)
-    .bind(before.count)
-    .bind(before.window_start.unwrap_or(-1))
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected() == 1)

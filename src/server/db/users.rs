@@ -29,7 +29,6 @@ impl User {
 pub struct Credentials {
     pub user: User,
     pub password_hash: String,
-    pub locked_until: Option<i64>,
 }
 
 const USER_COLUMNS: &str = "id, username, email, is_admin, otp_enabled, session_epoch, \
@@ -186,7 +185,7 @@ where
     T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 {
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, password_hash, locked_until FROM users WHERE {condition} \
+        "SELECT {USER_COLUMNS}, password_hash FROM users WHERE {condition} \
          ORDER BY id LIMIT 1"
     ))
     .bind(value)
@@ -196,39 +195,9 @@ where
         Ok(Credentials {
             user: user_from_row(&row)?,
             password_hash: row.try_get("password_hash")?,
-            locked_until: row.try_get("locked_until")?,
         })
     })
     .transpose()
-}
-
-/// Counts one more consecutive failure, atomically; returns the new count.
-pub async fn add_failed_sign_in(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = $1 RETURNING failed_sign_ins",
-    )
-    .bind(id)
-    .fetch_one(&db.pool)
-    .await
-}
-
-/// Locks the account until `until` and starts counting afresh.
-pub async fn lock(db: &Db, id: i64, until: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET locked_until = $1, failed_sign_ins = 0 WHERE id = $2")
-        .bind(until)
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
-}
-
-/// A right password: the count of failures starts afresh.
-pub async fn clear_failed_sign_ins(db: &Db, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
 }
 
 /// A completed sign-in (all its steps).

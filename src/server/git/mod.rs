@@ -25,20 +25,21 @@ use axum::Router;
 use base64::Engine;
 use std::path::PathBuf;
 
-use bans::AddressBans;
+use bans::{AddressBans, AddressRefused};
+use std::sync::Arc;
 
 /// Where repositories live, and the addresses refused for now.
 #[derive(Debug)]
 pub struct GitState {
     pub repositories: PathBuf,
-    pub bans: AddressBans,
+    pub bans: Arc<AddressBans>,
 }
 
 impl GitState {
     pub fn new(repositories: PathBuf) -> Self {
         Self {
             repositories,
-            bans: AddressBans::default(),
+            bans: Arc::default(),
         }
     }
 }
@@ -79,12 +80,17 @@ fn ask_for_credentials(message: &str) -> Response {
 }
 
 async fn info_refs(state: State<AppState>, path: Path<(String, String)>, req: Request) -> Response {
-    let service = req.uri().query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "service")
+    // Exactly one `service`: with two, what is authorized and what
+    // git-http-backend advertises could differ.
+    let services: Vec<String> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .filter(|(k, _)| k == "service")
             .map(|(_, v)| v.into_owned())
-    });
-    match service.as_deref().and_then(GitOperation::of_service) {
+            .collect();
+    if services.len() > 1 {
+        return text(StatusCode::BAD_REQUEST, "Give the service parameter once.");
+    }
+    match services.first().and_then(|s| GitOperation::of_service(s)) {
         Some(op) => handle(state, path, req, op, "info/refs").await,
         None => text(
             StatusCode::FORBIDDEN,
@@ -195,24 +201,31 @@ async fn handle(
     let now = state.now();
     let ip = client_ip(req.extensions());
     if let Some(until) = ip.and_then(|ip| state.git.bans.banned_until(ip, now)) {
-        let mut res = text(StatusCode::TOO_MANY_REQUESTS, BANNED);
-        if let Ok(v) = HeaderValue::from_str(&(until - now).to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return res;
+        return too_many_attempts(until - now);
     }
     let settings = match settings::current(&state).await {
         Ok(s) => s,
         Err(e) => return error_response(e),
     };
-    let identity = match identify(&state, settings, req.headers()).await {
-        Ok(identity) => identity,
-        Err(Refusal::Denied(message)) => {
-            if let Some(ip) = ip {
-                state.git.bans.failed(ip, now);
-            }
-            return ask_for_credentials(&message);
+    // Credentials from an address are checked only within its limit.
+    let attempt = match ip.filter(|_| req.headers().contains_key(header::AUTHORIZATION)) {
+        Some(ip) => match state.git.bans.reserve(ip, state.clock.clone()).await {
+            Ok(attempt) => Some(attempt),
+            Err(AddressRefused::Banned { until }) => return too_many_attempts(until - now),
+            Err(AddressRefused::Busy) => return error_response(ServiceError::Busy),
+        },
+        None => None,
+    };
+    let identity = identify(&state, settings, req.headers()).await;
+    if let Some(attempt) = attempt {
+        match identity {
+            Err(Refusal::Denied(_)) => attempt.failed(),
+            _ => attempt.release(),
         }
+    }
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err(Refusal::Denied(message)) => return ask_for_credentials(&message),
         Err(Refusal::Busy) => return error_response(ServiceError::Busy),
         Err(Refusal::Internal) => return error_response(ServiceError::Internal),
     };
@@ -267,6 +280,15 @@ async fn handle(
         remote_addr: ip.map(|ip| ip.to_string()),
     };
     cgi::run(&state.git.repositories, request, body).await
+}
+
+/// 429 for an address refused for `seconds` more.
+fn too_many_attempts(seconds: i64) -> Response {
+    let mut res = text(StatusCode::TOO_MANY_REQUESTS, BANNED);
+    if let Ok(v) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 fn error_response(e: ServiceError) -> Response {

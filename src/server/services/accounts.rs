@@ -1,10 +1,12 @@
 //! Sign-up, sign-in with lockout, and password changes.
 
+use super::attempts::{self, NotNow};
 use super::ServiceError;
 use crate::domain::account::{unique_key, validate_password, NewAccount};
-use crate::domain::lockout::{minutes_left, LockState, LockoutPolicy};
+use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::FieldError;
-use crate::server::db::users::{self, InsertUserError, NewUser, User};
+use crate::server::db::attempts::Counter;
+use crate::server::db::users::{self, Credentials, InsertUserError, NewUser, User};
 use crate::server::state::AppState;
 
 const USERNAME_TAKEN: &str = "Username has already been taken.";
@@ -62,42 +64,69 @@ pub async fn authenticate(
     login: &str,
     password: &str,
 ) -> Result<User, ServiceError> {
-    let policy = LockoutPolicy::default();
-    let credentials = users::find_credentials(&state.db, &unique_key(login)).await?;
-    let now = state.now();
-    if let Some(c) = &credentials {
-        if let LockState::Locked { until } = policy.state(c.locked_until, now) {
-            return Err(ServiceError::Locked {
-                minutes: minutes_left(until, now),
-            });
-        }
-    }
-    let hash = credentials.as_ref().map(|c| c.password_hash.as_str());
-    let matches = state.passwords.verify(password, hash).await?;
-    let Some(credentials) = credentials else {
+    let Some(credentials) = users::find_credentials(&state.db, &unique_key(login)).await? else {
+        state.passwords.verify(password, None).await?;
         return Err(ServiceError::InvalidCredentials);
     };
-    let id = credentials.user.id;
-    if matches {
-        users::clear_failed_sign_ins(&state.db, id).await?;
-        // Said only to someone who knows the password.
-        if credentials.user.is_blocked() {
-            return Err(ServiceError::Blocked);
+    check_password(state, &credentials, password).await?;
+    // Said only to someone who knows the password.
+    if credentials.user.is_blocked() {
+        return Err(ServiceError::Blocked);
+    }
+    Ok(credentials.user)
+}
+
+/// Checks the signed-in user's password again before a sensitive change
+/// (admin mode, two-factor settings). Wrong ones count towards the
+/// account's lock, as at sign-in.
+pub async fn recheck_password(
+    state: &AppState,
+    user_id: i64,
+    password: &str,
+) -> Result<Credentials, ServiceError> {
+    let credentials = users::find_credentials_by_id(&state.db, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    check_password(state, &credentials, password).await?;
+    Ok(credentials)
+}
+
+/// One attempt at a user's password: reserved before the hash is checked,
+/// so that no burst gets more passwords checked than the lock allows.
+async fn check_password(
+    state: &AppState,
+    credentials: &Credentials,
+    password: &str,
+) -> Result<(), ServiceError> {
+    let attempt = attempts::reserve(state, Counter::Password, credentials.user.id)
+        .await
+        .map_err(|refused| match refused {
+            NotNow::Locked { until } => ServiceError::Locked {
+                minutes: minutes_left(until, state.now()),
+            },
+            NotNow::Failed(e) => e,
+        })?;
+    let matches = match state
+        .passwords
+        .verify(password, Some(&credentials.password_hash))
+        .await
+    {
+        Ok(matches) => matches,
+        Err(e) => {
+            attempt.settle(Outcome::Unchecked).await?;
+            return Err(e.into());
         }
-        return Ok(credentials.user);
+    };
+    if matches {
+        attempt.settle(Outcome::Right).await?;
+        return Ok(());
     }
-    let failures = users::add_failed_sign_in(&state.db, id).await?;
-    if let Some(until) = policy.lock_after_failure(failures, now) {
-        users::lock(&state.db, id, until).await?;
-        tracing::warn!(
-            user_id = id,
-            "account locked after repeated failed sign-ins"
-        );
-        return Err(ServiceError::Locked {
-            minutes: minutes_left(until, now),
-        });
+    match attempt.settle(Outcome::Wrong).await? {
+        Some(until) => Err(ServiceError::Locked {
+            minutes: minutes_left(until, state.now()),
+        }),
+        None => Err(ServiceError::InvalidCredentials),
     }
-    Err(ServiceError::InvalidCredentials)
 }
 
 /// Records a completed sign-in (password, and the second step if any).
@@ -126,25 +155,24 @@ pub async fn change_password(
             "Password confirmation doesn't match the new password.",
         ));
     }
-    let credentials = users::find_credentials_by_id(&state.db, user_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if !state
-        .passwords
-        .verify(current, Some(&credentials.password_hash))
-        .await?
-    {
-        errors.insert(
-            0,
-            FieldError::new(
-                "current_password",
-                "You must provide a valid current password.",
-            ),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Invalid(errors));
-    }
+    let credentials = match recheck_password(state, user_id, current).await {
+        Ok(credentials) => Some(credentials),
+        Err(ServiceError::InvalidCredentials) => {
+            errors.insert(
+                0,
+                FieldError::new(
+                    "current_password",
+                    "You must provide a valid current password.",
+                ),
+            );
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let credentials = match credentials {
+        Some(credentials) if errors.is_empty() => credentials,
+        _ => return Err(ServiceError::Invalid(errors)),
+    };
     let hash = state.passwords.hash(new).await?;
     let epoch = users::set_password(&state.db, user_id, &hash).await?;
     Ok(User {

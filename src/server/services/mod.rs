@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod attempts;
 pub mod audit;
 pub mod mail;
 pub mod projects;

@@ -1,13 +1,16 @@
 //! Two-factor authentication: enrolment, the second sign-in step, recovery
 //! codes, and the gate on passwords for non-browser clients.
 
+use super::attempts::{self, NotNow};
 use super::ServiceError;
-use crate::domain::lockout::{minutes_left, WindowedLockout};
+use crate::domain::account::unique_key;
+use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::token::DigestKey;
 use crate::domain::two_factor::{
     self, normalize_recovery_code, password_gate, recovery_code, Authenticator, CodeRejected,
     PasswordRefused, RECOVERY_CODES, RECOVERY_CODE_BYTES, SECRET_BYTES,
 };
+use crate::server::db::attempts::Counter;
 use crate::server::db::two_factor as db;
 use crate::server::db::users::{self, User};
 use crate::server::sealed::Sealer;
@@ -76,23 +79,19 @@ fn new_recovery_codes(state: &AppState) -> (Vec<String>, Vec<String>) {
     (codes, digests)
 }
 
-/// Checks the signed-in user's password for a sensitive change.
+/// Checks the signed-in user's password for a sensitive change; wrong ones
+/// count towards the account's lock.
 pub async fn check_password(
     state: &AppState,
     user: &User,
     password: &str,
 ) -> Result<(), ServiceError> {
-    let credentials = users::find_credentials_by_id(&state.db, user.id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if state
-        .passwords
-        .verify(password, Some(&credentials.password_hash))
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(ServiceError::field("password", WRONG_PASSWORD))
+    match super::accounts::recheck_password(state, user.id, password).await {
+        Ok(_) => Ok(()),
+        Err(ServiceError::InvalidCredentials) => {
+            Err(ServiceError::field("password", WRONG_PASSWORD))
+        }
+        Err(other) => Err(other),
     }
 }
 
@@ -201,30 +200,38 @@ pub async fn disable(state: &AppState, user: &User) -> Result<(), ServiceError> 
 }
 
 /// The second sign-in step: a TOTP code (current or previous step, never
-/// one already used) or an unused recovery code. Wrong answers count
-/// towards the lock on this step.
+/// one already used) or an unused recovery code. Each answer is one
+/// attempt towards the lock on this step, reserved before it is checked.
 pub async fn verify_second_step(
     state: &AppState,
     user: &User,
     answer: &str,
 ) -> Result<(), ServiceError> {
-    let lockout = WindowedLockout::SECOND_STEP;
-    let now = state.now();
     let otp = db::state(&state.db, user.id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if let Some(until) = otp.locked_until.filter(|until| *until > now) {
-        return Err(ServiceError::TwoFactorLocked {
-            minutes: minutes_left(until, now),
-        });
-    }
     let (Some(sealed), true) = (otp.sealed_secret.as_deref(), otp.enabled) else {
         return Err(ServiceError::Conflict(
             "Two-factor authentication is not enabled.".into(),
         ));
     };
+    let locked = |until: i64| ServiceError::TwoFactorLocked {
+        minutes: minutes_left(until, state.now()),
+    };
+    let attempt = attempts::reserve(state, Counter::SecondStep, user.id)
+        .await
+        .map_err(|refused| match refused {
+            NotNow::Locked { until } => locked(until),
+            NotNow::Failed(e) => e,
+        })?;
+    // Read again under the reservation: a racing answer may have used a
+    // step since.
+    let last_step = db::state(&state.db, user.id)
+        .await?
+        .and_then(|otp| otp.last_step);
+    let now = state.now();
     let accepted = if two_factor::looks_like_totp(answer) {
-        match authenticator(state, user, sealed)?.verify(answer, now, otp.last_step) {
+        match authenticator(state, user, sealed)?.verify(answer, now, last_step) {
             Ok(step) => db::accept_step(&state.db, user.id, step).await?,
             Err(CodeRejected::Replayed) => {
                 tracing::warn!(user_id = user.id, "a used two-factor code was replayed");
@@ -243,31 +250,13 @@ pub async fn verify_second_step(
         false
     };
     if accepted {
+        attempt.settle(Outcome::Right).await?;
         return Ok(());
     }
-    // Count the failure (compare-and-set, retried when a racing failure
-    // moved the count first).
-    let mut before = otp.failures;
-    for _ in 0..8 {
-        let (after, lock) = lockout.after_failure(before, now);
-        if db::record_failure(&state.db, user.id, before, after, lock).await? {
-            if let Some(until) = lock {
-                tracing::warn!(
-                    user_id = user.id,
-                    "second sign-in step locked after wrong codes"
-                );
-                return Err(ServiceError::TwoFactorLocked {
-                    minutes: minutes_left(until, now),
-                });
-            }
-            break;
-        }
-        before = db::state(&state.db, user.id)
-            .await?
-            .ok_or(ServiceError::NotFound)?
-            .failures;
+    match attempt.settle(Outcome::Wrong).await? {
+        Some(until) => Err(locked(until)),
+        None => Err(ServiceError::field("code", WRONG_CODE)),
     }
-    Err(ServiceError::field("code", WRONG_CODE))
 }
 
 /// Why a non-browser client's username and password were refused.
@@ -286,17 +275,40 @@ pub enum GateError {
 }
 
 /// The one decision whether a username (or email) and password may
-/// authenticate a non-browser client such as Git over HTTP: the password
-/// must be right (with the same lockout as the sign-in form), and then
-/// `domain::two_factor::password_gate` decides — a user with two-factor
-/// authentication must use a personal access token. `passwords_allowed`
-/// is the instance's setting for this kind of client.
+/// authenticate a non-browser client such as Git over HTTP.
+/// `domain::two_factor::password_gate` decides first, before the password
+/// is checked, so that a right and a wrong password get the same answer
+/// whenever passwords are refused: with the instance's setting off
+/// (`passwords_allowed`) everyone is told so, and a user with two-factor
+/// authentication gets the same refusal as a wrong password, after the
+/// same hashing work. Otherwise the password must be right, with the same
+/// lockout as the sign-in form.
 pub async fn authenticate_password_client(
     state: &AppState,
     login: &str,
     password: &str,
     passwords_allowed: bool,
 ) -> Result<User, GateError> {
+    let two_factor_enabled = users::find_credentials(&state.db, &unique_key(login))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "database error");
+            GateError::Internal
+        })?
+        .is_some_and(|c| c.user.two_factor_enabled);
+    let gate = |two_factor_enabled: bool| match password_gate(two_factor_enabled, passwords_allowed)
+    {
+        Err(PasswordRefused::TwoFactorEnabled) => Err(GateError::InvalidCredentials),
+        Err(refused) => Err(GateError::Refused(refused)),
+        Ok(()) => Ok(()),
+    };
+    if let Err(refused) = gate(two_factor_enabled) {
+        if refused == GateError::InvalidCredentials {
+            // As long as checking a wrong password takes.
+            let _ = state.passwords.verify(password, None).await;
+        }
+        return Err(refused);
+    }
     let user = super::accounts::authenticate(state, login, password)
         .await
         .map_err(|e| match e {
@@ -307,7 +319,8 @@ pub async fn authenticate_password_client(
             ServiceError::Busy => GateError::Busy,
             _ => GateError::Internal,
         })?;
-    password_gate(user.two_factor_enabled, passwords_allowed).map_err(GateError::Refused)?;
+    // Two-factor authentication may have been turned on meanwhile.
+    gate(user.two_factor_enabled)?;
     Ok(user)
 }
 

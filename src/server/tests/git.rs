@@ -223,7 +223,8 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
     );
     git_settings(&st, true, false).await;
 
-    // With 2FA on, the password is refused with the hint; a token works.
+    // With 2FA on, the password is refused, right or wrong alike (no
+    // oracle), with the hint to use a token; a token works.
     let (bob, _, _) = crate::server::tests::two_factor::enrol(&st, bob).await;
     clock.advance(STEP_SECONDS);
     let refused = git
@@ -231,9 +232,15 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
         .await;
     assert!(!refused.ok);
     assert!(
-        refused.stderr.contains("You have 2FA enabled")
-            && refused.stderr.contains("personal access token"),
+        refused.stderr.contains("required to use a token"),
         "{}",
+        refused.stderr
+    );
+    let wrong = git
+        .clone(&url(addr, "bob", "not-the-password", "bob/tools"), "three")
+        .await;
+    assert_eq!(
+        wrong.stderr.replace("not-the-password", PASSWORD),
         refused.stderr
     );
     let read = token(&st, &bob, &["read_repository"]).await;
@@ -318,7 +325,12 @@ both_backends!(visibility_decides_who_sees_a_project, |t| {
 });
 
 /// `GET info/refs` from `ip` with Basic credentials.
-async fn info_refs(router: &Router, ip: [u8; 4], user: &str, password: &str) -> StatusCode {
+pub(super) async fn info_refs(
+    router: &Router,
+    ip: [u8; 4],
+    user: &str,
+    password: &str,
+) -> StatusCode {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let mut req = Request::get("/erin/repo.git/info/refs?service=git-upload-pack")
         .header(header::AUTHORIZATION, format!("Basic {basic}"))
@@ -364,6 +376,30 @@ both_backends!(ten_failures_from_an_address_refuse_it_for_an_hour, |t| {
         info_refs(&router, attacker, "erin", &read).await,
         StatusCode::OK
     );
+});
+
+both_backends!(a_repeated_service_parameter_is_refused, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let erin = user(&st, "erin").await;
+    projects::create(&st, &erin, "repo", "", "private")
+        .await
+        .unwrap();
+    let read = token(&st, &erin, &["read_repository"]).await;
+    let router = app(&t, st.clone()).await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("erin:{read}"));
+    for query in [
+        "service=git-upload-pack&service=git-receive-pack",
+        "service=git-receive-pack&service=git-upload-pack",
+        "service=git-upload-pack&%73ervice=git-receive-pack",
+    ] {
+        let req = Request::get(format!("/erin/repo.git/info/refs?{query}"))
+            .header(header::AUTHORIZATION, format!("Basic {basic}"))
+            .body(Body::empty())
+            .unwrap();
+        let status = router.clone().oneshot(req).await.unwrap().status();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+    }
 });
 
 both_backends!(token_use_over_git_is_recorded, |t| {

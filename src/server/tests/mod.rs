@@ -6,10 +6,12 @@ mod support;
 
 mod admin;
 mod api;
+mod bursts;
 mod db;
 mod git;
 mod http;
 mod jobs;
 mod mail;
+mod slow_clients;
 mod tokens;
 mod two_factor;

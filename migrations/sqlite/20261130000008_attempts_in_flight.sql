@@ -1,0 +1,9 @@
+-- Attempts at a secret are reserved before the secret is checked
+-- (domain::lockout): how many are being checked now, and until when those
+-- reservations hold their slots should their checker never settle them.
+-- For passwords (failed_sign_ins, locked_until) and the second sign-in step
+-- (otp_failures, otp_failures_since, otp_locked_until).
+ALTER TABLE users ADD COLUMN sign_in_in_flight INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN sign_in_in_flight_until INTEGER;
+ALTER TABLE users ADD COLUMN otp_in_flight INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN otp_in_flight_until INTEGER;

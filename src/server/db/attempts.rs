@@ -1,0 +1,118 @@
+//! The attempt counters kept on each user's row (`domain::lockout`): read
+//! and written under the row's write lock, so that the domain's rule sees
+//! every racing attempt, on one instance or many sharing PostgreSQL.
+
+use super::Db;
+use crate::domain::lockout::Attempts;
+use sqlx::Row;
+
+/// Which of a user's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// Passwords: sign-in and every re-check of the password.
+    Password,
+    /// The second sign-in step: TOTP and recovery codes.
+    SecondStep,
+}
+
+/// A counter's columns on `users` (no window column: failures count until
+/// a right password).
+struct Columns {
+    failures: &'static str,
+    window_start: Option<&'static str>,
+    locked_until: &'static str,
+    in_flight: &'static str,
+    in_flight_until: &'static str,
+}
+
+impl Counter {
+    fn columns(self) -> Columns {
+        match self {
+            Self::Password => Columns {
+                failures: "failed_sign_ins",
+                window_start: None,
+                locked_until: "locked_until",
+                in_flight: "sign_in_in_flight",
+                in_flight_until: "sign_in_in_flight_until",
+            },
+            Self::SecondStep => Columns {
+                failures: "otp_failures",
+                window_start: Some("otp_failures_since"),
+                locked_until: "otp_locked_until",
+                in_flight: "otp_in_flight",
+                in_flight_until: "otp_in_flight_until",
+            },
+        }
+    }
+}
+
+/// Reads user `user_id`'s counter under the row's write lock, stores the
+/// state `change` computes from it (when it differs) and returns what
+/// `change` said; `None` when there is no such user.
+pub async fn change<T>(
+    db: &Db,
+    counter: Counter,
+    user_id: i64,
+    change: impl FnOnce(Attempts) -> (Attempts, T),
+) -> Result<Option<T>, sqlx::Error> {
+    let c = counter.columns();
+    let mut tx = db.begin_write().await?;
+    // A write that changes nothing takes the row's lock on PostgreSQL (and
+    // SQLite's write lock is held since BEGIN IMMEDIATE).
+    let locked = sqlx::query(&format!(
+        "UPDATE users SET {f} = {f} WHERE id = $1",
+        f = c.in_flight
+    ))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if locked.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {failures} AS failures, {window} AS window_start, {locked} AS locked_until, \
+         {in_flight} AS in_flight, {until} AS in_flight_until FROM users WHERE id = $1",
+        failures = c.failures,
+        window = c.window_start.unwrap_or("NULL"),
+        locked = c.locked_until,
+        in_flight = c.in_flight,
+        until = c.in_flight_until,
+    ))
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let before = Attempts {
+        failures: row.try_get("failures")?,
+        window_start: row.try_get::<Option<i64>, _>("window_start")?,
+        locked_until: row.try_get("locked_until")?,
+        in_flight: row.try_get("in_flight")?,
+        in_flight_until: row.try_get("in_flight_until")?,
+    };
+    let (after, out) = change(before);
+    if after != before {
+        let window = c
+            .window_start
+            .map(|column| format!(", {column} = $6"))
+            .unwrap_or_default();
+        let sql = format!(
+            "UPDATE users SET {failures} = $2, {locked} = $3, {in_flight} = $4, \
+             {until} = $5{window} WHERE id = $1",
+            failures = c.failures,
+            locked = c.locked_until,
+            in_flight = c.in_flight,
+            until = c.in_flight_until,
+        );
+        let mut update = sqlx::query(&sql)
+            .bind(user_id)
+            .bind(after.failures)
+            .bind(after.locked_until)
+            .bind(after.in_flight)
+            .bind(after.in_flight_until);
+        if c.window_start.is_some() {
+            update = update.bind(after.window_start);
+        }
+        update.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(out))
+}
