@@ -207,6 +207,11 @@ impl FromRequestParts<AppState> for ApiAuth {
         }
         .map_err(|e| ApiError::from(ServiceError::from(e)))?
         .ok_or(ApiError::NotFound("User"))?;
+        // A blocked account may not use the API, through sudo either
+        // (GitLab answers 403).
+        if user.is_blocked() {
+            return Err(ApiError::Forbidden);
+        }
         let admin = acts_as_admin(state, &user, &auth.token).await?;
         Ok(Self {
             user: Arc::new(user),

@@ -145,7 +145,7 @@ pub async fn create_token(
     let result = async {
         let (state, session, user) = ctx::signed_in().await?;
         let created = tokens::create(&state, &user, &name, &expires_at, &scopes).await?;
-        ctx::hand_over_secret(
+        let sealed = ctx::hand_over_secret(
             reveal::TOKEN_SECRET,
             &state,
             &session,
@@ -156,7 +156,11 @@ pub async fn create_token(
         .await?;
         Ok::<_, AppError>(NewTokenSecret {
             token: view(created.token),
-            secret: created.secret,
+            secret: if sealed {
+                String::new()
+            } else {
+                created.secret
+            },
         })
     };
     let result = result.await;

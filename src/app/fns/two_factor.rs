@@ -63,7 +63,7 @@ mod ssr {
         user: &User,
         codes: Vec<String>,
     ) -> Result<RecoveryCodes, AppError> {
-        ctx::hand_over_secret(
+        let sealed = ctx::hand_over_secret(
             reveal::RECOVERY_CODES,
             state,
             session,
@@ -72,7 +72,7 @@ mod ssr {
             &codes.join("\n"),
         )
         .await?;
-        Ok(RecoveryCodes(codes))
+        Ok(RecoveryCodes(if sealed { Vec::new() } else { codes }))
     }
 }
 

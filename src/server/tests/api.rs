@@ -206,6 +206,18 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = api(&app, "GET", "/api/v4/user?sudo=root", Some(&bobs), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Nobody acts as a blocked user.
+    use crate::server::services::{admin, audit::Actor};
+    admin::change_user(
+        &st,
+        &Actor::user(&root),
+        bob.id,
+        crate::domain::admin::UserChange::Block,
+    )
+    .await
+    .unwrap();
+    let r = api(&app, "GET", "/api/v4/user?sudo=bob", Some(&sudo), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 });
 
 // `GET /user` keeps its rendered answer with the token's cache entry: the

@@ -52,6 +52,8 @@ both_backends!(secrets_appear_nowhere_in_the_database, |t| {
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
+    // The secret never travels in the redirect, not even in its body.
+    assert!(!r.body.contains(token::DEFAULT_PREFIX), "{}", r.body);
     let page = c.get(PAGE).await;
     let form_secret = page
         .body
