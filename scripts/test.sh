@@ -116,7 +116,9 @@ else
   e2e_admin_password="e2e-admin-$RANDOM$RANDOM"
   echo "$e2e_admin_password" | "$bin" --data-dir "$work/e2e-data" user create --username e2e-admin \
     --email e2e-admin@example.com --admin --password-stdin >/dev/null
+  # Every browser test signs its own accounts up, all from 127.0.0.1.
   LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$work/e2e-data" serve --addr "127.0.0.1:$web_port" \
+    --sign-ups-per-address-per-hour 10000 \
     >"$work/server.log" 2>&1 &
   server_pid=$!
   (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" FORGEKEY_E2E_ADMIN_PASSWORD="$e2e_admin_password" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"

@@ -34,6 +34,8 @@ pub enum AppError {
     NotFound,
     #[error("Forgekey is busy right now. Please try again in a few seconds.")]
     Busy,
+    #[error("Too many accounts were created from your address. Please try again later.")]
+    TooManySignUps,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     #[error("The request could not be understood.")]
@@ -64,6 +66,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::NotFound => 404,
             Self::Busy => 503,
+            Self::TooManySignUps => 429,
             Self::Internal => 500,
             Self::BadRequest => 400,
         }

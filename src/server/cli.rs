@@ -11,6 +11,7 @@ use super::passwords::Passwords;
 use super::services::audit::Actor;
 use super::services::{accounts, ServiceError};
 use super::session::Store;
+use super::sign_ups::SignUpLimiter;
 use super::state::{AppState, Shared};
 use clap::{Args, Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
@@ -206,6 +207,11 @@ struct ServeArgs {
     #[arg(long, env = "FORGEKEY_BODY_TIMEOUT_SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3600))]
     body_timeout_seconds: u32,
+    /// Accept at most this many sign-ups an hour from one client address.
+    #[arg(long, env = "FORGEKEY_SIGN_UPS_PER_ADDRESS_PER_HOUR",
+          default_value_t = crate::server::sign_ups::DEFAULT_PER_HOUR,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    sign_ups_per_address_per_hour: u32,
     /// Serve at most this many connections at once; more wait to be accepted. Lowered to what
     /// the open-file limit allows.
     #[arg(long, env = "FORGEKEY_MAX_CONNECTIONS", default_value_t = 4096,
@@ -406,6 +412,7 @@ fn shared(storage: &Storage, leptos_options: LeptosOptions, config: WebConfig) -
         token_cache: Default::default(),
         git: Arc::new(GitState::new(storage.data_dir.join("repositories"))),
         settings: Default::default(),
+        sign_ups: Default::default(),
     }
 }
 
@@ -797,7 +804,10 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         secret: storage.secret.clone(),
         smtp: smtp.is_some(),
     };
-    let state = state(&storage, leptos_options, config);
+    let state = AppState::new(Shared {
+        sign_ups: Arc::new(SignUpLimiter::per_hour(args.sign_ups_per_address_per_hour)),
+        ..shared(&storage, leptos_options, config)
+    });
 
     let deletion = tokio::task::spawn(
         tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(

@@ -4,6 +4,7 @@ use super::db::Db;
 use super::git::GitState;
 use super::passwords::Passwords;
 use super::services::settings::SettingsCache;
+use super::sign_ups::SignUpLimiter;
 use super::token_cache::TokenCache;
 use super::usage::UsageRecorder;
 use axum::extract::FromRef;
@@ -26,6 +27,7 @@ pub struct Shared {
     pub token_cache: Arc<TokenCache>,
     pub git: Arc<GitState>,
     pub settings: Arc<SettingsCache>,
+    pub sign_ups: Arc<SignUpLimiter>,
 }
 
 impl AppState {

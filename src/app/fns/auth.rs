@@ -31,6 +31,11 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
     use crate::server::{services::accounts, session};
     let state = ctx::state()?;
     let result = async {
+        let ip = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| crate::server::extract::client_ip(&p.extensions));
+        if !state.sign_ups.allow(ip) {
+            return Err(AppError::TooManySignUps);
+        }
         let user = accounts::register(&state, &username, &email, &password, false).await?;
         let session = ctx::session().await?;
         session::sign_in(&session, &user).await?;

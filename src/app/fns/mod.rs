@@ -71,6 +71,9 @@ impl FormFlash {
 /// Takes this session's one-time form outcome if it belongs to `form`.
 #[leptos::server(prefix = "/_fn", endpoint = "take_flash")]
 pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
+    if let Some(flash) = ctx::take_flash_cookie(&form)? {
+        return Ok(Some(flash));
+    }
     let session = ctx::session().await?;
     Ok(crate::server::session::take_flash::<FormFlash>(&session, |f| f.form == form).await?)
 }
@@ -211,6 +214,45 @@ pub(crate) mod ctx {
         })
     }
 
+    fn set_flash_cookie(flash: &FormFlash) -> Result<(), AppError> {
+        let state = state()?;
+        let json = serde_json::to_string(flash).map_err(|_| AppError::Internal)?;
+        let cookie =
+            crate::server::flash::set_cookie(&state.config.secret, &json, state.config.is_https())
+                .ok_or(AppError::Internal)?;
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.append_header(
+                header::SET_COOKIE,
+                cookie.parse().map_err(|_| AppError::Internal)?,
+            );
+        }
+        Ok(())
+    }
+
+    /// The outcome of `form` that a visitor without a session carries in
+    /// its cookie, once: the cookie is cleared.
+    pub fn take_flash_cookie(form: &str) -> Result<Option<FormFlash>, AppError> {
+        let state = state()?;
+        let Some(json) = use_context::<axum::http::request::Parts>()
+            .and_then(|p| crate::server::flash::from_headers(&state.config.secret, &p.headers))
+        else {
+            return Ok(None);
+        };
+        let Some(flash) = serde_json::from_str::<FormFlash>(&json)
+            .ok()
+            .filter(|f| f.form == form)
+        else {
+            return Ok(None);
+        };
+        if let Some(res) = use_context::<ResponseOptions>() {
+            let clear = crate::server::flash::clear_cookie(state.config.is_https());
+            if let Ok(v) = clear.parse() {
+                res.append_header(header::SET_COOKIE, v);
+            }
+        }
+        Ok(Some(flash))
+    }
+
     /// Finishes a form's server function. For a plain form post the outcome
     /// goes into the session (the redirect drops the return value); for a
     /// JavaScript call the error's status code is set.
@@ -232,8 +274,12 @@ pub(crate) mod ctx {
                     .collect(),
             };
             if flash.error.is_some() || flash.notice.is_some() {
-                if let Ok(session) = session().await {
-                    session::set_flash(&session, &flash).await?;
+                match session().await {
+                    Ok(session) if session.id().is_some() => {
+                        session::set_flash(&session, &flash).await?;
+                    }
+                    // No session yet: none is created for a failed form.
+                    _ => set_flash_cookie(&flash)?,
                 }
             }
         } else if let Err(e) = &result {
@@ -241,8 +287,14 @@ pub(crate) mod ctx {
                 res.set_status(
                     StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 );
-                if matches!(e, AppError::Busy) {
-                    res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                match e {
+                    AppError::Busy => {
+                        res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+                    }
+                    AppError::TooManySignUps => {
+                        res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("360"))
+                    }
+                    _ => {}
                 }
             }
         }

@@ -155,16 +155,17 @@ both_backends!(
         c.call("sign_out", &[]).await;
         assert_eq!(c.cookie, None);
 
-        // An anonymous session first (a failed no-JS sign-in stores its message).
-        let r = c
-            .submit(
-                "sign_in",
-                "http://localhost/users/sign_in",
-                &[("login", "kim"), ("password", "wrong-one")],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::FOUND);
-        let anonymous = c.cookie.clone().expect("anonymous session cookie");
+        // A session that exists before this sign-in (another account's).
+        c.call(
+            "sign_up",
+            &[
+                ("username", "lou"),
+                ("email", "lou@example.com"),
+                ("password", "secret-password"),
+            ],
+        )
+        .await;
+        let anonymous = c.cookie.clone().expect("a session before signing in");
         let r = c
             .call(
                 "sign_in",
@@ -185,7 +186,7 @@ both_backends!(
         assert_eq!(
             planted.whoami().await,
             None,
-            "the pre-sign-in id must not be signed in"
+            "the pre-sign-in id must be dead"
         );
         assert_eq!(c.whoami().await.as_deref(), Some("kim"));
 
@@ -378,4 +379,88 @@ both_backends!(oversized_bodies_get_413_and_a_busy_hasher_503, |t| {
         .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "5");
+});
+
+/// Rows in the session store.
+async fn session_rows(t: &super::support::TestDb) -> i64 {
+    let sql = match t.db.backend {
+        crate::server::db::Backend::Sqlite => "SELECT COUNT(*) FROM tower_sessions",
+        crate::server::db::Backend::Postgres => "SELECT COUNT(*) FROM tower_sessions.session",
+    };
+    sqlx::query_scalar(sql).fetch_one(&t.db.pool).await.unwrap()
+}
+
+both_backends!(failed_anonymous_form_posts_store_no_session, |t| {
+    let clock = ManualClock::at(T0);
+    let router = app(&t, state(&t, &clock)).await;
+    let mut c = Client::new(router.clone());
+    c.sign_up("kim").await;
+    c.call("sign_out", &[]).await;
+    let before = session_rows(&t).await;
+    for i in 0..50 {
+        let mut visitor = Client::new(router.clone());
+        let r = visitor
+            .submit(
+                "sign_in",
+                "http://localhost/users/sign_in",
+                &[("login", "nobody"), ("password", &format!("guess-{i}"))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert_eq!(visitor.cookie, None, "no session for a failed form");
+    }
+    assert_eq!(session_rows(&t).await, before);
+    // The message still reaches the page the browser goes back to, once.
+    let mut visitor = Client::new(router.clone());
+    visitor
+        .submit(
+            "sign_in",
+            "http://localhost/users/sign_in",
+            &[("login", "kim"), ("password", "wrong-one")],
+        )
+        .await;
+    let page = visitor.get("/users/sign_in").await;
+    assert!(
+        page.body.contains("Invalid login or password."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"kim\""), "{}", page.body);
+    let again = visitor.get("/users/sign_in").await;
+    assert!(!again.body.contains("Invalid login or password."));
+    assert_eq!(session_rows(&t).await, before);
+});
+
+both_backends!(sign_ups_are_limited_per_address, |t| {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    use tower::ServiceExt;
+    let clock = ManualClock::at(T0);
+    let router = app(&t, state(&t, &clock)).await;
+    let sign_up = |name: String, ip: [u8; 4]| {
+        let router = router.clone();
+        async move {
+            let body =
+                format!("username={name}&email={name}%40example.com&password=secret-password");
+            let mut req = Request::post("/_fn/sign_up")
+                .header(header::HOST, "localhost")
+                .header("sec-fetch-site", "same-origin")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from((ip, 50_000))));
+            router.oneshot(req).await.unwrap()
+        }
+    };
+    for i in 0..10 {
+        let r = sign_up(format!("user{i}"), [198, 51, 100, 1]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let refused = sign_up("user10".into(), [198, 51, 100, 1]).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers()[header::RETRY_AFTER], "360");
+    let other = sign_up("user11".into(), [198, 51, 100, 2]).await;
+    assert_eq!(other.status(), StatusCode::OK);
 });

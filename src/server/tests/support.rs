@@ -153,6 +153,7 @@ pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
         token_cache: Default::default(),
         git: Arc::new(crate::server::git::GitState::new(t.repositories())),
         settings: Default::default(),
+        sign_ups: Default::default(),
     })
 }
 
