@@ -7,3 +7,7 @@ ALTER TABLE users ADD COLUMN sign_in_in_flight INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN sign_in_in_flight_until INTEGER;
 ALTER TABLE users ADD COLUMN otp_in_flight INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN otp_in_flight_until INTEGER;
+
+-- Set on tokens revoked because a rotated-away token of their family was
+-- presented again (reuse detection): such a revocation is never undone.
+ALTER TABLE personal_access_tokens ADD COLUMN revoked_for_reuse INTEGER NOT NULL DEFAULT 0;

@@ -33,8 +33,68 @@ pub fn validate_username(username: &str) -> Result<(), FieldError> {
             "Username cannot start with '-'.",
         ));
     }
+    let lower = username.to_ascii_lowercase();
+    if lower.ends_with(".git") || lower.ends_with(".atom") {
+        return Err(FieldError::new(
+            "username",
+            "Username cannot end in '.git' or '.atom'.",
+        ));
+    }
+    if RESERVED_USERNAMES.contains(&lower.as_str()) {
+        return Err(FieldError::new(
+            "username",
+            format!("'{username}' is reserved. Choose another username."),
+        ));
+    }
     Ok(())
 }
+
+/// Names a user may not take, in any case: GitLab's top-level routes (so
+/// that a user's page or projects never hide one, and names stay portable
+/// between the two) and Forgekey's own.
+pub const RESERVED_USERNAMES: &[&str] = &[
+    ".well-known",
+    "404.html",
+    "422.html",
+    "500.html",
+    "502.html",
+    "503.html",
+    "admin",
+    "api",
+    "apple-touch-icon.png",
+    "assets",
+    "dashboard",
+    "deploy.html",
+    "explore",
+    "favicon.ico",
+    "favicon.png",
+    "files",
+    "groups",
+    "health_check",
+    "help",
+    "import",
+    "jwt",
+    "login",
+    "oauth",
+    "profile",
+    "projects",
+    "public",
+    "robots.txt",
+    "s",
+    "search",
+    "sitemap",
+    "sitemap.xml",
+    "sitemap.xml.gz",
+    "slash-command-logo.png",
+    "snippets",
+    "unsubscribes",
+    "uploads",
+    "users",
+    "v2",
+    "_fn",
+    "pkg",
+    "..",
+];
 
 /// Checks that an email address looks like one.
 pub fn validate_email(email: &str) -> Result<(), FieldError> {
@@ -132,6 +192,13 @@ mod tests {
             "a",
             "-ab",
             "a b",
+            "admin",
+            "API",
+            "Users",
+            "help",
+            "..",
+            "tools.git",
+            "feed.ATOM",
             "al/ce",
             "ümlaut",
             "x".repeat(256).as_str(),

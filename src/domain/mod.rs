@@ -12,6 +12,7 @@ pub mod lifetime;
 pub mod lockout;
 pub mod project;
 pub mod scope;
+pub mod text;
 pub mod token;
 #[cfg(feature = "ssr")]
 pub mod two_factor;

@@ -81,6 +81,11 @@ impl NewProject {
         let mut errors = Vec::new();
         if name.is_empty() || name.chars().count() > NAME_MAX {
             errors.push(FieldError::new("name", "Name must be 1 to 255 characters."));
+        } else if super::text::has_unsafe_chars(name) {
+            errors.push(FieldError::new(
+                "name",
+                "Name cannot contain control or text-direction characters.",
+            ));
         }
         let path = match path.trim() {
             "" => path_from_name(name),
@@ -257,6 +262,7 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "path", "visibility"]);
         assert_eq!(path_from_name("Émile's repo!"), "miles-repo");
+        assert!(NewProject::parse("tools\u{2067}evil", "", "private").is_err());
     }
 
     #[test]

@@ -229,10 +229,10 @@ pub fn parse_name(name: &str) -> Result<String, DomainError> {
             format!("The name is too long (at most {NAME_MAX} characters)."),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if super::text::has_unsafe_chars(name) {
         return Err(DomainError::field(
             "name",
-            "The name cannot contain control characters.",
+            "The name cannot contain control or text-direction characters.",
         ));
     }
     Ok(name.to_owned())
@@ -334,6 +334,8 @@ mod tests {
         assert!(parse_name(&"é".repeat(255)).is_ok());
         assert!(parse_name(&"é".repeat(256)).is_err());
         assert!(parse_name("a\nb").is_err());
+        // A name that reads as another ("deploy-prod" shown reversed).
+        assert!(parse_name("deploy-\u{202E}dorp").is_err());
     }
 
     #[test]

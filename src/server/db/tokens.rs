@@ -190,7 +190,8 @@ pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<Option<Token>, sqlx::E
 
 /// Revokes (`Some(now)`) or unrevokes (`None`: an administrator's
 /// correction) a token; returns it when it changed. A token that was
-/// rotated away is never unrevoked: its successor took its place.
+/// rotated away is never unrevoked (its successor took its place), nor one
+/// revoked by reuse detection.
 pub async fn set_revoked<'e, E>(
     executor: E,
     id: i64,
@@ -201,7 +202,7 @@ where
 {
     let condition = match revoked_at {
         Some(_) => "revoked_at IS NULL",
-        None => "revoked_at IS NOT NULL AND rotated_at IS NULL",
+        None => "revoked_at IS NOT NULL AND rotated_at IS NULL AND revoked_for_reuse = 0",
     };
     let row = sqlx::query(&format!(
         "UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND {condition} \
@@ -251,10 +252,11 @@ where
     .collect()
 }
 
-/// Revokes every still-active token of a rotation family; returns how many.
+/// Revokes every still-active token of a rotation family, for good (reuse
+/// detection); returns how many.
 pub async fn revoke_family(db: &Db, family_id: i64, now: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
-        "UPDATE personal_access_tokens SET revoked_at = $1 \
+        "UPDATE personal_access_tokens SET revoked_at = $1, revoked_for_reuse = 1 \
          WHERE (family_id = $2 OR id = $2) AND revoked_at IS NULL",
     )
     .bind(now)

@@ -211,6 +211,28 @@ pub async fn set_token_revoked(
     revoke: bool,
 ) -> Result<Token, ServiceError> {
     let now = state.now();
+    if !revoke {
+        // Unrevoking gives back no more than the current limit allows a
+        // new token (the rule that revokes tokens when it is lowered).
+        let existing = tokens::find(&state.db, token_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let policy = super::tokens::policy(state).await?;
+        let expires_on = existing.expires_at.map(super::tokens::date_of);
+        if existing.revoked_at.is_some()
+            && policy.exceeded_by(expires_on, super::tokens::date_of(now))
+        {
+            let when = expires_on.map_or_else(
+                || "never expires".to_owned(),
+                |d| format!("expires on {}", crate::domain::lifetime::iso(d)),
+            );
+            return Err(ServiceError::Conflict(format!(
+                "The token {when}, later than the {}-day limit allows: it stays revoked. \
+                 Create a new token instead.",
+                policy.max_days
+            )));
+        }
+    }
     let mut tx = state.db.begin_write().await?;
     let revoked_at = revoke.then_some(now);
     let Some(token) = tokens::set_revoked(&mut *tx, token_id, revoked_at).await? else {
@@ -222,6 +244,10 @@ pub async fn set_token_revoked(
             (true, _) => "The token is already revoked.",
             (false, true) => {
                 "The token was rotated: its successor replaced it, so it stays revoked."
+            }
+            (false, false) if existing.revoked_at.is_some() => {
+                "The token was revoked because a rotated-away token of its family was used \
+                 again: it stays revoked."
             }
             (false, false) => "The token is not revoked.",
         };

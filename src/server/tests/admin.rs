@@ -340,6 +340,25 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
         .unwrap()
         .unwrap();
     assert_eq!(stored.revoked_at, None);
+
+    // A family revoked by reuse detection stays revoked, successor too.
+    let family = api_token(&st, &ann, "family", "2026-02-01").await;
+    let successor = tokens::rotate(&st, &family.token, None).await.unwrap();
+    assert!(tokens::authenticate(&st, &family.secret).await.is_err());
+    let refused = admin::set_token_revoked(&st, &as_root, successor.token.id, false).await;
+    assert!(
+        matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("used again")),
+        "{refused:?}"
+    );
+
+    // Unrevoking gives back no more than the current limit allows.
+    let long = api_token(&st, &ann, "long", "2026-06-01").await;
+    change_settings(&st, |s| s.token_max_lifetime_days = 30).await;
+    let refused = admin::set_token_revoked(&st, &as_root, long.token.id, false).await;
+    assert!(
+        matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("2026-06-01") && m.contains("30-day limit")),
+        "{refused:?}"
+    );
 });
 
 both_backends!(
