@@ -108,6 +108,10 @@ else
   # Tokens without an expiry date, only while administrators allow them.
   check fails_with "Choose an expiration date" $bin --data-dir $cli_data token create --user root --name forever --scopes api
   check bash -c "$bin --data-dir $cli_data settings set --token-expiry-required off >/dev/null && $bin --data-dir $cli_data token create --user root --name forever --scopes api 2>/dev/null | grep -q 'expiring never'"
+  # The audit log: what the command line did is on the record.
+  check bash -c "$bin --data-dir $cli_data audit list --action user_created | grep -E 'command line' | grep -q administrator"
+  check bash -c "$bin --data-dir $cli_data audit list --actor 'command line' --action token_revoked | grep -q \"token 'ci'\""
+  check fails_with "Unknown action 'nonsense'" $bin --data-dir $cli_data audit list --action nonsense
   summary+=("cli: $cli_pass passed, $cli_fail failed")
   [ "$cli_fail" = 0 ] || status=1
 

@@ -86,32 +86,50 @@ test("lowering the token lifetime limit revokes, mails, bounds the form; unrevok
   const days = (Date.parse(max!) - Date.parse(new Date().toISOString().slice(0, 10))) / 86_400_000;
   expect(days).toBe(30);
 
-  // Find the user, unrevoke the token (with a confirmation): it works again.
-  await openAdmin(page, project, "Users");
-  await page.getByLabel("Search by username or email").fill(a.username.toUpperCase());
-  await page.getByRole("button", { name: "Search" }).click();
-  await expect(page.getByTestId("admin-user")).toHaveCount(1);
-  await page.getByRole("link", { name: a.username }).click();
-  await hydrated(page, project);
+  // Find the user; unrevoking the token beyond the new limit is refused.
+  const openUser = async () => {
+    await openAdmin(page, project, "Users");
+    await page.getByLabel("Search by username or email").fill(a.username.toUpperCase());
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page.getByTestId("admin-user")).toHaveCount(1);
+    await page.getByRole("link", { name: a.username }).click();
+    await hydrated(page, project);
+  };
+  const unrevoke = async () => {
+    await page.getByRole("link", { name: "Unrevoke long-lived" }).click();
+    const dialog = page.getByTestId("confirm-dialog");
+    await expect(dialog).toContainText("Unrevoke “long-lived”?");
+    await dialog.getByRole("button", { name: "Unrevoke" }).click();
+  };
+  await openUser();
   await expect(page.getByTestId("token-state")).toContainText("Revoked");
-  await page.getByRole("link", { name: "Unrevoke long-lived" }).click();
-  const dialog = page.getByTestId("confirm-dialog");
-  await expect(dialog).toContainText("Unrevoke “long-lived”?");
-  await dialog.getByRole("button", { name: "Unrevoke" }).click();
+  await unrevoke();
+  await expect(page.getByRole("alert")).toContainText("later than the 30-day limit allows: it stays revoked");
+  await expect(page.getByTestId("token-state")).toContainText("Revoked");
+  expect((await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": secret } })).status()).toBe(401);
+
+  // Raising the limit again needs no confirmation; then the token may be unrevoked: it works again.
+  await setLimit(page, project, "365");
+  await expect(page.getByRole("status")).toHaveText("The settings were saved.");
+  await openUser();
+  await unrevoke();
   await expect(page.getByRole("status")).toContainText("was unrevoked");
   await expect(page.getByTestId("confirm-dialog")).toHaveCount(0);
   await expect(page.getByTestId("token-state")).toHaveText("Active");
   expect((await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": secret } })).status()).toBe(200);
 
-  // On the record.
+  // On the record, with the time of day.
   await openAdmin(page, project, "Audit log");
   await expect(page.getByTestId("audit-event").first()).toContainText("Unrevoked token");
-  await expect(page.getByTestId("audit-event").filter({ hasText: "Changed instance settings" }).first())
-    .toContainText("365 → 30 days");
+  await expect(page.getByTestId("audit-event").first()).toContainText(/\d\d:\d\d:\d\d UTC/);
+  await expect(page.getByTestId("audit-event").filter({ hasText: "365 → 30 days" }).first())
+    .toContainText("Changed instance settings");
 
-  // Raising the limit again needs no confirmation.
-  await setLimit(page, project, "365");
-  await expect(page.getByRole("status")).toHaveText("The settings were saved.");
+  // Filtered by action.
+  await page.getByLabel("Action").selectOption("settings_changed");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByTestId("audit-event").first()).toContainText("Changed instance settings");
+  await expect(page.getByTestId("audit-event").filter({ hasText: "Unrevoked token" })).toHaveCount(0);
 });
 
 test("an impersonation token made in the Admin Area acts as the user; blocking stops it", async ({ page, request }, info) => {

@@ -21,6 +21,12 @@ pub fn date(unix_seconds: i64) -> String {
     )
 }
 
+/// "Nov 22, 2026 01:01:01 UTC": a date with its time of day.
+pub fn date_time(unix_seconds: i64) -> String {
+    let machine = machine(unix_seconds);
+    format!("{} {} UTC", date(unix_seconds), &machine[11..19])
+}
+
 /// For `<time datetime=…>`: RFC 3339 in UTC, `2026-11-22T01:01:01Z`.
 pub fn machine(unix_seconds: i64) -> String {
     Rfc3339::seconds(unix_seconds).to_string()

@@ -1,6 +1,7 @@
 //! The `forgekey` command line: the server and the operator commands that
 //! GitLab offers through its Rails console.
 
+use super::client_addr::TrustedProxies;
 use super::clock::SystemClock;
 use super::config::{ServerSecret, WebConfig};
 use super::db::users;
@@ -8,7 +9,7 @@ use super::db::Db;
 use super::git::GitState;
 use super::listen;
 use super::passwords::Passwords;
-use super::services::audit::Actor;
+use super::services::audit::{self, Action, Actor, Event};
 use super::services::{accounts, ServiceError};
 use super::session::Store;
 use super::sign_ups::SignUpLimiter;
@@ -76,6 +77,28 @@ enum Command {
     /// Run the daily jobs by hand (the server runs each once a day itself).
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// The latest events, newest first, optionally narrowed.
+    List {
+        /// Done by this user ("command line" for operators).
+        #[arg(long)]
+        actor: Option<String>,
+        /// About this user.
+        #[arg(long)]
+        user: Option<String>,
+        /// This action, e.g. token_revoked or two_factor_disabled.
+        #[arg(long)]
+        action: Option<String>,
+        /// How many events.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +230,12 @@ struct ServeArgs {
     #[arg(long, env = "FORGEKEY_BODY_TIMEOUT_SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3600))]
     body_timeout_seconds: u32,
+    /// A reverse proxy (an address or a CIDR range, repeatable or comma-separated) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client. Without one, those headers are
+    /// ignored.
+    #[arg(long = "trusted-proxy", env = "FORGEKEY_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_net)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// Accept at most this many sign-ups an hour from one client address.
     #[arg(long, env = "FORGEKEY_SIGN_UPS_PER_ADDRESS_PER_HOUR",
           default_value_t = crate::server::sign_ups::DEFAULT_PER_HOUR,
@@ -430,7 +459,16 @@ fn cli_config(storage: &Storage) -> WebConfig {
         session_lifetime: time::Duration::minutes(10_080),
         secret: storage.secret.clone(),
         smtp: false,
+        trusted_proxies: TrustedProxies::default(),
     }
+}
+
+/// An address or a CIDR range.
+fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{text}' is not an IP address or CIDR range"))
 }
 
 fn cli_state(storage: &Storage) -> AppState {
@@ -453,7 +491,15 @@ async fn run_project(storage: &Storage, command: ProjectCommand) -> Result<(), C
             visibility,
         } => {
             let owner = find_user(&storage.db, &user).await?;
-            let p = projects::create(&state, &owner, &name, &path, &visibility).await?;
+            let p = projects::create(
+                &state,
+                &Actor::command_line(),
+                &owner,
+                &name,
+                &path,
+                &visibility,
+            )
+            .await?;
             println!(
                 "Created project {}/{} (id {}, {}).",
                 p.namespace,
@@ -558,7 +604,15 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
             expires_at,
         } => {
             let user = find_user(&storage.db, &user).await?;
-            let created = tokens::create(&state, &user, &name, &expires_at, &scopes).await?;
+            let created = tokens::create(
+                &state,
+                &Actor::command_line(),
+                &user,
+                &name,
+                &expires_at,
+                &scopes,
+            )
+            .await?;
             println!(
                 "Created personal access token {} (id {}) for {}, expiring {}. It is shown only once:",
                 created.token.name,
@@ -629,6 +683,59 @@ fn no_token(id: i64) -> impl Fn(ServiceError) -> CliError {
         ServiceError::NotFound => CliError(format!("no token with id {id}")),
         other => other.into(),
     }
+}
+
+async fn list_audit(
+    storage: &Storage,
+    actor: Option<String>,
+    user: Option<String>,
+    action: Option<String>,
+    limit: i64,
+) -> Result<(), CliError> {
+    if let Some(action) = action.as_deref().filter(|a| Action::of(a).is_none()) {
+        let known: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        return Err(CliError(format!(
+            "Unknown action '{action}': one of {}",
+            known.join(", ")
+        )));
+    }
+    let filter = audit::Filter {
+        target_user_id: None,
+        actor,
+        target: user,
+        action,
+    };
+    let (events, total) = audit::list(&cli_state(storage), &filter, 0, limit).await?;
+    println!(
+        "{:<24} {:<16} {:<24} {:<16} {:<32} {:<16} DETAILS",
+        "WHEN (UTC)", "ACTOR", "AS", "FROM", "ACTION", "USER"
+    );
+    for e in &events {
+        let acted_as = match (&e.acted_as_name, &e.acted_via) {
+            (Some(name), Some(via)) => format!("{name} ({via})"),
+            (Some(name), None) => name.clone(),
+            _ => "-".to_owned(),
+        };
+        let token = e
+            .token_name
+            .as_deref()
+            .map(|t| format!("token '{t}' "))
+            .unwrap_or_default();
+        println!(
+            "{:<24} {:<16} {:<24} {:<16} {:<32} {:<16} {token}{}",
+            crate::app::format::machine(e.created_at),
+            e.actor_name,
+            acted_as,
+            e.ip_address.as_deref().unwrap_or("-"),
+            e.action,
+            e.target_name.as_deref().unwrap_or("-"),
+            e.details
+        );
+    }
+    if total > events.len() as i64 {
+        println!("({} of {total} events)", events.len());
+    }
+    Ok(())
 }
 
 async fn run_job(
@@ -704,6 +811,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(command) => run_token(&storage, command).await,
         Command::Project(command) => run_project(&storage, command).await,
         Command::Settings(command) => run_settings(&storage, command).await,
+        Command::Audit(AuditCommand::List {
+            actor,
+            user,
+            action,
+            limit,
+        }) => list_audit(&storage, actor, user, action, limit).await,
         Command::Jobs(JobsCommand::Run {
             name,
             at,
@@ -725,6 +838,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let password = password.strip_suffix('\r').unwrap_or(password);
             let state = cli_state(&storage);
             let user = accounts::register(&state, &username, &email, password, admin).await?;
+            let event = Event::new(Action::UserCreated)
+                .on_user(&user)
+                .details(if user.is_admin { "administrator" } else { "" });
+            audit::record_now(&state, &Actor::command_line(), event).await?;
             println!(
                 "Created user {} (id {}){}",
                 user.username,
@@ -751,7 +868,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     user.username
                 )));
             }
-            crate::server::services::two_factor::disable(&cli_state(&storage), &user).await?;
+            crate::server::services::two_factor::disable(
+                &cli_state(&storage),
+                &Actor::command_line(),
+                &user,
+            )
+            .await?;
             println!(
                 "Two-factor authentication disabled for '{}'.",
                 user.username
@@ -803,6 +925,7 @@ async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         session_lifetime: time::Duration::minutes(i64::from(args.session_lifetime_minutes)),
         secret: storage.secret.clone(),
         smtp: smtp.is_some(),
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
     };
     let state = AppState::new(Shared {
         sign_ups: Arc::new(SignUpLimiter::per_hour(args.sign_ups_per_address_per_hour)),

@@ -117,6 +117,8 @@ pub struct WebConfig {
     pub secret: ServerSecret,
     /// An SMTP server delivers the outbox (else mail only waits there).
     pub smtp: bool,
+    /// Reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: crate::server::client_addr::TrustedProxies,
 }
 
 impl WebConfig {

@@ -10,6 +10,7 @@ use crate::domain::scope::Scope;
 use crate::server::api::error::ApiError;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::{self, User};
+use crate::server::services::audit::{Actor, Via};
 use crate::server::services::tokens::{self, RenderedAnswer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
@@ -34,6 +35,8 @@ pub struct ApiAuth {
     /// Where `GET /user` keeps its rendered answer for this token's cache
     /// entry; `None` under `Sudo` (the answer is another user's).
     pub user_answer: Option<Arc<OnceLock<RenderedAnswer>>>,
+    /// The client's address.
+    pub address: Option<IpAddr>,
 }
 
 /// `domain::access::acts_as_admin` for `user` and `token`; the settings are
@@ -139,6 +142,9 @@ pub fn presented_token(parts: &Parts) -> Option<Cow<'_, str>> {
 
 /// The client's address, when the server was started with connect info.
 pub fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    if let Some(crate::server::client_addr::ClientIp(ip)) = extensions.get() {
+        return Some(*ip);
+    }
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
@@ -189,6 +195,7 @@ impl FromRequestParts<AppState> for ApiAuth {
                 sudo_by: None,
                 admin,
                 user_answer: Some(auth.user_answer),
+                address: client_ip(&parts.extensions),
             });
         };
         if !auth.token.scopes.contains(&Scope::Sudo) {
@@ -219,11 +226,41 @@ impl FromRequestParts<AppState> for ApiAuth {
             sudo_by: Some(auth.user),
             admin,
             user_answer: None,
+            address: client_ip(&parts.extensions),
         })
     }
 }
 
 impl ApiAuth {
+    /// Who acts, for the audit log: the administrator behind `Sudo` or
+    /// behind an impersonation token, acting as the request's user; else
+    /// the user; from the client's address.
+    pub async fn actor(&self, state: &AppState) -> Result<Actor, ApiError> {
+        let actor = if let Some(admin) = &self.sudo_by {
+            Actor::user(admin).acting_as(&self.user, Via::Sudo)
+        } else if self.token.impersonation {
+            let creator = match self.token.created_by {
+                Some(id) => users::find_by_id(&state.db, id)
+                    .await
+                    .map_err(|e| ApiError::from(ServiceError::from(e)))?,
+                None => None,
+            };
+            let creator = creator.map_or_else(
+                || Actor {
+                    id: None,
+                    name: format!("impersonation token #{}", self.token.id),
+                    acted_as: None,
+                    address: None,
+                },
+                |admin| Actor::user(&admin),
+            );
+            creator.acting_as(&self.user, Via::Impersonation)
+        } else {
+            Actor::user(&self.user)
+        };
+        Ok(actor.from(self.address))
+    }
+
     /// Administrators only (acting as themselves or through sudo as another
     /// administrator).
     pub fn require_admin(&self) -> Result<(), ApiError> {

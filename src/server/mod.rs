@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -62,6 +63,25 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// Works out who the client is (the peer, or whom a trusted proxy
+/// forwarded for) once, for everything after.
+async fn resolve_client(
+    State(config): State<std::sync::Arc<config::WebConfig>>,
+    mut req: Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::ConnectInfo;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    if let Some(peer) = peer {
+        let client = config.trusted_proxies.client(peer, req.headers());
+        req.extensions_mut().insert(client_addr::ClientIp(client));
+    }
+    next.run(req).await
+}
+
 /// The whole web application: pages, server functions and middleware.
 pub fn router(state: AppState, store: session::Store) -> Router {
     let config = state.config.clone();
@@ -116,8 +136,9 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .merge(git::router())
         .merge(limited)
         .layer(middleware::from_fn_with_state(
-            config,
+            config.clone(),
             security::security_headers,
         ))
+        .layer(middleware::from_fn_with_state(config, resolve_client))
         .with_state(state)
 }

@@ -48,13 +48,12 @@ fn is_same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
+    // With a public URL, that exact origin (scheme included) and no other.
     if let Some(public) = &config.public_url {
-        if public.origin().ascii_serialization() == origin {
-            return true;
-        }
+        return public.origin().ascii_serialization() == origin;
     }
-    // Without a configured public URL, the Host the request was sent to
-    // is this server's origin.
+    // Without one, the Host the request was sent to is this server's
+    // origin.
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin
         .strip_prefix("https://")
@@ -123,6 +122,56 @@ mod tests {
     use super::*;
     use base64::Engine;
     use sha2::Digest;
+
+    fn config(public_url: Option<&str>) -> WebConfig {
+        WebConfig {
+            public_url: public_url.map(|u| u.parse().unwrap()),
+            session_lifetime: time::Duration::days(1),
+            secret: crate::server::config::ServerSecret::from_bytes([1; 64]),
+            smtp: false,
+            trusted_proxies: Default::default(),
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.insert(*name, value.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn with_a_public_url_only_its_exact_origin_may_post() {
+        let public = config(Some("https://keys.example.com"));
+        let host = ("host", "keys.example.com");
+        for (origin, allowed) in [
+            ("https://keys.example.com", true),
+            ("http://keys.example.com", false),
+            ("https://keys.example.com:8443", false),
+            ("https://evil.example.com", false),
+        ] {
+            let h = headers(&[host, ("origin", origin)]);
+            assert_eq!(is_same_origin(&h, &public), allowed, "{origin}");
+        }
+        // Whatever Host says.
+        let h = headers(&[
+            ("host", "evil.example.com"),
+            ("origin", "https://evil.example.com"),
+        ]);
+        assert!(!is_same_origin(&h, &public));
+        // Without a public URL, the Host is the origin.
+        let h = headers(&[
+            ("host", "localhost:3000"),
+            ("origin", "http://localhost:3000"),
+        ]);
+        assert!(is_same_origin(&h, &config(None)));
+        let h = headers(&[("host", "localhost:3000"), ("origin", "http://evil:3000")]);
+        assert!(!is_same_origin(&h, &config(None)));
+        // Browsers' own word decides when they give it.
+        let h = headers(&[host, ("sec-fetch-site", "cross-site")]);
+        assert!(!is_same_origin(&h, &public));
+    }
 
     #[test]
     fn the_allowed_inline_handler_matches_its_hash() {

@@ -67,10 +67,54 @@ pub struct AuditLine {
     pub id: i64,
     pub at: i64,
     pub actor: String,
+    /// "as bob (sudo)", when the actor acted as someone else.
+    pub acted_as: Option<String>,
     pub action: String,
     pub target: Option<String>,
     pub token: Option<String>,
     pub details: String,
+    /// The client address the action came from.
+    pub address: Option<String>,
+}
+
+/// The audit log page: one page of matching events, the filters applied,
+/// and the actions one may filter by (stored name, words).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLog {
+    pub events: Page<AuditLine>,
+    pub filter: AuditFilter,
+    pub actions: Vec<(String, String)>,
+}
+
+/// What the audit log is narrowed to (empty: anything).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub target: String,
+    pub action: String,
+}
+
+impl AuditFilter {
+    /// The query string that keeps this filter on `page`.
+    pub fn query(&self, page: i64) -> String {
+        let mut q = format!("page={page}");
+        for (name, value) in [
+            ("actor", &self.actor),
+            ("target", &self.target),
+            ("action", &self.action),
+        ] {
+            if !value.is_empty() {
+                q.push_str(&format!(
+                    "&{name}={}",
+                    percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                ));
+            }
+        }
+        q
+    }
 }
 
 /// One message of the outbox.
@@ -163,14 +207,20 @@ mod convert {
     }
 
     pub fn event(e: AuditEvent) -> AuditLine {
+        let acted_as = e.acted_as_name.map(|name| match e.acted_via.as_deref() {
+            Some(via) => format!("as {name} ({via})"),
+            None => format!("as {name}"),
+        });
         AuditLine {
             id: e.id,
             at: e.created_at,
             actor: e.actor_name,
+            acted_as,
             action: Action::label_of(&e.action),
             target: e.target_name,
             token: e.token_name,
             details: e.details,
+            address: e.ip_address,
         }
     }
 
@@ -219,7 +269,7 @@ pub async fn load_admin_overview() -> Result<Overview, AppError> {
     use crate::server::services::{admin, audit, settings};
     let (state, _session, _admin) = ctx::admin().await?;
     let (_, users) = admin::users_page(&state, "", 0, 1).await?;
-    let (recent, _) = audit::list(&state, None, 0, 5).await?;
+    let (recent, _) = audit::list(&state, &audit::Filter::default(), 0, 5).await?;
     Ok(Overview {
         users,
         settings: convert::settings(settings::current(&state).await?),
@@ -259,7 +309,6 @@ pub async fn save_admin_settings(
     use crate::domain::{DomainError, FieldError};
     use crate::server::db::settings::Settings;
     use crate::server::services::admin;
-    use crate::server::services::audit::Actor;
     let result = async {
         let (state, _session, user) = ctx::admin().await?;
         let mut errors: Vec<FieldError> = Vec::new();
@@ -301,7 +350,7 @@ pub async fn save_admin_settings(
             git_password_auth: git_password_auth.is_some(),
             git_token_username_match: git_token_username_match.is_some(),
         };
-        let changed = admin::change_settings(&state, &Actor::user(&user), new).await?;
+        let changed = admin::change_settings(&state, &ctx::actor(&user), new).await?;
         Ok(match changed.revoked.len() {
             0 => SETTINGS_SAVED.to_owned(),
             1 => format!("{SETTINGS_SAVED} 1 token was revoked and its owner mailed."),
@@ -382,7 +431,7 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
                 .cloned()?;
             Some(NewTokenSecret { token, secret })
         });
-    let (events, _) = audit::list(&state, Some(user.id), 0, 10).await?;
+    let (events, _) = audit::about_user(&state, user.id, 0, 10).await?;
     Ok(UserPage {
         now,
         expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
@@ -403,12 +452,11 @@ pub async fn change_admin_user(user_id: i64, change: String) -> Result<String, A
     use super::ctx;
     use crate::domain::admin::UserChange;
     use crate::server::services::admin;
-    use crate::server::services::audit::Actor;
     let mut back = None;
     let result = async {
         let (state, _session, me) = ctx::admin().await?;
         let change = UserChange::parse(&change).ok_or(AppError::BadRequest)?;
-        let user = admin::change_user(&state, &Actor::user(&me), user_id, change).await?;
+        let user = admin::change_user(&state, &ctx::actor(&me), user_id, change).await?;
         back = Some(user_path(&user.username));
         Ok::<_, AppError>(match change {
             UserChange::Block => format!(
@@ -431,7 +479,6 @@ pub async fn change_admin_user(user_id: i64, change: String) -> Result<String, A
 pub async fn change_admin_token(token_id: i64, action: String) -> Result<String, AppError> {
     use super::ctx;
     use crate::server::db::users;
-    use crate::server::services::audit::Actor;
     use crate::server::services::{admin, ServiceError};
     let mut back = None;
     let result = async {
@@ -441,7 +488,7 @@ pub async fn change_admin_token(token_id: i64, action: String) -> Result<String,
             "unrevoke" => false,
             _ => return Err(AppError::BadRequest),
         };
-        let token = admin::set_token_revoked(&state, &Actor::user(&me), token_id, revoke).await?;
+        let token = admin::set_token_revoked(&state, &ctx::actor(&me), token_id, revoke).await?;
         let owner = users::find_by_id(&state.db, token.user_id)
             .await
             .map_err(ServiceError::from)?;
@@ -486,6 +533,7 @@ pub async fn create_impersonation_token(
         }
         let created = tokens::issue(
             &state,
+            &ctx::actor(&admin),
             &owner,
             Issuer::Impersonation(&admin),
             &name,
@@ -528,17 +576,50 @@ pub async fn create_impersonation_token(
 }
 
 #[server(prefix = "/_fn", endpoint = "load_audit_events")]
-pub async fn load_audit_events(page: i64) -> Result<Page<AuditLine>, AppError> {
+pub async fn load_audit_events(
+    page: i64,
+    #[server(default)] actor: String,
+    #[server(default)] target: String,
+    #[server(default)] action: String,
+) -> Result<AuditLog, AppError> {
     use super::ctx;
-    use crate::server::services::audit;
+    use crate::server::services::audit::{self, Action};
     let (state, _session, _admin) = ctx::admin().await?;
     let (page, offset) = offset(page);
-    let (events, total) = audit::list(&state, None, offset, PER_PAGE).await?;
-    Ok(Page {
-        items: events.into_iter().map(convert::event).collect(),
-        page,
-        total,
-        per_page: PER_PAGE,
+    let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let action = given(&action);
+    if action.as_deref().is_some_and(|a| Action::of(a).is_none()) {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        return Err(AppError::Invalid(vec![crate::domain::FieldError::new(
+            "action",
+            "Choose an action from the list.",
+        )]));
+    }
+    let filter = audit::Filter {
+        target_user_id: None,
+        actor: given(&actor),
+        target: given(&target),
+        action: action.clone(),
+    };
+    let (events, total) = audit::list(&state, &filter, offset, PER_PAGE).await?;
+    Ok(AuditLog {
+        events: Page {
+            items: events.into_iter().map(convert::event).collect(),
+            page,
+            total,
+            per_page: PER_PAGE,
+        },
+        filter: AuditFilter {
+            actor: filter.actor.unwrap_or_default(),
+            target: filter.target.unwrap_or_default(),
+            action: action.unwrap_or_default(),
+        },
+        actions: Action::ALL
+            .iter()
+            .map(|a| (a.as_str().to_owned(), a.label().to_owned()))
+            .collect(),
     })
 }
 
@@ -585,7 +666,7 @@ impl crate::app::components::form::ToNotice for CreatedImpersonation {
 #[server(prefix = "/_fn", endpoint = "enter_admin_mode")]
 pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<(), AppError> {
     use super::ctx;
-    use crate::server::services::{accounts, two_factor, ServiceError};
+    use crate::server::services::{accounts, audit, two_factor, ServiceError};
     use crate::server::session;
     let result = async {
         let (state, session, user) = ctx::signed_in().await?;
@@ -608,6 +689,8 @@ pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<
         }
         session::set_admin_mode(&session, state.now()).await?;
         tracing::info!(user_id = user.id, "administrator entered admin mode");
+        let event = audit::Event::new(audit::Action::AdminModeEntered).on_user(&user);
+        audit::record_now(&state, &ctx::actor(&user), event).await?;
         Ok(())
     }
     .await;

@@ -106,6 +106,14 @@ pub(crate) mod ctx {
         })
     }
 
+    /// `user` acting in the browser, from the request's client address,
+    /// for the audit log.
+    pub fn actor(user: &User) -> crate::server::services::audit::Actor {
+        let address = use_context::<axum::http::request::Parts>()
+            .and_then(|p| crate::server::extract::client_ip(&p.extensions));
+        crate::server::services::audit::Actor::user(user).from(address)
+    }
+
     /// The state, session and signed-in user, or `Unauthenticated`.
     pub async fn signed_in() -> Result<(AppState, Session, User), AppError> {
         let state = state()?;

@@ -53,7 +53,7 @@ pub async fn create_project(name: String, visibility: String) -> Result<String, 
     use crate::server::services::projects;
     let result = async {
         let (state, _session, user) = ctx::signed_in().await?;
-        let p = projects::create(&state, &user, &name, "", &visibility).await?;
+        let p = projects::create(&state, &ctx::actor(&user), &user, &name, "", &visibility).await?;
         Ok::<_, AppError>(format!("Project '{}' was successfully created.", p.name))
     }
     .await;

@@ -144,7 +144,15 @@ pub async fn create_token(
     use crate::server::services::tokens;
     let result = async {
         let (state, session, user) = ctx::signed_in().await?;
-        let created = tokens::create(&state, &user, &name, &expires_at, &scopes).await?;
+        let created = tokens::create(
+            &state,
+            &ctx::actor(&user),
+            &user,
+            &name,
+            &expires_at,
+            &scopes,
+        )
+        .await?;
         let sealed = ctx::hand_over_secret(
             reveal::TOKEN_SECRET,
             &state,
@@ -180,7 +188,7 @@ pub async fn revoke_token(id: i64) -> Result<TokenView, AppError> {
     use crate::server::services::tokens;
     let result = async {
         let (state, _session, user) = ctx::signed_in().await?;
-        let token = tokens::revoke(&state, user.id, id).await?;
+        let token = tokens::revoke(&state, &ctx::actor(&user), user.id, id).await?;
         Ok::<_, AppError>(view(token))
     }
     .await;

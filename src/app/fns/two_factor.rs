@@ -189,7 +189,7 @@ pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError>
         if !ssr::reauthenticated(&state, &session).await? {
             return Err(AppError::ReauthRequired);
         }
-        let codes = two_factor::confirm_enrolment(&state, &user, &code).await?;
+        let codes = two_factor::confirm_enrolment(&state, &ctx::actor(&user), &user, &code).await?;
         ssr::hand_over(&state, &session, &user, codes).await
     }
     .await;
@@ -205,7 +205,8 @@ pub async fn regenerate_recovery_codes(password: String) -> Result<RecoveryCodes
         let (state, session, user) = ctx::signed_in().await?;
         two_factor::check_password(&state, &user, &password).await?;
         session::set_reauthenticated(&session, state.now()).await?;
-        let codes = two_factor::regenerate_recovery_codes(&state, &user).await?;
+        let codes =
+            two_factor::regenerate_recovery_codes(&state, &ctx::actor(&user), &user).await?;
         ssr::hand_over(&state, &session, &user, codes).await
     }
     .await;
@@ -221,7 +222,7 @@ pub async fn disable_two_factor(password: String) -> Result<String, AppError> {
         let (state, session, user) = ctx::signed_in().await?;
         two_factor::check_password(&state, &user, &password).await?;
         session::set_reauthenticated(&session, state.now()).await?;
-        two_factor::disable(&state, &user).await?;
+        two_factor::disable(&state, &ctx::actor(&user), &user).await?;
         Ok::<_, AppError>(DISABLED.to_owned())
     }
     .await;

@@ -52,6 +52,7 @@ pub async fn create(
     let name = name.ok_or(ApiError::BadParameter("name or path is missing".to_owned()))?;
     let project = service::create(
         &state,
+        &auth.actor(&state).await?,
         &auth.user,
         name,
         params.get("path").unwrap_or(""),

@@ -8,7 +8,6 @@ use crate::domain::lifetime::iso;
 use crate::server::db::tokens::{self as db_tokens, Token};
 use crate::server::db::users::{self, User};
 use crate::server::extract::ApiAuth;
-use crate::server::services::audit::Actor;
 use crate::server::services::tokens::{self, date_of, Issuer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
@@ -120,12 +119,7 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let token = manageable(&state, &auth, id_of(&id)?).await?;
-    if token.user_id == auth.user.id {
-        tokens::revoke_any(&state, token.id).await?;
-    } else {
-        // An administrator revoking someone else's token: on the record.
-        tokens::revoke_as(&state, &Actor::user(&auth.user), token.id).await?;
-    }
+    tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,16 +127,18 @@ pub async fn revoke_self(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<StatusCode, ApiError> {
-    tokens::revoke_any(&state, auth.token.id).await?;
+    tokens::revoke_as(&state, &auth.actor(&state).await?, auth.token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn rotate_token(
     state: &AppState,
+    auth: &ApiAuth,
     token: &Token,
     params: &Params,
 ) -> Result<Json<Value>, ApiError> {
-    let created = tokens::rotate(state, token, params.get("expires_at"))
+    let actor = auth.actor(state).await?;
+    let created = tokens::rotate(state, &actor, token, params.get("expires_at"))
         .await
         .map_err(|e| match e {
             ServiceError::Invalid(fields) if fields.iter().any(|f| f.field == "token") => {
@@ -164,7 +160,7 @@ pub async fn rotate(
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let token = manageable(&state, &auth, id_of(&id)?).await?;
-    rotate_token(&state, &token, &params).await
+    rotate_token(&state, &auth, &token, &params).await
 }
 
 pub async fn rotate_self(
@@ -172,7 +168,7 @@ pub async fn rotate_self(
     auth: ApiAuth,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
-    rotate_token(&state, &auth.token, &params).await
+    rotate_token(&state, &auth, &auth.token, &params).await
 }
 
 /// The user an administrator's request is about.
@@ -189,6 +185,7 @@ async fn target_user(state: &AppState, auth: &ApiAuth, id: &str) -> Result<User,
 /// token gets the longest lifetime allowed, as GitLab 16 does.
 async fn issue_from(
     state: &AppState,
+    auth: &ApiAuth,
     owner: &User,
     issuer: Issuer<'_>,
     params: &Params,
@@ -203,7 +200,8 @@ async fn issue_from(
         Some(date) => date.to_owned(),
         None => iso(tokens::policy(state).await?.latest(date_of(now))),
     };
-    let created = tokens::issue(state, owner, issuer, name, &expires_at, &scopes).await?;
+    let actor = auth.actor(state).await?;
+    let created = tokens::issue(state, &actor, owner, issuer, name, &expires_at, &scopes).await?;
     Ok((
         StatusCode::CREATED,
         Json(json::created(&created.token, &created.secret, now)),
@@ -218,7 +216,7 @@ pub async fn create_for_user(
     params: Params,
 ) -> Result<Response, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
-    issue_from(&state, &owner, Issuer::Admin(&auth.user), &params).await
+    issue_from(&state, &auth, &owner, Issuer::Admin(&auth.user), &params).await
 }
 
 pub async fn create_impersonation(
@@ -228,7 +226,14 @@ pub async fn create_impersonation(
     params: Params,
 ) -> Result<Response, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
-    issue_from(&state, &owner, Issuer::Impersonation(&auth.user), &params).await
+    issue_from(
+        &state,
+        &auth,
+        &owner,
+        Issuer::Impersonation(&auth.user),
+        &params,
+    )
+    .await
 }
 
 pub async fn list_impersonation(
@@ -287,6 +292,6 @@ pub async fn revoke_impersonation(
 ) -> Result<StatusCode, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
     let token = impersonation_token(&state, &owner, &token_id).await?;
-    tokens::revoke_as(&state, &Actor::user(&auth.user), token.id).await?;
+    tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,12 @@ pub struct AuditEvent {
     pub token_id: Option<i64>,
     pub token_name: Option<String>,
     pub details: String,
+    /// Whom the actor acted as, and how ("sudo", "impersonation").
+    pub acted_as_id: Option<i64>,
+    pub acted_as_name: Option<String>,
+    pub acted_via: Option<String>,
+    /// The client address the action came from.
+    pub ip_address: Option<String>,
 }
 
 pub struct NewAuditEvent<'a> {
@@ -29,10 +35,15 @@ pub struct NewAuditEvent<'a> {
     pub token_id: Option<i64>,
     pub token_name: Option<&'a str>,
     pub details: &'a str,
+    pub acted_as_id: Option<i64>,
+    pub acted_as_name: Option<&'a str>,
+    pub acted_via: Option<&'a str>,
+    pub ip_address: Option<&'a str>,
 }
 
 const COLUMNS: &str = "id, created_at, actor_id, actor_name, action, target_user_id, \
-                       target_name, token_id, token_name, details";
+                       target_name, token_id, token_name, details, acted_as_id, acted_as_name, \
+                       acted_via, ip_address";
 
 fn from_row(row: &AnyRow) -> Result<AuditEvent, sqlx::Error> {
     Ok(AuditEvent {
@@ -46,6 +57,10 @@ fn from_row(row: &AnyRow) -> Result<AuditEvent, sqlx::Error> {
         token_id: row.try_get("token_id")?,
         token_name: row.try_get("token_name")?,
         details: row.try_get("details")?,
+        acted_as_id: row.try_get("acted_as_id")?,
+        acted_as_name: row.try_get("acted_as_name")?,
+        acted_via: row.try_get("acted_via")?,
+        ip_address: row.try_get("ip_address")?,
     })
 }
 
@@ -57,7 +72,8 @@ where
 {
     sqlx::query(
         "INSERT INTO audit_events (created_at, actor_id, actor_name, action, target_user_id, \
-         target_name, token_id, token_name, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         target_name, token_id, token_name, details, acted_as_id, acted_as_name, acted_via, \
+         ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(e.created_at)
     .bind(e.actor_id)
@@ -68,39 +84,92 @@ where
     .bind(e.token_id)
     .bind(e.token_name)
     .bind(e.details)
+    .bind(e.acted_as_id)
+    .bind(e.acted_as_name)
+    .bind(e.acted_via)
+    .bind(e.ip_address)
     .execute(executor)
     .await?;
     Ok(())
 }
 
-/// One page of events, newest first, and how many there are in all;
-/// `user_id` narrows them to one target user.
+/// Which events to list; every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Events about this user.
+    pub target_user_id: Option<i64>,
+    /// By this actor (name, any case).
+    pub actor: Option<String>,
+    /// About this user (name, any case).
+    pub target: Option<String>,
+    /// This action (its stored name).
+    pub action: Option<String>,
+}
+
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// One page of matching events, newest first, and how many match in all.
 pub async fn list(
     db: &Db,
-    user_id: Option<i64>,
+    filter: &Filter,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
-    // Unfiltered, the user id is compared with itself: one statement shape.
-    let (filter, key) = match user_id {
-        Some(id) => ("target_user_id = $1", id),
-        None => ("$1 = $1", 0),
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    let mut add = |condition: &str, value: Value| {
+        values.push(value);
+        conditions.push(condition.replace('?', &format!("${}", values.len())));
     };
-    let total: i64 =
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE {filter}"))
-            .bind(key)
-            .fetch_one(&db.pool)
-            .await?;
-    let events = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM audit_events WHERE {filter} ORDER BY id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind(key)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(from_row)
-    .collect::<Result<_, _>>()?;
+    if let Some(id) = filter.target_user_id {
+        add("target_user_id = ?", Value::Int(id));
+    }
+    if let Some(actor) = &filter.actor {
+        add("LOWER(actor_name) = ?", Value::Text(actor.to_lowercase()));
+    }
+    if let Some(target) = &filter.target {
+        add("LOWER(target_name) = ?", Value::Text(target.to_lowercase()));
+    }
+    if let Some(action) = &filter.action {
+        add("action = ?", Value::Text(action.clone()));
+    }
+    let filter = if conditions.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        conditions.join(" AND ")
+    };
+    let n = values.len();
+    let count_sql = format!("SELECT COUNT(*) FROM audit_events WHERE {filter}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for v in &values {
+        count = match v {
+            Value::Int(i) => count.bind(*i),
+            Value::Text(t) => count.bind(t.clone()),
+        };
+    }
+    let total = count.fetch_one(&db.pool).await?;
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE {filter} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut page = sqlx::query(&page_sql);
+    for v in &values {
+        page = match v {
+            Value::Int(i) => page.bind(*i),
+            Value::Text(t) => page.bind(t.clone()),
+        };
+    }
+    let events = page
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?;
     Ok((events, total))
 }

@@ -266,31 +266,27 @@ pub async fn revoke_family(db: &Db, family_id: i64, now: i64) -> Result<u64, sql
     .rows_affected())
 }
 
-/// Revokes `old` as rotated and inserts its successor, in one transaction.
-/// None when `old` was no longer active (revoked meanwhile).
+/// Revokes `old` as rotated and inserts its successor, in the caller's
+/// transaction. None when `old` was no longer active (revoked meanwhile).
 pub async fn rotate(
-    db: &Db,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     old: &Token,
     successor: &NewTokenRow<'_>,
     now: i64,
 ) -> Result<Option<Token>, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
     let revoked = sqlx::query(
         "UPDATE personal_access_tokens SET revoked_at = $1, rotated_at = $1 \
          WHERE id = $2 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(old.id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if revoked != 1 {
-        tx.rollback().await?;
         return Ok(None);
     }
-    let token = insert_with(&mut *tx, successor).await?;
-    tx.commit().await?;
-    Ok(Some(token))
+    Ok(Some(insert_with(&mut **tx, successor).await?))
 }
 
 /// Records a use, unless one was recorded less than `interval` seconds ago

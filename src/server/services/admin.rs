@@ -270,7 +270,7 @@ pub async fn set_token_revoked(
         actor = %actor.name,
         token_id = token.id,
         revoked = revoke,
-        "token changed by an administrator"
+        "token revoked or unrevoked"
     );
     Ok(token)
 }

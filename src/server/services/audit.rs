@@ -1,19 +1,49 @@
 //! Who did what: administrators' actions, recorded in the transaction of
 //! the change itself.
 
+pub use crate::server::db::audit::Filter;
 use crate::server::db::audit::{self, AuditEvent, NewAuditEvent};
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
 use crate::server::state::AppState;
+use std::net::IpAddr;
 
 use super::ServiceError;
 
-/// Whoever made a change: an administrator, or an operator at the command
-/// line (who has no account).
+/// Whoever made a change: a user (an administrator, or anyone for their
+/// own tokens and two-factor settings), or an operator at the command line
+/// (who has no account); whom they acted as, and from where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     pub id: Option<i64>,
     pub name: String,
+    pub acted_as: Option<ActedAs>,
+    pub address: Option<IpAddr>,
+}
+
+/// The user an actor acted as, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActedAs {
+    pub id: i64,
+    pub name: String,
+    pub via: Via,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// An administrator's token with the `Sudo` header.
+    Sudo,
+    /// An impersonation token an administrator made.
+    Impersonation,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sudo => "sudo",
+            Self::Impersonation => "impersonation",
+        }
+    }
 }
 
 impl Actor {
@@ -21,6 +51,8 @@ impl Actor {
         Self {
             id: Some(user.id),
             name: user.username.clone(),
+            acted_as: None,
+            address: None,
         }
     }
 
@@ -28,6 +60,25 @@ impl Actor {
         Self {
             id: None,
             name: "command line".to_owned(),
+            acted_as: None,
+            address: None,
+        }
+    }
+
+    /// The same actor, from client address `address`.
+    pub fn from(self, address: Option<IpAddr>) -> Self {
+        Self { address, ..self }
+    }
+
+    /// The same actor, acting as `user` through `via`.
+    pub fn acting_as(self, user: &User, via: Via) -> Self {
+        Self {
+            acted_as: Some(ActedAs {
+                id: user.id,
+                name: user.username.clone(),
+                via,
+            }),
+            ..self
         }
     }
 }
@@ -36,59 +87,87 @@ impl Actor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     SettingsChanged,
+    UserCreated,
     UserBlocked,
     UserUnblocked,
     AdminGranted,
     AdminRemoved,
+    AdminModeEntered,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
     TokenCreated,
     ImpersonationTokenCreated,
+    TokenRotated,
     TokenRevoked,
     TokenUnrevoked,
     TokenRevokedByLimit,
+    ProjectCreated,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 17] = [
         Self::SettingsChanged,
+        Self::UserCreated,
         Self::UserBlocked,
         Self::UserUnblocked,
         Self::AdminGranted,
         Self::AdminRemoved,
+        Self::AdminModeEntered,
+        Self::TwoFactorEnabled,
+        Self::TwoFactorDisabled,
+        Self::RecoveryCodesRegenerated,
         Self::TokenCreated,
         Self::ImpersonationTokenCreated,
+        Self::TokenRotated,
         Self::TokenRevoked,
         Self::TokenUnrevoked,
         Self::TokenRevokedByLimit,
+        Self::ProjectCreated,
     ];
 
     /// The name stored in the log.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SettingsChanged => "settings_changed",
+            Self::UserCreated => "user_created",
             Self::UserBlocked => "user_blocked",
             Self::UserUnblocked => "user_unblocked",
             Self::AdminGranted => "admin_granted",
             Self::AdminRemoved => "admin_removed",
+            Self::AdminModeEntered => "admin_mode_entered",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::TokenCreated => "personal_access_token_created",
             Self::ImpersonationTokenCreated => "impersonation_token_created",
+            Self::TokenRotated => "token_rotated",
             Self::TokenRevoked => "token_revoked",
             Self::TokenUnrevoked => "token_unrevoked",
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
+            Self::ProjectCreated => "project_created",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Self::SettingsChanged => "Changed instance settings",
+            Self::UserCreated => "Created user",
             Self::UserBlocked => "Blocked user",
             Self::UserUnblocked => "Unblocked user",
             Self::AdminGranted => "Made administrator",
             Self::AdminRemoved => "Removed administrator",
+            Self::AdminModeEntered => "Entered admin mode",
+            Self::TwoFactorEnabled => "Turned two-factor authentication on",
+            Self::TwoFactorDisabled => "Turned two-factor authentication off",
+            Self::RecoveryCodesRegenerated => "Made new recovery codes",
             Self::TokenCreated => "Created personal access token",
             Self::ImpersonationTokenCreated => "Created impersonation token",
+            Self::TokenRotated => "Rotated token",
             Self::TokenRevoked => "Revoked token",
             Self::TokenUnrevoked => "Unrevoked token",
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
+            Self::ProjectCreated => "Created project",
         }
     }
 
@@ -98,6 +177,11 @@ impl Action {
             .iter()
             .find(|a| a.as_str() == name)
             .map_or_else(|| name.to_owned(), |a| a.label().to_owned())
+    }
+
+    /// The action stored under `name`, if any.
+    pub fn of(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.as_str() == name)
     }
 }
 
@@ -146,6 +230,7 @@ pub async fn record<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
+    let address = actor.address.map(|ip| ip.to_string());
     audit::insert(
         executor,
         &NewAuditEvent {
@@ -158,17 +243,46 @@ where
             token_id: event.token.map(|t| t.id),
             token_name: event.token.map(|t| t.name.as_str()),
             details: &event.details,
+            acted_as_id: actor.acted_as.as_ref().map(|a| a.id),
+            acted_as_name: actor.acted_as.as_ref().map(|a| a.name.as_str()),
+            acted_via: actor.acted_as.as_ref().map(|a| a.via.as_str()),
+            ip_address: address.as_deref(),
         },
     )
     .await
 }
 
-/// One page of the log, newest first, and the number of events in all.
+/// Records `event` on its own, when the change it records was already
+/// written (or wrote nothing to the database).
+pub async fn record_now(
+    state: &AppState,
+    actor: &Actor,
+    event: Event<'_>,
+) -> Result<(), ServiceError> {
+    Ok(record(&state.db.pool, actor, event, state.now()).await?)
+}
+
+/// One page of the log matching `filter`, newest first, and the number of
+/// matching events in all.
 pub async fn list(
     state: &AppState,
-    user_id: Option<i64>,
+    filter: &Filter,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<AuditEvent>, i64), ServiceError> {
-    Ok(audit::list(&state.db, user_id, offset, limit).await?)
+    Ok(audit::list(&state.db, filter, offset, limit).await?)
+}
+
+/// Events about one user, newest first.
+pub async fn about_user(
+    state: &AppState,
+    user_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<AuditEvent>, i64), ServiceError> {
+    let filter = Filter {
+        target_user_id: Some(user_id),
+        ..Filter::default()
+    };
+    list(state, &filter, offset, limit).await
 }

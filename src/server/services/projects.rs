@@ -1,6 +1,7 @@
 //! Creating projects: a database row and a bare repository, both or
 //! neither.
 
+use super::audit::{self, Action, Actor, Event};
 use super::ServiceError;
 use crate::domain::project::NewProject;
 use crate::server::db::projects::{self, InsertProjectError, Project};
@@ -15,6 +16,7 @@ pub fn repository_path(root: &Path, project_id: i64) -> PathBuf {
 
 pub async fn create(
     state: &AppState,
+    actor: &Actor,
     owner: &User,
     name: &str,
     path: &str,
@@ -37,6 +39,10 @@ pub async fn create(
         }
         InsertProjectError::Db(e) => e.into(),
     })?;
+    let event = Event::new(Action::ProjectCreated)
+        .on_user(owner)
+        .details(format!("{}/{}", owner.username, new.path));
+    audit::record(&mut *tx, actor, event, state.now()).await?;
     let repo = repository_path(&state.git.repositories, id);
     init_bare(&repo).await?;
     if let Err(e) = tx.commit().await {

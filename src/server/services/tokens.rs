@@ -67,9 +67,11 @@ pub enum Issuer<'a> {
     Impersonation(&'a User),
 }
 
-/// Issues a personal access token to `owner` (see [`Issuer`]).
+/// Issues a personal access token to `owner` (see [`Issuer`]), on the
+/// record as `actor`'s doing.
 pub async fn issue<S: AsRef<str>>(
     state: &AppState,
+    actor: &Actor,
     owner: &User,
     issuer: Issuer<'_>,
     name: &str,
@@ -110,16 +112,13 @@ pub async fn issue<S: AsRef<str>>(
         },
     )
     .await?;
-    // What administrators make for others is on the record.
-    if let Issuer::Admin(admin) | Issuer::Impersonation(admin) = issuer {
-        let action = if impersonation {
-            Action::ImpersonationTokenCreated
-        } else {
-            Action::TokenCreated
-        };
-        let event = Event::new(action).on_user(owner).on_token(&token);
-        audit::record(&mut *tx, &Actor::user(admin), event, now).await?;
-    }
+    let action = if impersonation {
+        Action::ImpersonationTokenCreated
+    } else {
+        Action::TokenCreated
+    };
+    let event = Event::new(action).on_user(owner).on_token(&token);
+    audit::record(&mut *tx, actor, event, now).await?;
     tx.commit().await?;
     tracing::info!(
         user_id = owner.id,
@@ -131,32 +130,40 @@ pub async fn issue<S: AsRef<str>>(
     Ok(Created { token, secret })
 }
 
-/// A user's own token, for themself.
+/// A user's own token, for themself (`actor`: the user, from where they
+/// asked, or whoever acts as them).
 pub async fn create<S: AsRef<str>>(
     state: &AppState,
+    actor: &Actor,
     user: &User,
     name: &str,
     expires_on: &str,
     scopes: &[S],
 ) -> Result<Created, ServiceError> {
-    issue(state, user, Issuer::Owner, name, expires_on, scopes).await
+    issue(state, actor, user, Issuer::Owner, name, expires_on, scopes).await
 }
 
 pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_for_user(&state.db, user_id).await?)
 }
 
-/// Revokes one of the user's own tokens. Revoking twice is fine; another
-/// user's token id answers `NotFound`, exactly like a missing one.
-pub async fn revoke(state: &AppState, user_id: i64, id: i64) -> Result<Token, ServiceError> {
+/// Revokes one of the user's own tokens, on the record. Revoking twice is
+/// fine; another user's token id answers `NotFound`, exactly like a
+/// missing one.
+pub async fn revoke(
+    state: &AppState,
+    actor: &Actor,
+    user_id: i64,
+    id: i64,
+) -> Result<Token, ServiceError> {
     tokens::find_for_user(&state.db, user_id, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    revoke_any(state, id).await
+    revoke_as(state, actor, id).await
 }
 
-/// Revokes any token by id for an administrator or the command line, on
-/// the record. Revoking twice is fine.
+/// Revokes any token by id, on the record as `actor`'s doing. Revoking
+/// twice is fine.
 pub async fn revoke_as(state: &AppState, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
     match super::admin::set_token_revoked(state, actor, id, true).await {
         Err(ServiceError::Conflict(_)) => tokens::find(&state.db, id)
@@ -166,24 +173,12 @@ pub async fn revoke_as(state: &AppState, actor: &Actor, id: i64) -> Result<Token
     }
 }
 
-/// Revokes any token by id, with no record (its owner, or the system).
-pub async fn revoke_any(state: &AppState, id: i64) -> Result<Token, ServiceError> {
-    let token = tokens::revoke(&state.db, id, state.now())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    state.token_cache.forget_token(id);
-    tracing::info!(
-        user_id = token.user_id,
-        token_id = id,
-        "personal access token revoked"
-    );
-    Ok(token)
-}
-
 /// Replaces an active token with a new one of the same name and scopes, in
-/// one transaction. `expires_on` defaults to a week from today.
+/// one transaction with its audit record. `expires_on` defaults to a week
+/// from today.
 pub async fn rotate(
     state: &AppState,
+    actor: &Actor,
     old: &Token,
     expires_on: Option<&str>,
 ) -> Result<Created, ServiceError> {
@@ -210,9 +205,20 @@ pub async fn rotate(
         impersonation: old.impersonation,
         created_by: old.created_by,
     };
-    let token = tokens::rotate(&state.db, old, &successor, now)
-        .await?
-        .ok_or_else(|| ServiceError::field("token", "The token is not active."))?;
+    let mut tx = state.db.begin_write().await?;
+    let Some(token) = tokens::rotate(&mut tx, old, &successor, now).await? else {
+        tx.rollback().await?;
+        return Err(ServiceError::field("token", "The token is not active."));
+    };
+    let owner = users::find_by_id_with(&mut *tx, old.user_id).await?;
+    let mut event = Event::new(Action::TokenRotated)
+        .on_token(old)
+        .details(format!("successor #{}", token.id));
+    if let Some(owner) = &owner {
+        event = event.on_user(owner);
+    }
+    audit::record(&mut *tx, actor, event, now).await?;
+    tx.commit().await?;
     state.token_cache.forget_token(old.id);
     tracing::info!(
         user_id = old.user_id,

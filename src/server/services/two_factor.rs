@@ -2,6 +2,7 @@
 //! codes, and the gate on passwords for non-browser clients.
 
 use super::attempts::{self, NotNow};
+use super::audit::{self, Action, Actor, Event};
 use super::ServiceError;
 use crate::domain::account::unique_key;
 use crate::domain::lockout::{minutes_left, Outcome};
@@ -151,6 +152,7 @@ pub async fn enrolment(state: &AppState, user: &User) -> Result<Option<Enrolment
 /// is on from now, and the new recovery codes are returned (shown once).
 pub async fn confirm_enrolment(
     state: &AppState,
+    actor: &Actor,
     user: &User,
     code: &str,
 ) -> Result<Vec<String>, ServiceError> {
@@ -175,12 +177,19 @@ pub async fn confirm_enrolment(
         ));
     }
     tracing::info!(user_id = user.id, "two-factor authentication enabled");
+    audit::record_now(
+        state,
+        actor,
+        Event::new(Action::TwoFactorEnabled).on_user(user),
+    )
+    .await?;
     Ok(codes)
 }
 
 /// A new set of recovery codes; the old set stops working.
 pub async fn regenerate_recovery_codes(
     state: &AppState,
+    actor: &Actor,
     user: &User,
 ) -> Result<Vec<String>, ServiceError> {
     let (codes, digests) = new_recovery_codes(state);
@@ -190,12 +199,18 @@ pub async fn regenerate_recovery_codes(
         ));
     }
     tracing::info!(user_id = user.id, "recovery codes regenerated");
+    let event = Event::new(Action::RecoveryCodesRegenerated).on_user(user);
+    audit::record_now(state, actor, event).await?;
     Ok(codes)
 }
 
-pub async fn disable(state: &AppState, user: &User) -> Result<(), ServiceError> {
+/// Turns two-factor authentication off (the user with their password, or
+/// an operator for a user who lost every factor), on the record.
+pub async fn disable(state: &AppState, actor: &Actor, user: &User) -> Result<(), ServiceError> {
     db::disable(&state.db, user.id).await?;
     tracing::info!(user_id = user.id, "two-factor authentication disabled");
+    let event = Event::new(Action::TwoFactorDisabled).on_user(user);
+    audit::record_now(state, actor, event).await?;
     Ok(())
 }
 

@@ -36,7 +36,13 @@ both_backends!(
         let long = api_token(&st, &ann, "long", "2026-06-01").await;
         let bobs = api_token(&st, &bob, "bobs", "2026-12-31").await;
         let already = api_token(&st, &bob, "already revoked", "2026-12-31").await;
-        tokens::revoke_any(&st, already.token.id).await.unwrap();
+        tokens::revoke_as(
+            &st,
+            &crate::server::services::audit::Actor::command_line(),
+            already.token.id,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             status(&app, &long.secret).await,
             StatusCode::OK,
@@ -79,7 +85,9 @@ both_backends!(
             }
         }
         // On the record: the change and each revocation.
-        let (events, _) = audit::list(&st, None, 0, 10).await.unwrap();
+        let (events, _) = audit::list(&st, &audit::Filter::default(), 0, 10)
+            .await
+            .unwrap();
         let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions
@@ -100,7 +108,15 @@ both_backends!(
         );
 
         // New tokens obey the new limit, with a message naming it.
-        let refused = tokens::create(&st, &ann, "too long", "2026-02-01", &["api"]).await;
+        let refused = tokens::create(
+            &st,
+            &crate::server::services::audit::Actor::user(&ann),
+            &ann,
+            "too long",
+            "2026-02-01",
+            &["api"],
+        )
+        .await;
         let Err(ServiceError::Invalid(fields)) = refused else {
             panic!("{refused:?}")
         };
@@ -169,10 +185,19 @@ both_backends!(blocking_stops_tokens_sessions_and_sign_in, |t| {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(status(&app, &secret).await, StatusCode::OK);
-    let (events, _) = audit::list(&st, Some(eve.id), 0, 10).await.unwrap();
+    let (events, _) = audit::about_user(&st, eve.id, 0, 10).await.unwrap();
     let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["user_unblocked", "user_blocked"]);
-    assert!(events.iter().all(|e| e.actor_name == "root"));
+    assert_eq!(
+        actions,
+        [
+            "user_unblocked",
+            "user_blocked",
+            "personal_access_token_created"
+        ]
+    );
+    assert!(events[..2].iter().all(|e| e.actor_name == "root"));
+    // Her own token is on the record too, as her doing.
+    assert_eq!(events[2].actor_name, "eve");
 });
 
 both_backends!(the_admin_area_is_not_found_for_others, |t| {
@@ -300,7 +325,14 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
 
     // A rotated-away token stays revoked: its successor replaced it.
     let rotated = api_token(&st, &ann, "rotated", "2026-01-10").await;
-    tokens::rotate(&st, &rotated.token, None).await.unwrap();
+    tokens::rotate(
+        &st,
+        &crate::server::services::audit::Actor::command_line(),
+        &rotated.token,
+        None,
+    )
+    .await
+    .unwrap();
     let refused = admin::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
     assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("rotated")));
 
@@ -331,10 +363,19 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
         StatusCode::UNAUTHORIZED
     );
 
-    let (events, _) = audit::list(&st, Some(ann.id), 0, 10).await.unwrap();
+    let (events, _) = audit::about_user(&st, ann.id, 0, 10).await.unwrap();
     let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["token_unrevoked", "token_revoked"]);
-    assert_eq!(events[0].token_name.as_deref(), Some("oops"));
+    assert_eq!(
+        actions,
+        [
+            "token_rotated",
+            "personal_access_token_created",
+            "token_unrevoked",
+            "token_revoked",
+            "personal_access_token_created"
+        ]
+    );
+    assert_eq!(events[2].token_name.as_deref(), Some("oops"));
     let stored = db_tokens::find(&t.db, created.token.id)
         .await
         .unwrap()
@@ -343,7 +384,14 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
 
     // A family revoked by reuse detection stays revoked, successor too.
     let family = api_token(&st, &ann, "family", "2026-02-01").await;
-    let successor = tokens::rotate(&st, &family.token, None).await.unwrap();
+    let successor = tokens::rotate(
+        &st,
+        &crate::server::services::audit::Actor::command_line(),
+        &family.token,
+        None,
+    )
+    .await
+    .unwrap();
     assert!(tokens::authenticate(&st, &family.secret).await.is_err());
     let refused = admin::set_token_revoked(&st, &as_root, successor.token.id, false).await;
     assert!(
@@ -404,7 +452,7 @@ both_backends!(
         assert_eq!(Client::json(&r)["username"], "ann");
         // Not on her own page; on the record.
         assert!(tokens::list(&st, ann.id).await.unwrap().is_empty());
-        let (events, _) = audit::list(&st, Some(ann.id), 0, 10).await.unwrap();
+        let (events, _) = audit::about_user(&st, ann.id, 0, 10).await.unwrap();
         assert_eq!(events[0].action, "impersonation_token_created");
         assert_eq!(events[0].actor_name, "root");
         assert_eq!(events[0].token_name.as_deref(), Some("support"));
@@ -548,14 +596,29 @@ both_backends!(tokens_without_expiry_only_while_allowed, |t| {
     let st = state(&t, &clock);
     let app = app(&t, st.clone()).await;
     let ann = register(&st, "ann").await;
-    let refused = tokens::create(&st, &ann, "forever", "", &["api"]).await;
+    let refused = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&ann),
+        &ann,
+        "forever",
+        "",
+        &["api"],
+    )
+    .await;
     assert!(
         matches!(refused, Err(ServiceError::Invalid(ref f)) if f[0].message == "Choose an expiration date.")
     );
     change_settings(&st, |s| s.token_expiry_required = false).await;
-    let forever = tokens::create(&st, &ann, "forever", "", &["api"])
-        .await
-        .unwrap();
+    let forever = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&ann),
+        &ann,
+        "forever",
+        "",
+        &["api"],
+    )
+    .await
+    .unwrap();
     assert_eq!(forever.token.expires_at, None);
     clock.advance(3 * 365 * DAY);
     let r = api(

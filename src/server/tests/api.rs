@@ -15,10 +15,17 @@ use serde_json::{json, Value};
 const EXPIRES: &str = "2026-02-01";
 
 async fn token_for(st: &AppState, u: &users::User, scopes: &[&str]) -> String {
-    tokens::create(st, u, "t", EXPIRES, scopes)
-        .await
-        .unwrap()
-        .secret
+    tokens::create(
+        st,
+        &crate::server::services::audit::Actor::user(u),
+        u,
+        "t",
+        EXPIRES,
+        scopes,
+    )
+    .await
+    .unwrap()
+    .secret
 }
 
 fn body(r: &super::support::Reply) -> Value {
@@ -78,10 +85,23 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
     typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
     let typo = String::from_utf8(typo).unwrap();
     let unknown = crate::domain::token::format_secret("fkpat-", &[7; 32]);
-    let revoked = tokens::create(&st, &u, "r", EXPIRES, &["api"])
-        .await
-        .unwrap();
-    tokens::revoke_any(&st, revoked.token.id).await.unwrap();
+    let revoked = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&u),
+        &u,
+        "r",
+        EXPIRES,
+        &["api"],
+    )
+    .await
+    .unwrap();
+    tokens::revoke_as(
+        &st,
+        &crate::server::services::audit::Actor::command_line(),
+        revoked.token.id,
+    )
+    .await
+    .unwrap();
 
     for (what, token) in [
         ("none", None),
@@ -320,15 +340,35 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     let secret = token_for(&st, &u, &["api"]).await;
     for i in 0..4 {
         clock.advance(10);
-        tokens::create(&st, &u, &format!("deploy {i}"), EXPIRES, &["read_api"])
-            .await
-            .unwrap();
-    }
-    token_for(&st, &other, &["api"]).await;
-    let gone = tokens::create(&st, &u, "gone", EXPIRES, &["api"])
+        tokens::create(
+            &st,
+            &crate::server::services::audit::Actor::user(&u),
+            &u,
+            &format!("deploy {i}"),
+            EXPIRES,
+            &["read_api"],
+        )
         .await
         .unwrap();
-    tokens::revoke_any(&st, gone.token.id).await.unwrap();
+    }
+    token_for(&st, &other, &["api"]).await;
+    let gone = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&u),
+        &u,
+        "gone",
+        EXPIRES,
+        &["api"],
+    )
+    .await
+    .unwrap();
+    tokens::revoke_as(
+        &st,
+        &crate::server::services::audit::Actor::command_line(),
+        gone.token.id,
+    )
+    .await
+    .unwrap();
 
     let r = api(
         &app,
@@ -421,9 +461,16 @@ both_backends!(users_see_only_their_own_tokens, |t| {
     let (st, app) = setup(&t, &clock).await;
     let root = register(&st, "root").await;
     let bob = register(&st, "bob").await;
-    let roots = tokens::create(&st, &root, "r", EXPIRES, &["api"])
-        .await
-        .unwrap();
+    let roots = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&root),
+        &root,
+        "r",
+        EXPIRES,
+        &["api"],
+    )
+    .await
+    .unwrap();
     let bobs = token_for(&st, &bob, &["api"]).await;
     let path = format!("/api/v4/personal_access_tokens/{}", roots.token.id);
     for method in ["GET", "DELETE"] {
@@ -704,9 +751,16 @@ both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
     let u = register(&st, "root").await;
-    let created = tokens::create(&st, &u, "t", EXPIRES, &["api"])
-        .await
-        .unwrap();
+    let created = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&u),
+        &u,
+        "t",
+        EXPIRES,
+        &["api"],
+    )
+    .await
+    .unwrap();
     let id = created.token.id;
     let stored = || async { db_tokens::find(&st.db, id).await.unwrap().unwrap() };
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(200));
@@ -759,9 +813,16 @@ both_backends!(revocation_reaches_other_instances_within_a_second, |t| {
         &st_b.token_cache
     ));
     let u = register(&st_a, "root").await;
-    let created = tokens::create(&st_a, &u, "shared", EXPIRES, &["api"])
-        .await
-        .unwrap();
+    let created = tokens::create(
+        &st_a,
+        &crate::server::services::audit::Actor::user(&u),
+        &u,
+        "shared",
+        EXPIRES,
+        &["api"],
+    )
+    .await
+    .unwrap();
     let ok = |r: &crate::server::tests::support::Reply| r.status == StatusCode::OK;
     assert!(ok(&api(
         &app_a,
@@ -800,9 +861,16 @@ both_backends!(
         let clock = ManualClock::at(T0);
         let (st, app) = setup(&t, &clock).await;
         let u = register(&st, "root").await;
-        let created = tokens::create(&st, &u, "fast", EXPIRES, &["api"])
-            .await
-            .unwrap();
+        let created = tokens::create(
+            &st,
+            &crate::server::services::audit::Actor::user(&u),
+            &u,
+            "fast",
+            EXPIRES,
+            &["api"],
+        )
+        .await
+        .unwrap();
         let get = || api(&app, "GET", "/api/v4/user", Some(&created.secret), None);
         assert_eq!(get().await.status, StatusCode::OK);
         // Remove the row behind the server's back: the cache answers this second

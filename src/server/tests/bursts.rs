@@ -208,13 +208,27 @@ both_backends!(
         let clock = ManualClock::at(T0);
         let st = state(&t, &clock);
         let erin = register(&st, "erin").await;
-        projects::create(&st, &erin, "repo", "", "private")
-            .await
-            .unwrap();
-        let read = tokens::create(&st, &erin, "git", "2026-02-01", &["read_repository"])
-            .await
-            .unwrap()
-            .secret;
+        projects::create(
+            &st,
+            &crate::server::services::audit::Actor::user(&erin),
+            &erin,
+            "repo",
+            "",
+            "private",
+        )
+        .await
+        .unwrap();
+        let read = tokens::create(
+            &st,
+            &crate::server::services::audit::Actor::user(&erin),
+            &erin,
+            "git",
+            "2026-02-01",
+            &["read_repository"],
+        )
+        .await
+        .unwrap()
+        .secret;
         let router = app(&t, st.clone()).await;
         let attacker = [192, 0, 2, 1];
         let statuses = at_once(200, |i| {
@@ -249,13 +263,27 @@ both_backends!(valid_git_requests_at_once_from_one_address_all_pass, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let erin = register(&st, "erin").await;
-    projects::create(&st, &erin, "repo", "", "private")
-        .await
-        .unwrap();
-    let read = tokens::create(&st, &erin, "git", "2026-02-01", &["read_repository"])
-        .await
-        .unwrap()
-        .secret;
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&erin),
+        &erin,
+        "repo",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
+    let read = tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&erin),
+        &erin,
+        "git",
+        "2026-02-01",
+        &["read_repository"],
+    )
+    .await
+    .unwrap()
+    .secret;
     let router = app(&t, st.clone()).await;
     // A CI fleet behind one address: successes hold a slot only while
     // they are checked, and never ban.

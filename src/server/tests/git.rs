@@ -115,19 +115,33 @@ async fn user(st: &AppState, name: &str) -> User {
 }
 
 async fn token(st: &AppState, u: &User, scopes: &[&str]) -> String {
-    tokens::create(st, u, "git", EXPIRES, scopes)
-        .await
-        .unwrap()
-        .secret
+    tokens::create(
+        st,
+        &crate::server::services::audit::Actor::user(u),
+        u,
+        "git",
+        EXPIRES,
+        scopes,
+    )
+    .await
+    .unwrap()
+    .secret
 }
 
 both_backends!(token_scopes_decide_clone_and_push, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let alice = user(&st, "alice").await;
-    projects::create(&st, &alice, "Demo", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&alice),
+        &alice,
+        "Demo",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let read = token(&st, &alice, &["read_repository"]).await;
     let write = token(&st, &alice, &["write_repository"]).await;
     let addr = serve(app(&t, st.clone()).await).await;
@@ -169,7 +183,14 @@ both_backends!(token_scopes_decide_clone_and_push, |t| {
         .find(|t| t.scopes.len() == 1 && t.scopes[0].as_str() == "write_repository")
         .unwrap()
         .id;
-    tokens::revoke(&st, alice.id, write_id).await.unwrap();
+    tokens::revoke(
+        &st,
+        &crate::server::services::audit::Actor::user(&alice),
+        alice.id,
+        write_id,
+    )
+    .await
+    .unwrap();
     git.commit("work", "CHANGES").await;
     let revoked = git
         .push("work", &url(addr, "x", &write, "alice/demo"))
@@ -198,9 +219,16 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let bob = user(&st, "bob").await;
-    projects::create(&st, &bob, "tools", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&bob),
+        &bob,
+        "tools",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let addr = serve(app(&t, st.clone()).await).await;
     let git = Git::new();
 
@@ -266,12 +294,26 @@ both_backends!(visibility_decides_who_sees_a_project, |t| {
     let st = state(&t, &clock);
     let carol = user(&st, "carol").await;
     let dave = user(&st, "dave").await;
-    projects::create(&st, &carol, "open", "", "public")
-        .await
-        .unwrap();
-    projects::create(&st, &carol, "closed", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&carol),
+        &carol,
+        "open",
+        "",
+        "public",
+    )
+    .await
+    .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&carol),
+        &carol,
+        "closed",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let daves = token(&st, &dave, &["write_repository"]).await;
     let addr = serve(app(&t, st.clone()).await).await;
     let git = Git::new();
@@ -331,11 +373,24 @@ pub(super) async fn info_refs(
     user: &str,
     password: &str,
 ) -> StatusCode {
+    info_refs_forwarded(router, ip, None, user, password).await
+}
+
+/// The same through a proxy at `ip` that says it forwards for `client`.
+async fn info_refs_forwarded(
+    router: &Router,
+    ip: [u8; 4],
+    client: Option<&str>,
+    user: &str,
+    password: &str,
+) -> StatusCode {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let mut req = Request::get("/erin/repo.git/info/refs?service=git-upload-pack")
-        .header(header::AUTHORIZATION, format!("Basic {basic}"))
-        .body(Body::empty())
-        .unwrap();
+        .header(header::AUTHORIZATION, format!("Basic {basic}"));
+    if let Some(client) = client {
+        req = req.header("x-forwarded-for", client);
+    }
+    let mut req = req.body(Body::empty()).unwrap();
     req.extensions_mut()
         .insert(ConnectInfo(SocketAddr::from((ip, 40_000))));
     router.clone().oneshot(req).await.unwrap().status()
@@ -345,9 +400,16 @@ both_backends!(ten_failures_from_an_address_refuse_it_for_an_hour, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let erin = user(&st, "erin").await;
-    projects::create(&st, &erin, "repo", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&erin),
+        &erin,
+        "repo",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let read = token(&st, &erin, &["read_repository"]).await;
     let router = app(&t, st.clone()).await;
     let attacker = [192, 0, 2, 1];
@@ -378,13 +440,60 @@ both_backends!(ten_failures_from_an_address_refuse_it_for_an_hour, |t| {
     );
 });
 
+both_backends!(behind_a_trusted_proxy_each_client_has_its_own_ban, |t| {
+    let clock = ManualClock::at(T0);
+    let st = crate::server::tests::support::state_with(&t, &clock, |c| {
+        c.trusted_proxies =
+            crate::server::client_addr::TrustedProxies::new(vec!["10.0.0.0/8".parse().unwrap()]);
+    });
+    let erin = user(&st, "erin").await;
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&erin),
+        &erin,
+        "repo",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
+    let read = token(&st, &erin, &["read_repository"]).await;
+    let router = app(&t, st.clone()).await;
+    let proxy = [10, 0, 0, 1];
+    for _ in 0..10 {
+        let s = info_refs_forwarded(&router, proxy, Some("198.51.100.1"), "erin", "guess").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let banned = info_refs_forwarded(&router, proxy, Some("198.51.100.1"), "erin", &read).await;
+    assert_eq!(banned, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not banned with it.
+    let other = info_refs_forwarded(&router, proxy, Some("198.51.100.2"), "erin", &read).await;
+    assert_eq!(other, StatusCode::OK);
+    // An untrusted peer's header is ignored: the ban is on the peer.
+    let untrusted = [203, 0, 113, 5];
+    for _ in 0..10 {
+        let s =
+            info_refs_forwarded(&router, untrusted, Some("198.51.100.3"), "erin", "guess").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = info_refs_forwarded(&router, untrusted, Some("198.51.100.4"), "erin", &read).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+});
+
 both_backends!(a_repeated_service_parameter_is_refused, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let erin = user(&st, "erin").await;
-    projects::create(&st, &erin, "repo", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&erin),
+        &erin,
+        "repo",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let read = token(&st, &erin, &["read_repository"]).await;
     let router = app(&t, st.clone()).await;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("erin:{read}"));
@@ -406,9 +515,16 @@ both_backends!(token_use_over_git_is_recorded, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let fay = user(&st, "fay").await;
-    projects::create(&st, &fay, "notes", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&fay),
+        &fay,
+        "notes",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let read = token(&st, &fay, &["read_repository"]).await;
     let addr = serve(app(&t, st.clone()).await).await;
     let git = Git::new();
@@ -508,12 +624,26 @@ both_backends!(projects_through_the_rest_api, |t| {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Listed: own projects and others' public ones, not others' private.
     let hal = user(&st, "hal").await;
-    projects::create(&st, &hal, "shared", "", "public")
-        .await
-        .unwrap();
-    projects::create(&st, &hal, "secret", "", "private")
-        .await
-        .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&hal),
+        &hal,
+        "shared",
+        "",
+        "public",
+    )
+    .await
+    .unwrap();
+    projects::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&hal),
+        &hal,
+        "secret",
+        "",
+        "private",
+    )
+    .await
+    .unwrap();
     let paths = |r: &crate::server::tests::support::Reply| -> Vec<String> {
         let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         list.as_array()

@@ -138,15 +138,27 @@ macro_rules! both_backends {
 pub(crate) use both_backends;
 
 pub fn state(t: &TestDb, clock: &ManualClock) -> AppState {
+    state_with(t, clock, |_| {})
+}
+
+/// A state whose web configuration `configure` changed.
+pub fn state_with(
+    t: &TestDb,
+    clock: &ManualClock,
+    configure: impl FnOnce(&mut WebConfig),
+) -> AppState {
+    let mut config = WebConfig {
+        public_url: None,
+        session_lifetime: time::Duration::days(7),
+        secret: ServerSecret::from_bytes([7; 64]),
+        smtp: false,
+        trusted_proxies: Default::default(),
+    };
+    configure(&mut config);
     AppState::new(Shared {
         leptos_options: LeptosOptions::builder().output_name("forgekey").build(),
         db: t.db.clone(),
-        config: Arc::new(WebConfig {
-            public_url: None,
-            session_lifetime: time::Duration::days(7),
-            secret: ServerSecret::from_bytes([7; 64]),
-            smtp: false,
-        }),
+        config: Arc::new(config),
         clock: Arc::new(clock.clone()),
         passwords: Passwords::new(2, Duration::from_secs(5)),
         usage: Default::default(),
@@ -339,9 +351,16 @@ pub async fn api_token(
     name: &str,
     expires: &str,
 ) -> crate::server::services::tokens::Created {
-    crate::server::services::tokens::create(st, user, name, expires, &["api"])
-        .await
-        .unwrap()
+    crate::server::services::tokens::create(
+        st,
+        &crate::server::services::audit::Actor::user(user),
+        user,
+        name,
+        expires,
+        &["api"],
+    )
+    .await
+    .unwrap()
 }
 
 /// Changes instance settings the way an operator does (audited, with what

@@ -35,9 +35,14 @@ pub(super) async fn enrol(st: &AppState, user: User) -> (User, Authenticator, Ve
     two_factor::begin_enrolment(st, &user).await.unwrap();
     let enrolment = two_factor::enrolment(st, &user).await.unwrap().unwrap();
     let app = app_from_key(&enrolment.manual_key, &user.username);
-    let codes = two_factor::confirm_enrolment(st, &user, &app.code_at(st.now()))
-        .await
-        .unwrap();
+    let codes = two_factor::confirm_enrolment(
+        st,
+        &crate::server::services::audit::Actor::user(&user),
+        &user,
+        &app.code_at(st.now()),
+    )
+    .await
+    .unwrap();
     let user = crate::server::db::users::find_by_id(&st.db, user.id)
         .await
         .unwrap()
@@ -246,9 +251,13 @@ both_backends!(recovery_codes_work_once_and_regenerating_voids_them, |t| {
         9
     );
 
-    let fresh = two_factor::regenerate_recovery_codes(&st, &user)
-        .await
-        .unwrap();
+    let fresh = two_factor::regenerate_recovery_codes(
+        &st,
+        &crate::server::services::audit::Actor::user(&user),
+        &user,
+    )
+    .await
+    .unwrap();
     assert!(wrong_code(
         &two_factor::verify_second_step(&st, &user, &codes[1]).await
     ));
@@ -266,7 +275,13 @@ both_backends!(recovery_codes_work_once_and_regenerating_voids_them, |t| {
         );
     }
     let enrolment_key = {
-        two_factor::disable(&st, &user).await.unwrap();
+        two_factor::disable(
+            &st,
+            &crate::server::services::audit::Actor::user(&user),
+            &user,
+        )
+        .await
+        .unwrap();
         two_factor::begin_enrolment(&st, &user).await.unwrap();
         let e = two_factor::enrolment(&st, &user).await.unwrap().unwrap();
         e.manual_key.replace(' ', "")
@@ -519,10 +534,17 @@ both_backends!(administrators_see_who_has_two_factor_on, |t| {
         .await
         .unwrap();
     let (with, _, _) = enrolled(&st, "eve").await;
-    let token = crate::server::services::tokens::create(&st, &admin, "t", "2026-02-01", &["api"])
-        .await
-        .unwrap()
-        .secret;
+    let token = crate::server::services::tokens::create(
+        &st,
+        &crate::server::services::audit::Actor::user(&admin),
+        &admin,
+        "t",
+        "2026-02-01",
+        &["api"],
+    )
+    .await
+    .unwrap()
+    .secret;
     let router = app(&t, st.clone()).await;
     let r = api(
         &router,

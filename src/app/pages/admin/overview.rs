@@ -41,7 +41,7 @@ pub fn Overview() -> impl IntoView {
                                             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
                                                 {o.recent.into_iter().map(|e| view! {
                                                     <li class="px-4 py-2">
-                                                        <time datetime=format::machine(e.at)>{format::date(e.at)}</time>
+                                                        <time datetime=format::machine(e.at)>{format::date_time(e.at)}</time>
                                                         " · " <strong>{e.actor}</strong> " · " {e.action}
                                                         {e.target.map(|t| format!(" · {t}"))}
                                                     </li>

@@ -137,7 +137,7 @@ pub fn AdminUser() -> impl IntoView {
                                             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
                                                 {page.events.iter().cloned().map(|e| view! {
                                                     <li class="px-4 py-2" data-testid="user-event">
-                                                        <time datetime=format::machine(e.at)>{format::date(e.at)}</time>
+                                                        <time datetime=format::machine(e.at)>{format::date_time(e.at)}</time>
                                                         " · " <strong>{e.actor}</strong> " · " {e.action}
                                                         {e.token.map(|t| format!(" “{t}”"))}
                                                     </li>
