@@ -478,8 +478,7 @@ pub async fn change_admin_user(user_id: i64, change: String) -> Result<String, A
 #[server(prefix = "/_fn", endpoint = "change_admin_token")]
 pub async fn change_admin_token(token_id: i64, action: String) -> Result<String, AppError> {
     use super::ctx;
-    use crate::server::db::users;
-    use crate::server::services::{admin, ServiceError};
+    use crate::server::services::admin;
     let mut back = None;
     let result = async {
         let (state, _session, me) = ctx::admin().await?;
@@ -488,11 +487,12 @@ pub async fn change_admin_token(token_id: i64, action: String) -> Result<String,
             "unrevoke" => false,
             _ => return Err(AppError::BadRequest),
         };
+        // Back to the owner's page whatever happens: a refusal is shown
+        // there too.
+        back = admin::token_owner(&state, token_id)
+            .await?
+            .map(|o| user_path(&o.username));
         let token = admin::set_token_revoked(&state, &ctx::actor(&me), token_id, revoke).await?;
-        let owner = users::find_by_id(&state.db, token.user_id)
-            .await
-            .map_err(ServiceError::from)?;
-        back = owner.map(|o| user_path(&o.username));
         Ok(if revoke {
             format!("The token “{}” was revoked.", token.name)
         } else {

@@ -6,17 +6,14 @@
 
 use crate::domain::lockout::{AttemptLimit, Attempts, Outcome, Refused};
 use crate::server::clock::Clock;
+use crate::server::services::attempts::until_a_slot;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 const MAX_ENTRIES: usize = 100_000;
 const LIMIT: AttemptLimit = AttemptLimit::GIT_HTTP_ADDRESS;
-/// How long an authentication waits for a slot held by others from its
-/// address still being checked, and how often it looks.
-const WAIT_FOR_SLOT: Duration = Duration::from_secs(2);
-const POLL: Duration = Duration::from_millis(20);
 
 #[derive(Debug, Default)]
 pub struct AddressBans {
@@ -75,23 +72,20 @@ impl AddressBans {
         ip: IpAddr,
         clock: Arc<dyn Clock>,
     ) -> Result<AddressAttempt, AddressRefused> {
-        let deadline = tokio::time::Instant::now() + WAIT_FOR_SLOT;
-        loop {
-            match self.try_reserve(ip, clock.now()) {
-                Ok(()) => {
-                    return Ok(AddressAttempt {
-                        bans: self.clone(),
-                        ip,
-                        clock,
-                        settled: false,
-                    })
-                }
-                Err(Refused::Locked { until }) => return Err(AddressRefused::Banned { until }),
-                Err(Refused::Full) if tokio::time::Instant::now() + POLL < deadline => {
-                    tokio::time::sleep(POLL).await;
-                }
-                Err(Refused::Full) => return Err(AddressRefused::Busy),
-            }
+        let reserved = until_a_slot(|| {
+            std::future::ready(Ok::<_, Infallible>(self.try_reserve(ip, clock.now())))
+        })
+        .await;
+        match reserved {
+            Ok(Ok(())) => Ok(AddressAttempt {
+                bans: self.clone(),
+                ip,
+                clock,
+                settled: false,
+            }),
+            Ok(Err(Refused::Locked { until })) => Err(AddressRefused::Banned { until }),
+            Ok(Err(Refused::Full)) => Err(AddressRefused::Busy),
+            Err(never) => match never {},
         }
     }
 }

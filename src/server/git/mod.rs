@@ -303,3 +303,26 @@ fn error_response(e: ServiceError) -> Response {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn basic_credentials_never_panic(value in proptest::collection::vec(0x20u8..0x7f, 0..200)) {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_bytes(&value).unwrap());
+            let _ = basic_credentials(&headers);
+        }
+
+        #[test]
+        fn encoded_credentials_come_back_as_sent(user in "[^:]{0,30}", password in ".{0,60}") {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {encoded}")).unwrap());
+            prop_assert_eq!(basic_credentials(&headers), Some((user, password)));
+        }
+    }
+}

@@ -202,6 +202,14 @@ pub async fn change_user(
     Ok(updated)
 }
 
+/// Whose token `token_id` is, if it exists.
+pub async fn token_owner(state: &AppState, token_id: i64) -> Result<Option<User>, ServiceError> {
+    let Some(token) = tokens::find(&state.db, token_id).await? else {
+        return Ok(None);
+    };
+    Ok(users::find_by_id(&state.db, token.user_id).await?)
+}
+
 /// Revokes (`revoke`) or unrevokes any user's token. Revoking a revoked
 /// token, or unrevoking an active or rotated-away one, is a conflict.
 pub async fn set_token_revoked(

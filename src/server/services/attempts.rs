@@ -9,6 +9,7 @@ use crate::server::clock::Clock;
 use crate::server::db::attempts::{self, Counter};
 use crate::server::db::Db;
 use crate::server::state::AppState;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,39 +51,55 @@ pub struct Attempt {
     settled: bool,
 }
 
+/// Runs `try_reserve` until it gets a slot or is refused for good. While
+/// every slot is held by attempts still being checked (`Refused::Full`) it
+/// looks again after 25 ms, then twice as long each time, for up to two
+/// seconds; then `Full` stands.
+pub async fn until_a_slot<T, E, Fut>(
+    mut try_reserve: impl FnMut() -> Fut,
+) -> Result<Result<T, Refused>, E>
+where
+    Fut: Future<Output = Result<Result<T, Refused>, E>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_SLOT;
+    let mut poll = FIRST_POLL;
+    loop {
+        match try_reserve().await? {
+            Err(Refused::Full) if tokio::time::Instant::now() + poll < deadline => {
+                tokio::time::sleep(poll).await;
+                poll *= 2;
+            }
+            other => return Ok(other),
+        }
+    }
+}
+
 /// Reserves an attempt at user `user_id`'s secret, waiting briefly while
 /// every slot is held by attempts still being checked.
 pub async fn reserve(state: &AppState, counter: Counter, user_id: i64) -> Result<Attempt, NotNow> {
     let limit = limit_of(counter);
-    let deadline = tokio::time::Instant::now() + WAIT_FOR_SLOT;
-    let mut poll = FIRST_POLL;
-    loop {
+    let reserved = until_a_slot(|| async {
         let now = state.now();
-        let reserved = attempts::change(&state.db, counter, user_id, |before| {
+        attempts::change(&state.db, counter, user_id, |before| {
             match limit.reserve(before, now) {
                 Ok(after) => (after, Ok(())),
                 Err(refused) => (before, Err(refused)),
             }
         })
         .await?
-        .ok_or(NotNow::Failed(ServiceError::NotFound))?;
-        match reserved {
-            Ok(()) => {
-                return Ok(Attempt {
-                    db: state.db.clone(),
-                    clock: state.clock.clone(),
-                    counter,
-                    user_id,
-                    settled: false,
-                })
-            }
-            Err(Refused::Locked { until }) => return Err(NotNow::Locked { until }),
-            Err(Refused::Full) if tokio::time::Instant::now() + poll < deadline => {
-                tokio::time::sleep(poll).await;
-                poll *= 2;
-            }
-            Err(Refused::Full) => return Err(NotNow::Failed(ServiceError::Busy)),
-        }
+        .ok_or(NotNow::Failed(ServiceError::NotFound))
+    })
+    .await?;
+    match reserved {
+        Ok(()) => Ok(Attempt {
+            db: state.db.clone(),
+            clock: state.clock.clone(),
+            counter,
+            user_id,
+            settled: false,
+        }),
+        Err(Refused::Locked { until }) => Err(NotNow::Locked { until }),
+        Err(Refused::Full) => Err(NotNow::Failed(ServiceError::Busy)),
     }
 }
 

@@ -36,13 +36,7 @@ both_backends!(
         let long = api_token(&st, &ann, "long", "2026-06-01").await;
         let bobs = api_token(&st, &bob, "bobs", "2026-12-31").await;
         let already = api_token(&st, &bob, "already revoked", "2026-12-31").await;
-        tokens::revoke_as(
-            &st,
-            &crate::server::services::audit::Actor::command_line(),
-            already.token.id,
-        )
-        .await
-        .unwrap();
+        crate::server::tests::support::revoke(&st, already.token.id).await;
         assert_eq!(
             status(&app, &long.secret).await,
             StatusCode::OK,

@@ -95,13 +95,7 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
     )
     .await
     .unwrap();
-    tokens::revoke_as(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        revoked.token.id,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::revoke(&st, revoked.token.id).await;
 
     for (what, token) in [
         ("none", None),
@@ -362,13 +356,7 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     )
     .await
     .unwrap();
-    tokens::revoke_as(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        gone.token.id,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::revoke(&st, gone.token.id).await;
 
     let r = api(
         &app,

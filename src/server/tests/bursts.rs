@@ -3,13 +3,13 @@
 //! checked than the limit allows (10 passwords, 5 second-step codes, 10
 //! Git authentications per address).
 
-use super::git::info_refs;
+use super::git::{erin_with_a_repo, info_refs};
 use super::support::{app, both_backends, register, state, Client, T0};
 use super::two_factor::enrol;
 use crate::domain::token::{format_secret, DEFAULT_PREFIX};
 use crate::domain::two_factor::STEP_SECONDS;
 use crate::server::clock::{Clock, ManualClock};
-use crate::server::services::{projects, tokens, two_factor, ServiceError};
+use crate::server::services::{two_factor, ServiceError};
 use axum::http::StatusCode;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -207,29 +207,7 @@ both_backends!(
     |t| {
         let clock = ManualClock::at(T0);
         let st = state(&t, &clock);
-        let erin = register(&st, "erin").await;
-        projects::create(
-            &st,
-            &crate::server::services::audit::Actor::user(&erin),
-            &erin,
-            "repo",
-            "",
-            "private",
-        )
-        .await
-        .unwrap();
-        let read = tokens::create(
-            &st,
-            &crate::server::services::audit::Actor::user(&erin),
-            &erin,
-            "git",
-            "2026-02-01",
-            &["read_repository"],
-        )
-        .await
-        .unwrap()
-        .secret;
-        let router = app(&t, st.clone()).await;
+        let (router, read) = erin_with_a_repo(&t, &st).await;
         let attacker = [192, 0, 2, 1];
         let statuses = at_once(200, |i| {
             let router = router.clone();
@@ -262,29 +240,7 @@ both_backends!(
 both_backends!(valid_git_requests_at_once_from_one_address_all_pass, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
-    let erin = register(&st, "erin").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&erin),
-        &erin,
-        "repo",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
-    let read = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&erin),
-        &erin,
-        "git",
-        "2026-02-01",
-        &["read_repository"],
-    )
-    .await
-    .unwrap()
-    .secret;
-    let router = app(&t, st.clone()).await;
+    let (router, read) = erin_with_a_repo(&t, &st).await;
     // A CI fleet behind one address: successes hold a slot only while
     // they are checked, and never ban.
     let statuses = at_once(100, |_| {

@@ -5,6 +5,7 @@ use super::support::{app, both_backends, state, T0};
 use crate::domain::two_factor::STEP_SECONDS;
 use crate::server::clock::ManualClock;
 use crate::server::db::users::User;
+use crate::server::services::audit::Actor;
 use crate::server::services::{accounts, projects, tokens};
 use crate::server::state::AppState;
 use axum::body::Body;
@@ -115,33 +116,19 @@ async fn user(st: &AppState, name: &str) -> User {
 }
 
 async fn token(st: &AppState, u: &User, scopes: &[&str]) -> String {
-    tokens::create(
-        st,
-        &crate::server::services::audit::Actor::user(u),
-        u,
-        "git",
-        EXPIRES,
-        scopes,
-    )
-    .await
-    .unwrap()
-    .secret
+    tokens::create(st, &Actor::user(u), u, "git", EXPIRES, scopes)
+        .await
+        .unwrap()
+        .secret
 }
 
 both_backends!(token_scopes_decide_clone_and_push, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let alice = user(&st, "alice").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&alice),
-        &alice,
-        "Demo",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
+    projects::create(&st, &Actor::user(&alice), &alice, "Demo", "", "private")
+        .await
+        .unwrap();
     let read = token(&st, &alice, &["read_repository"]).await;
     let write = token(&st, &alice, &["write_repository"]).await;
     let addr = serve(app(&t, st.clone()).await).await;
@@ -183,14 +170,9 @@ both_backends!(token_scopes_decide_clone_and_push, |t| {
         .find(|t| t.scopes.len() == 1 && t.scopes[0].as_str() == "write_repository")
         .unwrap()
         .id;
-    tokens::revoke(
-        &st,
-        &crate::server::services::audit::Actor::user(&alice),
-        alice.id,
-        write_id,
-    )
-    .await
-    .unwrap();
+    tokens::revoke(&st, &Actor::user(&alice), alice.id, write_id)
+        .await
+        .unwrap();
     git.commit("work", "CHANGES").await;
     let revoked = git
         .push("work", &url(addr, "x", &write, "alice/demo"))
@@ -219,16 +201,9 @@ both_backends!(passwords_pass_the_two_factor_gate_and_the_setting, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let bob = user(&st, "bob").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&bob),
-        &bob,
-        "tools",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
+    projects::create(&st, &Actor::user(&bob), &bob, "tools", "", "private")
+        .await
+        .unwrap();
     let addr = serve(app(&t, st.clone()).await).await;
     let git = Git::new();
 
@@ -294,26 +269,12 @@ both_backends!(visibility_decides_who_sees_a_project, |t| {
     let st = state(&t, &clock);
     let carol = user(&st, "carol").await;
     let dave = user(&st, "dave").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&carol),
-        &carol,
-        "open",
-        "",
-        "public",
-    )
-    .await
-    .unwrap();
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&carol),
-        &carol,
-        "closed",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
+    projects::create(&st, &Actor::user(&carol), &carol, "open", "", "public")
+        .await
+        .unwrap();
+    projects::create(&st, &Actor::user(&carol), &carol, "closed", "", "private")
+        .await
+        .unwrap();
     let daves = token(&st, &dave, &["write_repository"]).await;
     let addr = serve(app(&t, st.clone()).await).await;
     let git = Git::new();
@@ -366,6 +327,20 @@ both_backends!(visibility_decides_who_sees_a_project, |t| {
     );
 });
 
+/// erin with a private project `erin/repo`, a `read_repository` token of
+/// hers, and the application serving them.
+pub(super) async fn erin_with_a_repo(
+    t: &super::support::TestDb,
+    st: &AppState,
+) -> (Router, String) {
+    let erin = user(st, "erin").await;
+    projects::create(st, &Actor::user(&erin), &erin, "repo", "", "private")
+        .await
+        .unwrap();
+    let read = token(st, &erin, &["read_repository"]).await;
+    (app(t, st.clone()).await, read)
+}
+
 /// `GET info/refs` from `ip` with Basic credentials.
 pub(super) async fn info_refs(
     router: &Router,
@@ -399,19 +374,7 @@ async fn info_refs_forwarded(
 both_backends!(ten_failures_from_an_address_refuse_it_for_an_hour, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
-    let erin = user(&st, "erin").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&erin),
-        &erin,
-        "repo",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
-    let read = token(&st, &erin, &["read_repository"]).await;
-    let router = app(&t, st.clone()).await;
+    let (router, read) = erin_with_a_repo(&t, &st).await;
     let attacker = [192, 0, 2, 1];
     let neighbour = [192, 0, 2, 2];
     assert_eq!(
@@ -446,19 +409,7 @@ both_backends!(behind_a_trusted_proxy_each_client_has_its_own_ban, |t| {
         c.trusted_proxies =
             crate::server::client_addr::TrustedProxies::new(vec!["10.0.0.0/8".parse().unwrap()]);
     });
-    let erin = user(&st, "erin").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&erin),
-        &erin,
-        "repo",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
-    let read = token(&st, &erin, &["read_repository"]).await;
-    let router = app(&t, st.clone()).await;
+    let (router, read) = erin_with_a_repo(&t, &st).await;
     let proxy = [10, 0, 0, 1];
     for _ in 0..10 {
         let s = info_refs_forwarded(&router, proxy, Some("198.51.100.1"), "erin", "guess").await;
@@ -483,19 +434,7 @@ both_backends!(behind_a_trusted_proxy_each_client_has_its_own_ban, |t| {
 both_backends!(a_repeated_service_parameter_is_refused, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
-    let erin = user(&st, "erin").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&erin),
-        &erin,
-        "repo",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
-    let read = token(&st, &erin, &["read_repository"]).await;
-    let router = app(&t, st.clone()).await;
+    let (router, read) = erin_with_a_repo(&t, &st).await;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("erin:{read}"));
     for query in [
         "service=git-upload-pack&service=git-receive-pack",
@@ -515,16 +454,9 @@ both_backends!(token_use_over_git_is_recorded, |t| {
     let clock = ManualClock::at(T0);
     let st = state(&t, &clock);
     let fay = user(&st, "fay").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&fay),
-        &fay,
-        "notes",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
+    projects::create(&st, &Actor::user(&fay), &fay, "notes", "", "private")
+        .await
+        .unwrap();
     let read = token(&st, &fay, &["read_repository"]).await;
     let addr = serve(app(&t, st.clone()).await).await;
     let git = Git::new();
@@ -624,26 +556,12 @@ both_backends!(projects_through_the_rest_api, |t| {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Listed: own projects and others' public ones, not others' private.
     let hal = user(&st, "hal").await;
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&hal),
-        &hal,
-        "shared",
-        "",
-        "public",
-    )
-    .await
-    .unwrap();
-    projects::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&hal),
-        &hal,
-        "secret",
-        "",
-        "private",
-    )
-    .await
-    .unwrap();
+    projects::create(&st, &Actor::user(&hal), &hal, "shared", "", "public")
+        .await
+        .unwrap();
+    projects::create(&st, &Actor::user(&hal), &hal, "secret", "", "private")
+        .await
+        .unwrap();
     let paths = |r: &crate::server::tests::support::Reply| -> Vec<String> {
         let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         list.as_array()

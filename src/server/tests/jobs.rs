@@ -40,13 +40,7 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
     api_token(&st, &bob, "ci", "2026-01-05").await;
     api_token(&st, &carol, "blocked owner", "2026-01-04").await;
     let revoked = api_token(&st, &dave, "revoked", "2026-01-04").await;
-    tokens::revoke_as(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        revoked.token.id,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::revoke(&st, revoked.token.id).await;
     tokens::issue(
         &st,
         &Actor::user(&root),
@@ -170,21 +164,9 @@ both_backends!(revoked_tokens_are_purged_after_the_retention, |t| {
     let old = api_token(&st, &ann, "old", "2026-12-01").await;
     let recent = api_token(&st, &ann, "recent", "2026-12-01").await;
     let active = api_token(&st, &ann, "active", "2026-12-01").await;
-    tokens::revoke_as(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        old.token.id,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::revoke(&st, old.token.id).await;
     clock.advance(2 * DAY);
-    tokens::revoke_as(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        recent.token.id,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::revoke(&st, recent.token.id).await;
     // 30 days (the default) after the first revocation, one day less for the second.
     clock.advance(28 * DAY - HOUR);
     assert_eq!(run(&st, Job::PurgeRevoked).await.deleted, 0);

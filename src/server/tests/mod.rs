@@ -13,6 +13,7 @@ mod git;
 mod http;
 mod jobs;
 mod mail;
+mod parsers;
 mod slow_clients;
 mod tokens;
 mod two_factor;

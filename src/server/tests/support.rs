@@ -363,6 +363,17 @@ pub async fn api_token(
     .unwrap()
 }
 
+/// Revokes a token the way an operator does (on the record).
+pub async fn revoke(st: &AppState, token_id: i64) -> crate::server::db::tokens::Token {
+    crate::server::services::tokens::revoke_as(
+        st,
+        &crate::server::services::audit::Actor::command_line(),
+        token_id,
+    )
+    .await
+    .unwrap()
+}
+
 /// Changes instance settings the way an operator does (audited, with what
 /// a change implies, such as revocations by a lowered limit).
 pub async fn change_settings(
