@@ -232,18 +232,63 @@ async def slow_clients(host, port, header_timeout, idle=1000, drip=500):
     return ok
 
 
+def rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return float("nan")
+
+
+async def big_heads(host, port, pid, sockets=1000, size=380_000):
+    """Sockets that each send most of a huge request head and then wait."""
+    before = rss_mib(pid)
+
+    async def one():
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"GET /-/liveness HTTP/1.1\r\nHost: localhost\r\n")
+            line = b"X-Padding: " + b"a" * 1000 + b"\r\n"
+            for _ in range(size // len(line)):
+                writer.write(line)
+                await asyncio.wait_for(writer.drain(), 10)
+            return writer
+        except (ConnectionError, asyncio.TimeoutError):
+            return None
+
+    writers = await asyncio.gather(*(one() for _ in range(sockets)))
+    during = rss_mib(pid)
+    statuses = await send_burst(host, port, [raw_request("GET", "/-/liveness")], release_delay=0)
+    for w in writers:
+        if w is not None:
+            w.close()
+    refused = sum(1 for w in writers if w is None)
+    ok = statuses[0] == 200 and during < before + 200
+    print(
+        f"{'huge request heads':<34} {sockets} sockets x {size // 1000} KB: {refused} refused early; server RSS "
+        f"{before:.0f} MiB -> {during:.0f} MiB while held; a normal request meanwhile: {statuses[0]}  "
+        f"{'holds' if ok else 'BROKEN'}"
+    )
+    return ok
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("host")
     parser.add_argument("port", type=int)
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--header-timeout", type=int, default=15)
+    parser.add_argument("--server-pid", type=int, default=0)
     args = parser.parse_args()
     results = [
         await password_burst(args.host, args.port, args.burst),
         await totp_burst(args.host, args.port, args.burst),
         await git_burst(args.host, args.port, min(args.burst, 200)),
         await slow_clients(args.host, args.port, args.header_timeout),
+        await big_heads(args.host, args.port, args.server_pid),
     ]
     sys.exit(0 if all(results) else 1)
 

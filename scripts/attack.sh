@@ -3,7 +3,8 @@
 # SQLite and then on a private PostgreSQL 15: synchronized bursts of 500
 # wrong passwords, 500 second-step codes (the right one among them) and 200
 # forged Git tokens from one address, then 1,000 idle and 500 dripping
-# sockets held while normal requests go on. Prints, per limit, how many
+# sockets held while normal requests go on, and 1,000 sockets each sending a
+# 380 KB request head (the server's memory is read meanwhile). Prints, per limit, how many
 # secrets were checked against the limit; exits non-zero if one broke.
 # Not a CI step: it takes a few minutes and loads both cores.
 #   scripts/attack.sh     (FORGEKEY_ATTACK_BURST=500)
@@ -33,7 +34,8 @@ attack_backend() {
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/-/liveness" >/dev/null && break; sleep 0.2; done
   echo "==> $label"
   local rc=0
-  python3 scripts/attack.py 127.0.0.1 "$port" --burst "$burst" --header-timeout "$header_timeout" || rc=$?
+  python3 scripts/attack.py 127.0.0.1 "$port" --burst "$burst" --header-timeout "$header_timeout" \
+    --server-pid "$server_pid" || rc=$?
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   if grep -q 'fkpat-' "$work/$label.log"; then echo "a token secret reached the log"; rc=1; fi
   return $rc

@@ -1,5 +1,5 @@
 //! The HTTP listener, bounded against slow and idle clients: a connection
-//! must send a whole request head within the header timeout (which also
+//! must send a whole request head (at most 64 KiB) within the header timeout (which also
 //! ends a kept-alive connection left idle that long), request bodies that
 //! stall are cut off, at most `max_connections` are served at
 //! once (more wait in the kernel's queue), and a failing `accept` (out of
@@ -16,6 +16,10 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
+
+/// A request head larger than this is refused (431) before it is read
+/// whole: what one slow connection can make the server hold.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How long connections still open at shutdown may finish their requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -90,7 +94,8 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {

@@ -158,3 +158,33 @@ both_backends!(a_stalled_body_is_cut_off, |t| {
         "a stalled body held its connection"
     );
 });
+
+// What one connection can make the server hold is bounded: a request head
+// past 64 KiB is refused before the rest arrives.
+both_backends!(an_oversized_request_head_is_refused_early, |t| {
+    let clock = ManualClock::at(T0);
+    let addr = spawn_for_test(app(&t, state(&t, &clock)).await, SHORT).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /-/liveness HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    let line = format!("X-Padding: {}\r\n", "a".repeat(1_000));
+    let mut refused = false;
+    for _ in 0..100 {
+        if s.write_all(line.as_bytes()).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut reply)).await;
+    let status = String::from_utf8_lossy(&reply)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        refused || status.starts_with("HTTP/1.1 431"),
+        "a 100 KB head was read whole: {status:?}"
+    );
+});
