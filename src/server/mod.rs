@@ -19,6 +19,7 @@ pub mod security;
 pub mod services;
 pub mod session;
 pub mod sign_ups;
+pub mod slots;
 pub mod state;
 pub mod token_cache;
 pub mod usage;

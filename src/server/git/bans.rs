@@ -6,7 +6,7 @@
 
 use crate::domain::lockout::{AttemptLimit, Attempts, Outcome, Refused};
 use crate::server::clock::Clock;
-use crate::server::services::attempts::until_a_slot;
+use crate::server::slots::until_a_slot;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::IpAddr;
