@@ -72,6 +72,11 @@ async fn resolve_client(
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::extract::ConnectInfo;
+    // Without trusted proxies the peer is the client: nothing to add to
+    // every request (`extract::client_ip` reads the peer).
+    if config.trusted_proxies.is_empty() {
+        return next.run(req).await;
+    }
     let peer = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
