@@ -723,7 +723,12 @@ async fn list_audit(
             .unwrap_or_default();
         println!(
             "{:<24} {:<16} {:<24} {:<16} {:<32} {:<16} {token}{}",
-            crate::app::format::machine(e.created_at),
+            time::OffsetDateTime::from_unix_timestamp(e.created_at)
+                .ok()
+                .and_then(|t| t
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok())
+                .unwrap_or_default(),
             e.actor_name,
             acted_as,
             e.ip_address.as_deref().unwrap_or("-"),

@@ -64,7 +64,25 @@ pub async fn authenticate(
     login: &str,
     password: &str,
 ) -> Result<User, ServiceError> {
-    let Some(credentials) = users::find_credentials(&state.db, &unique_key(login)).await? else {
+    let credentials = find_login(state, login).await?;
+    authenticate_found(state, credentials, password).await
+}
+
+/// The account a username or email names, with its password hash.
+pub async fn find_login(
+    state: &AppState,
+    login: &str,
+) -> Result<Option<Credentials>, ServiceError> {
+    Ok(users::find_credentials(&state.db, &unique_key(login)).await?)
+}
+
+/// `authenticate` for an account already looked up (`None`: unknown).
+pub async fn authenticate_found(
+    state: &AppState,
+    credentials: Option<Credentials>,
+    password: &str,
+) -> Result<User, ServiceError> {
+    let Some(credentials) = credentials else {
         state.passwords.verify(password, None).await?;
         return Err(ServiceError::InvalidCredentials);
     };

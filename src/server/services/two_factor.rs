@@ -4,7 +4,6 @@
 use super::attempts::{self, NotNow};
 use super::audit::{self, Action, Actor, Event};
 use super::ServiceError;
-use crate::domain::account::unique_key;
 use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::token::DigestKey;
 use crate::domain::two_factor::{
@@ -222,14 +221,6 @@ pub async fn verify_second_step(
     user: &User,
     answer: &str,
 ) -> Result<(), ServiceError> {
-    let otp = db::state(&state.db, user.id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let (Some(sealed), true) = (otp.sealed_secret.as_deref(), otp.enabled) else {
-        return Err(ServiceError::Conflict(
-            "Two-factor authentication is not enabled.".into(),
-        ));
-    };
     let locked = |until: i64| ServiceError::TwoFactorLocked {
         minutes: minutes_left(until, state.now()),
     };
@@ -239,11 +230,17 @@ pub async fn verify_second_step(
             NotNow::Locked { until } => locked(until),
             NotNow::Failed(e) => e,
         })?;
-    // Read again under the reservation: a racing answer may have used a
-    // step since.
-    let last_step = db::state(&state.db, user.id)
+    // Read under the reservation: a racing answer may have used a step.
+    let otp = db::state(&state.db, user.id)
         .await?
-        .and_then(|otp| otp.last_step);
+        .ok_or(ServiceError::NotFound)?;
+    let (Some(sealed), true) = (otp.sealed_secret.as_deref(), otp.enabled) else {
+        attempt.settle(Outcome::Unchecked).await?;
+        return Err(ServiceError::Conflict(
+            "Two-factor authentication is not enabled.".into(),
+        ));
+    };
+    let last_step = otp.last_step;
     let now = state.now();
     let accepted = if two_factor::looks_like_totp(answer) {
         match authenticator(state, user, sealed)?.verify(answer, now, last_step) {
@@ -304,27 +301,22 @@ pub async fn authenticate_password_client(
     password: &str,
     passwords_allowed: bool,
 ) -> Result<User, GateError> {
-    let two_factor_enabled = users::find_credentials(&state.db, &unique_key(login))
+    let credentials = super::accounts::find_login(state, login)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "database error");
-            GateError::Internal
-        })?
+        .map_err(|_| GateError::Internal)?;
+    let two_factor_enabled = credentials
+        .as_ref()
         .is_some_and(|c| c.user.two_factor_enabled);
-    let gate = |two_factor_enabled: bool| match password_gate(two_factor_enabled, passwords_allowed)
-    {
-        Err(PasswordRefused::TwoFactorEnabled) => Err(GateError::InvalidCredentials),
-        Err(refused) => Err(GateError::Refused(refused)),
-        Ok(()) => Ok(()),
-    };
-    if let Err(refused) = gate(two_factor_enabled) {
-        if refused == GateError::InvalidCredentials {
+    match password_gate(two_factor_enabled, passwords_allowed) {
+        Ok(()) => {}
+        Err(PasswordRefused::TwoFactorEnabled) => {
             // As long as checking a wrong password takes.
             let _ = state.passwords.verify(password, None).await;
+            return Err(GateError::InvalidCredentials);
         }
-        return Err(refused);
+        Err(refused) => return Err(GateError::Refused(refused)),
     }
-    let user = super::accounts::authenticate(state, login, password)
+    super::accounts::authenticate_found(state, credentials, password)
         .await
         .map_err(|e| match e {
             ServiceError::InvalidCredentials | ServiceError::Invalid(_) | ServiceError::Blocked => {
@@ -333,10 +325,7 @@ pub async fn authenticate_password_client(
             ServiceError::Locked { minutes } => GateError::Locked { minutes },
             ServiceError::Busy => GateError::Busy,
             _ => GateError::Internal,
-        })?;
-    // Two-factor authentication may have been turned on meanwhile.
-    gate(user.two_factor_enabled)?;
-    Ok(user)
+        })
 }
 
 /// The user a pending sign-in belongs to, if it is still valid: not
