@@ -104,7 +104,7 @@ both_backends!(
         // New tokens obey the new limit, with a message naming it.
         let refused = tokens::create(
             &st,
-            &crate::server::services::audit::Actor::user(&ann),
+            &Actor::user(&ann),
             &ann,
             "too long",
             "2026-02-01",
@@ -319,14 +319,9 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
 
     // A rotated-away token stays revoked: its successor replaced it.
     let rotated = api_token(&st, &ann, "rotated", "2026-01-10").await;
-    tokens::rotate(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        &rotated.token,
-        None,
-    )
-    .await
-    .unwrap();
+    tokens::rotate(&st, &Actor::command_line(), &rotated.token, None)
+        .await
+        .unwrap();
     let refused = admin::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
     assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("rotated")));
 
@@ -378,14 +373,9 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
 
     // A family revoked by reuse detection stays revoked, successor too.
     let family = api_token(&st, &ann, "family", "2026-02-01").await;
-    let successor = tokens::rotate(
-        &st,
-        &crate::server::services::audit::Actor::command_line(),
-        &family.token,
-        None,
-    )
-    .await
-    .unwrap();
+    let successor = tokens::rotate(&st, &Actor::command_line(), &family.token, None)
+        .await
+        .unwrap();
     assert!(tokens::authenticate(&st, &family.secret).await.is_err());
     let refused = admin::set_token_revoked(&st, &as_root, successor.token.id, false).await;
     assert!(
@@ -590,29 +580,12 @@ both_backends!(tokens_without_expiry_only_while_allowed, |t| {
     let st = state(&t, &clock);
     let app = app(&t, st.clone()).await;
     let ann = register(&st, "ann").await;
-    let refused = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&ann),
-        &ann,
-        "forever",
-        "",
-        &["api"],
-    )
-    .await;
+    let refused = tokens::create(&st, &Actor::user(&ann), &ann, "forever", "", &["api"]).await;
     assert!(
         matches!(refused, Err(ServiceError::Invalid(ref f)) if f[0].message == "Choose an expiration date.")
     );
     change_settings(&st, |s| s.token_expiry_required = false).await;
-    let forever = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&ann),
-        &ann,
-        "forever",
-        "",
-        &["api"],
-    )
-    .await
-    .unwrap();
+    let forever = crate::server::tests::support::api_token(&st, &ann, "forever", "").await;
     assert_eq!(forever.token.expires_at, None);
     clock.advance(3 * 365 * DAY);
     let r = api(

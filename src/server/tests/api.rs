@@ -15,17 +15,10 @@ use serde_json::{json, Value};
 const EXPIRES: &str = "2026-02-01";
 
 async fn token_for(st: &AppState, u: &users::User, scopes: &[&str]) -> String {
-    tokens::create(
-        st,
-        &crate::server::services::audit::Actor::user(u),
-        u,
-        "t",
-        EXPIRES,
-        scopes,
-    )
-    .await
-    .unwrap()
-    .secret
+    tokens::create(st, &Actor::user(u), u, "t", EXPIRES, scopes)
+        .await
+        .unwrap()
+        .secret
 }
 
 fn body(r: &super::support::Reply) -> Value {
@@ -85,16 +78,7 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
     typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
     let typo = String::from_utf8(typo).unwrap();
     let unknown = crate::domain::token::format_secret("fkpat-", &[7; 32]);
-    let revoked = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&u),
-        &u,
-        "r",
-        EXPIRES,
-        &["api"],
-    )
-    .await
-    .unwrap();
+    let revoked = crate::server::tests::support::api_token(&st, &u, "r", EXPIRES).await;
     crate::server::tests::support::revoke(&st, revoked.token.id).await;
 
     for (what, token) in [
@@ -336,7 +320,7 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         clock.advance(10);
         tokens::create(
             &st,
-            &crate::server::services::audit::Actor::user(&u),
+            &Actor::user(&u),
             &u,
             &format!("deploy {i}"),
             EXPIRES,
@@ -346,16 +330,7 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         .unwrap();
     }
     token_for(&st, &other, &["api"]).await;
-    let gone = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&u),
-        &u,
-        "gone",
-        EXPIRES,
-        &["api"],
-    )
-    .await
-    .unwrap();
+    let gone = crate::server::tests::support::api_token(&st, &u, "gone", EXPIRES).await;
     crate::server::tests::support::revoke(&st, gone.token.id).await;
 
     let r = api(
@@ -449,16 +424,7 @@ both_backends!(users_see_only_their_own_tokens, |t| {
     let (st, app) = setup(&t, &clock).await;
     let root = register(&st, "root").await;
     let bob = register(&st, "bob").await;
-    let roots = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&root),
-        &root,
-        "r",
-        EXPIRES,
-        &["api"],
-    )
-    .await
-    .unwrap();
+    let roots = crate::server::tests::support::api_token(&st, &root, "r", EXPIRES).await;
     let bobs = token_for(&st, &bob, &["api"]).await;
     let path = format!("/api/v4/personal_access_tokens/{}", roots.token.id);
     for method in ["GET", "DELETE"] {
@@ -739,16 +705,7 @@ both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
     let clock = ManualClock::at(T0);
     let (st, app) = setup(&t, &clock).await;
     let u = register(&st, "root").await;
-    let created = tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&u),
-        &u,
-        "t",
-        EXPIRES,
-        &["api"],
-    )
-    .await
-    .unwrap();
+    let created = crate::server::tests::support::api_token(&st, &u, "t", EXPIRES).await;
     let id = created.token.id;
     let stored = || async { db_tokens::find(&st.db, id).await.unwrap().unwrap() };
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(200));
@@ -801,16 +758,9 @@ both_backends!(revocation_reaches_other_instances_within_a_second, |t| {
         &st_b.token_cache
     ));
     let u = register(&st_a, "root").await;
-    let created = tokens::create(
-        &st_a,
-        &crate::server::services::audit::Actor::user(&u),
-        &u,
-        "shared",
-        EXPIRES,
-        &["api"],
-    )
-    .await
-    .unwrap();
+    let created = tokens::create(&st_a, &Actor::user(&u), &u, "shared", EXPIRES, &["api"])
+        .await
+        .unwrap();
     let ok = |r: &crate::server::tests::support::Reply| r.status == StatusCode::OK;
     assert!(ok(&api(
         &app_a,
@@ -849,16 +799,7 @@ both_backends!(
         let clock = ManualClock::at(T0);
         let (st, app) = setup(&t, &clock).await;
         let u = register(&st, "root").await;
-        let created = tokens::create(
-            &st,
-            &crate::server::services::audit::Actor::user(&u),
-            &u,
-            "fast",
-            EXPIRES,
-            &["api"],
-        )
-        .await
-        .unwrap();
+        let created = crate::server::tests::support::api_token(&st, &u, "fast", EXPIRES).await;
         let get = || api(&app, "GET", "/api/v4/user", Some(&created.secret), None);
         assert_eq!(get().await.status, StatusCode::OK);
         // Remove the row behind the server's back: the cache answers this second

@@ -2,6 +2,7 @@ use super::support::{api, app, both_backends, database_contents, state, Client, 
 use crate::domain::two_factor::{Authenticator, PasswordRefused, STEP_SECONDS};
 use crate::server::clock::{Clock, ManualClock};
 use crate::server::db::users::User;
+use crate::server::services::audit::Actor;
 use crate::server::services::two_factor::{self, GateError};
 use crate::server::services::{accounts, ServiceError};
 use crate::server::state::AppState;
@@ -35,14 +36,10 @@ pub(super) async fn enrol(st: &AppState, user: User) -> (User, Authenticator, Ve
     two_factor::begin_enrolment(st, &user).await.unwrap();
     let enrolment = two_factor::enrolment(st, &user).await.unwrap().unwrap();
     let app = app_from_key(&enrolment.manual_key, &user.username);
-    let codes = two_factor::confirm_enrolment(
-        st,
-        &crate::server::services::audit::Actor::user(&user),
-        &user,
-        &app.code_at(st.now()),
-    )
-    .await
-    .unwrap();
+    let codes =
+        two_factor::confirm_enrolment(st, &Actor::user(&user), &user, &app.code_at(st.now()))
+            .await
+            .unwrap();
     let user = crate::server::db::users::find_by_id(&st.db, user.id)
         .await
         .unwrap()
@@ -251,13 +248,9 @@ both_backends!(recovery_codes_work_once_and_regenerating_voids_them, |t| {
         9
     );
 
-    let fresh = two_factor::regenerate_recovery_codes(
-        &st,
-        &crate::server::services::audit::Actor::user(&user),
-        &user,
-    )
-    .await
-    .unwrap();
+    let fresh = two_factor::regenerate_recovery_codes(&st, &Actor::user(&user), &user)
+        .await
+        .unwrap();
     assert!(wrong_code(
         &two_factor::verify_second_step(&st, &user, &codes[1]).await
     ));
@@ -275,13 +268,9 @@ both_backends!(recovery_codes_work_once_and_regenerating_voids_them, |t| {
         );
     }
     let enrolment_key = {
-        two_factor::disable(
-            &st,
-            &crate::server::services::audit::Actor::user(&user),
-            &user,
-        )
-        .await
-        .unwrap();
+        two_factor::disable(&st, &Actor::user(&user), &user)
+            .await
+            .unwrap();
         two_factor::begin_enrolment(&st, &user).await.unwrap();
         let e = two_factor::enrolment(&st, &user).await.unwrap().unwrap();
         e.manual_key.replace(' ', "")
@@ -534,17 +523,9 @@ both_backends!(administrators_see_who_has_two_factor_on, |t| {
         .await
         .unwrap();
     let (with, _, _) = enrolled(&st, "eve").await;
-    let token = crate::server::services::tokens::create(
-        &st,
-        &crate::server::services::audit::Actor::user(&admin),
-        &admin,
-        "t",
-        "2026-02-01",
-        &["api"],
-    )
-    .await
-    .unwrap()
-    .secret;
+    let token = crate::server::tests::support::api_token(&st, &admin, "t", "2026-02-01")
+        .await
+        .secret;
     let router = app(&t, st.clone()).await;
     let r = api(
         &router,
