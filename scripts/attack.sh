@@ -15,15 +15,8 @@ dpkg -s postgresql-15 >/dev/null 2>&1 || { apt-get update -qq && apt-get install
 burst=${FORGEKEY_ATTACK_BURST:-500}
 port=${FORGEKEY_ATTACK_PORT:-3300}
 header_timeout=5
-bin=target/release/forgekey
-echo "==> Building the release server"
-cargo leptos build --release 2>&1 | tail -2
-source scripts/lib/postgres.sh
-work=$(mktemp -d /tmp/forgekey-attack.XXXXXX)
-chmod 755 "$work"
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; stop_postgres "$work"; rm -rf "$work"; }
-trap cleanup EXIT
+source scripts/lib/release-server.sh
+prepare_release_run attack
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 attack_backend() {
@@ -31,7 +24,7 @@ attack_backend() {
   RUST_LOG=warn LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$data" "$@" serve \
     --addr "127.0.0.1:$port" --header-timeout-seconds "$header_timeout" >"$work/$label.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/-/liveness" >/dev/null && break; sleep 0.2; done
+  wait_for_server "$port"
   echo "==> $label"
   local rc=0
   python3 scripts/attack.py 127.0.0.1 "$port" --burst "$burst" --header-timeout "$header_timeout" \

@@ -12,13 +12,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 commits=${FORGEKEY_BENCH_COMMITS:-10000}
 port=${FORGEKEY_BENCH_PORT:-3201}
-bin=target/release/forgekey
-echo "==> Building the release server"
-cargo leptos build --release 2>&1 | tail -2
-work=$(mktemp -d /tmp/forgekey-bench-git.XXXXXX)
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+source scripts/lib/release-server.sh
+prepare_release_run bench-git
 export GIT_CONFIG_NOSYSTEM=1 HOME="$work" GIT_TERMINAL_PROMPT=0
 
 echo "==> A repository of $commits commits"
@@ -50,7 +45,7 @@ rm -rf "$data/repositories/1.git"
 cp -r "$work/source.git" "$data/repositories/1.git"
 LEPTOS_SITE_ROOT=target/site RUST_LOG=warn "$bin" --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/-/liveness" >/dev/null && break; sleep 0.2; done
+wait_for_server "$port"
 
 best() {
   local best=""

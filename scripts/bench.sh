@@ -17,15 +17,8 @@ dpkg -s postgresql-15 >/dev/null 2>&1 || apt-get install -y -qq postgresql-15
 seconds=${FORGEKEY_BENCH_SECONDS:-6}
 pairs=${FORGEKEY_BENCH_PAIRS:-5}
 port=${FORGEKEY_BENCH_PORT:-3200}
-bin=target/release/forgekey
-echo "==> Building the release server"
-cargo leptos build --release 2>&1 | tail -2
-source scripts/lib/postgres.sh
-work=$(mktemp -d /tmp/forgekey-bench.XXXXXX)
-chmod 755 "$work"
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; stop_postgres "$work"; rm -rf "$work"; }
-trap cleanup EXIT
+source scripts/lib/release-server.sh
+prepare_release_run bench
 
 # wrk's summary of one round: requests/s, p50 ms, p99 ms, errors.
 round() {
@@ -48,7 +41,7 @@ bench_backend() {
   RUST_LOG=forgekey::server::usage=debug,warn LEPTOS_SITE_ROOT=target/site \
     "$bin" --data-dir "$data" "$@" serve --addr "127.0.0.1:$port" >"$work/$label.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/-/liveness" >/dev/null && break; sleep 0.2; done
+  wait_for_server "$port"
   local bare="http://127.0.0.1:$port/-/liveness" user="http://127.0.0.1:$port/api/v4/user"
   wrk -t2 -c64 -d2s "$bare" >/dev/null; wrk -t2 -c64 -d2s -H "PRIVATE-TOKEN: $token" "$user" >/dev/null
   local rounds=()
