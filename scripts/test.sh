@@ -46,6 +46,7 @@ echo "==> Lints (rustfmt, clippy on the server and the wasm front end)"
 lint_pass=0; lint_fail=0
 lint() { if "$@" 2>&1 | tail -20; [ "${PIPESTATUS[0]}" = 0 ]; then lint_pass=$((lint_pass+1)); else lint_fail=$((lint_fail+1)); echo "lint failed: $*"; fi; }
 lint cargo fmt --check
+lint scripts/check-layers.sh
 lint cargo clippy --quiet --features ssr --all-targets -- -D warnings
 lint cargo clippy --quiet --lib --no-default-features --features hydrate --target wasm32-unknown-unknown \
   --target-dir target/front -- -D warnings

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod domain;
+pub mod paths;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -4,13 +4,7 @@
 pub mod components;
 pub mod error;
 pub mod fns;
-pub mod format;
 pub mod pages;
-
-/// The one inline event handler pages carry (the page's CSP allows exactly
-/// this by its hash): a one-time secret's field selects itself on focus,
-/// even without the wasm loaded.
-pub const SELECT_ON_FOCUS: &str = "this.select()";
 
 use error::AppError;
 use fns::account::ChangePassword;

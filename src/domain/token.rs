@@ -168,8 +168,60 @@ pub fn expires_at(expires_on: Date) -> OffsetDateTime {
     expires_on.midnight().assume_utc()
 }
 
-pub fn is_expired(expires_on: Date, now: OffsetDateTime) -> bool {
-    now >= expires_at(expires_on)
+/// Where a token stands at an instant. Decided here alone: the pages, the
+/// API, the command line, the cache and the jobs all ask this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenState {
+    Active,
+    /// Past 00:00 UTC of its expiry date (the instant is that midnight).
+    Expired {
+        at: i64,
+    },
+    /// Revoked (also once a rotation replaced it), whatever its expiry.
+    Revoked {
+        at: i64,
+    },
+}
+
+impl TokenState {
+    /// The state at `now` (unix seconds) of a token that expires at
+    /// `expires_at` (00:00 UTC of its expiry date; `None`: never) and was
+    /// revoked at `revoked_at`.
+    pub fn at(now: i64, expires_at: Option<i64>, revoked_at: Option<i64>) -> Self {
+        match (revoked_at, expires_at) {
+            (Some(at), _) => Self::Revoked { at },
+            (None, Some(at)) if now >= at => Self::Expired { at },
+            _ => Self::Active,
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        self == Self::Active
+    }
+
+    pub fn is_revoked(self) -> bool {
+        matches!(self, Self::Revoked { .. })
+    }
+
+    /// Whether a request may authenticate with it: never once revoked; past
+    /// its expiry only while administrators do not enforce expiry (GitLab's
+    /// "expiry enforcement" setting).
+    pub fn authenticates(self, expiry_enforced: bool) -> bool {
+        match self {
+            Self::Active => true,
+            Self::Expired { .. } => !expiry_enforced,
+            Self::Revoked { .. } => false,
+        }
+    }
+
+    /// `active`, `expired` or `revoked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Expired { .. } => "expired",
+            Self::Revoked { .. } => "revoked",
+        }
+    }
 }
 
 /// What a person asked for, checked: the only way to make a token.
@@ -318,13 +370,42 @@ mod tests {
     #[test]
     fn a_token_expires_at_midnight_utc_on_its_date() {
         let on = date!(2026 - 03 - 10);
-        assert!(!is_expired(on, datetime!(2026-03-09 23:59:59 UTC)));
-        assert!(!is_expired(on, datetime!(2026-03-09 23:59:59.999 UTC)));
-        assert!(is_expired(on, datetime!(2026-03-10 00:00:00 UTC)));
-        assert!(is_expired(on, datetime!(2026-03-11 12:00:00 UTC)));
+        let expired = |now: OffsetDateTime| {
+            let state = TokenState::at(
+                now.unix_timestamp(),
+                Some(expires_at(on).unix_timestamp()),
+                None,
+            );
+            !state.is_active()
+        };
+        assert!(!expired(datetime!(2026-03-09 23:59:59 UTC)));
+        assert!(!expired(datetime!(2026-03-09 23:59:59.999 UTC)));
+        assert!(expired(datetime!(2026-03-10 00:00:00 UTC)));
+        assert!(expired(datetime!(2026-03-11 12:00:00 UTC)));
         // Midnight UTC, whatever the caller's offset.
-        assert!(!is_expired(on, datetime!(2026-03-10 00:30:00 +01:00)));
-        assert!(is_expired(on, datetime!(2026-03-09 20:00:00 -04:00)));
+        assert!(!expired(datetime!(2026-03-10 00:30:00 +01:00)));
+        assert!(expired(datetime!(2026-03-09 20:00:00 -04:00)));
+    }
+
+    #[test]
+    fn revocation_outranks_expiry_and_enforcement_decides_expired_tokens() {
+        const MIDNIGHT: i64 = 1_773_100_800; // 2026-03-10T00:00:00Z
+        let never = TokenState::at(MIDNIGHT, None, None);
+        let before = TokenState::at(MIDNIGHT - 1, Some(MIDNIGHT), None);
+        let after = TokenState::at(MIDNIGHT, Some(MIDNIGHT), None);
+        let revoked = TokenState::at(MIDNIGHT, Some(MIDNIGHT), Some(MIDNIGHT - 5));
+        assert_eq!((never, before), (TokenState::Active, TokenState::Active));
+        assert_eq!(after, TokenState::Expired { at: MIDNIGHT });
+        assert_eq!(revoked, TokenState::Revoked { at: MIDNIGHT - 5 });
+        assert!(revoked.is_revoked() && !after.is_revoked());
+        assert_eq!(
+            [never, after, revoked].map(TokenState::as_str),
+            ["active", "expired", "revoked"]
+        );
+        // Enforced expiry stops an expired token; unenforced lets it work.
+        assert!(before.authenticates(true) && before.authenticates(false));
+        assert!(!after.authenticates(true) && after.authenticates(false));
+        assert!(!revoked.authenticates(true) && !revoked.authenticates(false));
     }
 
     #[test]

@@ -593,7 +593,7 @@ async fn run_settings(storage: &Storage, command: SettingsCommand) -> Result<(),
 }
 
 async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliError> {
-    use crate::app::format;
+    use crate::domain::instant;
     use crate::server::services::tokens;
     let state = cli_state(storage);
     match command {
@@ -621,7 +621,7 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
                 created
                     .token
                     .expires_at
-                    .map_or_else(|| "never".to_owned(), format::date)
+                    .map_or_else(|| "never".to_owned(), instant::date)
             );
             println!("{}", created.secret);
         }
@@ -633,20 +633,15 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
                 "ID", "NAME", "SCOPES", "CREATED", "EXPIRES"
             );
             for t in tokens::list(&state, user.id).await? {
-                let status = match t.revoked_at {
-                    Some(_) => "revoked",
-                    None if !t.is_active(now) => "expired",
-                    None => "active",
-                };
                 println!(
                     "{:>6}  {:<24} {:<40} {:<13} {:<13} {}",
                     t.id,
                     t.name,
                     crate::domain::scope::join(&t.scopes).replace(' ', ","),
-                    format::date(t.created_at),
+                    instant::date(t.created_at),
                     t.expires_at
-                        .map_or_else(|| "never".to_owned(), format::date),
-                    status
+                        .map_or_else(|| "never".to_owned(), instant::date),
+                    t.state(now).as_str()
                 );
             }
         }

@@ -11,6 +11,7 @@
 //! reload or the back button shows nothing), opens the cookie and clears
 //! it.
 
+use crate::paths;
 use crate::server::config::ServerSecret;
 use crate::server::sealed::Sealer;
 use rand::RngCore;
@@ -30,7 +31,7 @@ pub struct Purpose {
 /// A new personal access token's secret.
 pub const TOKEN_SECRET: Purpose = Purpose {
     cookie: "forgekey_reveal",
-    path: "/-/user_settings/personal_access_tokens",
+    path: paths::TOKENS,
     session_key: "token_reveal",
     label: "forgekey token reveal v1",
 };
@@ -39,7 +40,7 @@ pub const TOKEN_SECRET: Purpose = Purpose {
 /// the user it acts as.
 pub const IMPERSONATION_SECRET: Purpose = Purpose {
     cookie: "forgekey_impersonation_reveal",
-    path: "/admin/users",
+    path: paths::ADMIN_USERS,
     session_key: "impersonation_reveal",
     label: "forgekey impersonation token reveal v1",
 };
@@ -47,7 +48,7 @@ pub const IMPERSONATION_SECRET: Purpose = Purpose {
 /// A new set of two-factor recovery codes.
 pub const RECOVERY_CODES: Purpose = Purpose {
     cookie: "forgekey_recovery_codes",
-    path: "/-/user_settings/two_factor_auth",
+    path: paths::TWO_FACTOR,
     session_key: "recovery_codes_reveal",
     label: "forgekey recovery codes reveal v1",
 };

@@ -76,10 +76,9 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
-/// The one inline event handler pages may carry, `onfocus="this.select()"`
-/// (a one-time secret's field selects itself, even without JavaScript
-/// loaded), allowed by its hash alone.
-pub use crate::app::SELECT_ON_FOCUS;
+/// The hash of the one inline event handler pages may carry,
+/// `onfocus="this.select()"` ([`crate::paths::SELECT_ON_FOCUS`]: a one-time
+/// secret's field selects itself, even without JavaScript loaded).
 const SELECT_ON_FOCUS_HASH: &str = "sha256-biFQTroSCI3Z5BmsMGyEE2jFZdwjjG1Oe7JLytgH6jM=";
 
 /// Adds the security headers every response carries. Everything but the
@@ -175,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_allowed_inline_handler_matches_its_hash() {
-        let hash = sha2::Sha256::digest(SELECT_ON_FOCUS.as_bytes());
+        let hash = sha2::Sha256::digest(crate::paths::SELECT_ON_FOCUS.as_bytes());
         let expected = format!(
             "sha256-{}",
             base64::engine::general_purpose::STANDARD.encode(hash)

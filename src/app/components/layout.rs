@@ -2,6 +2,7 @@
 
 use crate::app::fns::CurrentUser;
 use crate::app::{use_auth, use_current_user};
+use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
@@ -33,8 +34,8 @@ pub fn TopBar() -> impl IntoView {
 fn SignedOutLinks() -> impl IntoView {
     view! {
         <div class="flex items-center gap-3 text-sm">
-            <A href="/users/sign_in" attr:class="rounded px-3 py-1.5 hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Sign in"</A>
-            <A href="/users/sign_up" attr:class="rounded bg-indigo-600 px-3 py-1.5 font-medium hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Register"</A>
+            <A href=paths::SIGN_IN attr:class="rounded px-3 py-1.5 hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Sign in"</A>
+            <A href=paths::SIGN_UP attr:class="rounded bg-indigo-600 px-3 py-1.5 font-medium hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Register"</A>
         </div>
     }
 }
@@ -56,8 +57,8 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
                 <p class="border-b border-gray-100 px-4 py-2 text-xs text-gray-600">
                     "Signed in as " <strong class="text-gray-900">{user.username.clone()}</strong>
                 </p>
-                <A href="/projects" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Projects"</A>
-                <A href="/-/user_settings/profile" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Settings"</A>
+                <A href=paths::PROJECTS attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Projects"</A>
+                <A href=paths::PROFILE attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Settings"</A>
                 {user.is_admin.then(|| view! {
                     <A href="/admin" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Admin Area"</A>
                 })}
@@ -83,9 +84,9 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 }
 
 const SETTINGS_MENU: &[(&str, &str)] = &[
-    ("/-/user_settings/profile", "Profile"),
-    ("/-/user_settings/account", "Account"),
-    ("/-/user_settings/personal_access_tokens", "Access Tokens"),
+    (paths::PROFILE, "Profile"),
+    (paths::ACCOUNT, "Account"),
+    (paths::TOKENS, "Access Tokens"),
 ];
 
 /// User Settings: a left menu and the page.
@@ -104,8 +105,8 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
                             let current = move || {
                                 let path = location.pathname.get();
                                 path == *href
-                                    || (*href == "/-/user_settings/account"
-                                        && path == "/-/user_settings/two_factor_auth")
+                                    || (*href == paths::ACCOUNT
+                                        && path == paths::TWO_FACTOR)
                             };
                             view! {
                                 <li>

@@ -1,9 +1,11 @@
 //! The pieces of the Access Tokens page.
 
 use crate::app::components::form::Field;
-use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView, TOKENS_PATH};
-use crate::app::format;
+use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
+use crate::domain::instant;
 use crate::domain::scope::Scope;
+use crate::domain::token::TokenState;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -86,7 +88,7 @@ pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
             <div class="flex gap-2">
                 <label for="new-token-secret" class="sr-only">"Your new personal access token"</label>
                 <input id="new-token-secret" data-testid="new-token-secret" type="text" readonly=true
-                    value=created.secret.clone() onfocus=crate::app::SELECT_ON_FOCUS
+                    value=created.secret.clone() onfocus=crate::paths::SELECT_ON_FOCUS
                     autocomplete="off" spellcheck="false"
                     class="block w-full rounded-md border border-green-400 bg-white px-3 py-2 font-mono text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
                 {move || hydrated.get().then(|| view! {
@@ -112,7 +114,7 @@ fn scope_list(scopes: &[Scope]) -> String {
 }
 
 fn when(unix: i64) -> impl IntoView {
-    view! { <time datetime=format::machine(unix)>{format::date(unix)}</time> }
+    view! { <time datetime=instant::machine(unix)>{instant::date(unix)}</time> }
 }
 
 /// "Active personal access tokens (N)": expiry shown relative, highlighted
@@ -124,18 +126,18 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
         .into_iter()
         .map(|t| {
             let soon = t.expires_at.is_some_and(|at| at - now < 7 * 86_400);
-            let revoke_href = format!("{TOKENS_PATH}?revoke={}", t.id);
+            let revoke_href = format!("{}?revoke={}", paths::TOKENS, t.id);
             let label = format!("Revoke {}", t.name);
             view! {
                 <tr data-testid="active-token">
                     <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
                     <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
                     <td class="px-3 py-2">{when(t.created_at)}</td>
-                    <td class="px-3 py-2">{t.last_used_at.map(|u| format::relative(now, u)).unwrap_or_else(|| "Never".to_owned())}</td>
+                    <td class="px-3 py-2">{t.last_used_at.map(|u| instant::relative(now, u)).unwrap_or_else(|| "Never".to_owned())}</td>
                     <td class="px-3 py-2" class:text-amber-800=soon class:font-semibold=soon>
                         {match t.expires_at {
                             Some(at) => view! {
-                                <time datetime=format::machine(at) title=format::date(at)>{format::relative(now, at)}</time>
+                                <time datetime=instant::machine(at) title=instant::date(at)>{instant::relative(now, at)}</time>
                             }.into_any(),
                             None => "Never".into_any(),
                         }}
@@ -181,10 +183,28 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
     }
 }
 
+/// A token's state in words with the date it refers to, honest about
+/// expiry that administrators do not enforce.
+#[component]
+pub fn TokenStatus(
+    state: TokenState,
+    /// Whether expired tokens stop working.
+    expiry_enforced: bool,
+) -> impl IntoView {
+    let (words, at) = match state {
+        TokenState::Active => ("Active", None),
+        TokenState::Revoked { at } => ("Revoked", Some(at)),
+        TokenState::Expired { at } if expiry_enforced => ("Expired", Some(at)),
+        TokenState::Expired { at } => ("Still works (expiry is not enforced); expired", Some(at)),
+    };
+    view! { {words} {at.map(|at| view! { " " {when(at)} })} }
+}
+
 /// Revoked and expired tokens, with when that happened.
 #[component]
 pub fn InactiveTokens(
     tokens: Vec<TokenView>,
+    now: i64,
     /// Expired tokens stop working (else they are listed here, but work).
     #[prop(default = true)]
     expiry_enforced: bool,
@@ -193,20 +213,13 @@ pub fn InactiveTokens(
     let rows = tokens
         .into_iter()
         .map(|t| {
-            let (state, at) = match t.revoked_at {
-                Some(at) => ("Revoked", at),
-                None if expiry_enforced => ("Expired", t.expires_at.unwrap_or_default()),
-                None => (
-                    "Still works (expiry is not enforced); expired",
-                    t.expires_at.unwrap_or_default(),
-                ),
-            };
+            let state = t.state(now);
             view! {
                 <tr data-testid="inactive-token">
                     <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
                     <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
                     <td class="px-3 py-2">{when(t.created_at)}</td>
-                    <td class="px-3 py-2">{state} " " {when(at)}</td>
+                    <td class="px-3 py-2"><TokenStatus state expiry_enforced/></td>
                 </tr>
             }
         })
@@ -252,7 +265,7 @@ pub fn RevokeDialog(token: TokenView, action: ServerAction<RevokeToken>) -> impl
                 </p>
                 <ActionForm action=action attr:class="flex justify-end gap-3">
                     <input type="hidden" name="id" value=token.id.to_string()/>
-                    <A href=TOKENS_PATH
+                    <A href=paths::TOKENS
                         attr:class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                         "Cancel"
                     </A>

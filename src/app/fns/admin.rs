@@ -10,16 +10,7 @@ use super::AppError;
 use leptos::server;
 use serde::{Deserialize, Serialize};
 
-pub const ADMIN_PATH: &str = "/admin";
-pub const SETTINGS_PATH: &str = "/admin/application_settings";
-pub const USERS_PATH: &str = "/admin/users";
-pub const AUDIT_PATH: &str = "/admin/audit_events";
-pub const OUTBOX_PATH: &str = "/admin/outbox";
 pub const PER_PAGE: i64 = 20;
-
-pub fn user_path(username: &str) -> String {
-    format!("{USERS_PATH}/{username}")
-}
 
 /// The instance settings as the settings form shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,8 +216,8 @@ mod convert {
     }
 
     pub fn mail(m: StoredMail, smtp: bool) -> MailView {
-        use crate::app::format::date;
         use crate::domain::delivery::MAX_ATTEMPTS;
+        use crate::domain::instant::date;
         let error = m.last_error.clone().unwrap_or_default();
         let status = match (m.sent_at, smtp) {
             (Some(at), _) => format!("Sent {}", date(at)),
@@ -415,7 +406,7 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
         .map_err(ServiceError::from)?
         .into_iter()
         .map(view)
-        .partition(|t| t.is_active(now));
+        .partition(|t| t.state(now).is_active());
     let impersonation: Vec<TokenView> = db_tokens::list_impersonation(&state.db, user.id)
         .await
         .map_err(ServiceError::from)?
@@ -457,7 +448,7 @@ pub async fn change_admin_user(user_id: i64, change: String) -> Result<String, A
         let (state, _session, me) = ctx::admin().await?;
         let change = UserChange::parse(&change).ok_or(AppError::BadRequest)?;
         let user = admin::change_user(&state, &ctx::actor(&me), user_id, change).await?;
-        back = Some(user_path(&user.username));
+        back = Some(crate::paths::admin_user(&user.username));
         Ok::<_, AppError>(match change {
             UserChange::Block => format!(
                 "{} is blocked: their sessions ended and their tokens stopped working.",
@@ -491,7 +482,7 @@ pub async fn change_admin_token(token_id: i64, action: String) -> Result<String,
         // there too.
         back = admin::token_owner(&state, token_id)
             .await?
-            .map(|o| user_path(&o.username));
+            .map(|o| crate::paths::admin_user(&o.username));
         let token = admin::set_token_revoked(&state, &ctx::actor(&me), token_id, revoke).await?;
         Ok(if revoke {
             format!("The token “{}” was revoked.", token.name)
@@ -650,7 +641,7 @@ pub async fn load_outbox(page: i64) -> Result<OutboxPage, AppError> {
 #[cfg(feature = "ssr")]
 fn back_to(path: Option<String>) {
     if super::ctx::is_plain_form_post() {
-        leptos_axum::redirect(path.as_deref().unwrap_or(USERS_PATH));
+        leptos_axum::redirect(path.as_deref().unwrap_or(crate::paths::ADMIN_USERS));
     }
 }
 

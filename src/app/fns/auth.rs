@@ -70,7 +70,7 @@ pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
         let session = ctx::session().await?;
         if user.two_factor_enabled {
             session::begin_second_step(&session, &user, state.now()).await?;
-            return Ok::<_, AppError>(super::two_factor::SECOND_STEP_PATH);
+            return Ok::<_, AppError>(crate::paths::SECOND_STEP);
         }
         session::sign_in(&session, &user).await?;
         accounts::record_sign_in(&state, &user).await?;
@@ -86,6 +86,6 @@ pub async fn sign_out() -> Result<(), AppError> {
     use super::ctx;
     let session = ctx::session().await?;
     crate::server::session::sign_out(&session).await?;
-    leptos_axum::redirect("/users/sign_in");
+    leptos_axum::redirect(crate::paths::SIGN_IN);
     Ok(())
 }

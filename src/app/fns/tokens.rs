@@ -2,6 +2,7 @@
 
 use super::AppError;
 use crate::domain::scope::Scope;
+use crate::domain::token::TokenState;
 use leptos::server;
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +20,9 @@ pub struct TokenView {
 }
 
 impl TokenView {
-    pub fn is_active(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
+    /// Where it stands at `now`.
+    pub fn state(&self, now: i64) -> TokenState {
+        TokenState::at(now, self.expires_at, self.revoked_at)
     }
 }
 
@@ -81,7 +83,6 @@ impl std::fmt::Debug for NewTokenSecret {
 
 pub const TOKEN_CREATED: &str = "Your new personal access token has been created.";
 pub const TOKEN_REVOKED: &str = "The token was revoked.";
-pub const TOKENS_PATH: &str = "/-/user_settings/personal_access_tokens";
 
 #[cfg(feature = "ssr")]
 pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
@@ -112,7 +113,7 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
         .await?
         .into_iter()
         .map(view)
-        .partition(|t| t.is_active(now));
+        .partition(|t| t.state(now).is_active());
 
     // A secret sealed for this session by a plain form post: shown once.
     let revealed = ctx::take_secret(reveal::TOKEN_SECRET, &state, &session, user.id)
@@ -194,7 +195,7 @@ pub async fn revoke_token(id: i64) -> Result<TokenView, AppError> {
     .await;
     if ctx::is_plain_form_post() {
         // Back to the list, not to the confirmation step it came from.
-        leptos_axum::redirect(TOKENS_PATH);
+        leptos_axum::redirect(crate::paths::TOKENS);
     }
     ctx::finish("revoke_token", &[], Some(TOKEN_REVOKED), result).await
 }

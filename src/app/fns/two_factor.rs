@@ -5,8 +5,6 @@ use super::AppError;
 use leptos::server;
 use serde::{Deserialize, Serialize};
 
-pub const TWO_FACTOR_PATH: &str = "/-/user_settings/two_factor_auth";
-pub const SECOND_STEP_PATH: &str = "/users/two_factor";
 pub const DISABLED: &str = "Two-factor authentication has been disabled.";
 
 /// The enrolment in progress: what the authenticator app needs.
@@ -115,7 +113,7 @@ pub async fn verify_two_factor(code: String) -> Result<(), AppError> {
     if result.is_ok() {
         leptos_axum::redirect("/");
     } else if expired {
-        leptos_axum::redirect("/users/sign_in");
+        leptos_axum::redirect(crate::paths::SIGN_IN);
         // The sign-in page shows why.
         if let Ok(session) = ctx::session().await {
             let _ = crate::server::session::set_flash(

@@ -1,4 +1,5 @@
 use crate::app::use_current_user;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -16,19 +17,19 @@ pub fn Home() -> impl IntoView {
                                 "Manage your account and the tokens your scripts and tools use to act as you."
                             </p>
                             <div class="mt-8 grid gap-4 sm:grid-cols-2">
-                                <A href="/-/user_settings/profile" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                                <A href=paths::PROFILE attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                                     <h2 class="font-semibold">"Profile"</h2>
                                     <p class="mt-1 text-sm text-gray-600">"Your username and email address."</p>
                                 </A>
-                                <A href="/-/user_settings/account" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                                <A href=paths::ACCOUNT attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                                     <h2 class="font-semibold">"Account"</h2>
                                     <p class="mt-1 text-sm text-gray-600">"Change your password and set up two-factor authentication."</p>
                                 </A>
-                                <A href="/projects" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                                <A href=paths::PROJECTS attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                                     <h2 class="font-semibold">"Projects"</h2>
                                     <p class="mt-1 text-sm text-gray-600">"Git repositories you clone and push over HTTP with a token."</p>
                                 </A>
-                                <A href="/-/user_settings/personal_access_tokens" attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                                <A href=paths::TOKENS attr:class="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                                     <h2 class="font-semibold">"Access Tokens"</h2>
                                     <p class="mt-1 text-sm text-gray-600">"Tokens for the API and for Git over HTTP."</p>
                                 </A>
@@ -43,8 +44,8 @@ pub fn Home() -> impl IntoView {
                                 "Accounts, two-factor authentication and personal access tokens for your software forge, self-hosted."
                             </p>
                             <div class="mt-8 flex justify-center gap-3">
-                                <A href="/users/sign_in" attr:class="rounded-md border border-gray-300 bg-white px-4 py-2 font-medium hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">"Sign in"</A>
-                                <A href="/users/sign_up" attr:class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">"Register"</A>
+                                <A href=paths::SIGN_IN attr:class="rounded-md border border-gray-300 bg-white px-4 py-2 font-medium hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">"Sign in"</A>
+                                <A href=paths::SIGN_UP attr:class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">"Register"</A>
                             </div>
                         </div>
                     }

@@ -9,6 +9,7 @@ pub mod sign_up;
 
 use crate::app::fns::CurrentUser;
 use crate::app::use_current_user;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -25,7 +26,7 @@ pub fn signed_in_only<V: IntoView + 'static>(
                 Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view(user).into_any(),
-                        _ => view! { <Redirect path="/users/sign_in"/> }.into_any(),
+                        _ => view! { <Redirect path=paths::SIGN_IN/> }.into_any(),
                     }
                 })
             }}

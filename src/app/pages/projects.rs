@@ -4,6 +4,7 @@ use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::fns::projects::{load_projects, CreateProject, ProjectView};
 use crate::app::fns::take_flash;
 use crate::app::pages::signed_in_only;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -86,7 +87,7 @@ fn ProjectList(list: Vec<ProjectView>) -> impl IntoView {
             </ul>
             <p class="text-sm text-gray-600">
                 "Git asks for a username and password: use any username and a "
-                <A href="/-/user_settings/personal_access_tokens" attr:class="text-indigo-700 underline">"personal access token"</A>
+                <A href=paths::TOKENS attr:class="text-indigo-700 underline">"personal access token"</A>
                 " with the read_repository or write_repository scope."
             </p>
         </section>

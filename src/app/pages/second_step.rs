@@ -5,6 +5,7 @@ use crate::app::components::layout::AuthCard;
 use crate::app::fns::take_flash;
 use crate::app::fns::two_factor::second_step_pending;
 use crate::app::use_auth;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -24,7 +25,7 @@ pub fn SecondStep() -> impl IntoView {
                         return view! {
                             <p role="alert" class="text-sm text-gray-800">
                                 "Your sign-in attempt expired or was never started. "
-                                <A href="/users/sign_in" attr:class="font-medium text-indigo-700 underline">"Sign in again"</A>
+                                <A href=paths::SIGN_IN attr:class="font-medium text-indigo-700 underline">"Sign in again"</A>
                             </p>
                         }
                         .into_any();

@@ -2,6 +2,7 @@ use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::layout::AuthCard;
 use crate::app::fns::take_flash;
 use crate::app::use_auth;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -31,7 +32,7 @@ pub fn SignIn() -> impl IntoView {
                 })}
             </Suspense>
             <p class="text-center text-sm text-gray-700">
-                "Don't have an account yet? " <A href="/users/sign_up" attr:class="font-medium text-indigo-700 underline">"Register now"</A>
+                "Don't have an account yet? " <A href=paths::SIGN_UP attr:class="font-medium text-indigo-700 underline">"Register now"</A>
             </p>
         </AuthCard>
     }

@@ -3,6 +3,7 @@ use crate::app::components::layout::AuthCard;
 use crate::app::fns::take_flash;
 use crate::app::use_auth;
 use crate::domain::account::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX};
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -37,7 +38,7 @@ pub fn SignUp() -> impl IntoView {
                 })}
             </Suspense>
             <p class="text-center text-sm text-gray-700">
-                "Already have an account? " <A href="/users/sign_in" attr:class="font-medium text-indigo-700 underline">"Sign in"</A>
+                "Already have an account? " <A href=paths::SIGN_IN attr:class="font-medium text-indigo-700 underline">"Sign in"</A>
             </p>
         </AuthCard>
     }

@@ -1,7 +1,7 @@
 //! The JSON GitLab's API answers with, for users and tokens.
 
 use super::error::ApiError;
-use crate::app::format::Rfc3339;
+use crate::domain::instant::Rfc3339;
 use crate::domain::lifetime::iso;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-pub use crate::app::format::machine_millis as instant;
+pub use crate::domain::instant::machine_millis as instant;
 
 pub fn token(t: &Token, now: i64) -> Value {
     let mut v = json!({

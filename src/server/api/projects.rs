@@ -6,6 +6,7 @@ use super::json::instant;
 use super::params::Params;
 use super::{page_response, paginate, BaseUrl};
 use crate::domain::project::Visibility;
+use crate::paths;
 use crate::server::db::projects::{self, Project};
 use crate::server::extract::ApiAuth;
 use crate::server::services::{projects as service, ServiceError};
@@ -86,7 +87,7 @@ pub async fn list(
             p.name.to_lowercase().contains(&search) || p.path.to_lowercase().contains(&search)
         });
     }
-    let (headers, page) = paginate(visible, &params, &base, "/projects")?;
+    let (headers, page) = paginate(visible, &params, &base, paths::PROJECTS)?;
     let items = page.iter().map(|p| project_json(p, &base)).collect();
     Ok(page_response(headers, items))
 }

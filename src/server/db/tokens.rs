@@ -3,7 +3,7 @@
 
 use super::{flag, Db};
 use crate::domain::scope::{self, Scope};
-use crate::domain::token::TokenDigest;
+use crate::domain::token::{TokenDigest, TokenState};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -31,19 +31,13 @@ pub struct Token {
 }
 
 impl Token {
+    /// Where it stands at `now`.
+    pub fn state(&self, now: i64) -> TokenState {
+        TokenState::at(now, self.expires_at, self.revoked_at)
+    }
+
     pub fn is_active(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && !self.is_expired(now)
-    }
-
-    /// Expired at `now` (at 00:00 UTC of its expiry date).
-    pub fn is_expired(&self, now: i64) -> bool {
-        self.expires_at.is_some_and(|at| now >= at)
-    }
-
-    /// Whether it authenticates at `now`: never once revoked; past its
-    /// expiry only while administrators do not enforce expiry.
-    pub fn authenticates(&self, now: i64, expiry_enforced: bool) -> bool {
-        self.revoked_at.is_none() && !(expiry_enforced && self.is_expired(now))
+        self.state(now).is_active()
     }
 }
 

@@ -5,6 +5,7 @@
 //! tokens and dates, never a secret.
 
 use crate::domain::lifetime::iso;
+use crate::paths;
 use crate::server::db::outbox;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
@@ -37,8 +38,6 @@ pub fn base_url(state: &AppState) -> String {
     }
 }
 
-const TOKENS_PATH: &str = "/-/user_settings/personal_access_tokens";
-
 fn token_lines(tokens: &[&Token]) -> String {
     tokens.iter().fold(String::new(), |mut out, t| {
         let _ = match t.expires_at {
@@ -64,9 +63,10 @@ pub fn revoked_by_limit(user: &User, tokens: &[&Token], max_days: i64, base: &st
             "Hello {name},\n\n\
              An administrator limited personal access tokens to {max_days} days, so these \
              tokens of yours, which expired later, were revoked:\n\n{lines}\n\
-             Scripts and tools using them stop working. Create new tokens at:\n{base}{TOKENS_PATH}\n",
+             Scripts and tools using them stop working. Create new tokens at:\n{base}{tokens_path}\n",
             name = user.username,
             lines = token_lines(tokens),
+            tokens_path = paths::TOKENS,
         ),
     }
 }
@@ -92,9 +92,10 @@ pub fn expiring(user: &User, tokens: &[&Token], today: bool, base: &str) -> Mail
         body: format!(
             "Hello {name},\n\nThese personal access tokens of yours {what}:\n\n{lines}\n\
              Scripts and tools using them stop working then. Create new tokens (or rotate these) at:\n\
-             {base}{TOKENS_PATH}\n",
+             {base}{tokens_path}\n",
             name = user.username,
             lines = token_lines(tokens),
+            tokens_path = paths::TOKENS,
         ),
     }
 }

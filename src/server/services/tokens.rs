@@ -4,7 +4,9 @@
 use super::audit::{self, Action, Actor, Event};
 use super::{settings, ServiceError};
 use crate::domain::lifetime::{iso, LifetimePolicy};
-use crate::domain::token::{self, check_shape, format_secret, NewToken, TokenDigest, RANDOM_BYTES};
+use crate::domain::token::{
+    self, check_shape, format_secret, NewToken, TokenDigest, TokenState, RANDOM_BYTES,
+};
 use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
 use crate::server::state::AppState;
@@ -279,7 +281,15 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
         );
         return Err(ServiceError::InvalidCredentials);
     }
-    if token.revoked_at.is_some() || (token.is_expired(now) && expiry_enforced(state).await?) {
+    let works = match token.state(now) {
+        TokenState::Active => true,
+        // The settings are read only on this rare path.
+        expired @ TokenState::Expired { .. } => {
+            expired.authenticates(expiry_enforced(state).await?)
+        }
+        TokenState::Revoked { .. } => false,
+    };
+    if !works {
         return Err(ServiceError::InvalidCredentials);
     }
     let user = users::find_by_id(&state.db, token.user_id)

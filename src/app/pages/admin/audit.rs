@@ -1,6 +1,7 @@
 use super::{admin_mode_entered, failed, pager, AdminLayout, LOADING};
-use crate::app::fns::admin::{load_audit_events, user_path, AUDIT_PATH};
-use crate::app::format;
+use crate::app::fns::admin::load_audit_events;
+use crate::domain::instant;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -39,7 +40,7 @@ pub fn AuditLog() -> impl IntoView {
                         view! {
                             <AdminLayout title="Audit log">
                                 <p class="text-sm text-gray-700">"Every action on accounts, tokens and settings: when, who (and whom they acted as), from where, what, to whom and to which token."</p>
-                                <Form method="GET" action=AUDIT_PATH attr:class="grid gap-3 sm:grid-cols-4 sm:items-end" attr:role="search">
+                                <Form method="GET" action=paths::ADMIN_AUDIT attr:class="grid gap-3 sm:grid-cols-4 sm:items-end" attr:role="search">
                                     <div>
                                         <label for="audit-actor" class="block text-sm font-medium text-gray-700">"Who"</label>
                                         <input id="audit-actor" type="search" name="actor" value=log.filter.actor.clone() placeholder="username" class=INPUT/>
@@ -80,11 +81,11 @@ pub fn AuditLog() -> impl IntoView {
                                                 <tbody class="divide-y divide-gray-200">
                                                     {page.items.iter().cloned().map(|e| view! {
                                                         <tr data-testid="audit-event">
-                                                            <td class="px-3 py-2 whitespace-nowrap"><time datetime=format::machine(e.at)>{format::date_time(e.at)}</time></td>
+                                                            <td class="px-3 py-2 whitespace-nowrap"><time datetime=instant::machine(e.at)>{instant::date_time(e.at)}</time></td>
                                                             <td class="px-3 py-2">{e.actor}{e.acted_as.map(|a| view! { <span class="block text-xs text-amber-800">{a}</span> })}</td>
                                                             <td class="px-3 py-2 font-mono text-xs">{e.address}</td>
                                                             <td class="px-3 py-2">{e.action}</td>
-                                                            <td class="px-3 py-2">{e.target.map(|t| view! { <A href=user_path(&t)>{t.clone()}</A> })}</td>
+                                                            <td class="px-3 py-2">{e.target.map(|t| view! { <A href=paths::admin_user(&t)>{t.clone()}</A> })}</td>
                                                             <td class="px-3 py-2">{e.token}</td>
                                                             <td class="px-3 py-2 text-gray-700">{e.details}</td>
                                                         </tr>
@@ -94,7 +95,7 @@ pub fn AuditLog() -> impl IntoView {
                                         </div>
                                     }.into_any()
                                 }}
-                                {pager(&page, move |p| format!("{AUDIT_PATH}?{}", filter.query(p)))}
+                                {pager(&page, move |p| format!("{}?{}", paths::ADMIN_AUDIT, filter.query(p)))}
                             </AdminLayout>
                         }.into_any()
                     }

@@ -10,22 +10,21 @@ pub mod users;
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::layout::AuthCard;
 use crate::app::error::AppError;
-use crate::app::fns::admin::{
-    Page, ADMIN_PATH, AUDIT_PATH, OUTBOX_PATH, SETTINGS_PATH, USERS_PATH,
-};
+use crate::app::fns::admin::Page;
 use crate::app::fns::take_flash;
 use crate::app::pages::not_found::NotFound;
 use crate::app::{use_auth, use_current_user};
+use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_location;
 
 const MENU: &[(&str, &str)] = &[
-    (ADMIN_PATH, "Overview"),
-    (SETTINGS_PATH, "Settings"),
-    (USERS_PATH, "Users"),
-    (AUDIT_PATH, "Audit log"),
-    (OUTBOX_PATH, "Outbox"),
+    (paths::ADMIN, "Overview"),
+    (paths::ADMIN_SETTINGS, "Settings"),
+    (paths::ADMIN_USERS, "Users"),
+    (paths::ADMIN_AUDIT, "Audit log"),
+    (paths::ADMIN_OUTBOX, "Outbox"),
 ];
 
 /// The Admin Area's menu and the page.
@@ -42,7 +41,7 @@ pub fn AdminLayout(#[prop(into)] title: String, children: Children) -> impl Into
                         .map(|(href, label)| {
                             let current = move || {
                                 let path = location.pathname.get();
-                                if *href == ADMIN_PATH { path == ADMIN_PATH } else { path.starts_with(href) }
+                                if *href == paths::ADMIN { path == paths::ADMIN } else { path.starts_with(href) }
                             };
                             view! {
                                 <li>
@@ -71,7 +70,7 @@ pub fn AdminLayout(#[prop(into)] title: String, children: Children) -> impl Into
 /// page for nobody, a 404 for non-administrators, else the error.
 pub fn failed(error: AppError) -> AnyView {
     match error {
-        AppError::Unauthenticated => view! { <Redirect path="/users/sign_in"/> }.into_any(),
+        AppError::Unauthenticated => view! { <Redirect path=paths::SIGN_IN/> }.into_any(),
         AppError::NotFound => view! { <NotFound/> }.into_any(),
         AppError::AdminModeRequired => view! { <EnterAdminMode/> }.into_any(),
         other => view! {

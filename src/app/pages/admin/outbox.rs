@@ -1,6 +1,7 @@
 use super::{admin_mode_entered, failed, page_param, pager, AdminLayout, LOADING};
-use crate::app::fns::admin::{load_outbox, OUTBOX_PATH};
-use crate::app::format;
+use crate::app::fns::admin::load_outbox;
+use crate::domain::instant;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -36,14 +37,14 @@ pub fn Outbox() -> impl IntoView {
                                     <article data-testid="mail" class="space-y-2 rounded-lg border border-gray-200 bg-white p-4">
                                         <h2 class="font-semibold">{m.subject}</h2>
                                         <p class="text-xs text-gray-600">
-                                            "To " {m.recipient} " · " <time datetime=format::machine(m.at)>{format::date(m.at)}</time>
+                                            "To " {m.recipient} " · " <time datetime=instant::machine(m.at)>{instant::date(m.at)}</time>
                                             " · " <span data-testid="mail-status">{m.status}</span>
                                         </p>
                                         <pre class="whitespace-pre-wrap font-sans text-sm text-gray-800">{m.body}</pre>
                                     </article>
                                 }).collect_view().into_any()
                             }}
-                            {pager(&page, |p| format!("{OUTBOX_PATH}?page={p}"))}
+                            {pager(&page, |p| format!("{}?page={p}", paths::ADMIN_OUTBOX))}
                         </AdminLayout>
                     }.into_any()
                     }

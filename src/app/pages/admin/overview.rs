@@ -1,6 +1,7 @@
 use super::{admin_mode_entered, failed, AdminLayout, LOADING};
-use crate::app::fns::admin::{load_admin_overview, AUDIT_PATH, SETTINGS_PATH, USERS_PATH};
-use crate::app::format;
+use crate::app::fns::admin::load_admin_overview;
+use crate::domain::instant;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -21,11 +22,11 @@ pub fn Overview() -> impl IntoView {
                                 <dl class="grid gap-4 sm:grid-cols-3">
                                     <div class="rounded-lg border border-gray-200 bg-white p-4">
                                         <dt class="text-sm text-gray-600">"Users"</dt>
-                                        <dd class="text-2xl font-semibold"><A href=USERS_PATH>{o.users}</A></dd>
+                                        <dd class="text-2xl font-semibold"><A href=paths::ADMIN_USERS>{o.users}</A></dd>
                                     </div>
                                     <div class="rounded-lg border border-gray-200 bg-white p-4">
                                         <dt class="text-sm text-gray-600">"Token lifetime limit"</dt>
-                                        <dd class="text-2xl font-semibold"><A href=SETTINGS_PATH>{format!("{} days", s.token_max_lifetime_days)}</A></dd>
+                                        <dd class="text-2xl font-semibold"><A href=paths::ADMIN_SETTINGS>{format!("{} days", s.token_max_lifetime_days)}</A></dd>
                                     </div>
                                     <div class="rounded-lg border border-gray-200 bg-white p-4">
                                         <dt class="text-sm text-gray-600">"Token expiry"</dt>
@@ -41,13 +42,13 @@ pub fn Overview() -> impl IntoView {
                                             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
                                                 {o.recent.into_iter().map(|e| view! {
                                                     <li class="px-4 py-2">
-                                                        <time datetime=format::machine(e.at)>{format::date_time(e.at)}</time>
+                                                        <time datetime=instant::machine(e.at)>{instant::date_time(e.at)}</time>
                                                         " · " <strong>{e.actor}</strong> " · " {e.action}
                                                         {e.target.map(|t| format!(" · {t}"))}
                                                     </li>
                                                 }).collect_view()}
                                             </ul>
-                                            <A href=AUDIT_PATH attr:class="text-sm text-indigo-700 underline">"The whole audit log"</A>
+                                            <A href=paths::ADMIN_AUDIT attr:class="text-sm text-indigo-700 underline">"The whole audit log"</A>
                                         }.into_any()
                                     }}
                                 </section>

@@ -5,16 +5,17 @@ use super::{
     admin_mode_entered, confirm_buttons, failed, yes_no, AdminLayout, ConfirmDialog, LOADING,
 };
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
-use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes};
+use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes, TokenStatus};
 use crate::app::fns::admin::{
-    load_admin_user, user_path, AdminUser, ChangeAdminToken, ChangeAdminUser,
-    CreateImpersonationToken, UserPage,
+    load_admin_user, AdminUser, ChangeAdminToken, ChangeAdminUser, CreateImpersonationToken,
+    UserPage,
 };
 use crate::app::fns::tokens::TokenView;
 use crate::app::fns::{take_flash, TypedToken};
-use crate::app::format;
 use crate::domain::admin::UserChange;
+use crate::domain::instant;
 use crate::domain::token::NAME_MAX;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -38,7 +39,7 @@ pub fn AdminUser() -> impl IntoView {
             || matches!(change_token.value().get(), Some(Ok(_)));
         if done {
             set_changes.update(|n| *n += 1);
-            use_navigate()(&user_path(&username()), Default::default());
+            use_navigate()(&paths::admin_user(&username()), Default::default());
         }
     });
     let form = NodeRef::<leptos::html::Form>::new();
@@ -137,7 +138,7 @@ pub fn AdminUser() -> impl IntoView {
                                             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
                                                 {page.events.iter().cloned().map(|e| view! {
                                                     <li class="px-4 py-2" data-testid="user-event">
-                                                        <time datetime=format::machine(e.at)>{format::date_time(e.at)}</time>
+                                                        <time datetime=instant::machine(e.at)>{instant::date_time(e.at)}</time>
                                                         " · " <strong>{e.actor}</strong> " · " {e.action}
                                                         {e.token.map(|t| format!(" “{t}”"))}
                                                     </li>
@@ -159,7 +160,7 @@ pub fn AdminUser() -> impl IntoView {
 /// The account's facts and the actions on it.
 #[component]
 fn Account(user: AdminUser) -> impl IntoView {
-    let base = user_path(&user.username);
+    let base = paths::admin_user(&user.username);
     let link = |change: UserChange| format!("{base}?confirm={}", change.as_str());
     view! {
         <section aria-labelledby="account-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
@@ -169,8 +170,8 @@ fn Account(user: AdminUser) -> impl IntoView {
                 <div><dt class="text-gray-600">"Administrator"</dt><dd data-testid="is-admin">{yes_no(user.is_admin)}</dd></div>
                 <div><dt class="text-gray-600">"Two-factor authentication"</dt><dd>{if user.two_factor_enabled { "Enabled" } else { "Disabled" }}</dd></div>
                 <div><dt class="text-gray-600">"State"</dt><dd data-testid="user-state">{if user.blocked { "Blocked" } else { "Active" }}</dd></div>
-                <div><dt class="text-gray-600">"Created"</dt><dd>{format::date(user.created_at)}</dd></div>
-                <div><dt class="text-gray-600">"Last sign-in"</dt><dd>{user.last_sign_in_at.map_or_else(|| "Never".to_owned(), format::date)}</dd></div>
+                <div><dt class="text-gray-600">"Created"</dt><dd>{instant::date(user.created_at)}</dd></div>
+                <div><dt class="text-gray-600">"Last sign-in"</dt><dd>{user.last_sign_in_at.map_or_else(|| "Never".to_owned(), instant::date)}</dd></div>
             </dl>
             <div class="flex flex-wrap gap-3">
                 {if user.blocked {
@@ -188,18 +189,6 @@ fn Account(user: AdminUser) -> impl IntoView {
     }
 }
 
-/// A token's state in words, honest about unenforced expiry.
-fn state_of(t: &TokenView, now: i64, enforced: bool) -> String {
-    match t.revoked_at {
-        Some(at) => format!("Revoked {}", format::date(at)),
-        None if t.expires_at.is_some_and(|at| now >= at) && enforced => "Expired".to_owned(),
-        None if t.expires_at.is_some_and(|at| now >= at) => {
-            "Expired, still works (expiry not enforced)".to_owned()
-        }
-        None => "Active".to_owned(),
-    }
-}
-
 #[component]
 fn TokenTable(
     heading: &'static str,
@@ -209,7 +198,7 @@ fn TokenTable(
     enforced: bool,
     username: String,
 ) -> impl IntoView {
-    let base = user_path(&username);
+    let base = paths::admin_user(&username);
     if tokens.is_empty() {
         return view! {
             <section class="space-y-2">
@@ -222,7 +211,7 @@ fn TokenTable(
     let rows = tokens
         .into_iter()
         .map(|t| {
-            let (href, label, class) = if t.revoked_at.is_some() {
+            let (href, label, class) = if t.state(now).is_revoked() {
                 (format!("{base}?unrevoke={}", t.id), "Unrevoke", BUTTON)
             } else {
                 (format!("{base}?revoke={}", t.id), "Revoke", DANGER)
@@ -232,10 +221,10 @@ fn TokenTable(
                 <tr data-testid="admin-token">
                     <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
                     <td class="px-3 py-2 font-mono text-xs">{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
-                    <td class="px-3 py-2">{format::date(t.created_at)}</td>
-                    <td class="px-3 py-2">{t.last_used_at.map_or_else(|| "Never".to_owned(), |u| format::relative(now, u))}</td>
-                    <td class="px-3 py-2">{t.expires_at.map_or_else(|| "Never".to_owned(), format::date)}</td>
-                    <td class="px-3 py-2" data-testid="token-state">{state_of(&t, now, enforced)}</td>
+                    <td class="px-3 py-2">{instant::date(t.created_at)}</td>
+                    <td class="px-3 py-2">{t.last_used_at.map_or_else(|| "Never".to_owned(), |u| instant::relative(now, u))}</td>
+                    <td class="px-3 py-2">{t.expires_at.map_or_else(|| "Never".to_owned(), instant::date)}</td>
+                    <td class="px-3 py-2" data-testid="token-state"><TokenStatus state=t.state(now) expiry_enforced=enforced/></td>
                     <td class="px-3 py-2 text-right"><A href=href attr:aria-label=aria attr:class=class>{label}</A></td>
                 </tr>
             }
@@ -276,7 +265,7 @@ fn dialog_for(
     change_token: ServerAction<ChangeAdminToken>,
 ) -> Option<AnyView> {
     let u = &page.user;
-    let cancel = user_path(&u.username);
+    let cancel = paths::admin_user(&u.username);
     if let Some(change) = confirm.as_deref().and_then(UserChange::parse) {
         let (title, text, label, danger) = match change {
             UserChange::Block => (

@@ -1,6 +1,7 @@
 use super::{admin_mode_entered, failed, pager, yes_no, AdminLayout, LOADING};
-use crate::app::fns::admin::{load_admin_users, user_path, USERS_PATH};
-use crate::app::format;
+use crate::app::fns::admin::load_admin_users;
+use crate::domain::instant;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -34,7 +35,7 @@ pub fn AdminUsers() -> impl IntoView {
                         let encoded = percent_encoding::utf8_percent_encode(&search, percent_encoding::NON_ALPHANUMERIC).to_string();
                         view! {
                             <AdminLayout title="Users">
-                                <Form method="GET" action=USERS_PATH attr:class="flex max-w-xl gap-2" attr:role="search">
+                                <Form method="GET" action=paths::ADMIN_USERS attr:class="flex max-w-xl gap-2" attr:role="search">
                                     <label for="user-search" class="sr-only">"Search by username or email"</label>
                                     <input id="user-search" type="search" name="search" value=search.clone()
                                         placeholder="Search by username or email"
@@ -61,13 +62,13 @@ pub fn AdminUsers() -> impl IntoView {
                                                 <tbody class="divide-y divide-gray-200">
                                                     {page.items.iter().cloned().map(|u| view! {
                                                         <tr data-testid="admin-user">
-                                                            <td class="px-3 py-2 font-medium"><A href=user_path(&u.username) attr:class="text-indigo-700 underline">{u.username.clone()}</A></td>
+                                                            <td class="px-3 py-2 font-medium"><A href=paths::admin_user(&u.username) attr:class="text-indigo-700 underline">{u.username.clone()}</A></td>
                                                             <td class="px-3 py-2">{u.email}</td>
                                                             <td class="px-3 py-2">{yes_no(u.is_admin)}</td>
                                                             <td class="px-3 py-2">{if u.two_factor_enabled { "Enabled" } else { "Disabled" }}</td>
                                                             <td class="px-3 py-2">{if u.blocked { "Blocked" } else { "Active" }}</td>
-                                                            <td class="px-3 py-2"><time datetime=format::machine(u.created_at)>{format::date(u.created_at)}</time></td>
-                                                            <td class="px-3 py-2">{u.last_sign_in_at.map_or_else(|| "Never".to_owned(), format::date)}</td>
+                                                            <td class="px-3 py-2"><time datetime=instant::machine(u.created_at)>{instant::date(u.created_at)}</time></td>
+                                                            <td class="px-3 py-2">{u.last_sign_in_at.map_or_else(|| "Never".to_owned(), instant::date)}</td>
                                                         </tr>
                                                     }).collect_view()}
                                                 </tbody>
@@ -75,7 +76,7 @@ pub fn AdminUsers() -> impl IntoView {
                                         </div>
                                     }.into_any()
                                 }}
-                                {pager(&page, move |p| format!("{USERS_PATH}?search={encoded}&page={p}"))}
+                                {pager(&page, move |p| format!("{}?search={encoded}&page={p}", paths::ADMIN_USERS))}
                             </AdminLayout>
                         }.into_any()
                     }

@@ -3,10 +3,11 @@ use crate::app::components::layout::SettingsLayout;
 use crate::app::components::tokens::{
     ActiveTokens, ExpiryField, InactiveTokens, OneTimeSecret, RevokeDialog, ScopeCheckboxes,
 };
-use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken, TOKENS_PATH};
+use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken};
 use crate::app::fns::{take_flash, TypedToken};
 use crate::app::pages::signed_in_only;
 use crate::domain::token::NAME_MAX;
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -32,7 +33,7 @@ pub fn AccessTokens() -> impl IntoView {
     Effect::new(move || {
         if matches!(revoke.value().get(), Some(Ok(_))) {
             set_changes.update(|n| *n += 1);
-            use_navigate()(TOKENS_PATH, Default::default());
+            use_navigate()(paths::TOKENS, Default::default());
         }
     });
     let page = Resource::new(move || changes.get(), |_| load_tokens());
@@ -91,7 +92,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                 </ActionForm>
                                             </section>
                                             <ActiveTokens tokens=page.active.clone() now=page.now/>
-                                            <InactiveTokens tokens=page.inactive.clone() expiry_enforced=page.expiry_enforced/>
+                                            <InactiveTokens tokens=page.inactive.clone() now=page.now expiry_enforced=page.expiry_enforced/>
                                             {move || confirm().map(|token| view! { <RevokeDialog token action=revoke/> })}
                                         }.into_any()
                                     }

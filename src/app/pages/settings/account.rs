@@ -1,10 +1,10 @@
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::fns::take_flash;
-use crate::app::fns::two_factor::TWO_FACTOR_PATH;
 use crate::app::pages::signed_in_only;
 use crate::app::use_auth;
 use crate::domain::account::{PASSWORD_MAX, PASSWORD_MIN};
+use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -27,7 +27,7 @@ pub fn Account() -> impl IntoView {
                                 "Status: disabled. Add a second step to signing in, with a code from an app on your phone."
                             }}
                         </p>
-                        <A href=TWO_FACTOR_PATH attr:class="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2">
+                        <A href=paths::TWO_FACTOR attr:class="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2">
                             {if user.two_factor_enabled { "Manage two-factor authentication" } else { "Enable two-factor authentication" }}
                         </A>
                     </section>

@@ -1,9 +1,11 @@
-//! How instants read on a page: "Nov 22, 2026", "in 30 days", "3 hours ago".
-//! Pure, so the server's render and the browser's hydration agree.
+//! Instants and dates as people and machines read them: "Nov 22, 2026",
+//! "in 30 days", "3 hours ago", `2026-11-22T01:01:01.000Z`.
+//! Pure and in both builds, so the server's render, the browser's hydration,
+//! the API and the CLI agree.
 
 use time::OffsetDateTime;
 
-fn instant(unix_seconds: i64) -> OffsetDateTime {
+fn at(unix_seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
@@ -12,7 +14,7 @@ pub fn date(unix_seconds: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let t = instant(unix_seconds);
+    let t = at(unix_seconds);
     format!(
         "{} {}, {}",
         MONTHS[usize::from(u8::from(t.month())) - 1],
