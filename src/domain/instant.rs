@@ -3,10 +3,15 @@
 //! Pure and in both builds, so the server's render, the browser's hydration,
 //! the API and the CLI agree.
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 fn at(unix_seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The UTC date of a unix instant.
+pub fn date_of(unix_seconds: i64) -> Date {
+    at(unix_seconds).date()
 }
 
 /// "Nov 22, 2026" (UTC).

@@ -655,7 +655,7 @@ async fn run_token(storage: &Storage, command: TokenCommand) -> Result<(), CliEr
             );
         }
         TokenCommand::Unrevoke { id } => {
-            let token = crate::server::services::admin::set_token_revoked(
+            let token = crate::server::services::tokens::set_token_revoked(
                 &state,
                 &Actor::command_line(),
                 id,

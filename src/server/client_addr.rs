@@ -108,6 +108,17 @@ fn x_forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
         .collect()
 }
 
+/// The client's address: the one resolved through trusted proxies, else
+/// the peer's (when the server was started with connect info).
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    if let Some(ClientIp(ip)) = extensions.get() {
+        return Some(*ip);
+    }
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,11 @@
 //! at most an uncommitted batch, which the next run sends, once.
 
 use crate::domain::expiry::{self, Job};
+use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::domain::token;
 use crate::server::db::tokens::{self, Notice, Token};
 use crate::server::db::{jobs as leases, users};
-use crate::server::services::tokens::date_of;
 use crate::server::services::{mail, settings, ServiceError};
 use crate::server::state::AppState;
 use rand::RngCore;

@@ -6,7 +6,6 @@ pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod extract;
 pub mod flash;
 pub mod git;
 pub mod jobs;
@@ -18,6 +17,7 @@ pub mod sealed;
 pub mod security;
 pub mod services;
 pub mod session;
+pub mod settings_cache;
 pub mod sign_ups;
 pub mod slots;
 pub mod state;
@@ -73,7 +73,7 @@ async fn resolve_client(
 ) -> axum::response::Response {
     use axum::extract::ConnectInfo;
     // Without trusted proxies the peer is the client: nothing to add to
-    // every request (`extract::client_ip` reads the peer).
+    // every request (`client_addr::client_ip` reads the peer).
     if config.trusted_proxies.is_empty() {
         return next.run(req).await;
     }

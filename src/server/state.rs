@@ -1,9 +1,9 @@
 use super::clock::Clock;
 use super::config::WebConfig;
 use super::db::Db;
-use super::git::GitState;
+use super::git::state::GitState;
 use super::passwords::Passwords;
-use super::services::settings::SettingsCache;
+use super::settings_cache::SettingsCache;
 use super::sign_ups::SignUpLimiter;
 use super::token_cache::TokenCache;
 use super::usage::UsageRecorder;

@@ -10,10 +10,30 @@
 
 use crate::domain::token::TokenDigest;
 use crate::server::db::tokens::Token;
-use crate::server::services::tokens::Authenticated;
+use crate::server::db::users::User;
+use axum::body::Bytes;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::RwLock;
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// A presented secret that works, and whose it is (shared with the cache:
+/// a hit copies no strings).
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub token: Arc<Token>,
+    pub user: Arc<User>,
+    /// The owner's `GET /api/v4/user` answer, rendered by the API at most
+    /// once per cache entry and shared by every hit on it; it goes with the
+    /// entry, so it is never older than the `user` beside it.
+    pub user_answer: Arc<OnceLock<RenderedAnswer>>,
+}
+
+/// A JSON answer rendered for one base URL (links in it name the host).
+#[derive(Debug)]
+pub struct RenderedAnswer {
+    pub base_url: String,
+    pub body: Bytes,
+}
 
 /// How long an entry is trusted without asking the database again.
 pub const TTL_SECONDS: i64 = 1;
@@ -109,8 +129,6 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::users::User;
-    use std::sync::Arc;
 
     fn auth(id: i64, expires_at: i64) -> Authenticated {
         Authenticated {

@@ -399,7 +399,7 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
         .map_err(ServiceError::from)?
         .ok_or(AppError::NotFound)?;
     let now = state.now();
-    let today = tokens::date_of(now);
+    let today = crate::domain::instant::date_of(now);
     let policy = tokens::policy(&state).await?;
     let (active, inactive): (Vec<_>, Vec<_>) = db_tokens::list_for_user(&state.db, user.id)
         .await
@@ -469,7 +469,7 @@ pub async fn change_admin_user(user_id: i64, change: String) -> Result<String, A
 #[server(prefix = "/_fn", endpoint = "change_admin_token")]
 pub async fn change_admin_token(token_id: i64, action: String) -> Result<String, AppError> {
     use super::ctx;
-    use crate::server::services::admin;
+    use crate::server::services::tokens;
     let mut back = None;
     let result = async {
         let (state, _session, me) = ctx::admin().await?;
@@ -480,10 +480,10 @@ pub async fn change_admin_token(token_id: i64, action: String) -> Result<String,
         };
         // Back to the owner's page whatever happens: a refusal is shown
         // there too.
-        back = admin::token_owner(&state, token_id)
+        back = tokens::token_owner(&state, token_id)
             .await?
             .map(|o| crate::paths::admin_user(&o.username));
-        let token = admin::set_token_revoked(&state, &ctx::actor(&me), token_id, revoke).await?;
+        let token = tokens::set_token_revoked(&state, &ctx::actor(&me), token_id, revoke).await?;
         Ok(if revoke {
             format!("The token “{}” was revoked.", token.name)
         } else {

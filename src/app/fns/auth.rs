@@ -32,7 +32,7 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
     let state = ctx::state()?;
     let result = async {
         let ip = leptos::prelude::use_context::<axum::http::request::Parts>()
-            .and_then(|p| crate::server::extract::client_ip(&p.extensions));
+            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
         if !state.sign_ups.allow(ip) {
             return Err(AppError::TooManySignUps);
         }

@@ -110,7 +110,7 @@ pub(crate) mod ctx {
     /// for the audit log.
     pub fn actor(user: &User) -> crate::server::services::audit::Actor {
         let address = use_context::<axum::http::request::Parts>()
-            .and_then(|p| crate::server::extract::client_ip(&p.extensions));
+            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
         crate::server::services::audit::Actor::user(user).from(address)
     }
 

@@ -104,7 +104,7 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
     use crate::server::services::tokens;
     let (state, session, user) = ctx::signed_in().await?;
     let now = state.now();
-    let today = tokens::date_of(now);
+    let today = crate::domain::instant::date_of(now);
     let policy = tokens::policy(&state).await?;
     let expiry_enforced = crate::server::services::settings::current(&state)
         .await?

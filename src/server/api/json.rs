@@ -1,11 +1,11 @@
 //! The JSON GitLab's API answers with, for users and tokens.
 
 use super::error::ApiError;
+use crate::domain::instant::date_of;
 use crate::domain::instant::Rfc3339;
 use crate::domain::lifetime::iso;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
-use crate::server::services::tokens::date_of;
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};

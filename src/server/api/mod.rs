@@ -2,6 +2,7 @@
 //! checks happen in one place, the [`ApiAuth`] extractor; handlers here
 //! only decide who may see what and shape the answers like GitLab's.
 
+pub mod auth;
 pub mod error;
 pub mod json;
 pub mod params;
@@ -9,8 +10,8 @@ mod projects;
 mod tokens;
 mod users;
 
-use crate::server::extract::ApiAuth;
 use crate::server::state::AppState;
+use auth::ApiAuth;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -27,9 +28,7 @@ pub const GITLAB_VERSION: &str = "16.11.0";
 /// A route whose requests may carry the token in their body (GitLab
 /// reads `private_token` there too); reading requests skip that step.
 fn with_body_token(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    route.layer(axum::middleware::from_fn(
-        crate::server::extract::token_from_body,
-    ))
+    route.layer(axum::middleware::from_fn(auth::token_from_body))
 }
 
 /// The API's routes, with their full `/api/v4/…` paths.

@@ -1,6 +1,7 @@
 //! `POST /projects`, `GET /projects` and `GET /projects/:id`, with
 //! GitLab's basic fields.
 
+use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::json::instant;
 use super::params::Params;
@@ -8,7 +9,6 @@ use super::{page_response, paginate, BaseUrl};
 use crate::domain::project::Visibility;
 use crate::paths;
 use crate::server::db::projects::{self, Project};
-use crate::server::extract::ApiAuth;
 use crate::server::services::{projects as service, ServiceError};
 use crate::server::state::AppState;
 use axum::extract::{Path, State};

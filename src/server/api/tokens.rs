@@ -1,14 +1,15 @@
 //! `/personal_access_tokens` and the administrators' token endpoints under
 //! `/users/:id`.
 
+use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
 use super::{json, page_response, paginate, BaseUrl};
+use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::server::db::tokens::{self as db_tokens, Token};
 use crate::server::db::users::{self, User};
-use crate::server::extract::ApiAuth;
-use crate::server::services::tokens::{self, date_of, Issuer};
+use crate::server::services::tokens::{self, Issuer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};

@@ -1,10 +1,10 @@
 //! `/user` and `/users`.
 
+use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
 use super::{json, page_response, paginate, BaseUrl};
 use crate::server::db::users;
-use crate::server::extract::ApiAuth;
 use crate::server::services::tokens::RenderedAnswer;
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;

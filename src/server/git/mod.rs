@@ -6,12 +6,15 @@
 
 pub mod bans;
 pub mod cgi;
+pub mod state;
+
+pub use state::GitState;
 
 use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, ProjectAccess};
 use crate::domain::token::check_shape;
+use crate::server::client_addr::client_ip;
 use crate::server::db::projects::{self, Project};
 use crate::server::db::settings::Settings;
-use crate::server::extract::client_ip;
 use crate::server::services::settings;
 use crate::server::services::tokens::{self, Authenticated};
 use crate::server::services::two_factor::{self, GateError};
@@ -23,26 +26,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
-use std::path::PathBuf;
 
-use bans::{AddressBans, AddressRefused};
-use std::sync::Arc;
-
-/// Where repositories live, and the addresses refused for now.
-#[derive(Debug)]
-pub struct GitState {
-    pub repositories: PathBuf,
-    pub bans: Arc<AddressBans>,
-}
-
-impl GitState {
-    pub fn new(repositories: PathBuf) -> Self {
-        Self {
-            repositories,
-            bans: Arc::default(),
-        }
-    }
-}
+use bans::AddressRefused;
 
 pub fn router() -> Router<AppState> {
     Router::new()

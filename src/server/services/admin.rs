@@ -6,12 +6,12 @@
 use super::audit::{self, Action, Actor, Event};
 use super::{mail, settings as cached_settings, ServiceError};
 use crate::domain::admin::{check_user_change, Target, UserChange};
+use crate::domain::instant::date_of;
 use crate::domain::lifetime::LifetimePolicy;
 use crate::domain::token;
 use crate::server::db::settings::{self, Settings};
 use crate::server::db::tokens::{self, Token};
 use crate::server::db::users::{self, User};
-use crate::server::services::tokens::date_of;
 use crate::server::state::AppState;
 use std::collections::BTreeMap;
 
@@ -200,87 +200,6 @@ pub async fn change_user(
         "user changed by an administrator"
     );
     Ok(updated)
-}
-
-/// Whose token `token_id` is, if it exists.
-pub async fn token_owner(state: &AppState, token_id: i64) -> Result<Option<User>, ServiceError> {
-    let Some(token) = tokens::find(&state.db, token_id).await? else {
-        return Ok(None);
-    };
-    Ok(users::find_by_id(&state.db, token.user_id).await?)
-}
-
-/// Revokes (`revoke`) or unrevokes any user's token. Revoking a revoked
-/// token, or unrevoking an active or rotated-away one, is a conflict.
-pub async fn set_token_revoked(
-    state: &AppState,
-    actor: &Actor,
-    token_id: i64,
-    revoke: bool,
-) -> Result<Token, ServiceError> {
-    let now = state.now();
-    if !revoke {
-        // Unrevoking gives back no more than the current limit allows a
-        // new token (the rule that revokes tokens when it is lowered).
-        let existing = tokens::find(&state.db, token_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let policy = super::tokens::policy(state).await?;
-        let expires_on = existing.expires_at.map(super::tokens::date_of);
-        if existing.revoked_at.is_some()
-            && policy.exceeded_by(expires_on, super::tokens::date_of(now))
-        {
-            let when = expires_on.map_or_else(
-                || "never expires".to_owned(),
-                |d| format!("expires on {}", crate::domain::lifetime::iso(d)),
-            );
-            return Err(ServiceError::Conflict(format!(
-                "The token {when}, later than the {}-day limit allows: it stays revoked. \
-                 Create a new token instead.",
-                policy.max_days
-            )));
-        }
-    }
-    let mut tx = state.db.begin_write().await?;
-    let revoked_at = revoke.then_some(now);
-    let Some(token) = tokens::set_revoked(&mut *tx, token_id, revoked_at).await? else {
-        tx.rollback().await?;
-        let existing = tokens::find(&state.db, token_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let message = match (revoke, existing.rotated_at.is_some()) {
-            (true, _) => "The token is already revoked.",
-            (false, true) => {
-                "The token was rotated: its successor replaced it, so it stays revoked."
-            }
-            (false, false) if existing.revoked_at.is_some() => {
-                "The token was revoked because a rotated-away token of its family was used \
-                 again: it stays revoked."
-            }
-            (false, false) => "The token is not revoked.",
-        };
-        return Err(ServiceError::Conflict(message.to_owned()));
-    };
-    let owner = users::find_by_id_with(&mut *tx, token.user_id).await?;
-    let action = if revoke {
-        Action::TokenRevoked
-    } else {
-        Action::TokenUnrevoked
-    };
-    let mut event = Event::new(action).on_token(&token);
-    if let Some(owner) = &owner {
-        event = event.on_user(owner);
-    }
-    audit::record(&mut *tx, actor, event, now).await?;
-    tx.commit().await?;
-    state.token_cache.forget_token(token.id);
-    tracing::info!(
-        actor = %actor.name,
-        token_id = token.id,
-        revoked = revoke,
-        "token revoked or unrevoked"
-    );
-    Ok(token)
 }
 
 /// One page of users matching `search`, and how many match in all.

@@ -4,12 +4,12 @@
 //! Admin Area, so a single machine needs no mail server. Bodies name
 //! tokens and dates, never a secret.
 
+use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::paths;
 use crate::server::db::outbox;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
-use crate::server::services::tokens::date_of;
 use crate::server::state::AppState;
 use std::fmt::Write;
 

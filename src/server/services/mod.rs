@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod attempts;
 pub mod audit;
+pub mod callers;
 pub mod mail;
 pub mod projects;
 pub mod settings;

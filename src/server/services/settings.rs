@@ -6,26 +6,6 @@
 use super::ServiceError;
 use crate::server::db::settings::{self, Settings};
 use crate::server::state::AppState;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-const TTL: Duration = Duration::from_secs(1);
-
-#[derive(Debug, Default)]
-pub struct SettingsCache(Mutex<Option<(Instant, Settings)>>);
-
-impl SettingsCache {
-    fn fresh(&self) -> Option<Settings> {
-        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        cached
-            .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, settings)| settings)
-    }
-
-    fn store(&self, settings: Settings) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), settings));
-    }
-}
 
 pub async fn current(state: &AppState) -> Result<Settings, ServiceError> {
     if let Some(settings) = state.settings.fresh() {
@@ -38,5 +18,5 @@ pub async fn current(state: &AppState) -> Result<Settings, ServiceError> {
 
 /// Drops this instance's cached copy (the settings just changed).
 pub fn forget(state: &AppState) {
-    *state.settings.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    state.settings.clear();
 }

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Action, Actor, Event};
 use super::{settings, ServiceError};
+use crate::domain::instant::date_of;
 use crate::domain::lifetime::{iso, LifetimePolicy};
 use crate::domain::token::{
     self, check_shape, format_secret, NewToken, TokenDigest, TokenState, RANDOM_BYTES,
@@ -10,10 +11,10 @@ use crate::domain::token::{
 use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
 use crate::server::state::AppState;
-use axum::body::Bytes;
+pub use crate::server::token_cache::{Authenticated, RenderedAnswer};
 use rand::RngCore;
-use std::sync::{Arc, OnceLock};
-use time::{Date, Duration, OffsetDateTime};
+use std::sync::Arc;
+use time::Duration;
 
 /// A rotated token's successor lives a week unless asked otherwise.
 const ROTATION_DEFAULT_DAYS: i64 = 7;
@@ -30,13 +31,6 @@ impl std::fmt::Debug for Created {
             .field("token", &self.token)
             .finish_non_exhaustive()
     }
-}
-
-/// The UTC date of a unix instant.
-pub fn date_of(unix_seconds: i64) -> Date {
-    OffsetDateTime::from_unix_timestamp(unix_seconds)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .date()
 }
 
 /// The lifetime policy administrators set.
@@ -167,12 +161,91 @@ pub async fn revoke(
 /// Revokes any token by id, on the record as `actor`'s doing. Revoking
 /// twice is fine.
 pub async fn revoke_as(state: &AppState, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
-    match super::admin::set_token_revoked(state, actor, id, true).await {
+    match set_token_revoked(state, actor, id, true).await {
         Err(ServiceError::Conflict(_)) => tokens::find(&state.db, id)
             .await?
             .ok_or(ServiceError::NotFound),
         other => other,
     }
+}
+
+/// Whose token `token_id` is, if it exists.
+pub async fn token_owner(state: &AppState, token_id: i64) -> Result<Option<User>, ServiceError> {
+    let Some(token) = tokens::find(&state.db, token_id).await? else {
+        return Ok(None);
+    };
+    Ok(users::find_by_id(&state.db, token.user_id).await?)
+}
+
+/// Revokes (`revoke`) or unrevokes any user's token. Revoking a revoked
+/// token, or unrevoking an active or rotated-away one, is a conflict.
+pub async fn set_token_revoked(
+    state: &AppState,
+    actor: &Actor,
+    token_id: i64,
+    revoke: bool,
+) -> Result<Token, ServiceError> {
+    let now = state.now();
+    if !revoke {
+        // Unrevoking gives back no more than the current limit allows a
+        // new token (the rule that revokes tokens when it is lowered).
+        let existing = tokens::find(&state.db, token_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let policy = policy(state).await?;
+        let expires_on = existing.expires_at.map(date_of);
+        if existing.revoked_at.is_some() && policy.exceeded_by(expires_on, date_of(now)) {
+            let when = expires_on.map_or_else(
+                || "never expires".to_owned(),
+                |d| format!("expires on {}", crate::domain::lifetime::iso(d)),
+            );
+            return Err(ServiceError::Conflict(format!(
+                "The token {when}, later than the {}-day limit allows: it stays revoked. \
+                 Create a new token instead.",
+                policy.max_days
+            )));
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let revoked_at = revoke.then_some(now);
+    let Some(token) = tokens::set_revoked(&mut *tx, token_id, revoked_at).await? else {
+        tx.rollback().await?;
+        let existing = tokens::find(&state.db, token_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let message = match (revoke, existing.rotated_at.is_some()) {
+            (true, _) => "The token is already revoked.",
+            (false, true) => {
+                "The token was rotated: its successor replaced it, so it stays revoked."
+            }
+            (false, false) if existing.revoked_at.is_some() => {
+                "The token was revoked because a rotated-away token of its family was used \
+                 again: it stays revoked."
+            }
+            (false, false) => "The token is not revoked.",
+        };
+        return Err(ServiceError::Conflict(message.to_owned()));
+    };
+    let owner = users::find_by_id_with(&mut *tx, token.user_id).await?;
+    let action = if revoke {
+        Action::TokenRevoked
+    } else {
+        Action::TokenUnrevoked
+    };
+    let mut event = Event::new(action).on_token(&token);
+    if let Some(owner) = &owner {
+        event = event.on_user(owner);
+    }
+    audit::record(&mut *tx, actor, event, now).await?;
+    tx.commit().await?;
+    state.token_cache.forget_token(token.id);
+    tracing::info!(
+        actor = %actor.name,
+        token_id = token.id,
+        revoked = revoke,
+        "token revoked or unrevoked"
+    );
+    Ok(token)
 }
 
 /// Replaces an active token with a new one of the same name and scopes, in
@@ -229,25 +302,6 @@ pub async fn rotate(
         "personal access token rotated"
     );
     Ok(Created { token, secret })
-}
-
-/// A presented secret that works, and whose it is (shared with the cache:
-/// a hit copies no strings).
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    pub token: Arc<Token>,
-    pub user: Arc<User>,
-    /// The owner's `GET /api/v4/user` answer, rendered by the API at most
-    /// once per cache entry and shared by every hit on it; it goes with the
-    /// entry, so it is never older than the `user` beside it.
-    pub user_answer: Arc<OnceLock<RenderedAnswer>>,
-}
-
-/// A JSON answer rendered for one base URL (links in it name the host).
-#[derive(Debug)]
-pub struct RenderedAnswer {
-    pub base_url: String,
-    pub body: Bytes,
 }
 
 /// Checks a presented secret. Any failure is the same `InvalidCredentials`:

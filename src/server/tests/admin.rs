@@ -299,16 +299,16 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
     let ann = register(&st, "ann").await;
     let created = api_token(&st, &ann, "oops", "2026-01-10").await;
     let as_root = Actor::user(&root);
-    admin::set_token_revoked(&st, &as_root, created.token.id, true)
+    tokens::set_token_revoked(&st, &as_root, created.token.id, true)
         .await
         .unwrap();
     assert_eq!(
         status(&app, &created.secret).await,
         StatusCode::UNAUTHORIZED
     );
-    let again = admin::set_token_revoked(&st, &as_root, created.token.id, true).await;
+    let again = tokens::set_token_revoked(&st, &as_root, created.token.id, true).await;
     assert!(matches!(again, Err(ServiceError::Conflict(_))));
-    admin::set_token_revoked(&st, &as_root, created.token.id, false)
+    tokens::set_token_revoked(&st, &as_root, created.token.id, false)
         .await
         .unwrap();
     assert_eq!(
@@ -322,7 +322,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
     tokens::rotate(&st, &Actor::command_line(), &rotated.token, None)
         .await
         .unwrap();
-    let refused = admin::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
+    let refused = tokens::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
     assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("rotated")));
 
     // Expired at 00:00 UTC on 2026-01-10 …
@@ -377,7 +377,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
         .await
         .unwrap();
     assert!(tokens::authenticate(&st, &family.secret).await.is_err());
-    let refused = admin::set_token_revoked(&st, &as_root, successor.token.id, false).await;
+    let refused = tokens::set_token_revoked(&st, &as_root, successor.token.id, false).await;
     assert!(
         matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("used again")),
         "{refused:?}"
@@ -386,7 +386,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
     // Unrevoking gives back no more than the current limit allows.
     let long = api_token(&st, &ann, "long", "2026-06-01").await;
     change_settings(&st, |s| s.token_max_lifetime_days = 30).await;
-    let refused = admin::set_token_revoked(&st, &as_root, long.token.id, false).await;
+    let refused = tokens::set_token_revoked(&st, &as_root, long.token.id, false).await;
     assert!(
         matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("2026-06-01") && m.contains("30-day limit")),
         "{refused:?}"

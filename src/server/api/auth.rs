@@ -1,57 +1,23 @@
-//! `ApiAuth`: who a REST request acts for, from its token. The one place
-//! where `/api/v4` authenticates and checks scopes; handlers only take it.
+//! `ApiAuth`: who a REST request acts for. The extractor reads what the
+//! request presents and `services::callers` decides (token, scopes, `Sudo`);
+//! handlers only take it.
 //!
 //! A token is read from the `PRIVATE-TOKEN` header, `Authorization: Bearer`,
 //! or the `private_token` / `access_token` query parameters. Sessions
 //! (cookies) never authenticate the API.
 
-use crate::domain::access::{self, Area};
-use crate::domain::scope::Scope;
-use crate::server::api::error::ApiError;
-use crate::server::db::tokens::Token;
-use crate::server::db::users::{self, User};
-use crate::server::services::audit::{Actor, Via};
-use crate::server::services::tokens::{self, RenderedAnswer};
-use crate::server::services::ServiceError;
+use super::error::ApiError;
+use crate::domain::access::Area;
+use crate::server::client_addr::client_ip;
+use crate::server::services::callers::{self, Presented, Refused};
 use crate::server::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, Method};
 use std::borrow::Cow;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock};
 
-#[derive(Debug, Clone)]
-pub struct ApiAuth {
-    /// Whom the request acts as (the `Sudo` target, if any).
-    pub user: Arc<User>,
-    /// The token presented.
-    pub token: Arc<Token>,
-    /// The administrator behind a `Sudo` request.
-    pub sudo_by: Option<Arc<User>>,
-    /// Whether the request acts as an administrator: the user is one and,
-    /// with the instance's admin mode on, the token has `admin_mode`.
-    pub admin: bool,
-    /// Where `GET /user` keeps its rendered answer for this token's cache
-    /// entry; `None` under `Sudo` (the answer is another user's).
-    pub user_answer: Option<Arc<OnceLock<RenderedAnswer>>>,
-    /// The client's address.
-    pub address: Option<IpAddr>,
-}
-
-/// `domain::access::acts_as_admin` for `user` and `token`; the settings are
-/// read (cached) only for administrators.
-async fn acts_as_admin(state: &AppState, user: &User, token: &Token) -> Result<bool, ApiError> {
-    if !user.is_admin {
-        return Ok(false);
-    }
-    let settings = crate::server::services::settings::current(state).await?;
-    Ok(access::acts_as_admin(
-        user.is_admin,
-        settings.admin_mode,
-        &token.scopes,
-    ))
-}
+/// Whom a REST request acts for: handlers take it as an argument.
+pub use crate::server::services::callers::Caller as ApiAuth;
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {
     let query = parts.uri.query()?;
@@ -140,16 +106,6 @@ pub fn presented_token(parts: &Parts) -> Option<Cow<'_, str>> {
         })
 }
 
-/// The client's address, when the server was started with connect info.
-pub fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    if let Some(crate::server::client_addr::ClientIp(ip)) = extensions.get() {
-        return Some(*ip);
-    }
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-}
-
 /// `/user` and `/users…` (with or without the `/api/v4` prefix, which a
 /// nested router strips).
 fn area_of(path: &str) -> Area {
@@ -166,101 +122,35 @@ impl FromRequestParts<AppState> for ApiAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let secret = presented_token(parts).ok_or(ApiError::Unauthorized)?;
-        let auth = tokens::authenticate(state, &secret)
-            .await
-            .map_err(|e| match e {
-                ServiceError::Internal => ApiError::Internal,
-                _ => ApiError::Unauthorized,
-            })?;
-        let read_only = matches!(parts.method, Method::GET | Method::HEAD);
-        access::check(&auth.token.scopes, read_only, area_of(parts.uri.path()))
-            .map_err(|e| ApiError::InsufficientScope { needed: e.needed })?;
-        state.usage.note(
-            &state.db,
-            &auth.token,
-            state.now(),
-            client_ip(&parts.extensions),
-        );
-
         let sudo = parts
             .headers
             .get(SUDO)
             .and_then(|v| v.to_str().ok().map(str::to_owned))
             .or_else(|| query_param(parts, "sudo"));
-        let admin = acts_as_admin(state, &auth.user, &auth.token).await?;
-        let Some(target) = sudo else {
-            return Ok(Self {
-                user: auth.user,
-                token: auth.token,
-                sudo_by: None,
-                admin,
-                user_answer: Some(auth.user_answer),
-                address: client_ip(&parts.extensions),
-            });
-        };
-        if !auth.token.scopes.contains(&Scope::Sudo) {
-            return Err(ApiError::InsufficientScope { needed: "sudo" });
-        }
-        if !admin {
-            return Err(ApiError::Forbidden);
-        }
-        let target = target.trim();
-        let user = match target.parse::<i64>() {
-            Ok(id) => users::find_by_id(&state.db, id).await,
-            Err(_) => {
-                let key = crate::domain::account::unique_key(target);
-                users::find_by_username_key(&state.db, &key).await
-            }
-        }
-        .map_err(|e| ApiError::from(ServiceError::from(e)))?
-        .ok_or(ApiError::NotFound("User"))?;
-        // A blocked account may not use the API, through sudo either
-        // (GitLab answers 403).
-        if user.is_blocked() {
-            return Err(ApiError::Forbidden);
-        }
-        let admin = acts_as_admin(state, &user, &auth.token).await?;
-        Ok(Self {
-            user: Arc::new(user),
-            token: auth.token,
-            sudo_by: Some(auth.user),
-            admin,
-            user_answer: None,
+        let presented = Presented {
+            secret: &secret,
+            read_only: matches!(parts.method, Method::GET | Method::HEAD),
+            area: area_of(parts.uri.path()),
+            sudo: sudo.as_deref(),
             address: client_ip(&parts.extensions),
-        })
+        };
+        Ok(callers::identify(state, presented).await?)
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Unauthenticated => Self::Unauthorized,
+            Refused::MissingScope { needed } => Self::InsufficientScope { needed },
+            Refused::Forbidden => Self::Forbidden,
+            Refused::NoSuchUser => Self::NotFound("User"),
+            Refused::Internal => Self::Internal,
+        }
     }
 }
 
 impl ApiAuth {
-    /// Who acts, for the audit log: the administrator behind `Sudo` or
-    /// behind an impersonation token, acting as the request's user; else
-    /// the user; from the client's address.
-    pub async fn actor(&self, state: &AppState) -> Result<Actor, ApiError> {
-        let actor = if let Some(admin) = &self.sudo_by {
-            Actor::user(admin).acting_as(&self.user, Via::Sudo)
-        } else if self.token.impersonation {
-            let creator = match self.token.created_by {
-                Some(id) => users::find_by_id(&state.db, id)
-                    .await
-                    .map_err(|e| ApiError::from(ServiceError::from(e)))?,
-                None => None,
-            };
-            let creator = creator.map_or_else(
-                || Actor {
-                    id: None,
-                    name: format!("impersonation token #{}", self.token.id),
-                    acted_as: None,
-                    address: None,
-                },
-                |admin| Actor::user(&admin),
-            );
-            creator.acting_as(&self.user, Via::Impersonation)
-        } else {
-            Actor::user(&self.user)
-        };
-        Ok(actor.from(self.address))
-    }
-
     /// Administrators only (acting as themselves or through sudo as another
     /// administrator).
     pub fn require_admin(&self) -> Result<(), ApiError> {
