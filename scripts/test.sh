@@ -39,6 +39,9 @@ cargo_rc=${PIPESTATUS[0]}
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$work/cargo-test.log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$work/cargo-test.log" | awk '{s+=$1} END {print s+0}')
 if [ "$cargo_rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+# PostgreSQL is named above, so no database test may have been left out.
+ignored=$(grep -Eo '[0-9]+ ignored' "$work/cargo-test.log" | awk '{s+=$1} END {print s+0}')
+if [ "$ignored" != 0 ]; then echo "$ignored tests were ignored (PostgreSQL not reached?)"; failed=$((failed+ignored)); cargo_rc=1; fi
 summary+=("unit+db+http: $passed passed, $failed failed")
 [ "$cargo_rc" = 0 ] || status=1
 

@@ -14,6 +14,7 @@ mod http;
 mod jobs;
 mod mail;
 mod parsers;
+mod schema;
 mod slow_clients;
 mod tokens;
 mod two_factor;

@@ -126,6 +126,10 @@ macro_rules! both_backends {
                 })
             }
             #[test]
+            #[cfg_attr(
+                not(forgekey_test_pg),
+                ignore = "no PostgreSQL named: set FORGEKEY_TEST_PG_URL (scripts/test.sh does)"
+            )]
             fn postgres() {
                 $crate::server::tests::support::runtime().block_on(async {
                     let $t = $crate::server::tests::support::postgres().await;
