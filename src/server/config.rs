@@ -119,6 +119,8 @@ pub struct WebConfig {
     pub smtp: bool,
     /// Reverse proxies whose forwarding headers name the client.
     pub trusted_proxies: crate::server::client_addr::TrustedProxies,
+    /// The address served (links in mail point there without a public URL).
+    pub listen_addr: std::net::SocketAddr,
 }
 
 impl WebConfig {

@@ -14,7 +14,7 @@ use crate::domain::token;
 use crate::server::db::tokens::{self, Notice, Token};
 use crate::server::db::{jobs as leases, users};
 use crate::server::services::{mail, settings, ServiceError};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Core};
 use rand::RngCore;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -55,7 +55,7 @@ pub struct Report {
 }
 
 /// Runs `job` now (at the state's clock), without any lease.
-pub async fn run(state: &AppState, job: Job, limits: Limits) -> Result<Report, ServiceError> {
+pub async fn run(state: &Core, job: Job, limits: Limits) -> Result<Report, ServiceError> {
     match job {
         Job::ExpiringSoon => notify(state, job, Notice::ExpiringSoon, limits).await,
         Job::ExpiringToday => notify(state, job, Notice::ExpiringToday, limits).await,
@@ -64,7 +64,7 @@ pub async fn run(state: &AppState, job: Job, limits: Limits) -> Result<Report, S
 }
 
 async fn notify(
-    state: &AppState,
+    state: &Core,
     job: Job,
     notice: Notice,
     limits: Limits,
@@ -133,7 +133,7 @@ async fn notify(
     Ok(report)
 }
 
-async fn purge(state: &AppState) -> Result<Report, ServiceError> {
+async fn purge(state: &Core) -> Result<Report, ServiceError> {
     let retention = settings::current(state).await?.revoked_token_retention_days;
     let before = expiry::purge_before(state.now(), retention);
     let mut report = Report::default();
@@ -162,7 +162,7 @@ fn today_of(now: i64) -> String {
 /// Runs `job` if it is due and no other instance runs it; `None` when it
 /// was not this instance's to run.
 pub async fn run_if_due(
-    state: &AppState,
+    state: &Core,
     job: Job,
     holder: &str,
 ) -> Result<Option<Report>, ServiceError> {
@@ -185,7 +185,7 @@ pub async fn run_if_due(
 /// Runs `job` now under the lease (an operator's run: whether or not it
 /// already ran today); `None` when another instance is running it.
 pub async fn run_now(
-    state: &AppState,
+    state: &Core,
     job: Job,
     holder: &str,
     limits: Limits,
@@ -194,7 +194,7 @@ pub async fn run_now(
 }
 
 async fn run_leased(
-    state: &AppState,
+    state: &Core,
     job: Job,
     holder: &str,
     force: bool,

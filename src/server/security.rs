@@ -129,6 +129,7 @@ mod tests {
             secret: crate::server::config::ServerSecret::from_bytes([1; 64]),
             smtp: false,
             trusted_proxies: Default::default(),
+            listen_addr: ([127, 0, 0, 1], 3000).into(),
         }
     }
 

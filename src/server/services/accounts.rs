@@ -7,7 +7,7 @@ use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::FieldError;
 use crate::server::db::attempts::Counter;
 use crate::server::db::users::{self, Credentials, InsertUserError, NewUser, User};
-use crate::server::state::AppState;
+use crate::server::state::Core;
 
 const USERNAME_TAKEN: &str = "Username has already been taken.";
 const EMAIL_TAKEN: &str = "Email has already been taken.";
@@ -15,7 +15,7 @@ const EMAIL_TAKEN: &str = "Email has already been taken.";
 /// Creates an account. The first account ever created is an administrator;
 /// `admin` makes this one an administrator too.
 pub async fn register(
-    state: &AppState,
+    state: &Core,
     username: &str,
     email: &str,
     password: &str,
@@ -59,26 +59,19 @@ pub async fn register(
 /// Checks a username-or-email and password. Unknown users and wrong
 /// passwords get the same error after the same amount of hashing work; ten
 /// consecutive failures lock the account for ten minutes.
-pub async fn authenticate(
-    state: &AppState,
-    login: &str,
-    password: &str,
-) -> Result<User, ServiceError> {
+pub async fn authenticate(state: &Core, login: &str, password: &str) -> Result<User, ServiceError> {
     let credentials = find_login(state, login).await?;
     authenticate_found(state, credentials, password).await
 }
 
 /// The account a username or email names, with its password hash.
-pub async fn find_login(
-    state: &AppState,
-    login: &str,
-) -> Result<Option<Credentials>, ServiceError> {
+pub async fn find_login(state: &Core, login: &str) -> Result<Option<Credentials>, ServiceError> {
     Ok(users::find_credentials(&state.db, &unique_key(login)).await?)
 }
 
 /// `authenticate` for an account already looked up (`None`: unknown).
 pub async fn authenticate_found(
-    state: &AppState,
+    state: &Core,
     credentials: Option<Credentials>,
     password: &str,
 ) -> Result<User, ServiceError> {
@@ -98,7 +91,7 @@ pub async fn authenticate_found(
 /// (admin mode, two-factor settings). Wrong ones count towards the
 /// account's lock, as at sign-in.
 pub async fn recheck_password(
-    state: &AppState,
+    state: &Core,
     user_id: i64,
     password: &str,
 ) -> Result<Credentials, ServiceError> {
@@ -112,7 +105,7 @@ pub async fn recheck_password(
 /// One attempt at a user's password: reserved before the hash is checked,
 /// so that no burst gets more passwords checked than the lock allows.
 async fn check_password(
-    state: &AppState,
+    state: &Core,
     credentials: &Credentials,
     password: &str,
 ) -> Result<(), ServiceError> {
@@ -148,7 +141,7 @@ async fn check_password(
 }
 
 /// Records a completed sign-in (password, and the second step if any).
-pub async fn record_sign_in(state: &AppState, user: &User) -> Result<(), ServiceError> {
+pub async fn record_sign_in(state: &Core, user: &User) -> Result<(), ServiceError> {
     users::record_sign_in(&state.db, user.id, state.now()).await?;
     Ok(())
 }
@@ -157,7 +150,7 @@ pub async fn record_sign_in(state: &AppState, user: &User) -> Result<(), Service
 /// user ends; the returned user carries the new session epoch, with which
 /// the caller keeps its own session alive.
 pub async fn change_password(
-    state: &AppState,
+    state: &Core,
     user_id: i64,
     current: &str,
     new: &str,

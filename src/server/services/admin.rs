@@ -12,7 +12,7 @@ use crate::domain::token;
 use crate::server::db::settings::{self, Settings};
 use crate::server::db::tokens::{self, Token};
 use crate::server::db::users::{self, User};
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use std::collections::BTreeMap;
 
 /// What a settings change did besides changing the settings.
@@ -26,7 +26,7 @@ pub struct SettingsChanged {
 /// revokes every token that expires later than a token made today may,
 /// and mails each owner the list of theirs.
 pub async fn change_settings(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     new: Settings,
 ) -> Result<SettingsChanged, ServiceError> {
@@ -86,7 +86,7 @@ pub async fn change_settings(
 
 /// What lowering the limit to `max_days` would revoke now: how many
 /// tokens, of how many users.
-pub async fn revoked_by_limit(state: &AppState, max_days: i64) -> Result<(i64, i64), ServiceError> {
+pub async fn revoked_by_limit(state: &Core, max_days: i64) -> Result<(i64, i64), ServiceError> {
     let policy = LifetimePolicy::with_max_days(max_days);
     let latest = token::expires_at(policy.latest(date_of(state.now()))).unix_timestamp();
     Ok(tokens::count_expiring_after(&state.db, latest).await?)
@@ -141,7 +141,7 @@ fn describe_changes(old: &Settings, new: &Settings) -> Vec<String> {
 /// administers the instance are serialised, so the last administrator
 /// who can sign in always stays, even when two administrators act at once.
 pub async fn change_user(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     target_id: i64,
     change: UserChange,
@@ -204,7 +204,7 @@ pub async fn change_user(
 
 /// One page of users matching `search`, and how many match in all.
 pub async fn users_page(
-    state: &AppState,
+    state: &Core,
     search: &str,
     offset: i64,
     limit: i64,

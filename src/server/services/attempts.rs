@@ -9,7 +9,7 @@ use crate::server::clock::Clock;
 use crate::server::db::attempts::{self, Counter};
 use crate::server::db::Db;
 use crate::server::slots::until_a_slot;
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use std::sync::Arc;
 
 /// Why no attempt may be made now.
@@ -46,7 +46,7 @@ pub struct Attempt {
 
 /// Reserves an attempt at user `user_id`'s secret, waiting briefly while
 /// every slot is held by attempts still being checked.
-pub async fn reserve(state: &AppState, counter: Counter, user_id: i64) -> Result<Attempt, NotNow> {
+pub async fn reserve(state: &Core, counter: Counter, user_id: i64) -> Result<Attempt, NotNow> {
     let limit = limit_of(counter);
     let reserved = until_a_slot(|| async {
         let now = state.now();

@@ -5,7 +5,7 @@ pub use crate::server::db::audit::Filter;
 use crate::server::db::audit::{self, AuditEvent, NewAuditEvent};
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use std::net::IpAddr;
 
 use super::ServiceError;
@@ -254,18 +254,14 @@ where
 
 /// Records `event` on its own, when the change it records was already
 /// written (or wrote nothing to the database).
-pub async fn record_now(
-    state: &AppState,
-    actor: &Actor,
-    event: Event<'_>,
-) -> Result<(), ServiceError> {
+pub async fn record_now(state: &Core, actor: &Actor, event: Event<'_>) -> Result<(), ServiceError> {
     Ok(record(&state.db.pool, actor, event, state.now()).await?)
 }
 
 /// One page of the log matching `filter`, newest first, and the number of
 /// matching events in all.
 pub async fn list(
-    state: &AppState,
+    state: &Core,
     filter: &Filter,
     offset: i64,
     limit: i64,
@@ -275,7 +271,7 @@ pub async fn list(
 
 /// Events about one user, newest first.
 pub async fn about_user(
-    state: &AppState,
+    state: &Core,
     user_id: i64,
     offset: i64,
     limit: i64,

@@ -10,7 +10,7 @@ use crate::domain::access::{self, Area};
 use crate::domain::scope::Scope;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::{self, User};
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -66,7 +66,7 @@ fn internal(_: ServiceError) -> Refused {
 }
 
 /// Checks what a request presents and says whom it acts for.
-pub async fn identify(state: &AppState, presented: Presented<'_>) -> Result<Caller, Refused> {
+pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, Refused> {
     let auth = tokens::authenticate(state, presented.secret)
         .await
         .map_err(|e| match e {
@@ -124,7 +124,7 @@ pub async fn identify(state: &AppState, presented: Presented<'_>) -> Result<Call
 
 /// `domain::access::acts_as_admin` for `user` and `token`; the settings are
 /// read (cached) only for administrators.
-async fn acts_as_admin(state: &AppState, user: &User, token: &Token) -> Result<bool, Refused> {
+async fn acts_as_admin(state: &Core, user: &User, token: &Token) -> Result<bool, Refused> {
     if !user.is_admin {
         return Ok(false);
     }
@@ -140,7 +140,7 @@ impl Caller {
     /// Who acts, for the audit log: the administrator behind `Sudo` or
     /// behind an impersonation token, acting as the request's user; else
     /// the user; from the client's address.
-    pub async fn actor(&self, state: &AppState) -> Result<Actor, ServiceError> {
+    pub async fn actor(&self, state: &Core) -> Result<Actor, ServiceError> {
         let actor = if let Some(admin) = &self.sudo_by {
             Actor::user(admin).acting_as(&self.user, Via::Sudo)
         } else if self.token.impersonation {

@@ -10,7 +10,7 @@ use crate::paths;
 use crate::server::db::outbox;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use std::fmt::Write;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,10 +31,10 @@ where
 }
 
 /// Where links in mail point: the public URL, else the address served.
-pub fn base_url(state: &AppState) -> String {
+pub fn base_url(state: &Core) -> String {
     match &state.config.public_url {
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
-        None => format!("http://{}", state.leptos_options.site_addr),
+        None => format!("http://{}", state.config.listen_addr),
     }
 }
 

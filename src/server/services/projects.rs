@@ -6,7 +6,7 @@ use super::ServiceError;
 use crate::domain::project::NewProject;
 use crate::server::db::projects::{self, InsertProjectError, Project};
 use crate::server::db::users::User;
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use std::path::{Path, PathBuf};
 
 /// Where a project's bare repository lives.
@@ -15,7 +15,7 @@ pub fn repository_path(root: &Path, project_id: i64) -> PathBuf {
 }
 
 pub async fn create(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     owner: &User,
     name: &str,
@@ -79,6 +79,6 @@ async fn init_bare(repo: &Path) -> Result<(), ServiceError> {
 }
 
 /// The projects `user` owns.
-pub async fn list_owned(state: &AppState, user: &User) -> Result<Vec<Project>, ServiceError> {
+pub async fn list_owned(state: &Core, user: &User) -> Result<Vec<Project>, ServiceError> {
     Ok(projects::list_owned(&state.db, user.id).await?)
 }

@@ -5,9 +5,9 @@
 
 use super::ServiceError;
 use crate::server::db::settings::{self, Settings};
-use crate::server::state::AppState;
+use crate::server::state::Core;
 
-pub async fn current(state: &AppState) -> Result<Settings, ServiceError> {
+pub async fn current(state: &Core) -> Result<Settings, ServiceError> {
     if let Some(settings) = state.settings.fresh() {
         return Ok(settings);
     }
@@ -17,6 +17,6 @@ pub async fn current(state: &AppState) -> Result<Settings, ServiceError> {
 }
 
 /// Drops this instance's cached copy (the settings just changed).
-pub fn forget(state: &AppState) {
+pub fn forget(state: &Core) {
     state.settings.clear();
 }

@@ -10,7 +10,7 @@ use crate::domain::token::{
 };
 use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
-use crate::server::state::AppState;
+use crate::server::state::Core;
 pub use crate::server::token_cache::{Authenticated, RenderedAnswer};
 use rand::RngCore;
 use std::sync::Arc;
@@ -34,7 +34,7 @@ impl std::fmt::Debug for Created {
 }
 
 /// The lifetime policy administrators set.
-pub async fn policy(state: &AppState) -> Result<LifetimePolicy, ServiceError> {
+pub async fn policy(state: &Core) -> Result<LifetimePolicy, ServiceError> {
     let settings = settings::current(state).await?;
     Ok(LifetimePolicy::new(
         settings.token_max_lifetime_days,
@@ -42,7 +42,7 @@ pub async fn policy(state: &AppState) -> Result<LifetimePolicy, ServiceError> {
     ))
 }
 
-pub fn digest(state: &AppState, secret: &str) -> TokenDigest {
+pub fn digest(state: &Core, secret: &str) -> TokenDigest {
     state.config.secret.token_digest_key().digest(secret)
 }
 
@@ -66,7 +66,7 @@ pub enum Issuer<'a> {
 /// Issues a personal access token to `owner` (see [`Issuer`]), on the
 /// record as `actor`'s doing.
 pub async fn issue<S: AsRef<str>>(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     owner: &User,
     issuer: Issuer<'_>,
@@ -129,7 +129,7 @@ pub async fn issue<S: AsRef<str>>(
 /// A user's own token, for themself (`actor`: the user, from where they
 /// asked, or whoever acts as them).
 pub async fn create<S: AsRef<str>>(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     user: &User,
     name: &str,
@@ -139,7 +139,7 @@ pub async fn create<S: AsRef<str>>(
     issue(state, actor, user, Issuer::Owner, name, expires_on, scopes).await
 }
 
-pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Token>, ServiceError> {
+pub async fn list(state: &Core, user_id: i64) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_for_user(&state.db, user_id).await?)
 }
 
@@ -147,7 +147,7 @@ pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Token>, ServiceE
 /// fine; another user's token id answers `NotFound`, exactly like a
 /// missing one.
 pub async fn revoke(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     user_id: i64,
     id: i64,
@@ -160,7 +160,7 @@ pub async fn revoke(
 
 /// Revokes any token by id, on the record as `actor`'s doing. Revoking
 /// twice is fine.
-pub async fn revoke_as(state: &AppState, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
+pub async fn revoke_as(state: &Core, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
     match set_token_revoked(state, actor, id, true).await {
         Err(ServiceError::Conflict(_)) => tokens::find(&state.db, id)
             .await?
@@ -170,7 +170,7 @@ pub async fn revoke_as(state: &AppState, actor: &Actor, id: i64) -> Result<Token
 }
 
 /// Whose token `token_id` is, if it exists.
-pub async fn token_owner(state: &AppState, token_id: i64) -> Result<Option<User>, ServiceError> {
+pub async fn token_owner(state: &Core, token_id: i64) -> Result<Option<User>, ServiceError> {
     let Some(token) = tokens::find(&state.db, token_id).await? else {
         return Ok(None);
     };
@@ -180,7 +180,7 @@ pub async fn token_owner(state: &AppState, token_id: i64) -> Result<Option<User>
 /// Revokes (`revoke`) or unrevokes any user's token. Revoking a revoked
 /// token, or unrevoking an active or rotated-away one, is a conflict.
 pub async fn set_token_revoked(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     token_id: i64,
     revoke: bool,
@@ -252,7 +252,7 @@ pub async fn set_token_revoked(
 /// one transaction with its audit record. `expires_on` defaults to a week
 /// from today.
 pub async fn rotate(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     old: &Token,
     expires_on: Option<&str>,
@@ -308,7 +308,7 @@ pub async fn rotate(
 /// malformed strings are refused by shape before any database query; a
 /// token that was rotated away revokes its whole family (someone holds a
 /// copy they should not).
-pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticated, ServiceError> {
+pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, ServiceError> {
     let digest = digest(state, secret);
     let now = state.now();
     // Only tokens read from the database are cached, and those are well
@@ -359,6 +359,6 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Authenticate
     Ok(auth)
 }
 
-async fn expiry_enforced(state: &AppState) -> Result<bool, ServiceError> {
+async fn expiry_enforced(state: &Core) -> Result<bool, ServiceError> {
     Ok(settings::current(state).await?.token_expiry_enforced)
 }

@@ -14,7 +14,7 @@ use crate::server::db::attempts::Counter;
 use crate::server::db::two_factor as db;
 use crate::server::db::users::{self, User};
 use crate::server::sealed::Sealer;
-use crate::server::state::AppState;
+use crate::server::state::Core;
 use rand::RngCore;
 
 const SECRET_LABEL: &str = "forgekey totp secret v1";
@@ -38,7 +38,7 @@ pub struct Status {
     pub recovery_codes_left: i64,
 }
 
-fn sealer(state: &AppState) -> Sealer {
+fn sealer(state: &Core) -> Sealer {
     Sealer::new(&state.config.secret, SECRET_LABEL)
 }
 
@@ -47,11 +47,7 @@ fn aad(user_id: i64) -> Vec<u8> {
     format!("users.otp_secret:{user_id}").into_bytes()
 }
 
-fn authenticator(
-    state: &AppState,
-    user: &User,
-    sealed: &str,
-) -> Result<Authenticator, ServiceError> {
+fn authenticator(state: &Core, user: &User, sealed: &str) -> Result<Authenticator, ServiceError> {
     let secret = sealer(state).open(sealed, &aad(user.id)).ok_or_else(|| {
         // Fail closed: a tampered value or another server secret.
         tracing::error!(user_id = user.id, "a stored TOTP secret does not open");
@@ -60,14 +56,14 @@ fn authenticator(
     Authenticator::new(&secret, &user.username).ok_or(ServiceError::Internal)
 }
 
-fn recovery_digest(state: &AppState, code: &str) -> String {
+fn recovery_digest(state: &Core, code: &str) -> String {
     DigestKey::new(&state.config.secret.subkey(RECOVERY_DIGEST_LABEL))
         .digest(code)
         .to_hex()
 }
 
 /// New recovery codes: what the user is shown, and what is stored.
-fn new_recovery_codes(state: &AppState) -> (Vec<String>, Vec<String>) {
+fn new_recovery_codes(state: &Core) -> (Vec<String>, Vec<String>) {
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
             let mut bytes = [0u8; RECOVERY_CODE_BYTES];
@@ -81,11 +77,7 @@ fn new_recovery_codes(state: &AppState) -> (Vec<String>, Vec<String>) {
 
 /// Checks the signed-in user's password for a sensitive change; wrong ones
 /// count towards the account's lock.
-pub async fn check_password(
-    state: &AppState,
-    user: &User,
-    password: &str,
-) -> Result<(), ServiceError> {
+pub async fn check_password(state: &Core, user: &User, password: &str) -> Result<(), ServiceError> {
     match super::accounts::recheck_password(state, user.id, password).await {
         Ok(_) => Ok(()),
         Err(ServiceError::InvalidCredentials) => {
@@ -95,7 +87,7 @@ pub async fn check_password(
     }
 }
 
-pub async fn status(state: &AppState, user: &User) -> Result<Status, ServiceError> {
+pub async fn status(state: &Core, user: &User) -> Result<Status, ServiceError> {
     let otp = db::state(&state.db, user.id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -110,7 +102,7 @@ pub async fn status(state: &AppState, user: &User) -> Result<Status, ServiceErro
 }
 
 /// Starts (or restarts) enrolment with a new random secret.
-pub async fn begin_enrolment(state: &AppState, user: &User) -> Result<(), ServiceError> {
+pub async fn begin_enrolment(state: &Core, user: &User) -> Result<(), ServiceError> {
     let mut secret = [0u8; SECRET_BYTES];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let sealed = sealer(state)
@@ -125,7 +117,7 @@ pub async fn begin_enrolment(state: &AppState, user: &User) -> Result<(), Servic
 }
 
 /// The enrolment in progress, if any.
-pub async fn enrolment(state: &AppState, user: &User) -> Result<Option<Enrolment>, ServiceError> {
+pub async fn enrolment(state: &Core, user: &User) -> Result<Option<Enrolment>, ServiceError> {
     let otp = db::state(&state.db, user.id).await?;
     let Some(sealed) = otp.filter(|o| !o.enabled).and_then(|o| o.sealed_secret) else {
         return Ok(None);
@@ -150,7 +142,7 @@ pub async fn enrolment(state: &AppState, user: &User) -> Result<Option<Enrolment
 /// Confirms enrolment with a code from the app: two-factor authentication
 /// is on from now, and the new recovery codes are returned (shown once).
 pub async fn confirm_enrolment(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     user: &User,
     code: &str,
@@ -187,7 +179,7 @@ pub async fn confirm_enrolment(
 
 /// A new set of recovery codes; the old set stops working.
 pub async fn regenerate_recovery_codes(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     user: &User,
 ) -> Result<Vec<String>, ServiceError> {
@@ -205,7 +197,7 @@ pub async fn regenerate_recovery_codes(
 
 /// Turns two-factor authentication off (the user with their password, or
 /// an operator for a user who lost every factor), on the record.
-pub async fn disable(state: &AppState, actor: &Actor, user: &User) -> Result<(), ServiceError> {
+pub async fn disable(state: &Core, actor: &Actor, user: &User) -> Result<(), ServiceError> {
     db::disable(&state.db, user.id).await?;
     tracing::info!(user_id = user.id, "two-factor authentication disabled");
     let event = Event::new(Action::TwoFactorDisabled).on_user(user);
@@ -217,7 +209,7 @@ pub async fn disable(state: &AppState, actor: &Actor, user: &User) -> Result<(),
 /// one already used) or an unused recovery code. Each answer is one
 /// attempt towards the lock on this step, reserved before it is checked.
 pub async fn verify_second_step(
-    state: &AppState,
+    state: &Core,
     user: &User,
     answer: &str,
 ) -> Result<(), ServiceError> {
@@ -296,7 +288,7 @@ pub enum GateError {
 /// same hashing work. Otherwise the password must be right, with the same
 /// lockout as the sign-in form.
 pub async fn authenticate_password_client(
-    state: &AppState,
+    state: &Core,
     login: &str,
     password: &str,
     passwords_allowed: bool,
@@ -331,7 +323,7 @@ pub async fn authenticate_password_client(
 /// The user a pending sign-in belongs to, if it is still valid: not
 /// expired, and the user's sessions not ended since (password change).
 pub async fn pending_user(
-    state: &AppState,
+    state: &Core,
     pending: &crate::server::session::PendingSignIn,
 ) -> Result<Option<User>, ServiceError> {
     if state.now() - pending.at >= two_factor::PENDING_SIGN_IN_SECONDS {

@@ -3,7 +3,7 @@ use crate::server::config::{ServerSecret, WebConfig};
 use crate::server::db::Db;
 use crate::server::passwords::Passwords;
 use crate::server::session::Store;
-use crate::server::state::{AppState, Shared};
+use crate::server::state::{AppState, Core};
 use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
@@ -157,20 +157,21 @@ pub fn state_with(
         secret: ServerSecret::from_bytes([7; 64]),
         smtp: false,
         trusted_proxies: Default::default(),
+        listen_addr: ([127, 0, 0, 1], 3000).into(),
     };
     configure(&mut config);
-    AppState::new(Shared {
-        leptos_options: LeptosOptions::builder().output_name("forgekey").build(),
-        db: t.db.clone(),
-        config: Arc::new(config),
-        clock: Arc::new(clock.clone()),
-        passwords: Passwords::new(2, Duration::from_secs(5)),
-        usage: Default::default(),
-        token_cache: Default::default(),
-        git: Arc::new(crate::server::git::GitState::new(t.repositories())),
-        settings: Default::default(),
-        sign_ups: Default::default(),
-    })
+    let mut core = Core::new(
+        t.db.clone(),
+        config,
+        Arc::new(clock.clone()),
+        t.repositories(),
+    );
+    // Two hashes at once, as on the CI machine, whatever this one has.
+    core.passwords = Passwords::new(2, Duration::from_secs(5));
+    AppState::new(
+        LeptosOptions::builder().output_name("forgekey").build(),
+        core,
+    )
 }
 
 pub async fn app(t: &TestDb, state: AppState) -> Router {

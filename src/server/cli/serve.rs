@@ -1,0 +1,204 @@
+//! `forgekey serve`: migrations, then the web application, the daily jobs
+//! and mail delivery, until a signal stops it.
+
+use super::{fail, CliError, Storage};
+use crate::server::client_addr::TrustedProxies;
+use crate::server::clock::SystemClock;
+use crate::server::config::WebConfig;
+use crate::server::listen;
+use crate::server::session::Store;
+use crate::server::sign_ups::SignUpLimiter;
+use crate::server::state::AppState;
+use clap::Args;
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "FORGEKEY_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// The URL people use to reach Forgekey, e.g. https://keys.example.com. An https URL turns on
+    /// Secure cookies and HSTS.
+    #[arg(long, env = "FORGEKEY_PUBLIC_URL")]
+    public_url: Option<url::Url>,
+    /// Sign a browser session out after this many minutes without activity.
+    #[arg(long, env = "FORGEKEY_SESSION_LIFETIME_MINUTES", default_value_t = 10_080,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    session_lifetime_minutes: u32,
+    /// Directory with the compiled front end (JavaScript, WebAssembly, CSS).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    site_root: String,
+    /// Close a connection that has not sent a whole request head within this many seconds
+    /// (also how long a kept-alive connection may stay idle).
+    #[arg(long, env = "FORGEKEY_HEADER_TIMEOUT_SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    header_timeout_seconds: u32,
+    /// Cut off a request body that sends nothing for this many seconds.
+    #[arg(long, env = "FORGEKEY_BODY_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    body_timeout_seconds: u32,
+    /// A reverse proxy (an address or a CIDR range, repeatable or comma-separated) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client. Without one, those headers are
+    /// ignored.
+    #[arg(long = "trusted-proxy", env = "FORGEKEY_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_net)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Accept at most this many sign-ups an hour from one client address.
+    #[arg(long, env = "FORGEKEY_SIGN_UPS_PER_ADDRESS_PER_HOUR",
+          default_value_t = crate::server::sign_ups::DEFAULT_PER_HOUR,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    sign_ups_per_address_per_hour: u32,
+    /// Serve at most this many connections at once; more wait to be accepted. Lowered to what
+    /// the open-file limit allows.
+    #[arg(long, env = "FORGEKEY_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    #[command(flatten)]
+    smtp: SmtpArgs,
+}
+
+/// Mail goes to an outbox in the database, which administrators read in the
+/// Admin Area; with an SMTP server configured, it is also delivered.
+#[derive(Debug, Args)]
+struct SmtpArgs {
+    /// SMTP server that delivers mail, e.g. smtp.example.com.
+    #[arg(long, env = "FORGEKEY_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Its port [default: 465 with tls, 587 with starttls, 25 with none].
+    #[arg(long, env = "FORGEKEY_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    #[arg(
+        long,
+        env = "FORGEKEY_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
+    smtp_security: crate::server::mailer::Security,
+    #[arg(long, env = "FORGEKEY_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// Read from the environment only, so that it stays out of process lists.
+    #[arg(skip = std::env::var("FORGEKEY_SMTP_PASSWORD").ok())]
+    smtp_password: Option<String>,
+    /// The sender of Forgekey's mail, e.g. "Forgekey <keys@example.com>" (required with --smtp-host).
+    #[arg(long, env = "FORGEKEY_MAIL_FROM")]
+    mail_from: Option<String>,
+}
+
+impl SmtpArgs {
+    fn settings(&self) -> Result<Option<crate::server::mailer::SmtpSettings>, CliError> {
+        let Some(host) = self.smtp_host.clone() else {
+            return Ok(None);
+        };
+        let from = self
+            .mail_from
+            .as_deref()
+            .ok_or_else(|| CliError("--smtp-host needs --mail-from (the sender address)".into()))?
+            .parse()
+            .map_err(|e| CliError(format!("--mail-from is not an address: {e}")))?;
+        Ok(Some(crate::server::mailer::SmtpSettings {
+            host,
+            port: self.smtp_port,
+            security: self.smtp_security,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+            from,
+        }))
+    }
+}
+
+/// An address or a CIDR range.
+fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{text}' is not an IP address or CIDR range"))
+}
+
+pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
+    let smtp = match args.smtp.settings()? {
+        Some(settings) => {
+            let mailer = crate::server::mailer::Mailer::smtp(&settings).map_err(CliError)?;
+            tracing::info!(?settings, "mail is delivered through SMTP");
+            Some(mailer)
+        }
+        None => None,
+    };
+    let store = Store::open(&storage.url, storage.db.backend)
+        .await
+        .map_err(|e| fail("session store", e))?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("forgekey")
+        .site_root(args.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(args.addr)
+        .build();
+    let config = WebConfig {
+        public_url: args.public_url,
+        session_lifetime: time::Duration::minutes(i64::from(args.session_lifetime_minutes)),
+        secret: storage.secret.clone(),
+        smtp: smtp.is_some(),
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
+        listen_addr: args.addr,
+    };
+    let state = AppState::with_sign_ups(
+        leptos_options,
+        storage.core(config, Arc::new(SystemClock)),
+        Arc::new(SignUpLimiter::per_hour(args.sign_ups_per_address_per_hour)),
+    );
+
+    let deletion = tokio::task::spawn(
+        tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+            store.clone(),
+            tokio::time::Duration::from_secs(3600),
+        ),
+    );
+    let scheduler = crate::server::jobs::spawn_scheduler(state.clone());
+    let sender = smtp.map(|mailer| crate::server::mailer::spawn(state.clone(), mailer));
+    let app = crate::server::router(state, store);
+    let limits = listen::Limits {
+        header_timeout: Duration::from_secs(args.header_timeout_seconds.into()),
+        body_stall_timeout: Duration::from_secs(args.body_timeout_seconds.into()),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    }
+    .fitting(listen::raise_open_file_limit());
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| fail(&format!("cannot listen on {}", args.addr), e))?;
+    tracing::info!(
+        max_connections = limits.max_connections,
+        "Forgekey listening on http://{} ({:?} database)",
+        args.addr,
+        storage.db.backend
+    );
+    listen::serve(listener, app, limits, shutdown_signal()).await;
+    deletion.abort();
+    scheduler.abort();
+    if let Some(sender) = sender {
+        sender.abort();
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

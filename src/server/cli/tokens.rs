@@ -1,0 +1,113 @@
+//! `forgekey token …`: personal access tokens, as GitLab's Rails console
+//! manages them.
+
+use super::{find_user, CliError, Storage};
+use crate::domain::instant;
+use crate::server::services::audit::Actor;
+use crate::server::services::{tokens, ServiceError};
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal access token for a user; the secret is the last line printed.
+    Create {
+        /// The user's username.
+        #[arg(long)]
+        user: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: api, read_api, read_user, read_repository, write_repository,
+        /// read_registry, write_registry, sudo, admin_mode.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// The date (YYYY-MM-DD, UTC) the token stops working at 00:00; may be left out only
+        /// while `settings set --token-expiry-required off`.
+        #[arg(long, default_value = "")]
+        expires_at: String,
+    },
+    /// List a user's tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
+    /// Take back a revocation (a token revoked by mistake works again);
+    /// recorded in the audit log.
+    Unrevoke { id: i64 },
+}
+
+pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliError> {
+    let core = storage.cli_core();
+    let actor = Actor::command_line();
+    match command {
+        TokenCommand::Create {
+            user,
+            name,
+            scopes,
+            expires_at,
+        } => {
+            let user = find_user(&core.db, &user).await?;
+            let created = tokens::create(&core, &actor, &user, &name, &expires_at, &scopes).await?;
+            println!(
+                "Created personal access token {} (id {}) for {}, expiring {}. It is shown only once:",
+                created.token.name,
+                created.token.id,
+                user.username,
+                created
+                    .token
+                    .expires_at
+                    .map_or_else(|| "never".to_owned(), instant::date)
+            );
+            println!("{}", created.secret);
+        }
+        TokenCommand::List { user } => {
+            let user = find_user(&core.db, &user).await?;
+            let now = core.now();
+            println!(
+                "{:>6}  {:<24} {:<40} {:<13} {:<13} STATE",
+                "ID", "NAME", "SCOPES", "CREATED", "EXPIRES"
+            );
+            for t in tokens::list(&core, user.id).await? {
+                println!(
+                    "{:>6}  {:<24} {:<40} {:<13} {:<13} {}",
+                    t.id,
+                    t.name,
+                    crate::domain::scope::join(&t.scopes).replace(' ', ","),
+                    instant::date(t.created_at),
+                    t.expires_at
+                        .map_or_else(|| "never".to_owned(), instant::date),
+                    t.state(now).as_str()
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let token = tokens::revoke_as(&core, &actor, id)
+                .await
+                .map_err(no_token(id))?;
+            println!(
+                "Revoked personal access token {} (id {}).",
+                token.name, token.id
+            );
+        }
+        TokenCommand::Unrevoke { id } => {
+            let token = tokens::set_token_revoked(&core, &actor, id, false)
+                .await
+                .map_err(no_token(id))?;
+            println!(
+                "Unrevoked personal access token {} (id {}).",
+                token.name, token.id
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Names a missing token by its id.
+fn no_token(id: i64) -> impl Fn(ServiceError) -> CliError {
+    move |e| match e {
+        ServiceError::NotFound => CliError(format!("no token with id {id}")),
+        other => other.into(),
+    }
+}
