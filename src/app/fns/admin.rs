@@ -257,9 +257,9 @@ fn offset(page: i64) -> (i64, i64) {
 #[server(prefix = "/_fn", endpoint = "load_admin_overview")]
 pub async fn load_admin_overview() -> Result<Overview, AppError> {
     use super::ctx;
-    use crate::server::services::{admin, audit, settings};
+    use crate::server::services::{accounts, audit, settings};
     let (state, _session, _admin) = ctx::admin().await?;
-    let (_, users) = admin::users_page(&state, "", 0, 1).await?;
+    let (_, users) = accounts::users_page(&state, &Default::default(), 0, 1).await?;
     let (recent, _) = audit::list(&state, &audit::Filter::default(), 0, 5).await?;
     Ok(Overview {
         users,
@@ -373,10 +373,16 @@ pub async fn save_admin_settings(
 #[server(prefix = "/_fn", endpoint = "load_admin_users")]
 pub async fn load_admin_users(search: String, page: i64) -> Result<Page<AdminUser>, AppError> {
     use super::ctx;
-    use crate::server::services::admin;
+    use crate::server::db::users::UserFilter;
+    use crate::server::services::accounts;
     let (state, _session, _admin) = ctx::admin().await?;
     let (page, offset) = offset(page);
-    let (users, total) = admin::users_page(&state, &search, offset, PER_PAGE).await?;
+    let filter = UserFilter {
+        search: Some(search),
+        search_email: true,
+        ..UserFilter::default()
+    };
+    let (users, total) = accounts::users_page(&state, &filter, offset, PER_PAGE).await?;
     Ok(Page {
         items: users.into_iter().map(convert::user).collect(),
         page,

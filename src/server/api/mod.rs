@@ -106,79 +106,101 @@ impl FromRequestParts<AppState> for BaseUrl {
     }
 }
 
-/// One page of `items`, with GitLab's pagination headers.
+/// A request's `page` and `per_page` (1–100, default 20), checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn of(params: &Params) -> Result<Self, ApiError> {
+        let page = params.int("page")?.unwrap_or(1);
+        let per_page = params.int("per_page")?.unwrap_or(20);
+        if page < 1 {
+            return Err(ApiError::invalid("page"));
+        }
+        if !(1..=100).contains(&per_page) {
+            return Err(ApiError::invalid("per_page"));
+        }
+        Ok(Self { page, per_page })
+    }
+
+    /// How many items come before this page.
+    pub fn offset(self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    /// GitLab's pagination headers for `total` items: `X-Total`, `X-Page`…
+    /// and `Link`, whose URLs keep the other filters but never a token.
+    pub fn headers(self, total: i64, params: &Params, base_url: &str, path: &str) -> HeaderMap {
+        let Self { page, per_page } = self;
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        let mut headers = HeaderMap::new();
+        let mut set = |name: &'static str, value: String| {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        };
+        set("x-total", total.to_string());
+        set("x-total-pages", pages.to_string());
+        set("x-page", page.to_string());
+        set("x-per-page", per_page.to_string());
+        let next = if page < pages {
+            (page + 1).to_string()
+        } else {
+            String::new()
+        };
+        set("x-next-page", next);
+        let prev = if page > 1 {
+            (page - 1).to_string()
+        } else {
+            String::new()
+        };
+        set("x-prev-page", prev);
+        let mut kept = url::form_urlencoded::Serializer::new(String::new());
+        for (k, values) in params.entries() {
+            if matches!(k, "page" | "per_page" | "private_token" | "access_token") {
+                continue;
+            }
+            for v in values {
+                kept.append_pair(k, v);
+            }
+        }
+        let kept = kept.finish();
+        let link = |p: i64, rel: &str| {
+            let sep = if kept.is_empty() { "" } else { "&" };
+            format!(
+                "<{base_url}/api/v4{path}?{kept}{sep}page={p}&per_page={per_page}>; rel=\"{rel}\""
+            )
+        };
+        let mut links = Vec::new();
+        if page > 1 {
+            links.push(link(page - 1, "prev"));
+        }
+        if page < pages {
+            links.push(link(page + 1, "next"));
+        }
+        links.push(link(1, "first"));
+        links.push(link(pages, "last"));
+        set("link", links.join(", "));
+        headers
+    }
+}
+
+/// One page of `items` already in memory (short lists: a user's projects
+/// or impersonation tokens), with GitLab's pagination headers.
 pub fn paginate<T>(
     items: Vec<T>,
     params: &Params,
     base_url: &str,
     path: &str,
 ) -> Result<(HeaderMap, Vec<T>), ApiError> {
-    let page = params.int("page")?.unwrap_or(1);
-    let per_page = params.int("per_page")?.unwrap_or(20);
-    if page < 1 {
-        return Err(ApiError::invalid("page"));
-    }
-    if !(1..=100).contains(&per_page) {
-        return Err(ApiError::invalid("per_page"));
-    }
-    let total = items.len() as i64;
-    let pages = ((total + per_page - 1) / per_page).max(1);
-    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
-    let take = usize::try_from(per_page).unwrap_or(20);
-    let page_items: Vec<T> = items.into_iter().skip(skip).take(take).collect();
-
-    let mut headers = HeaderMap::new();
-    let mut set = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    };
-    set("x-total", total.to_string());
-    set("x-total-pages", pages.to_string());
-    set("x-page", page.to_string());
-    set("x-per-page", per_page.to_string());
-    set(
-        "x-next-page",
-        if page < pages {
-            (page + 1).to_string()
-        } else {
-            String::new()
-        },
-    );
-    set(
-        "x-prev-page",
-        if page > 1 {
-            (page - 1).to_string()
-        } else {
-            String::new()
-        },
-    );
-    // Links keep the other filters but never a token.
-    let mut kept = url::form_urlencoded::Serializer::new(String::new());
-    for (k, values) in params.entries() {
-        if matches!(k, "page" | "per_page" | "private_token" | "access_token") {
-            continue;
-        }
-        for v in values {
-            kept.append_pair(k, v);
-        }
-    }
-    let kept = kept.finish();
-    let link = |p: i64, rel: &str| {
-        let sep = if kept.is_empty() { "" } else { "&" };
-        format!("<{base_url}/api/v4{path}?{kept}{sep}page={p}&per_page={per_page}>; rel=\"{rel}\"")
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(link(page - 1, "prev"));
-    }
-    if page < pages {
-        links.push(link(page + 1, "next"));
-    }
-    links.push(link(1, "first"));
-    links.push(link(pages, "last"));
-    set("link", links.join(", "));
-    Ok((headers, page_items))
+    let paging = Paging::of(params)?;
+    let headers = paging.headers(items.len() as i64, params, base_url, path);
+    let skip = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
+    let take = usize::try_from(paging.per_page).unwrap_or(20);
+    Ok((headers, items.into_iter().skip(skip).take(take).collect()))
 }
 
 /// A JSON list with pagination headers.

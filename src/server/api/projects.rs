@@ -8,8 +8,8 @@ use super::params::Params;
 use super::{page_response, paginate, BaseUrl};
 use crate::domain::project::Visibility;
 use crate::paths;
-use crate::server::db::projects::{self, Project};
-use crate::server::services::{projects as service, ServiceError};
+use crate::server::db::projects::Project;
+use crate::server::services::projects;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -51,7 +51,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let name = params.get("name").or(params.get("path"));
     let name = name.ok_or(ApiError::BadParameter("name or path is missing".to_owned()))?;
-    let project = service::create(
+    let project = projects::create(
         &state,
         &auth.actor(&state).await?,
         &auth.user,
@@ -71,9 +71,7 @@ pub async fn list(
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let mut visible = projects::list_visible(&state.db, auth.user.id, auth.admin)
-        .await
-        .map_err(|e| ApiError::from(ServiceError::from(e)))?;
+    let mut visible = projects::list_visible(&state, auth.user.id, auth.admin).await?;
     if params.bool("owned")? == Some(true) {
         visible.retain(|p| p.owner_id == auth.user.id);
     }
@@ -103,17 +101,7 @@ pub async fn show(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let found = match id.parse::<i64>() {
-        Ok(id) => projects::find_by_id(&state.db, id).await,
-        Err(_) => match id.split_once('/') {
-            Some((namespace, path)) => {
-                let key = crate::domain::account::unique_key(namespace);
-                projects::find_by_full_path(&state.db, &key, path).await
-            }
-            None => Ok(None),
-        },
-    }
-    .map_err(|e| ApiError::from(ServiceError::from(e)))?;
+    let found = projects::find(&state, &id).await?;
     match found {
         Some(p) if may_see(&auth, &p) => Ok(Json(project_json(&p, &base)).into_response()),
         _ => Err(ApiError::NotFound("Project")),

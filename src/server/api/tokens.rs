@@ -4,11 +4,12 @@
 use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
-use super::{json, page_response, paginate, BaseUrl};
+use super::{json, page_response, paginate, BaseUrl, Paging};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
-use crate::server::db::tokens::{self as db_tokens, Token};
-use crate::server::db::users::{self, User};
+use crate::server::db::tokens::{Between, Token, TokenFilter};
+use crate::server::db::users::User;
+use crate::server::services::accounts;
 use crate::server::services::tokens::{self, Issuer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
@@ -18,42 +19,34 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
-fn db_error(e: sqlx::Error) -> ApiError {
-    ServiceError::from(e).into()
-}
-
 fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound(""))
 }
 
-/// The filters of `GET /personal_access_tokens`.
-fn keep(t: &Token, params: &Params, now: i64) -> Result<bool, ApiError> {
-    let active = t.is_active(now);
-    let mut keep = match params.get("state") {
-        None => true,
-        Some("active") => active,
-        Some("inactive") => !active,
+/// The filters of `GET /personal_access_tokens`, for `user_id` (`None`:
+/// every user's).
+fn filter(params: &Params, user_id: Option<i64>, now: i64) -> Result<TokenFilter, ApiError> {
+    let active_at = match params.get("state") {
+        None => None,
+        Some("active") => Some((true, now)),
+        Some("inactive") => Some((false, now)),
         Some(_) => return Err(ApiError::invalid("state")),
     };
-    if let Some(revoked) = params.bool("revoked")? {
-        keep &= t.revoked_at.is_some() == revoked;
-    }
-    if let Some(search) = params.get("search") {
-        keep &= t.name.to_lowercase().contains(&search.to_lowercase());
-    }
-    let before_after = |name: &str, value: Option<i64>, before: bool| -> Result<bool, ApiError> {
-        Ok(match params.instant(name)? {
-            None => true,
-            Some(limit) => value.is_some_and(|v| if before { v < limit } else { v > limit }),
+    let between = |prefix: &str| -> Result<Between, ApiError> {
+        Ok(Between {
+            after: params.instant(&format!("{prefix}_after"))?,
+            before: params.instant(&format!("{prefix}_before"))?,
         })
     };
-    keep &= before_after("created_before", Some(t.created_at), true)?;
-    keep &= before_after("created_after", Some(t.created_at), false)?;
-    keep &= before_after("last_used_before", t.last_used_at, true)?;
-    keep &= before_after("last_used_after", t.last_used_at, false)?;
-    keep &= before_after("expires_before", t.expires_at, true)?;
-    keep &= before_after("expires_after", t.expires_at, false)?;
-    Ok(keep)
+    Ok(TokenFilter {
+        user_id,
+        active_at,
+        revoked: params.bool("revoked")?,
+        search: params.get("search").map(str::to_owned),
+        created: between("created")?,
+        last_used: between("last_used")?,
+        expires: between("expires")?,
+    })
 }
 
 pub async fn list(
@@ -62,24 +55,20 @@ pub async fn list(
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let all = match params.int("user_id")? {
-        Some(id) if id == auth.user.id => db_tokens::list_for_user(&state.db, id).await,
+    let user_id = match params.int("user_id")? {
+        Some(id) if id == auth.user.id => Some(id),
         Some(id) => {
             auth.require_admin()?;
-            db_tokens::list_for_user(&state.db, id).await
+            Some(id)
         }
-        None if auth.admin => db_tokens::list_all(&state.db).await,
-        None => db_tokens::list_for_user(&state.db, auth.user.id).await,
-    }
-    .map_err(db_error)?;
+        None if auth.admin => None,
+        None => Some(auth.user.id),
+    };
     let now = state.now();
-    let mut kept = Vec::with_capacity(all.len());
-    for t in all {
-        if keep(&t, &params, now)? {
-            kept.push(t);
-        }
-    }
-    let (headers, page) = paginate(kept, &params, &base, "/personal_access_tokens")?;
+    let filter = filter(&params, user_id, now)?;
+    let paging = Paging::of(&params)?;
+    let (page, total) = tokens::page(&state, &filter, paging.offset(), paging.per_page).await?;
+    let headers = paging.headers(total, &params, &base, "/personal_access_tokens");
     Ok(page_response(
         headers,
         page.iter().map(|t| json::token(t, now)).collect(),
@@ -89,9 +78,8 @@ pub async fn list(
 /// A personal access token the caller may manage: their own, or any one for
 /// an administrator. Anything else is missing.
 async fn manageable(state: &AppState, auth: &ApiAuth, id: i64) -> Result<Token, ApiError> {
-    let token = db_tokens::find(&state.db, id)
-        .await
-        .map_err(db_error)?
+    let token = tokens::find(state, id)
+        .await?
         .filter(|t| !t.impersonation)
         .ok_or(ApiError::NotFound(""))?;
     if token.user_id == auth.user.id || auth.admin {
@@ -176,9 +164,8 @@ pub async fn rotate_self(
 async fn target_user(state: &AppState, auth: &ApiAuth, id: &str) -> Result<User, ApiError> {
     auth.require_admin()?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("User"))?;
-    users::find_by_id(&state.db, id)
-        .await
-        .map_err(db_error)?
+    accounts::find(state, id)
+        .await?
         .ok_or(ApiError::NotFound("User"))
 }
 
@@ -246,9 +233,7 @@ pub async fn list_impersonation(
 ) -> Result<Response, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
     let now = state.now();
-    let all = db_tokens::list_impersonation(&state.db, owner.id)
-        .await
-        .map_err(db_error)?;
+    let all = tokens::list_impersonation(&state, owner.id).await?;
     let kept: Vec<Token> = match params.get("state") {
         None | Some("all") => all,
         Some("active") => all.into_iter().filter(|t| t.is_active(now)).collect(),
@@ -269,9 +254,8 @@ async fn impersonation_token(
     token_id: &str,
 ) -> Result<Token, ApiError> {
     let id = id_of(token_id)?;
-    db_tokens::find(&state.db, id)
-        .await
-        .map_err(db_error)?
+    tokens::find(state, id)
+        .await?
         .filter(|t| t.impersonation && t.user_id == owner.id)
         .ok_or(ApiError::NotFound("Impersonation Token"))
 }

@@ -3,18 +3,14 @@
 use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
-use super::{json, page_response, paginate, BaseUrl};
-use crate::server::db::users;
+use super::{json, page_response, BaseUrl, Paging};
+use crate::server::db::users::UserFilter;
+use crate::server::services::accounts;
 use crate::server::services::tokens::RenderedAnswer;
-use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-
-fn db_error(e: sqlx::Error) -> ApiError {
-    ServiceError::from(e).into()
-}
 
 /// `GET /user`: what every GitLab client asks first, and what scripts and
 /// CI jobs poll. A token's cache entry keeps the first answer rendered for
@@ -48,27 +44,24 @@ pub async fn list(
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let mut all = users::list(&state.db).await.map_err(db_error)?;
-    if let Some(username) = params.get("username") {
-        all.retain(|u| u.username.eq_ignore_ascii_case(username));
-    }
-    if let Some(search) = params.get("search") {
-        let search = search.to_lowercase();
-        all.retain(|u| {
-            u.username.to_lowercase().contains(&search)
-                || (auth.admin && u.email.to_lowercase().contains(&search))
-        });
-    }
-    // GitLab's admin filter: `two_factor=enabled|disabled`.
-    if let (true, Some(filter)) = (auth.admin, params.get("two_factor")) {
-        let wanted = match filter {
-            "enabled" => true,
-            "disabled" => false,
-            _ => return Err(ApiError::invalid("two_factor")),
-        };
-        all.retain(|u| u.two_factor_enabled == wanted);
-    }
-    let (headers, page) = paginate(all, &params, &base, "/users")?;
+    // GitLab's admin filter: `two_factor=enabled|disabled` (ignored for
+    // everyone else, as the email half of `search` is).
+    let two_factor = match (auth.admin, params.get("two_factor")) {
+        (true, Some("enabled")) => Some(true),
+        (true, Some("disabled")) => Some(false),
+        (true, Some(_)) => return Err(ApiError::invalid("two_factor")),
+        _ => None,
+    };
+    let filter = UserFilter {
+        username: params.get("username").map(str::to_owned),
+        search: params.get("search").map(str::to_owned),
+        search_email: auth.admin,
+        two_factor,
+    };
+    let paging = Paging::of(&params)?;
+    let (page, total) =
+        accounts::users_page(&state, &filter, paging.offset(), paging.per_page).await?;
+    let headers = paging.headers(total, &params, &base, "/users");
     let items = page
         .iter()
         .map(|u| {
@@ -90,9 +83,8 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound("User"))?;
-    let user = users::find_by_id(&state.db, id)
-        .await
-        .map_err(db_error)?
+    let user = accounts::find(&state, id)
+        .await?
         .ok_or(ApiError::NotFound("User"))?;
     Ok(if auth.admin || auth.user.id == user.id {
         json::respond(&json::user_full(&user, &base))

@@ -123,3 +123,108 @@ pub(crate) fn is_unique_violation_on(err: &sqlx::Error, column: &str) -> bool {
         _ => false,
     }
 }
+
+/// A value bound to a `$n` placeholder of a [`Conditions`] query.
+#[derive(Debug, Clone)]
+enum Bound {
+    Int(i64),
+    Text(String),
+}
+
+/// A `WHERE` clause built from optional filters, each condition with its
+/// bound values numbered in order, so listings filter and page in SQL
+/// (never by loading every row).
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    clauses: Vec<String>,
+    bound: Vec<Bound>,
+}
+
+impl Conditions {
+    /// The next placeholder, `$n`, bound to `value`.
+    pub fn int(&mut self, value: i64) -> String {
+        self.bound.push(Bound::Int(value));
+        format!("${}", self.bound.len())
+    }
+
+    pub fn text(&mut self, value: impl Into<String>) -> String {
+        self.bound.push(Bound::Text(value.into()));
+        format!("${}", self.bound.len())
+    }
+
+    /// A `LIKE` pattern matching values that contain `needle` as is.
+    pub fn containing(&mut self, needle: &str) -> String {
+        self.text(format!("%{}%", like_escape(needle)))
+    }
+
+    pub fn add(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
+    fn where_clause(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE ({})", self.clauses.join(") AND ("))
+        }
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for value in &self.bound {
+            query = match value {
+                Bound::Int(n) => query.bind(*n),
+                Bound::Text(s) => query.bind(s.as_str()),
+            };
+        }
+        query
+    }
+
+    /// One page of `SELECT {columns} FROM {table}` under these conditions,
+    /// in `order`, and how many rows match in all.
+    pub async fn page<T>(
+        &self,
+        db: &Db,
+        (columns, table, order): (&str, &str, &str),
+        (offset, limit): (i64, i64),
+        from_row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<(Vec<T>, i64), sqlx::Error> {
+        use sqlx::Row;
+        let filter = self.where_clause();
+        let count = format!("SELECT COUNT(*) AS n FROM {table}{filter}");
+        let total: i64 = self
+            .bind(sqlx::query(&count))
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("n")?;
+        let n = self.bound.len();
+        let select = format!(
+            "SELECT {columns} FROM {table}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let rows = self
+            .bind(sqlx::query(&select))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&db.pool)
+            .await?;
+        let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+        Ok((items, total))
+    }
+}
+
+/// `s` with `LIKE`'s wildcards and its escape character escaped (for
+/// `LIKE … ESCAPE '\'`).
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,7 +1,7 @@
 //! Personal access tokens. Rows hold the secret's keyed digest, never the
 //! secret.
 
-use super::{flag, Db};
+use super::{flag, Conditions, Db};
 use crate::domain::scope::{self, Scope};
 use crate::domain::token::{TokenDigest, TokenState};
 use sqlx::any::AnyRow;
@@ -117,9 +117,89 @@ pub async fn list_impersonation(db: &Db, user_id: i64) -> Result<Vec<Token>, sql
     list_where(db, "user_id = $1 AND impersonation = 1", Some(user_id)).await
 }
 
-/// Every user's personal access tokens, newest first.
-pub async fn list_all(db: &Db) -> Result<Vec<Token>, sqlx::Error> {
-    list_where(db, "impersonation = 0", None).await
+/// An instant range, both ends exclusive (GitLab's `…_after` and
+/// `…_before` filters). A row without the instant matches no bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Between {
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+}
+
+impl Between {
+    fn narrow(self, c: &mut Conditions, column: &str) {
+        if let Some(after) = self.after {
+            let p = c.int(after);
+            c.add(format!("{column} > {p}"));
+        }
+        if let Some(before) = self.before {
+            let p = c.int(before);
+            c.add(format!("{column} < {p}"));
+        }
+    }
+}
+
+/// What a listing of personal access tokens narrows by (GitLab's
+/// `GET /personal_access_tokens` filters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenFilter {
+    /// One user's tokens (`None`: everyone's).
+    pub user_id: Option<i64>,
+    /// Active (`true`) or not (`false`) at the instant given, as
+    /// `domain::token::TokenState` decides (the SQL below says the same;
+    /// a test holds them together).
+    pub active_at: Option<(bool, i64)>,
+    pub revoked: Option<bool>,
+    /// The name contains it (any ASCII case).
+    pub search: Option<String>,
+    pub created: Between,
+    pub last_used: Between,
+    pub expires: Between,
+}
+
+/// One page of personal access tokens (not impersonation tokens) matching
+/// `filter`, newest first, and how many match in all.
+pub async fn page(
+    db: &Db,
+    filter: &TokenFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Token>, i64), sqlx::Error> {
+    let mut c = Conditions::default();
+    c.add("impersonation = 0");
+    if let Some(user_id) = filter.user_id {
+        let p = c.int(user_id);
+        c.add(format!("user_id = {p}"));
+    }
+    if let Some((active, now)) = filter.active_at {
+        let p = c.int(now);
+        let is_active = format!("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > {p})");
+        c.add(if active {
+            is_active
+        } else {
+            format!("NOT ({is_active})")
+        });
+    }
+    if let Some(revoked) = filter.revoked {
+        c.add(if revoked {
+            "revoked_at IS NOT NULL"
+        } else {
+            "revoked_at IS NULL"
+        });
+    }
+    if let Some(search) = &filter.search {
+        let p = c.containing(&search.to_lowercase());
+        c.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
+    }
+    filter.created.narrow(&mut c, "created_at");
+    filter.last_used.narrow(&mut c, "last_used_at");
+    filter.expires.narrow(&mut c, "expires_at");
+    c.page(
+        db,
+        (COLUMNS, "personal_access_tokens", "id DESC"),
+        (offset, limit),
+        from_row,
+    )
+    .await
 }
 
 async fn list_where(

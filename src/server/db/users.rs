@@ -1,4 +1,4 @@
-use super::{flag, is_unique_violation_on, Db};
+use super::{flag, is_unique_violation_on, Conditions, Db};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -232,44 +232,56 @@ pub async fn list(db: &Db) -> Result<Vec<User>, sqlx::Error> {
         .collect()
 }
 
-/// One page of users, oldest first, whose username or email contains
-/// `search` (case-insensitive), and how many match in all.
-pub async fn search(
+/// What a listing of users narrows by (the Admin Area's search, GitLab's
+/// `GET /users` filters). Text is matched against the lowercased keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Exactly this username (any case).
+    pub username: Option<String>,
+    /// The username contains it (any case)…
+    pub search: Option<String>,
+    /// …or, when set, the email does.
+    pub search_email: bool,
+    pub two_factor: Option<bool>,
+}
+
+/// One page of users matching `filter`, oldest first, and how many match
+/// in all.
+pub async fn page(
     db: &Db,
-    search: &str,
+    filter: &UserFilter,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<User>, i64), sqlx::Error> {
-    let pattern = format!("%{}%", like_escape(&search.trim().to_lowercase()));
-    let filter = "username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\'";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
-        .bind(&pattern)
-        .fetch_one(&db.pool)
-        .await?;
-    let users = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY id LIMIT $2 OFFSET $3"
-    ))
-    .bind(&pattern)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(user_from_row)
-    .collect::<Result<_, _>>()?;
-    Ok((users, total))
-}
-
-/// `%`, `_` and the escape character itself match literally.
-fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+    let mut c = Conditions::default();
+    if let Some(username) = &filter.username {
+        let key = c.text(crate::domain::account::unique_key(username));
+        c.add(format!("username_key = {key}"));
     }
-    out
+    if let Some(search) = &filter.search {
+        let pattern = c.containing(&crate::domain::account::unique_key(search));
+        c.add(if filter.search_email {
+            format!(
+                "username_key LIKE {pattern} ESCAPE '\\' OR email_key LIKE {pattern} ESCAPE '\\'"
+            )
+        } else {
+            format!("username_key LIKE {pattern} ESCAPE '\\'")
+        });
+    }
+    if let Some(on) = filter.two_factor {
+        c.add(if on {
+            "otp_enabled <> 0"
+        } else {
+            "otp_enabled = 0"
+        });
+    }
+    c.page(
+        db,
+        (USER_COLUMNS, "users", "id"),
+        (offset, limit),
+        user_from_row,
+    )
+    .await
 }
 
 /// How many unblocked administrators there are besides user `id`.

@@ -191,3 +191,19 @@ pub async fn change_password(
         ..credentials.user
     })
 }
+
+/// One page of users matching `filter`, oldest first, and how many match
+/// in all.
+pub async fn users_page(
+    state: &Core,
+    filter: &users::UserFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<User>, i64), ServiceError> {
+    Ok(users::page(&state.db, filter, offset, limit).await?)
+}
+
+/// A user by id.
+pub async fn find(state: &Core, id: i64) -> Result<Option<User>, ServiceError> {
+    Ok(users::find_by_id(&state.db, id).await?)
+}

@@ -201,13 +201,3 @@ pub async fn change_user(
     );
     Ok(updated)
 }
-
-/// One page of users matching `search`, and how many match in all.
-pub async fn users_page(
-    state: &Core,
-    search: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<User>, i64), ServiceError> {
-    Ok(users::search(&state.db, search, offset, limit).await?)
-}

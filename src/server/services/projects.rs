@@ -82,3 +82,27 @@ async fn init_bare(repo: &Path) -> Result<(), ServiceError> {
 pub async fn list_owned(state: &Core, user: &User) -> Result<Vec<Project>, ServiceError> {
     Ok(projects::list_owned(&state.db, user.id).await?)
 }
+
+/// Every project `user_id` may see (all of them for an administrator),
+/// newest first.
+pub async fn list_visible(
+    state: &Core,
+    user_id: i64,
+    admin: bool,
+) -> Result<Vec<Project>, ServiceError> {
+    Ok(projects::list_visible(&state.db, user_id, admin).await?)
+}
+
+/// A project by id, or by `namespace/path` (any case of the namespace).
+pub async fn find(state: &Core, id_or_path: &str) -> Result<Option<Project>, ServiceError> {
+    Ok(match id_or_path.parse::<i64>() {
+        Ok(id) => projects::find_by_id(&state.db, id).await?,
+        Err(_) => match id_or_path.split_once('/') {
+            Some((namespace, path)) => {
+                let key = crate::domain::account::unique_key(namespace);
+                projects::find_by_full_path(&state.db, &key, path).await?
+            }
+            None => None,
+        },
+    })
+}

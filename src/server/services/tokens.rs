@@ -362,3 +362,25 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
 async fn expiry_enforced(state: &Core) -> Result<bool, ServiceError> {
     Ok(settings::current(state).await?.token_expiry_enforced)
 }
+
+/// One page of personal access tokens matching `filter`, newest first, and
+/// how many match in all.
+pub async fn page(
+    state: &Core,
+    filter: &tokens::TokenFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Token>, i64), ServiceError> {
+    Ok(tokens::page(&state.db, filter, offset, limit).await?)
+}
+
+/// Any token by id (personal or impersonation; callers decide who may see
+/// it).
+pub async fn find(state: &Core, id: i64) -> Result<Option<Token>, ServiceError> {
+    Ok(tokens::find(&state.db, id).await?)
+}
+
+/// A user's impersonation tokens, newest first.
+pub async fn list_impersonation(state: &Core, user_id: i64) -> Result<Vec<Token>, ServiceError> {
+    Ok(tokens::list_impersonation(&state.db, user_id).await?)
+}
