@@ -104,7 +104,9 @@ else
   check fails_with "at least one administrator" $bin --data-dir $cli_data user block --user root
   check bash -c "echo 'a-strong-password' | $bin --data-dir $cli_data user create --username eve --email eve@example.com --password-stdin >/dev/null && $bin --data-dir $cli_data user block --user eve | grep -q \"'eve' is blocked\""
   check fails_with "from 1 to 365" $bin --data-dir $cli_data settings set --token-max-lifetime-days 0
-  check bash -c "$bin --data-dir $cli_data settings set --token-max-lifetime-days 7 | grep -q 'Revoked 1 token expiring beyond' && $bin --data-dir $cli_data settings show | grep -Eq 'token-max-lifetime-days +7'"
+  check fails_with "A limit of 7 days revokes 1 active token of 1 user now, and mails their owners. Add --confirm" $bin --data-dir $cli_data settings set --token-max-lifetime-days 7
+  check bash -c "$bin --data-dir $cli_data settings show | grep -Eq 'token-max-lifetime-days +365'"
+  check bash -c "$bin --data-dir $cli_data settings set --token-max-lifetime-days 7 --confirm | grep -q 'Revoked 1 token expiring beyond' && $bin --data-dir $cli_data settings show | grep -Eq 'token-max-lifetime-days +7'"
   # The daily jobs by hand: a token expiring in 3 days is notified once.
   check bash -c "$bin --data-dir $cli_data token create --user root --name soon --scopes api --expires-at \$(date -u -d '+3 days' +%F) >/dev/null 2>&1 && $bin --data-dir $cli_data jobs run expiring-soon | grep -q 'Sent 1 mails about 1 tokens' && $bin --data-dir $cli_data jobs run expiring-soon | grep -q 'Sent 0 mails'"
   check bash -c "$bin --data-dir $cli_data jobs run purge-revoked --at \$(date -u -d '+40 days' +%FT%TZ) | grep -q 'Deleted 1 revoked tokens'"

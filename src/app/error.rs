@@ -99,6 +99,17 @@ impl From<crate::server::services::ServiceError> for AppError {
             S::TwoFactorLocked { minutes } => Self::TwoFactorLocked { minutes },
             S::Blocked => Self::Blocked,
             S::Conflict(message) => Self::Conflict(message),
+            S::RevocationsUnconfirmed {
+                max_days,
+                tokens,
+                owners,
+            } => Self::Invalid(vec![FieldError::new(
+                "confirm",
+                format!(
+                    "{} Tick the box to confirm.",
+                    crate::domain::admin::revocation_notice(max_days, tokens, owners)
+                ),
+            )]),
             S::Busy => Self::Busy,
             S::NotFound => Self::NotFound,
             S::Internal => Self::Internal,

@@ -154,9 +154,30 @@ pub fn check_user_change(
     }
 }
 
+/// What lowering the token lifetime limit to `max_days` would do now, in
+/// words: "A limit of 30 days revokes 2 active tokens of 1 user now, and
+/// mails their owners."
+pub fn revocation_notice(max_days: i64, tokens: i64, owners: i64) -> String {
+    format!(
+        "A limit of {max_days} days revokes {tokens} active {} of {owners} {} now, and mails \
+         their owners.",
+        if tokens == 1 { "token" } else { "tokens" },
+        if owners == 1 { "user" } else { "users" },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revocation_notices_count_in_words() {
+        assert_eq!(
+            revocation_notice(30, 1, 1),
+            "A limit of 30 days revokes 1 active token of 1 user now, and mails their owners."
+        );
+        assert!(revocation_notice(7, 3, 2).contains("revokes 3 active tokens of 2 users now"));
+    }
 
     const ME: i64 = 1;
     const AS_ME: Option<i64> = Some(ME);

@@ -315,23 +315,6 @@ pub async fn save_admin_settings(
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let current = crate::server::db::settings::get(&state.db)
-            .await
-            .map_err(crate::server::services::ServiceError::from)?;
-        if max_days < current.token_max_lifetime_days && confirm.is_none() {
-            let (tokens, owners) = admin::revoked_by_limit(&state, max_days).await?;
-            if tokens > 0 {
-                return Err(AppError::Invalid(vec![FieldError::new(
-                    "confirm",
-                    format!(
-                        "A limit of {max_days} days revokes {tokens} active {} of {owners} {} now, \
-                         and mails their owners. Tick the box to confirm.",
-                        if tokens == 1 { "token" } else { "tokens" },
-                        if owners == 1 { "user" } else { "users" },
-                    ),
-                )]));
-            }
-        }
         let new = Settings {
             token_max_lifetime_days: max_days,
             revoked_token_retention_days: retention,
@@ -341,7 +324,8 @@ pub async fn save_admin_settings(
             git_password_auth: git_password_auth.is_some(),
             git_token_username_match: git_token_username_match.is_some(),
         };
-        let changed = admin::change_settings(&state, &ctx::actor(&user), new).await?;
+        let changed =
+            admin::change_settings(&state, &ctx::actor(&user), new, confirm.is_some()).await?;
         Ok(match changed.revoked.len() {
             0 => SETTINGS_SAVED.to_owned(),
             1 => format!("{SETTINGS_SAVED} 1 token was revoked and its owner mailed."),

@@ -46,6 +46,7 @@ impl From<ServiceError> for ApiError {
             | ServiceError::TwoFactorLocked { .. }
             | ServiceError::Blocked => Self::Forbidden,
             ServiceError::Conflict(message) => Self::BadParameter(message),
+            e @ ServiceError::RevocationsUnconfirmed { .. } => Self::BadParameter(e.to_string()),
             ServiceError::Busy => Self::TooManyRequests,
             ServiceError::NotFound => Self::NotFound(""),
             ServiceError::Internal => Self::Internal,

@@ -39,6 +39,10 @@ pub enum SettingsCommand {
         /// daily job deletes them (0-3650).
         #[arg(long)]
         revoked_token_retention_days: Option<String>,
+        /// Go ahead when a lowered --token-max-lifetime-days revokes tokens
+        /// (without it, the command says what it would revoke and stops).
+        #[arg(long)]
+        confirm: bool,
     },
 }
 
@@ -67,6 +71,7 @@ pub async fn run(storage: &Storage, command: SettingsCommand) -> Result<(), CliE
         token_expiry_enforced,
         token_expiry_required,
         revoked_token_retention_days,
+        confirm,
     } = command
     {
         set(&mut current.admin_mode, admin_mode);
@@ -86,7 +91,14 @@ pub async fn run(storage: &Storage, command: SettingsCommand) -> Result<(), CliE
                 admin::parse_retention_days(&days).map_err(ServiceError::from)?;
         }
         let changed =
-            admin_service::change_settings(&core, &Actor::command_line(), current).await?;
+            admin_service::change_settings(&core, &Actor::command_line(), current, confirm)
+                .await
+                .map_err(|e| match e {
+                    e @ ServiceError::RevocationsUnconfirmed { .. } => {
+                        CliError(format!("{e} Add --confirm to go ahead."))
+                    }
+                    other => other.into(),
+                })?;
         if !changed.revoked.is_empty() {
             let n = changed.revoked.len();
             let tokens = if n == 1 { "token" } else { "tokens" };

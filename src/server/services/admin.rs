@@ -24,14 +24,31 @@ pub struct SettingsChanged {
 
 /// Applies new instance settings. Lowering the token lifetime limit
 /// revokes every token that expires later than a token made today may,
-/// and mails each owner the list of theirs.
+/// and mails each owner the list of theirs: unless `revocations_confirmed`,
+/// a lowering that revokes any token is refused with what it would revoke
+/// (`RevocationsUnconfirmed`), for the page and the command line alike.
 pub async fn change_settings(
     state: &Core,
     actor: &Actor,
     new: Settings,
+    revocations_confirmed: bool,
 ) -> Result<SettingsChanged, ServiceError> {
     let now = state.now();
     let today = date_of(now);
+    if !revocations_confirmed {
+        let current = settings::get(&state.db).await?;
+        if new.token_max_lifetime_days < current.token_max_lifetime_days {
+            let max_days = new.token_max_lifetime_days;
+            let (tokens, owners) = revoked_by_limit(state, max_days).await?;
+            if tokens > 0 {
+                return Err(ServiceError::RevocationsUnconfirmed {
+                    max_days,
+                    tokens,
+                    owners,
+                });
+            }
+        }
+    }
     let mut tx = state.db.begin_write().await?;
     let old = settings::get_with(&mut *tx).await?;
     settings::set(&mut *tx, new).await?;

@@ -32,6 +32,15 @@ pub enum ServiceError {
     /// The request contradicts the current state (the message says how).
     #[error("{0}")]
     Conflict(String),
+    /// Lowering the token lifetime limit to `max_days` would revoke
+    /// `tokens` active tokens of `owners` users, and the caller has not
+    /// confirmed it.
+    #[error("{}", crate::domain::admin::revocation_notice(*max_days, *tokens, *owners))]
+    RevocationsUnconfirmed {
+        max_days: i64,
+        tokens: i64,
+        owners: i64,
+    },
     #[error("busy")]
     Busy,
     #[error("not found")]

@@ -340,11 +340,12 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
             token_expiry_enforced: false,
             ..current
         },
+        false,
     )
     .await
     .unwrap();
     assert_eq!(status(&app, &created.secret).await, StatusCode::OK);
-    admin::change_settings(&st, &as_root, current)
+    admin::change_settings(&st, &as_root, current, true)
         .await
         .unwrap();
     assert_eq!(
@@ -511,6 +512,58 @@ both_backends!(the_settings_form_validates_and_confirms_revocations, |t| {
     let r = root.call("load_tokens", &[]).await;
     assert_eq!(Client::json(&r)["latest"], "2026-01-31");
 });
+
+both_backends!(
+    lowering_the_limit_revokes_only_once_confirmed_whoever_asks,
+    |t| {
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let alice = register(&st, "alice").await;
+        let long = api_token(&st, &alice, "long", "2026-12-01").await;
+        let _short = api_token(&st, &alice, "short", "2026-01-10").await;
+        let operator = Actor::command_line();
+        let current = settings::current(&st).await.unwrap();
+        let with_limit = |days: i64| Settings {
+            token_max_lifetime_days: days,
+            ..current
+        };
+        // The page and the command line call the same service: unconfirmed,
+        // a lowering that revokes is refused with what it would revoke…
+        let refused = admin::change_settings(&st, &operator, with_limit(30), false).await;
+        assert_eq!(
+            refused.unwrap_err(),
+            ServiceError::RevocationsUnconfirmed {
+                max_days: 30,
+                tokens: 1,
+                owners: 1
+            }
+        );
+        assert_eq!(
+            crate::server::db::settings::get(&t.db)
+                .await
+                .unwrap()
+                .token_max_lifetime_days,
+            365
+        );
+        assert!(tokens::find(&st, long.token.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_none());
+        // …one that revokes nothing needs no confirmation…
+        let changed = admin::change_settings(&st, &operator, with_limit(340), false)
+            .await
+            .unwrap();
+        assert!(changed.revoked.is_empty());
+        // …and a confirmed one revokes.
+        let changed = admin::change_settings(&st, &operator, with_limit(30), true)
+            .await
+            .unwrap();
+        assert_eq!(changed.revoked.len(), 1);
+        assert_eq!(changed.revoked[0].id, long.token.id);
+    }
+);
 
 both_backends!(admin_mode_asks_administrators_to_re_authenticate, |t| {
     let clock = ManualClock::at(T0);

@@ -388,7 +388,7 @@ pub async fn change_settings(
     use crate::server::services::{admin, audit::Actor, settings};
     let mut new = settings::current(st).await.unwrap();
     change(&mut new);
-    admin::change_settings(st, &Actor::command_line(), new)
+    admin::change_settings(st, &Actor::command_line(), new, true)
         .await
         .unwrap()
 }

@@ -301,104 +301,111 @@ both_backends!(revoking_without_javascript_confirms_first, |t| {
     assert!(!page.body.contains("data-testid=\"revoke-dialog\""));
 });
 
-both_backends!(listing_filters_in_sql_agree_with_the_token_state_rule, |t| {
-    use crate::domain::scope::Scope;
-    use crate::domain::token::TokenDigest;
-    use crate::server::db::tokens::{self as rows, Between, NewTokenRow, TokenFilter};
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let owner = crate::server::tests::support::register(&st, "alice").await;
-    let other = crate::server::tests::support::register(&st, "bob").await;
-    // Expiring before, at, just after and long after T0; never; revoked.
-    let cases: [(&str, i64, Option<i64>, bool); 7] = [
-        ("past", owner.id, Some(T0 - 86_400), false),
-        ("at midnight", owner.id, Some(T0), false),
-        ("a second later", owner.id, Some(T0 + 1), false),
-        ("Next Year", owner.id, Some(T0 + 365 * 86_400), false),
-        ("forever", owner.id, None, false),
-        ("revoked 100%_x", owner.id, Some(T0 + 86_400), true),
-        ("bob's", other.id, None, false),
-    ];
-    for (i, (name, user_id, expires_at, revoked)) in cases.into_iter().enumerate() {
-        let digest = TokenDigest::of(b"k", &format!("secret {i}"));
-        let token = rows::insert(
-            &t.db.pool,
-            &NewTokenRow {
-                user_id,
-                name,
-                digest: &digest,
-                scopes: &[Scope::Api],
-                created_at: T0 - 1_000 + i as i64,
-                expires_at,
-                family_id: None,
-                impersonation: false,
-                created_by: None,
+both_backends!(
+    listing_filters_in_sql_agree_with_the_token_state_rule,
+    |t| {
+        use crate::domain::scope::Scope;
+        use crate::domain::token::TokenDigest;
+        use crate::server::db::tokens::{self as rows, Between, NewTokenRow, TokenFilter};
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let owner = crate::server::tests::support::register(&st, "alice").await;
+        let other = crate::server::tests::support::register(&st, "bob").await;
+        // Expiring before, at, just after and long after T0; never; revoked.
+        let cases: [(&str, i64, Option<i64>, bool); 7] = [
+            ("past", owner.id, Some(T0 - 86_400), false),
+            ("at midnight", owner.id, Some(T0), false),
+            ("a second later", owner.id, Some(T0 + 1), false),
+            ("Next Year", owner.id, Some(T0 + 365 * 86_400), false),
+            ("forever", owner.id, None, false),
+            ("revoked 100%_x", owner.id, Some(T0 + 86_400), true),
+            ("bob's", other.id, None, false),
+        ];
+        for (i, (name, user_id, expires_at, revoked)) in cases.into_iter().enumerate() {
+            let digest = TokenDigest::of(b"k", &format!("secret {i}"));
+            let token = rows::insert(
+                &t.db.pool,
+                &NewTokenRow {
+                    user_id,
+                    name,
+                    digest: &digest,
+                    scopes: &[Scope::Api],
+                    created_at: T0 - 1_000 + i as i64,
+                    expires_at,
+                    family_id: None,
+                    impersonation: false,
+                    created_by: None,
+                },
+            )
+            .await
+            .unwrap();
+            if revoked {
+                rows::set_revoked(&t.db.pool, token.id, Some(T0 - 5))
+                    .await
+                    .unwrap();
+            }
+        }
+        let all = rows::page(&t.db, &TokenFilter::default(), 0, 100)
+            .await
+            .unwrap()
+            .0;
+        assert_eq!(all.len(), 7);
+        let names = |list: &[rows::Token]| list.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        for now in [T0 - 1, T0, T0 + 1, T0 + 400 * 86_400] {
+            for active in [true, false] {
+                let filter = TokenFilter {
+                    user_id: Some(owner.id),
+                    active_at: Some((active, now)),
+                    ..TokenFilter::default()
+                };
+                let (page, total) = rows::page(&t.db, &filter, 0, 100).await.unwrap();
+                let expected: Vec<_> = all
+                    .iter()
+                    .filter(|t| t.user_id == owner.id && t.state(now).is_active() == active)
+                    .cloned()
+                    .collect();
+                assert_eq!(names(&page), names(&expected), "active={active} at {now}");
+                assert_eq!(total, expected.len() as i64);
+            }
+        }
+        // Paging counts every match; search is case-blind and takes % and _
+        // literally; ranges exclude rows without the instant.
+        let first = TokenFilter {
+            user_id: Some(owner.id),
+            ..TokenFilter::default()
+        };
+        let (page, total) = rows::page(&t.db, &first, 2, 2).await.unwrap();
+        assert_eq!(
+            (names(&page), total),
+            (vec!["Next Year".to_owned(), "a second later".to_owned()], 6)
+        );
+        let search = |s: &str| TokenFilter {
+            search: Some(s.to_owned()),
+            ..TokenFilter::default()
+        };
+        let found = rows::page(&t.db, &search("NEXT"), 0, 100).await.unwrap().0;
+        assert_eq!(names(&found), ["Next Year"]);
+        let found = rows::page(&t.db, &search("100%_"), 0, 100).await.unwrap().0;
+        assert_eq!(names(&found), ["revoked 100%_x"]);
+        assert!(rows::page(&t.db, &search("0%x"), 0, 100)
+            .await
+            .unwrap()
+            .0
+            .is_empty());
+        let revoked = TokenFilter {
+            revoked: Some(true),
+            ..TokenFilter::default()
+        };
+        let found = rows::page(&t.db, &revoked, 0, 100).await.unwrap().0;
+        assert_eq!(names(&found), ["revoked 100%_x"]);
+        let expiring = TokenFilter {
+            expires: Between {
+                after: Some(T0),
+                before: Some(T0 + 2 * 86_400),
             },
-        )
-        .await
-        .unwrap();
-        if revoked {
-            rows::set_revoked(&t.db.pool, token.id, Some(T0 - 5))
-                .await
-                .unwrap();
-        }
+            ..TokenFilter::default()
+        };
+        let found = rows::page(&t.db, &expiring, 0, 100).await.unwrap().0;
+        assert_eq!(names(&found), ["revoked 100%_x", "a second later"]);
     }
-    let all = rows::page(&t.db, &TokenFilter::default(), 0, 100)
-        .await
-        .unwrap()
-        .0;
-    assert_eq!(all.len(), 7);
-    let names = |list: &[rows::Token]| list.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
-    for now in [T0 - 1, T0, T0 + 1, T0 + 400 * 86_400] {
-        for active in [true, false] {
-            let filter = TokenFilter {
-                user_id: Some(owner.id),
-                active_at: Some((active, now)),
-                ..TokenFilter::default()
-            };
-            let (page, total) = rows::page(&t.db, &filter, 0, 100).await.unwrap();
-            let expected: Vec<_> = all
-                .iter()
-                .filter(|t| t.user_id == owner.id && t.state(now).is_active() == active)
-                .cloned()
-                .collect();
-            assert_eq!(names(&page), names(&expected), "active={active} at {now}");
-            assert_eq!(total, expected.len() as i64);
-        }
-    }
-    // Paging counts every match; search is case-blind and takes % and _
-    // literally; ranges exclude rows without the instant.
-    let first = TokenFilter {
-        user_id: Some(owner.id),
-        ..TokenFilter::default()
-    };
-    let (page, total) = rows::page(&t.db, &first, 2, 2).await.unwrap();
-    assert_eq!(
-        (names(&page), total),
-        (vec!["Next Year".to_owned(), "a second later".to_owned()], 6)
-    );
-    let search = |s: &str| TokenFilter {
-        search: Some(s.to_owned()),
-        ..TokenFilter::default()
-    };
-    let found = rows::page(&t.db, &search("NEXT"), 0, 100).await.unwrap().0;
-    assert_eq!(names(&found), ["Next Year"]);
-    let found = rows::page(&t.db, &search("100%_"), 0, 100).await.unwrap().0;
-    assert_eq!(names(&found), ["revoked 100%_x"]);
-    assert!(rows::page(&t.db, &search("0%x"), 0, 100).await.unwrap().0.is_empty());
-    let revoked = TokenFilter {
-        revoked: Some(true),
-        ..TokenFilter::default()
-    };
-    let found = rows::page(&t.db, &revoked, 0, 100).await.unwrap().0;
-    assert_eq!(names(&found), ["revoked 100%_x"]);
-    let expiring = TokenFilter {
-        expires: Between {
-            after: Some(T0),
-            before: Some(T0 + 2 * 86_400),
-        },
-        ..TokenFilter::default()
-    };
-    let found = rows::page(&t.db, &expiring, 0, 100).await.unwrap().0;
-    assert_eq!(names(&found), ["revoked 100%_x", "a second later"]);
-});
+);
