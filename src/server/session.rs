@@ -1,10 +1,11 @@
 //! Browser sessions: tower-sessions with the sqlx store in the application's
 //! own database, and the few keys Forgekey keeps in a session.
 
-use super::db::users::{self, User};
-use super::db::{Backend, Db};
+use super::db::users::User;
+use super::db::Backend;
 use super::reveal;
 use super::services::ServiceError;
+use super::state::Core;
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::postgres::PgPoolOptions;
@@ -131,12 +132,12 @@ pub async fn sign_out(session: &Session) -> Result<(), ServiceError> {
 
 /// The signed-in user, if the session belongs to one whose session epoch
 /// has not moved on since (a password change ends all other sessions).
-pub async fn current_user(session: &Session, db: &Db) -> Result<Option<User>, ServiceError> {
+pub async fn current_user(session: &Session, state: &Core) -> Result<Option<User>, ServiceError> {
     let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(store_error)? else {
         return Ok(None);
     };
     let epoch = session.get::<i64>(EPOCH).await.map_err(store_error)?;
-    let user = users::find_by_id(db, user_id).await?;
+    let user = super::services::accounts::find(state, user_id).await?;
     Ok(user.filter(|u| Some(u.session_epoch) == epoch && !u.is_blocked()))
 }
 

@@ -271,13 +271,10 @@ pub async fn load_admin_overview() -> Result<Overview, AppError> {
 #[server(prefix = "/_fn", endpoint = "load_admin_settings")]
 pub async fn load_admin_settings() -> Result<SettingsView, AppError> {
     use super::ctx;
-    use crate::server::db::settings;
+    use crate::server::services::settings;
     let (state, _session, _admin) = ctx::admin().await?;
     // Fresh from the database: the form must show what is stored.
-    let current = settings::get(&state.db)
-        .await
-        .map_err(crate::server::services::ServiceError::from)?;
-    Ok(convert::settings(current))
+    Ok(convert::settings(settings::stored(&state).await?))
 }
 
 /// Saves the settings form. Checkboxes are present when ticked. Lowering
@@ -379,27 +376,22 @@ pub async fn load_admin_users(search: String, page: i64) -> Result<Page<AdminUse
 pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
     use super::ctx;
     use super::tokens::view;
-    use crate::domain::account::unique_key;
-    use crate::server::db::{tokens as db_tokens, users};
     use crate::server::reveal;
-    use crate::server::services::{audit, settings, tokens, ServiceError};
+    use crate::server::services::{accounts, audit, settings, tokens};
     let (state, session, admin) = ctx::admin().await?;
-    let user = users::find_by_username_key(&state.db, &unique_key(&username))
-        .await
-        .map_err(ServiceError::from)?
+    let user = accounts::find_by_username(&state, &username)
+        .await?
         .ok_or(AppError::NotFound)?;
     let now = state.now();
     let today = crate::domain::instant::date_of(now);
     let policy = tokens::policy(&state).await?;
-    let (active, inactive): (Vec<_>, Vec<_>) = db_tokens::list_for_user(&state.db, user.id)
-        .await
-        .map_err(ServiceError::from)?
+    let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
+        .await?
         .into_iter()
         .map(view)
         .partition(|t| t.state(now).is_active());
-    let impersonation: Vec<TokenView> = db_tokens::list_impersonation(&state.db, user.id)
-        .await
-        .map_err(ServiceError::from)?
+    let impersonation: Vec<TokenView> = tokens::list_impersonation(&state, user.id)
+        .await?
         .into_iter()
         .map(view)
         .collect();
@@ -496,15 +488,13 @@ pub async fn create_impersonation_token(
 ) -> Result<CreatedImpersonation, AppError> {
     use super::ctx;
     use super::tokens::view;
-    use crate::server::db::users;
     use crate::server::reveal;
+    use crate::server::services::accounts;
     use crate::server::services::tokens::{self, Issuer};
-    use crate::server::services::ServiceError;
     let result = async {
         let (state, session, admin) = ctx::admin().await?;
-        let owner = users::find_by_id(&state.db, user_id)
-            .await
-            .map_err(ServiceError::from)?
+        let owner = accounts::find(&state, user_id)
+            .await?
             .ok_or(AppError::NotFound)?;
         if confirm.is_none() {
             return Err(AppError::Invalid(vec![crate::domain::FieldError::new(
@@ -607,13 +597,10 @@ pub async fn load_audit_events(
 #[server(prefix = "/_fn", endpoint = "load_outbox")]
 pub async fn load_outbox(page: i64) -> Result<OutboxPage, AppError> {
     use super::ctx;
-    use crate::server::db::outbox;
-    use crate::server::services::ServiceError;
+    use crate::server::services::mail;
     let (state, _session, _admin) = ctx::admin().await?;
     let (page, offset) = offset(page);
-    let (mails, total) = outbox::list(&state.db, offset, PER_PAGE)
-        .await
-        .map_err(ServiceError::from)?;
+    let (mails, total) = mail::outbox_page(&state, offset, PER_PAGE).await?;
     let smtp = state.config.smtp;
     Ok(OutboxPage {
         smtp,

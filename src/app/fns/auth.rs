@@ -21,7 +21,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     use super::ctx;
     let state = ctx::state()?;
     let session = ctx::session().await?;
-    let user = crate::server::session::current_user(&session, &state.db).await?;
+    let user = crate::server::session::current_user(&session, &state).await?;
     Ok(user.map(current))
 }
 

@@ -118,7 +118,7 @@ pub(crate) mod ctx {
     pub async fn signed_in() -> Result<(AppState, Session, User), AppError> {
         let state = state()?;
         let session = session().await?;
-        let Some(user) = session::current_user(&session, &state.db).await? else {
+        let Some(user) = session::current_user(&session, &state).await? else {
             // Data loaders called over HTTP answer 401 too, not only forms
             // (see `finish`); a page rendering on the server keeps its own
             // status (it redirects to the sign-in page).

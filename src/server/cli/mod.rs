@@ -14,9 +14,9 @@ mod users;
 use super::client_addr::TrustedProxies;
 use super::clock::{Clock, SystemClock};
 use super::config::{ServerSecret, WebConfig};
-use super::db::users as user_rows;
+use super::db::users::User;
 use super::db::Db;
-use super::services::ServiceError;
+use super::services::{accounts, ServiceError};
 use super::state::Core;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -198,11 +198,9 @@ fn create_data_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-async fn find_user(db: &Db, username: &str) -> Result<user_rows::User, CliError> {
-    let key = crate::domain::account::unique_key(username.trim());
-    user_rows::find_by_username_key(db, &key)
-        .await
-        .map_err(ServiceError::from)?
+async fn find_user(core: &Core, username: &str) -> Result<User, CliError> {
+    accounts::find_by_username(core, username)
+        .await?
         .ok_or_else(|| CliError(format!("no user named '{username}'")))
 }
 

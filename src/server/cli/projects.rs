@@ -51,7 +51,7 @@ pub async fn run(storage: &Storage, command: ProjectCommand) -> Result<(), CliEr
             path,
             visibility,
         } => {
-            let owner = find_user(&core.db, &user).await?;
+            let owner = find_user(&core, &user).await?;
             let p = projects::create(
                 &core,
                 &Actor::command_line(),
@@ -70,7 +70,7 @@ pub async fn run(storage: &Storage, command: ProjectCommand) -> Result<(), CliEr
             );
         }
         ProjectCommand::List { user } => {
-            let owner = find_user(&core.db, &user).await?;
+            let owner = find_user(&core, &user).await?;
             println!("{:>6}  {:<40} {:<8}", "ID", "PROJECT", "VISIBILITY");
             for p in projects::list_owned(&core, &owner).await? {
                 let full = format!("{}/{}", p.namespace, p.path);

@@ -48,7 +48,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
             scopes,
             expires_at,
         } => {
-            let user = find_user(&core.db, &user).await?;
+            let user = find_user(&core, &user).await?;
             let created = tokens::create(&core, &actor, &user, &name, &expires_at, &scopes).await?;
             println!(
                 "Created personal access token {} (id {}) for {}, expiring {}. It is shown only once:",
@@ -63,7 +63,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
             println!("{}", created.secret);
         }
         TokenCommand::List { user } => {
-            let user = find_user(&core.db, &user).await?;
+            let user = find_user(&core, &user).await?;
             let now = core.now();
             println!(
                 "{:>6}  {:<24} {:<40} {:<13} {:<13} STATE",

@@ -2,9 +2,8 @@
 
 use super::{fail, find_user, CliError, Storage};
 use crate::domain::admin::UserChange;
-use crate::server::db::users;
 use crate::server::services::audit::{self, Action, Actor, Event};
-use crate::server::services::{accounts, admin, two_factor, ServiceError};
+use crate::server::services::{accounts, admin, two_factor};
 use clap::Subcommand;
 use std::io::Read;
 
@@ -79,7 +78,7 @@ pub async fn run(storage: &Storage, command: UserCommand) -> Result<(), CliError
             );
         }
         UserCommand::List => {
-            let list = users::list(&core.db).await.map_err(ServiceError::from)?;
+            let (list, _) = accounts::users_page(&core, &Default::default(), 0, i64::MAX).await?;
             println!(
                 "{:>6}  {:<24} {:<32} {:<5}  {:<3}",
                 "ID", "USERNAME", "EMAIL", "ADMIN", "2FA"
@@ -99,7 +98,7 @@ pub async fn run(storage: &Storage, command: UserCommand) -> Result<(), CliError
         UserCommand::Block { user } => change(storage, &user, UserChange::Block).await?,
         UserCommand::Unblock { user } => change(storage, &user, UserChange::Unblock).await?,
         UserCommand::DisableTwoFactor { user } => {
-            let user = find_user(&core.db, &user).await?;
+            let user = find_user(&core, &user).await?;
             if !user.two_factor_enabled {
                 return Err(CliError(format!(
                     "'{}' does not have two-factor authentication enabled",
@@ -118,7 +117,7 @@ pub async fn run(storage: &Storage, command: UserCommand) -> Result<(), CliError
 
 async fn change(storage: &Storage, username: &str, change: UserChange) -> Result<(), CliError> {
     let core = storage.cli_core();
-    let user = find_user(&core.db, username).await?;
+    let user = find_user(&core, username).await?;
     let user = admin::change_user(&core, &Actor::command_line(), user.id, change).await?;
     let state_word = if user.is_blocked() {
         "blocked"

@@ -13,8 +13,9 @@ pub use state::GitState;
 use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, ProjectAccess};
 use crate::domain::token::check_shape;
 use crate::server::client_addr::client_ip;
-use crate::server::db::projects::{self, Project};
+use crate::server::db::projects::Project;
 use crate::server::db::settings::Settings;
+use crate::server::services::projects;
 use crate::server::services::settings;
 use crate::server::services::tokens::{self, Authenticated};
 use crate::server::services::two_factor::{self, GateError};
@@ -216,10 +217,9 @@ async fn handle(
     };
 
     let path = project.strip_suffix(".git").unwrap_or(&project);
-    let key = crate::domain::account::unique_key(&namespace);
-    let project = match projects::find_by_full_path(&state.db, &key, path).await {
+    let project = match projects::find_by_path(&state, &namespace, path).await {
         Ok(p) => p,
-        Err(e) => return error_response(ServiceError::from(e)),
+        Err(e) => return error_response(e),
     };
     let access = project.as_ref().map(|p: &Project| ProjectAccess {
         owner_id: p.owner_id,

@@ -207,3 +207,8 @@ pub async fn users_page(
 pub async fn find(state: &Core, id: i64) -> Result<Option<User>, ServiceError> {
     Ok(users::find_by_id(&state.db, id).await?)
 }
+
+/// A user by username (any case).
+pub async fn find_by_username(state: &Core, username: &str) -> Result<Option<User>, ServiceError> {
+    Ok(users::find_by_username_key(&state.db, &unique_key(username)).await?)
+}

@@ -4,6 +4,7 @@
 //! Admin Area, so a single machine needs no mail server. Bodies name
 //! tokens and dates, never a secret.
 
+use super::ServiceError;
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::paths;
@@ -98,4 +99,13 @@ pub fn expiring(user: &User, tokens: &[&Token], today: bool, base: &str) -> Mail
             tokens_path = paths::TOKENS,
         ),
     }
+}
+
+/// One page of the outbox, newest first, and how many mails it holds.
+pub async fn outbox_page(
+    state: &Core,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<outbox::StoredMail>, i64), ServiceError> {
+    Ok(outbox::list(&state.db, offset, limit).await?)
 }

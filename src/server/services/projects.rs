@@ -98,11 +98,18 @@ pub async fn find(state: &Core, id_or_path: &str) -> Result<Option<Project>, Ser
     Ok(match id_or_path.parse::<i64>() {
         Ok(id) => projects::find_by_id(&state.db, id).await?,
         Err(_) => match id_or_path.split_once('/') {
-            Some((namespace, path)) => {
-                let key = crate::domain::account::unique_key(namespace);
-                projects::find_by_full_path(&state.db, &key, path).await?
-            }
+            Some((namespace, path)) => find_by_path(state, namespace, path).await?,
             None => None,
         },
     })
+}
+
+/// A project by its namespace (any case) and path.
+pub async fn find_by_path(
+    state: &Core,
+    namespace: &str,
+    path: &str,
+) -> Result<Option<Project>, ServiceError> {
+    let key = crate::domain::account::unique_key(namespace);
+    Ok(projects::find_by_full_path(&state.db, &key, path).await?)
 }

@@ -20,3 +20,9 @@ pub async fn current(state: &Core) -> Result<Settings, ServiceError> {
 pub fn forget(state: &Core) {
     state.settings.clear();
 }
+
+/// The settings as stored, bypassing this instance's cache (a form must
+/// show what is saved).
+pub async fn stored(state: &Core) -> Result<Settings, ServiceError> {
+    Ok(settings::get(&state.db).await?)
+}
