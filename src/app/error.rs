@@ -98,7 +98,7 @@ impl From<crate::server::services::ServiceError> for AppError {
             S::Locked { minutes } => Self::Locked { minutes },
             S::TwoFactorLocked { minutes } => Self::TwoFactorLocked { minutes },
             S::Blocked => Self::Blocked,
-            S::Conflict(message) => Self::Conflict(message),
+            S::Conflict(conflict) => Self::Conflict(conflict.to_string()),
             S::RevocationsUnconfirmed {
                 max_days,
                 tokens,

@@ -1,6 +1,6 @@
 //! Errors of the REST API, in the shapes GitLab answers with.
 
-use crate::server::services::ServiceError;
+use crate::server::services::{Conflict, ServiceError};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -45,13 +45,33 @@ impl From<ServiceError> for ApiError {
             ServiceError::Locked { .. }
             | ServiceError::TwoFactorLocked { .. }
             | ServiceError::Blocked => Self::Forbidden,
-            ServiceError::Conflict(message) => Self::BadParameter(message),
+            ServiceError::Conflict(conflict) => Self::BadParameter(conflict_message(conflict)),
             e @ ServiceError::RevocationsUnconfirmed { .. } => Self::BadParameter(e.to_string()),
             ServiceError::Busy => Self::TooManyRequests,
             ServiceError::NotFound => Self::NotFound(""),
             ServiceError::Internal => Self::Internal,
         }
     }
+}
+
+/// A conflict in the API's words (short, as GitLab's messages are; the
+/// sentences for people are the pages').
+fn conflict_message(conflict: Conflict) -> String {
+    use crate::domain::admin::Refused;
+    match conflict {
+        Conflict::AlreadyRevoked => "Token already revoked",
+        Conflict::NotRevoked => "Token not revoked",
+        Conflict::RotatedAway | Conflict::FamilyRevoked => "Token was rotated",
+        Conflict::BeyondLimit { .. } => "Token expires after the maximum allowable lifetime",
+        Conflict::TwoFactorEnabled => "Two-factor authentication is already enabled",
+        Conflict::TwoFactorNotEnabled => "Two-factor authentication is not enabled",
+        Conflict::NoEnrolment | Conflict::EnrolmentChanged => "Two-factor set-up not in progress",
+        Conflict::UserChange(Refused::SelfBlock) => "You cannot block yourself",
+        Conflict::UserChange(Refused::LastAdmin) => "The last administrator cannot be changed",
+        Conflict::UserChange(Refused::Blocked) => "The user is blocked",
+        Conflict::UserChange(Refused::Unchanged) => "The user is already in that state",
+    }
+    .to_owned()
 }
 
 impl IntoResponse for ApiError {

@@ -4,7 +4,7 @@
 //! one-second cache lifetime).
 
 use super::audit::{self, Action, Actor, Event};
-use super::{mail, settings as cached_settings, ServiceError};
+use super::{mail, settings as cached_settings, Conflict, ServiceError};
 use crate::domain::admin::{check_user_change, Target, UserChange};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::LifetimePolicy;
@@ -175,8 +175,7 @@ pub async fn change_user(
         is_admin: target.is_admin,
         blocked: target.is_blocked(),
     };
-    check_user_change(actor.id, rule_target, change, other_admins)
-        .map_err(|refused| ServiceError::Conflict(refused.message().to_owned()))?;
+    check_user_change(actor.id, rule_target, change, other_admins).map_err(Conflict::UserChange)?;
     let (changed, action) = match change {
         UserChange::Block => (
             users::set_blocked(&mut *tx, target.id, Some(now)).await?,
@@ -196,11 +195,7 @@ pub async fn change_user(
         ),
     };
     if !changed {
-        return Err(ServiceError::Conflict(
-            crate::domain::admin::Refused::Unchanged
-                .message()
-                .to_owned(),
-        ));
+        return Err(Conflict::UserChange(crate::domain::admin::Refused::Unchanged).into());
     }
     audit::record(&mut *tx, actor, Event::new(action).on_user(&target), now).await?;
     let updated = users::find_by_id_with(&mut *tx, target.id)

@@ -29,9 +29,9 @@ pub enum ServiceError {
     Blocked,
     #[error("second sign-in step locked for {minutes} more minutes")]
     TwoFactorLocked { minutes: i64 },
-    /// The request contradicts the current state (the message says how).
+    /// The request contradicts the current state.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     /// Lowering the token lifetime limit to `max_days` would revoke
     /// `tokens` active tokens of `owners` users, and the caller has not
     /// confirmed it.
@@ -47,6 +47,59 @@ pub enum ServiceError {
     NotFound,
     #[error("internal error")]
     Internal,
+}
+
+/// How a request contradicts the current state. `Display` is the sentence
+/// people read (pages, the command line); the API words each its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("The token is already revoked.")]
+    AlreadyRevoked,
+    #[error("The token is not revoked.")]
+    NotRevoked,
+    /// A rotation replaced it.
+    #[error("The token was rotated: its successor replaced it, so it stays revoked.")]
+    RotatedAway,
+    /// Revoked with its family when a rotated-away member was used again.
+    #[error(
+        "The token was revoked because a rotated-away token of its family was used again: it \
+         stays revoked."
+    )]
+    FamilyRevoked,
+    /// Unrevoking it would give back more than the lifetime limit allows.
+    #[error(
+        "The token {}, later than the {max_days}-day limit allows: it stays revoked. Create a \
+         new token instead.",
+        expiry_words(*expires_on)
+    )]
+    BeyondLimit {
+        expires_on: Option<time::Date>,
+        max_days: i64,
+    },
+    #[error("Two-factor authentication is already enabled.")]
+    TwoFactorEnabled,
+    #[error("Two-factor authentication is not enabled.")]
+    TwoFactorNotEnabled,
+    #[error("Start again: no two-factor set-up is in progress.")]
+    NoEnrolment,
+    #[error("The two-factor set-up changed meanwhile; start again.")]
+    EnrolmentChanged,
+    /// An administrator's change to a user that the rules refuse.
+    #[error("{}", .0.message())]
+    UserChange(crate::domain::admin::Refused),
+}
+
+fn expiry_words(expires_on: Option<time::Date>) -> String {
+    expires_on.map_or_else(
+        || "never expires".to_owned(),
+        |d| format!("expires on {}", crate::domain::lifetime::iso(d)),
+    )
+}
+
+impl From<Conflict> for ServiceError {
+    fn from(conflict: Conflict) -> Self {
+        Self::Conflict(conflict)
+    }
 }
 
 impl ServiceError {

@@ -2,7 +2,7 @@
 //! clear), list, revoke, rotate, and authenticate a presented secret.
 
 use super::audit::{self, Action, Actor, Event};
-use super::{settings, ServiceError};
+use super::{settings, Conflict, ServiceError};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::{iso, LifetimePolicy};
 use crate::domain::token::{
@@ -162,7 +162,7 @@ pub async fn revoke(
 /// twice is fine.
 pub async fn revoke_as(state: &Core, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
     match set_token_revoked(state, actor, id, true).await {
-        Err(ServiceError::Conflict(_)) => tokens::find(&state.db, id)
+        Err(ServiceError::Conflict(Conflict::AlreadyRevoked)) => tokens::find(&state.db, id)
             .await?
             .ok_or(ServiceError::NotFound),
         other => other,
@@ -195,15 +195,11 @@ pub async fn set_token_revoked(
         let policy = policy(state).await?;
         let expires_on = existing.expires_at.map(date_of);
         if existing.revoked_at.is_some() && policy.exceeded_by(expires_on, date_of(now)) {
-            let when = expires_on.map_or_else(
-                || "never expires".to_owned(),
-                |d| format!("expires on {}", crate::domain::lifetime::iso(d)),
-            );
-            return Err(ServiceError::Conflict(format!(
-                "The token {when}, later than the {}-day limit allows: it stays revoked. \
-                 Create a new token instead.",
-                policy.max_days
-            )));
+            return Err(Conflict::BeyondLimit {
+                expires_on,
+                max_days: policy.max_days,
+            }
+            .into());
         }
     }
     let mut tx = state.db.begin_write().await?;
@@ -213,18 +209,13 @@ pub async fn set_token_revoked(
         let existing = tokens::find(&state.db, token_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let message = match (revoke, existing.rotated_at.is_some()) {
-            (true, _) => "The token is already revoked.",
-            (false, true) => {
-                "The token was rotated: its successor replaced it, so it stays revoked."
-            }
-            (false, false) if existing.revoked_at.is_some() => {
-                "The token was revoked because a rotated-away token of its family was used \
-                 again: it stays revoked."
-            }
-            (false, false) => "The token is not revoked.",
+        let conflict = match (revoke, existing.rotated_at.is_some()) {
+            (true, _) => Conflict::AlreadyRevoked,
+            (false, true) => Conflict::RotatedAway,
+            (false, false) if existing.revoked_at.is_some() => Conflict::FamilyRevoked,
+            (false, false) => Conflict::NotRevoked,
         };
-        return Err(ServiceError::Conflict(message.to_owned()));
+        return Err(conflict.into());
     };
     let owner = users::find_by_id_with(&mut *tx, token.user_id).await?;
     let action = if revoke {

@@ -3,7 +3,7 @@
 
 use super::attempts::{self, NotNow};
 use super::audit::{self, Action, Actor, Event};
-use super::ServiceError;
+use super::{Conflict, ServiceError};
 use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::token::DigestKey;
 use crate::domain::two_factor::{
@@ -109,9 +109,7 @@ pub async fn begin_enrolment(state: &Core, user: &User) -> Result<(), ServiceErr
         .seal(&secret, &aad(user.id))
         .ok_or(ServiceError::Internal)?;
     if !db::set_enrolment_secret(&state.db, user.id, &sealed).await? {
-        return Err(ServiceError::Conflict(
-            "Two-factor authentication is already enabled.".into(),
-        ));
+        return Err(Conflict::TwoFactorEnabled.into());
     }
     Ok(())
 }
@@ -151,21 +149,15 @@ pub async fn confirm_enrolment(
         .await?
         .ok_or(ServiceError::NotFound)?;
     if otp.enabled {
-        return Err(ServiceError::Conflict(
-            "Two-factor authentication is already enabled.".into(),
-        ));
+        return Err(Conflict::TwoFactorEnabled.into());
     }
-    let sealed = otp.sealed_secret.ok_or_else(|| {
-        ServiceError::Conflict("Start again: no two-factor set-up is in progress.".into())
-    })?;
+    let sealed = otp.sealed_secret.ok_or(Conflict::NoEnrolment)?;
     let step = authenticator(state, user, &sealed)?
         .verify(code, state.now(), None)
         .map_err(|_| ServiceError::field("code", WRONG_CODE))?;
     let (codes, digests) = new_recovery_codes(state);
     if !db::enable(&state.db, user.id, &sealed, step, &digests, state.now()).await? {
-        return Err(ServiceError::Conflict(
-            "The two-factor set-up changed meanwhile; start again.".into(),
-        ));
+        return Err(Conflict::EnrolmentChanged.into());
     }
     tracing::info!(user_id = user.id, "two-factor authentication enabled");
     audit::record_now(
@@ -185,9 +177,7 @@ pub async fn regenerate_recovery_codes(
 ) -> Result<Vec<String>, ServiceError> {
     let (codes, digests) = new_recovery_codes(state);
     if !db::replace_recovery_codes(&state.db, user.id, &digests, state.now()).await? {
-        return Err(ServiceError::Conflict(
-            "Two-factor authentication is not enabled.".into(),
-        ));
+        return Err(Conflict::TwoFactorNotEnabled.into());
     }
     tracing::info!(user_id = user.id, "recovery codes regenerated");
     let event = Event::new(Action::RecoveryCodesRegenerated).on_user(user);
@@ -228,9 +218,7 @@ pub async fn verify_second_step(
         .ok_or(ServiceError::NotFound)?;
     let (Some(sealed), true) = (otp.sealed_secret.as_deref(), otp.enabled) else {
         attempt.settle(Outcome::Unchecked).await?;
-        return Err(ServiceError::Conflict(
-            "Two-factor authentication is not enabled.".into(),
-        ));
+        return Err(Conflict::TwoFactorNotEnabled.into());
     };
     let last_step = otp.last_step;
     let now = state.now();

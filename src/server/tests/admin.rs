@@ -4,11 +4,11 @@
 use super::support::{
     api, api_token, app, both_backends, change_settings, register, state, Client, T0,
 };
-use crate::domain::admin::UserChange;
+use crate::domain::admin::{Refused, UserChange};
 use crate::server::clock::ManualClock;
 use crate::server::db::{outbox, settings::Settings, tokens as db_tokens, users};
 use crate::server::services::audit::Actor;
-use crate::server::services::{admin, audit, settings, tokens, ServiceError};
+use crate::server::services::{admin, audit, settings, tokens, Conflict, ServiceError};
 use crate::server::state::AppState;
 use axum::http::StatusCode;
 
@@ -256,8 +256,9 @@ both_backends!(the_last_administrator_stays_even_under_races, |t| {
     let ada = register(&st, "ada").await;
     let as_root = Actor::user(&root);
     let refused = admin::change_user(&st, &as_root, root.id, UserChange::RemoveAdmin).await;
-    assert!(
-        matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("at least one administrator"))
+    assert_eq!(
+        refused.unwrap_err(),
+        Conflict::UserChange(Refused::LastAdmin).into()
     );
     admin::change_user(&st, &as_root, ada.id, UserChange::MakeAdmin)
         .await
@@ -288,7 +289,10 @@ both_backends!(the_last_administrator_stays_even_under_races, |t| {
             .unwrap();
     }
     let refused = admin::change_user(&st, &as_root, root.id, UserChange::Block).await;
-    assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("your own")));
+    assert_eq!(
+        refused.unwrap_err(),
+        Conflict::UserChange(Refused::SelfBlock).into()
+    );
 });
 
 both_backends!(unrevoke_and_unenforced_expiry, |t| {
@@ -307,7 +311,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
         StatusCode::UNAUTHORIZED
     );
     let again = tokens::set_token_revoked(&st, &as_root, created.token.id, true).await;
-    assert!(matches!(again, Err(ServiceError::Conflict(_))));
+    assert_eq!(again.unwrap_err(), Conflict::AlreadyRevoked.into());
     tokens::set_token_revoked(&st, &as_root, created.token.id, false)
         .await
         .unwrap();
@@ -323,7 +327,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
         .await
         .unwrap();
     let refused = tokens::set_token_revoked(&st, &as_root, rotated.token.id, false).await;
-    assert!(matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("rotated")));
+    assert_eq!(refused.unwrap_err(), Conflict::RotatedAway.into());
 
     // Expired at 00:00 UTC on 2026-01-10 …
     clock.advance(9 * DAY);
@@ -379,18 +383,26 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
         .unwrap();
     assert!(tokens::authenticate(&st, &family.secret).await.is_err());
     let refused = tokens::set_token_revoked(&st, &as_root, successor.token.id, false).await;
-    assert!(
-        matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("used again")),
-        "{refused:?}"
-    );
+    assert_eq!(refused.unwrap_err(), Conflict::FamilyRevoked.into());
 
     // Unrevoking gives back no more than the current limit allows.
     let long = api_token(&st, &ann, "long", "2026-06-01").await;
     change_settings(&st, |s| s.token_max_lifetime_days = 30).await;
     let refused = tokens::set_token_revoked(&st, &as_root, long.token.id, false).await;
+    let refused = refused.unwrap_err();
+    assert_eq!(
+        refused,
+        Conflict::BeyondLimit {
+            expires_on: Some(time::macros::date!(2026 - 06 - 01)),
+            max_days: 30
+        }
+        .into()
+    );
+    // People read it as a sentence naming the date and the limit.
+    let words = refused.to_string();
     assert!(
-        matches!(refused, Err(ServiceError::Conflict(ref m)) if m.contains("2026-06-01") && m.contains("30-day limit")),
-        "{refused:?}"
+        words.contains("expires on 2026-06-01") && words.contains("30-day limit"),
+        "{words}"
     );
 });
 
