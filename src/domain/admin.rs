@@ -1,57 +1,5 @@
-//! Rules of the Admin Area that need no database: the settings form, and
-//! which changes an administrator may make to a user.
-
-use super::lifetime::MAX_DAYS_RANGE;
-use super::DomainError;
-use std::ops::RangeInclusive;
-
-/// How long revoked tokens are kept (so they can be unrevoked) before the
-/// daily job deletes them, in days.
-pub const RETENTION_DAYS_RANGE: RangeInclusive<i64> = 0..=3650;
-
-/// The administrator's maximum token lifetime, typed in days.
-pub fn parse_max_lifetime_days(input: &str) -> Result<i64, DomainError> {
-    parse_days(
-        "token_max_lifetime_days",
-        input,
-        MAX_DAYS_RANGE,
-        "The maximum lifetime",
-    )
-}
-
-/// How many days revoked tokens are kept, typed in days.
-pub fn parse_retention_days(input: &str) -> Result<i64, DomainError> {
-    parse_days(
-        "revoked_token_retention_days",
-        input,
-        RETENTION_DAYS_RANGE,
-        "The retention",
-    )
-}
-
-fn parse_days(
-    field: &str,
-    input: &str,
-    range: RangeInclusive<i64>,
-    what: &str,
-) -> Result<i64, DomainError> {
-    let out_of_range = || {
-        DomainError::field(
-            field,
-            format!(
-                "{what} must be a whole number of days from {} to {}.",
-                range.start(),
-                range.end()
-            ),
-        )
-    };
-    let days: i64 = input.trim().parse().map_err(|_| out_of_range())?;
-    if range.contains(&days) {
-        Ok(days)
-    } else {
-        Err(out_of_range())
-    }
-}
+//! Rules of the Admin Area that need no database: admin mode, and which
+//! changes an administrator may make to a user (settings: `domain::settings`).
 
 /// How long admin mode lasts once an administrator enters it (as GitLab's,
 /// six hours).
@@ -188,27 +136,6 @@ mod tests {
             is_admin,
             blocked,
         }
-    }
-
-    #[test]
-    fn limits_are_whole_days_in_range() {
-        assert_eq!(parse_max_lifetime_days("30"), Ok(30));
-        assert_eq!(parse_max_lifetime_days(" 365 "), Ok(365));
-        assert_eq!(parse_max_lifetime_days("1"), Ok(1));
-        for bad in ["0", "366", "-1", "", "thirty", "7.5", "1e3"] {
-            let Err(DomainError::Invalid(fields)) = parse_max_lifetime_days(bad) else {
-                panic!("{bad:?} accepted");
-            };
-            assert_eq!(fields[0].field, "token_max_lifetime_days");
-            assert_eq!(
-                fields[0].message,
-                "The maximum lifetime must be a whole number of days from 1 to 365."
-            );
-        }
-        assert_eq!(parse_retention_days("0"), Ok(0));
-        assert_eq!(parse_retention_days("3650"), Ok(3650));
-        assert!(parse_retention_days("3651").is_err());
-        assert!(parse_retention_days("-1").is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod lifetime;
 pub mod lockout;
 pub mod project;
 pub mod scope;
+pub mod settings;
 pub mod text;
 pub mod token;
 #[cfg(feature = "ssr")]

@@ -2,7 +2,7 @@
 //! the API's hot path and every Git request consult them
 //! (`services::settings` reads through it).
 
-use crate::server::db::settings::Settings;
+use crate::domain::settings::Settings;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 

@@ -114,7 +114,7 @@ pub fn Field(
     /// The browser insists on a value.
     #[prop(default = true)]
     required: bool,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     /// The keyboard a touch device shows, e.g. `numeric`.
     #[prop(optional)]
     inputmode: Option<&'static str>,
@@ -145,11 +145,12 @@ pub fn Field(
     };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
+    let has_hint = hint.is_some();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
             let mut ids = Vec::new();
-            if hint.is_some() {
+            if has_hint {
                 ids.push(hint_id.clone());
             }
             if error.get().is_some() {

@@ -7,22 +7,11 @@
 
 use super::tokens::{ExpiryBounds, NewTokenSecret, TokenView};
 use super::AppError;
+use crate::domain::settings::Settings;
 use leptos::server;
 use serde::{Deserialize, Serialize};
 
 pub const PER_PAGE: i64 = 20;
-
-/// The instance settings as the settings form shows them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsView {
-    pub token_max_lifetime_days: i64,
-    pub token_expiry_enforced: bool,
-    pub token_expiry_required: bool,
-    pub revoked_token_retention_days: i64,
-    pub admin_mode: bool,
-    pub git_password_auth: bool,
-    pub git_token_username_match: bool,
-}
 
 /// A user as administrators see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +121,7 @@ pub struct OutboxPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
     pub users: i64,
-    pub settings: SettingsView,
+    pub settings: Settings,
     pub recent: Vec<AuditLine>,
 }
 
@@ -169,20 +158,8 @@ pub const IMPERSONATION_CREATED: &str = "The impersonation token was created.";
 mod convert {
     use super::*;
     use crate::server::db::users::User;
-    use crate::server::db::{audit::AuditEvent, outbox::StoredMail, settings::Settings};
+    use crate::server::db::{audit::AuditEvent, outbox::StoredMail};
     use crate::server::services::audit::Action;
-
-    pub fn settings(s: Settings) -> SettingsView {
-        SettingsView {
-            token_max_lifetime_days: s.token_max_lifetime_days,
-            token_expiry_enforced: s.token_expiry_enforced,
-            token_expiry_required: s.token_expiry_required,
-            revoked_token_retention_days: s.revoked_token_retention_days,
-            admin_mode: s.admin_mode,
-            git_password_auth: s.git_password_auth,
-            git_token_username_match: s.git_token_username_match,
-        }
-    }
 
     pub fn user(u: User) -> AdminUser {
         AdminUser {
@@ -263,18 +240,18 @@ pub async fn load_admin_overview() -> Result<Overview, AppError> {
     let (recent, _) = audit::list(&state, &audit::Filter::default(), 0, 5).await?;
     Ok(Overview {
         users,
-        settings: convert::settings(settings::current(&state).await?),
+        settings: settings::current(&state).await?,
         recent: recent.into_iter().map(convert::event).collect(),
     })
 }
 
 #[server(prefix = "/_fn", endpoint = "load_admin_settings")]
-pub async fn load_admin_settings() -> Result<SettingsView, AppError> {
+pub async fn load_admin_settings() -> Result<Settings, AppError> {
     use super::ctx;
     use crate::server::services::settings;
     let (state, _session, _admin) = ctx::admin().await?;
     // Fresh from the database: the form must show what is stored.
-    Ok(convert::settings(settings::stored(&state).await?))
+    Ok(settings::stored(&state).await?)
 }
 
 /// Saves the settings form. Checkboxes are present when ticked. Lowering
@@ -293,9 +270,8 @@ pub async fn save_admin_settings(
     confirm: Option<String>,
 ) -> Result<String, AppError> {
     use super::ctx;
-    use crate::domain::admin::{parse_max_lifetime_days, parse_retention_days};
+    use crate::domain::settings::{parse_max_lifetime_days, parse_retention_days};
     use crate::domain::{DomainError, FieldError};
-    use crate::server::db::settings::Settings;
     use crate::server::services::admin;
     let result = async {
         let (state, _session, user) = ctx::admin().await?;

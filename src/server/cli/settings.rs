@@ -1,8 +1,8 @@
 //! `forgekey settings …`: the instance settings of the Admin Area.
 
 use super::{CliError, Storage};
-use crate::domain::admin;
-use crate::server::db::settings::Settings;
+use crate::domain::settings as settings_rules;
+use crate::domain::settings::Settings;
 use crate::server::services::audit::Actor;
 use crate::server::services::{admin as admin_service, settings, ServiceError};
 use clap::{Subcommand, ValueEnum};
@@ -84,11 +84,11 @@ pub async fn run(storage: &Storage, command: SettingsCommand) -> Result<(), CliE
         set(&mut current.token_expiry_required, token_expiry_required);
         if let Some(days) = token_max_lifetime_days {
             current.token_max_lifetime_days =
-                admin::parse_max_lifetime_days(&days).map_err(ServiceError::from)?;
+                settings_rules::parse_max_lifetime_days(&days).map_err(ServiceError::from)?;
         }
         if let Some(days) = revoked_token_retention_days {
             current.revoked_token_retention_days =
-                admin::parse_retention_days(&days).map_err(ServiceError::from)?;
+                settings_rules::parse_retention_days(&days).map_err(ServiceError::from)?;
         }
         let changed =
             admin_service::change_settings(&core, &Actor::command_line(), current, confirm)

@@ -2,41 +2,8 @@
 //! them through the database.
 
 use super::{flag, Db};
+pub use crate::domain::settings::Settings;
 use sqlx::Row;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    /// Passwords (of users without 2FA) authenticate Git over HTTP.
-    pub git_password_auth: bool,
-    /// Git over HTTP needs the username to be the token's owner.
-    pub git_token_username_match: bool,
-    /// Administrators' tokens need the `admin_mode` scope for admin work,
-    /// and administrators re-authenticate before admin actions.
-    pub admin_mode: bool,
-    /// A new token expires at most this many days from today.
-    pub token_max_lifetime_days: i64,
-    /// Expired tokens stop authenticating (when off, they keep working).
-    pub token_expiry_enforced: bool,
-    /// Every new token needs an expiry date.
-    pub token_expiry_required: bool,
-    /// Revoked tokens are deleted this many days after revocation.
-    pub revoked_token_retention_days: i64,
-}
-
-impl Default for Settings {
-    /// As a new instance starts.
-    fn default() -> Self {
-        Self {
-            git_password_auth: true,
-            git_token_username_match: false,
-            admin_mode: false,
-            token_max_lifetime_days: 365,
-            token_expiry_enforced: true,
-            token_expiry_required: true,
-            revoked_token_retention_days: 30,
-        }
-    }
-}
 
 pub async fn get(db: &Db) -> Result<Settings, sqlx::Error> {
     get_with(&db.pool).await

@@ -11,10 +11,10 @@ pub mod state;
 pub use state::GitState;
 
 use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, ProjectAccess};
+use crate::domain::settings::Settings;
 use crate::domain::token::check_shape;
 use crate::server::client_addr::client_ip;
 use crate::server::db::projects::Project;
-use crate::server::db::settings::Settings;
 use crate::server::services::projects;
 use crate::server::services::settings;
 use crate::server::services::tokens::{self, Authenticated};

@@ -52,7 +52,7 @@ pub async fn change_settings(
     let mut tx = state.db.begin_write().await?;
     let old = settings::get_with(&mut *tx).await?;
     settings::set(&mut *tx, new).await?;
-    let details = describe_changes(&old, &new);
+    let details = crate::domain::settings::describe_changes(&old, &new);
     if !details.is_empty() {
         audit::record(
             &mut *tx,
@@ -107,51 +107,6 @@ pub async fn revoked_by_limit(state: &Core, max_days: i64) -> Result<(i64, i64),
     let policy = LifetimePolicy::with_max_days(max_days);
     let latest = token::expires_at(policy.latest(date_of(state.now()))).unix_timestamp();
     Ok(tokens::count_expiring_after(&state.db, latest).await?)
-}
-
-/// `name: old → new` for each setting that changed.
-fn describe_changes(old: &Settings, new: &Settings) -> Vec<String> {
-    let on_off = |b: bool| if b { "on" } else { "off" };
-    let mut changes = Vec::new();
-    let mut flag = |name: &str, a: bool, b: bool| {
-        if a != b {
-            changes.push(format!("{name}: {} → {}", on_off(a), on_off(b)));
-        }
-    };
-    flag("admin mode", old.admin_mode, new.admin_mode);
-    flag(
-        "git password authentication",
-        old.git_password_auth,
-        new.git_password_auth,
-    );
-    flag(
-        "git username must match token owner",
-        old.git_token_username_match,
-        new.git_token_username_match,
-    );
-    flag(
-        "token expiry enforced",
-        old.token_expiry_enforced,
-        new.token_expiry_enforced,
-    );
-    flag(
-        "token expiry required",
-        old.token_expiry_required,
-        new.token_expiry_required,
-    );
-    if old.token_max_lifetime_days != new.token_max_lifetime_days {
-        changes.push(format!(
-            "token maximum lifetime: {} → {} days",
-            old.token_max_lifetime_days, new.token_max_lifetime_days
-        ));
-    }
-    if old.revoked_token_retention_days != new.revoked_token_retention_days {
-        changes.push(format!(
-            "revoked token retention: {} → {} days",
-            old.revoked_token_retention_days, new.revoked_token_retention_days
-        ));
-    }
-    changes
 }
 
 /// Blocks, unblocks, or makes or unmakes an administrator. Changes to who

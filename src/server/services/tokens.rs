@@ -35,11 +35,7 @@ impl std::fmt::Debug for Created {
 
 /// The lifetime policy administrators set.
 pub async fn policy(state: &Core) -> Result<LifetimePolicy, ServiceError> {
-    let settings = settings::current(state).await?;
-    Ok(LifetimePolicy::new(
-        settings.token_max_lifetime_days,
-        settings.token_expiry_required,
-    ))
+    Ok(settings::current(state).await?.lifetime_policy())
 }
 
 pub fn digest(state: &Core, secret: &str) -> TokenDigest {

@@ -383,7 +383,7 @@ pub async fn revoke(st: &AppState, token_id: i64) -> crate::server::db::tokens::
 /// a change implies, such as revocations by a lowered limit).
 pub async fn change_settings(
     st: &AppState,
-    change: impl FnOnce(&mut crate::server::db::settings::Settings),
+    change: impl FnOnce(&mut crate::domain::settings::Settings),
 ) -> crate::server::services::admin::SettingsChanged {
     use crate::server::services::{admin, audit::Actor, settings};
     let mut new = settings::current(st).await.unwrap();

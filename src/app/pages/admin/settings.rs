@@ -5,6 +5,7 @@ use super::{admin_mode_entered, failed, AdminLayout, LOADING};
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::fns::admin::{load_admin_settings, SaveAdminSettings};
 use crate::app::fns::take_flash;
+use crate::domain::settings::{MAX_LIFETIME_DAYS_RANGE, RETENTION_DAYS_RANGE};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -76,9 +77,9 @@ pub fn AdminSettings() -> impl IntoView {
                                         <legend class="px-1 text-lg font-semibold">"Personal access tokens"</legend>
                                         <Field label="Maximum allowable lifetime (days)" name="token_max_lifetime_days" kind="number"
                                             value=max_days
-                                            min="1" max="365" inputmode="numeric"
+                                            min=MAX_LIFETIME_DAYS_RANGE.start().to_string() max=MAX_LIFETIME_DAYS_RANGE.end().to_string() inputmode="numeric"
                                             error=feedback.field("token_max_lifetime_days")
-                                            hint="From 1 to 365. New tokens expire at most this many days from today. Lowering it revokes tokens that expire later, and mails their owners."/>
+                                            hint=format!("From {} to {}. New tokens expire at most this many days from today. Lowering it revokes tokens that expire later, and mails their owners.", MAX_LIFETIME_DAYS_RANGE.start(), MAX_LIFETIME_DAYS_RANGE.end())/>
                                         <Toggle label="Require an expiration date" name="token_expiry_required"
                                             checked=required
                                             hint="When off, new tokens may have no expiration date (lowering the limit still revokes them)."/>
@@ -87,7 +88,7 @@ pub fn AdminSettings() -> impl IntoView {
                                             hint="When off, expired tokens keep working (their pages say so)."/>
                                         <Field label="Keep revoked tokens for (days)" name="revoked_token_retention_days" kind="number"
                                             value=retention
-                                            min="0" max="3650" inputmode="numeric"
+                                            min=RETENTION_DAYS_RANGE.start().to_string() max=RETENTION_DAYS_RANGE.end().to_string() inputmode="numeric"
                                             error=feedback.field("revoked_token_retention_days")
                                             hint="Until then an administrator can unrevoke them; a daily job deletes them afterwards."/>
                                     </fieldset>
