@@ -16,7 +16,7 @@ pub fn Overview() -> impl IntoView {
                 match page.await {
                     Err(e) => failed(e),
                     Ok(o) => {
-                        let s = o.settings.clone();
+                        let s = o.settings;
                         view! {
                             <AdminLayout title="Admin Area">
                                 <dl class="grid gap-4 sm:grid-cols-3">
