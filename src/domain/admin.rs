@@ -12,8 +12,10 @@ pub fn admin_session_allowed(admin_mode_on: bool, entered_at: Option<i64>, now: 
     !admin_mode_on || entered_at.is_some_and(|at| now >= at && now - at < ADMIN_MODE_SECONDS)
 }
 
-/// What an administrator does to a user's account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What an administrator does to a user's account (a form posts its
+/// snake_case name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UserChange {
     Block,
     Unblock,

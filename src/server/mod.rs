@@ -54,6 +54,28 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request) -> impl 
     leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
+/// Leptos answers 500 for an error raised before a server function runs
+/// (arguments that do not decode, such as an unknown `change`); the error
+/// itself says what it is, so the answer gets its status (400, …).
+async fn server_fn_error_status(req: Request, next: middleware::Next) -> axum::response::Response {
+    let server_fn = req.uri().path().starts_with(SERVER_FN_PREFIX);
+    let res = next.run(req).await;
+    if !server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
+        parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::app::error::AppError>(&bytes) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// The application's routes, generated once per process. Generating them
 /// switches resource loading off process-wide for a moment
 /// (`IS_SUPPRESSING_RESOURCE_LOAD` in leptos_server), so a page rendering
@@ -124,6 +146,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(
             config.clone(),
             security::refuse_cross_origin,

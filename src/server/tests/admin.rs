@@ -229,6 +229,20 @@ both_backends!(the_admin_area_is_not_found_for_others, |t| {
         };
         assert_eq!(r.status, expected, "{name}: {}", r.body);
     }
+    // What a form may ask is typed: anything else is a bad request.
+    for (name, form) in [
+        (
+            "change_admin_user",
+            [("user_id", "2"), ("change", "delete")],
+        ),
+        (
+            "change_admin_token",
+            [("token_id", "1"), ("action", "destroy")],
+        ),
+    ] {
+        let r = root.call(name, &form).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name}: {}", r.body);
+    }
     assert_eq!(
         other.get("/admin/users").await.status,
         StatusCode::NOT_FOUND

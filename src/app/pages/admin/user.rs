@@ -8,7 +8,7 @@ use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes, TokenStatus};
 use crate::app::fns::admin::{
     load_admin_user, AdminUser, ChangeAdminToken, ChangeAdminUser, CreateImpersonationToken,
-    UserPage,
+    TokenChange, UserPage,
 };
 use crate::app::fns::tokens::TokenView;
 use crate::app::fns::{take_flash, TypedToken};
@@ -338,7 +338,7 @@ fn dialog_for(
             <ConfirmDialog title text>
                 <ActionForm action=change_token>
                     <input type="hidden" name="token_id" value=token_id/>
-                    <input type="hidden" name="action" value=if revoking { "revoke" } else { "unrevoke" }/>
+                    <input type="hidden" name="action" value=if revoking { TokenChange::Revoke } else { TokenChange::Unrevoke }.as_str()/>
                     {confirm_buttons(cancel, label, revoking)}
                 </ActionForm>
             </ConfirmDialog>

@@ -1,0 +1,93 @@
+//! Admin Area → Settings.
+
+// The settings form posts eight fields, one argument each (the server
+// function macro generates the client side too, so the allow is here).
+#![allow(clippy::too_many_arguments)]
+
+use super::AppError;
+use crate::domain::settings::Settings;
+use leptos::server;
+
+pub const SETTINGS_SAVED: &str = "The settings were saved.";
+
+#[server(prefix = "/_fn", endpoint = "load_admin_settings")]
+pub async fn load_admin_settings() -> Result<Settings, AppError> {
+    use crate::app::fns::ctx;
+    use crate::server::services::settings;
+    let (state, _session, _admin) = ctx::admin().await?;
+    // Fresh from the database: the form must show what is stored.
+    Ok(settings::stored(&state).await?)
+}
+
+/// Saves the settings form. Checkboxes are present when ticked. Lowering
+/// the lifetime limit so that tokens would be revoked needs `confirm`.
+/// (One argument per form field: that is how the form posts them, hence
+/// the module's `allow(clippy::too_many_arguments)`.)
+#[server(prefix = "/_fn", endpoint = "save_admin_settings")]
+pub async fn save_admin_settings(
+    token_max_lifetime_days: String,
+    revoked_token_retention_days: String,
+    token_expiry_enforced: Option<String>,
+    token_expiry_required: Option<String>,
+    admin_mode: Option<String>,
+    git_password_auth: Option<String>,
+    git_token_username_match: Option<String>,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    use crate::app::fns::ctx;
+    use crate::domain::settings::{parse_max_lifetime_days, parse_retention_days};
+    use crate::domain::{DomainError, FieldError};
+    use crate::server::services::admin;
+    let result = async {
+        let (state, _session, user) = ctx::admin().await?;
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut field = |r: Result<i64, DomainError>| match r {
+            Ok(v) => v,
+            Err(DomainError::Invalid(f)) => {
+                errors.extend(f);
+                0
+            }
+        };
+        let max_days = field(parse_max_lifetime_days(&token_max_lifetime_days));
+        let retention = field(parse_retention_days(&revoked_token_retention_days));
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let new = Settings {
+            token_max_lifetime_days: max_days,
+            revoked_token_retention_days: retention,
+            token_expiry_enforced: token_expiry_enforced.is_some(),
+            token_expiry_required: token_expiry_required.is_some(),
+            admin_mode: admin_mode.is_some(),
+            git_password_auth: git_password_auth.is_some(),
+            git_token_username_match: git_token_username_match.is_some(),
+        };
+        let changed =
+            admin::change_settings(&state, &ctx::actor(&user), new, confirm.is_some()).await?;
+        Ok(match changed.revoked.len() {
+            0 => SETTINGS_SAVED.to_owned(),
+            1 => format!("{SETTINGS_SAVED} 1 token was revoked and its owner mailed."),
+            n => format!("{SETTINGS_SAVED} {n} tokens were revoked and their owners mailed."),
+        })
+    }
+    .await;
+    let checked = |v: &Option<String>| if v.is_some() { "on" } else { "" };
+    let values = [
+        ("token_max_lifetime_days", token_max_lifetime_days.as_str()),
+        (
+            "revoked_token_retention_days",
+            revoked_token_retention_days.as_str(),
+        ),
+        ("token_expiry_enforced", checked(&token_expiry_enforced)),
+        ("token_expiry_required", checked(&token_expiry_required)),
+        ("admin_mode", checked(&admin_mode)),
+        ("git_password_auth", checked(&git_password_auth)),
+        (
+            "git_token_username_match",
+            checked(&git_token_username_match),
+        ),
+    ];
+    let notice = result.as_ref().ok().cloned();
+    let keep: &[(&str, &str)] = if result.is_err() { &values } else { &[] };
+    ctx::finish("save_admin_settings", keep, notice.as_deref(), result).await
+}

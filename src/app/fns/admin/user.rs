@@ -1,0 +1,228 @@
+//! Admin Area → Users → one user: their page, block / unblock / make or
+//! unmake an administrator, revoke or unrevoke a token, impersonation
+//! tokens.
+
+use super::{AdminUser, AppError, AuditLine};
+use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, TokenView};
+use crate::domain::admin::UserChange;
+use leptos::server;
+use serde::{Deserialize, Serialize};
+
+pub const IMPERSONATION_CREATED: &str = "The impersonation token was created.";
+
+/// A user's page in the Admin Area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub now: i64,
+    pub user: AdminUser,
+    pub expiry_enforced: bool,
+    pub active: Vec<TokenView>,
+    pub inactive: Vec<TokenView>,
+    pub impersonation: Vec<TokenView>,
+    /// What a new impersonation token's expiry date may be.
+    pub expiry: ExpiryBounds,
+    pub events: Vec<AuditLine>,
+    /// An impersonation token created by a plain form post, shown once.
+    pub revealed: Option<NewTokenSecret>,
+}
+
+/// A new impersonation token and its secret (shown once).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedImpersonation(pub NewTokenSecret);
+
+impl std::fmt::Debug for CreatedImpersonation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What an administrator does to a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenChange {
+    Revoke,
+    Unrevoke,
+}
+
+impl TokenChange {
+    /// As the form posts it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoke => "revoke",
+            Self::Unrevoke => "unrevoke",
+        }
+    }
+}
+
+#[server(prefix = "/_fn", endpoint = "load_admin_user")]
+pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
+    use crate::app::fns::ctx;
+    use crate::app::fns::tokens::view;
+    use crate::server::reveal;
+    use crate::server::services::{accounts, audit, settings, tokens};
+    let (state, session, admin) = ctx::admin().await?;
+    let user = accounts::find_by_username(&state, &username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.now();
+    let today = crate::domain::instant::date_of(now);
+    let policy = tokens::policy(&state).await?;
+    let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
+        .await?
+        .into_iter()
+        .map(view)
+        .partition(|t| t.state(now).is_active());
+    let impersonation: Vec<TokenView> = tokens::list_impersonation(&state, user.id)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect();
+    let revealed = ctx::take_secret(reveal::IMPERSONATION_SECRET, &state, &session, admin.id)
+        .await?
+        .and_then(|(ticket, secret)| {
+            let token = impersonation
+                .iter()
+                .find(|t| t.id == ticket.subject)
+                .cloned()?;
+            Some(NewTokenSecret { token, secret })
+        });
+    let (events, _) = audit::about_user(&state, user.id, 0, 10).await?;
+    Ok(UserPage {
+        now,
+        expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
+        user: super::admin_user(user),
+        active,
+        inactive,
+        impersonation,
+        expiry: ExpiryBounds::of(&policy, today),
+        events: events.into_iter().map(super::audit::audit_line).collect(),
+        revealed,
+    })
+}
+
+/// Blocks, unblocks, makes or unmakes an administrator.
+#[server(prefix = "/_fn", endpoint = "change_admin_user")]
+pub async fn change_admin_user(user_id: i64, change: UserChange) -> Result<String, AppError> {
+    use crate::app::fns::ctx;
+    use crate::server::services::admin;
+    let mut back = None;
+    let result = async {
+        let (state, _session, me) = ctx::admin().await?;
+        let user = admin::change_user(&state, &ctx::actor(&me), user_id, change).await?;
+        back = Some(crate::paths::admin_user(&user.username));
+        Ok::<_, AppError>(match change {
+            UserChange::Block => format!(
+                "{} is blocked: their sessions ended and their tokens stopped working.",
+                user.username
+            ),
+            UserChange::Unblock => format!("{} is unblocked.", user.username),
+            UserChange::MakeAdmin => format!("{} is now an administrator.", user.username),
+            UserChange::RemoveAdmin => format!("{} is no longer an administrator.", user.username),
+        })
+    }
+    .await;
+    super::back_to(back);
+    let notice = result.as_ref().ok().cloned();
+    ctx::finish("change_admin_user", &[], notice.as_deref(), result).await
+}
+
+/// Revokes or unrevokes any token.
+#[server(prefix = "/_fn", endpoint = "change_admin_token")]
+pub async fn change_admin_token(token_id: i64, action: TokenChange) -> Result<String, AppError> {
+    use crate::app::fns::ctx;
+    use crate::server::services::tokens;
+    let mut back = None;
+    let result = async {
+        let (state, _session, me) = ctx::admin().await?;
+        let revoke = action == TokenChange::Revoke;
+        // Back to the owner's page whatever happens: a refusal is shown
+        // there too.
+        back = tokens::token_owner(&state, token_id)
+            .await?
+            .map(|o| crate::paths::admin_user(&o.username));
+        let token = tokens::set_token_revoked(&state, &ctx::actor(&me), token_id, revoke).await?;
+        Ok::<_, AppError>(if revoke {
+            format!("The token “{}” was revoked.", token.name)
+        } else {
+            format!("The token “{}” was unrevoked: it works again.", token.name)
+        })
+    }
+    .await;
+    super::back_to(back);
+    let notice = result.as_ref().ok().cloned();
+    ctx::finish("change_admin_token", &[], notice.as_deref(), result).await
+}
+
+#[server(prefix = "/_fn", endpoint = "create_impersonation_token")]
+pub async fn create_impersonation_token(
+    user_id: i64,
+    name: String,
+    expires_at: String,
+    #[server(default)] scopes: Vec<String>,
+    confirm: Option<String>,
+) -> Result<CreatedImpersonation, AppError> {
+    use crate::app::fns::ctx;
+    use crate::app::fns::tokens::view;
+    use crate::server::reveal;
+    use crate::server::services::accounts;
+    use crate::server::services::tokens::{self, Issuer};
+    let result = async {
+        let (state, session, admin) = ctx::admin().await?;
+        let owner = accounts::find(&state, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if confirm.is_none() {
+            return Err(AppError::Invalid(vec![crate::domain::FieldError::new(
+                "confirm",
+                format!("Confirm that the token may act as {}.", owner.username),
+            )]));
+        }
+        let created = tokens::issue(
+            &state,
+            &ctx::actor(&admin),
+            &owner,
+            Issuer::Impersonation(&admin),
+            &name,
+            &expires_at,
+            &scopes,
+        )
+        .await?;
+        let sealed = ctx::hand_over_secret(
+            reveal::IMPERSONATION_SECRET,
+            &state,
+            &session,
+            admin.id,
+            created.token.id,
+            &created.secret,
+        )
+        .await?;
+        Ok::<_, AppError>(CreatedImpersonation(NewTokenSecret {
+            token: view(created.token),
+            secret: if sealed {
+                String::new()
+            } else {
+                created.secret
+            },
+        }))
+    }
+    .await;
+    let mut values = Vec::new();
+    if result.is_err() {
+        values.push(("name", name.as_str()));
+        values.push(("expires_at", expires_at.as_str()));
+        values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
+    }
+    ctx::finish(
+        "create_impersonation_token",
+        &values,
+        Some(IMPERSONATION_CREATED),
+        result,
+    )
+    .await
+}
+
+impl crate::app::components::form::ToNotice for CreatedImpersonation {
+    fn to_notice(&self) -> Option<String> {
+        Some(IMPERSONATION_CREATED.to_owned())
+    }
+}
