@@ -1,0 +1,375 @@
+//! The `forgekey` command line, run as operators run it: the built binary
+//! on a fresh data folder (SQLite), its output and exit status.
+#![cfg(feature = "ssr")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A data folder and the binary that works on it.
+struct Forgekey {
+    data: tempfile::TempDir,
+}
+
+/// What one command did.
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Forgekey {
+    fn new() -> Self {
+        Self {
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_forgekey"));
+        command
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("FORGEKEY_SECRET")
+            .env_remove("FORGEKEY_PUBLIC_URL")
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::of(self.command(args).output().unwrap())
+    }
+
+    /// Runs with `input` on standard input (passwords).
+    fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Run::of(child.wait_with_output().unwrap())
+    }
+
+    fn create_user(&self, name: &str, email: &str) -> Run {
+        self.run_with_input(
+            &[
+                "user",
+                "create",
+                "--username",
+                name,
+                "--email",
+                email,
+                "--password-stdin",
+            ],
+            "a-strong-password\n",
+        )
+    }
+}
+
+impl Run {
+    fn of(output: Output) -> Self {
+        Self {
+            ok: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Succeeded; its standard output.
+    fn out(&self) -> &str {
+        assert!(self.ok, "failed: {}{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+
+    /// Failed with exactly one line on standard error containing `want`.
+    fn refused_with(&self, want: &str) {
+        assert!(!self.ok, "succeeded: {}", self.stdout);
+        assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
+        assert!(self.stderr.contains(want), "{}", self.stderr);
+    }
+}
+
+/// `YYYY-MM-DD`, `days` from today (UTC).
+fn in_days(days: i64) -> String {
+    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    forgekey::domain::lifetime::iso(date)
+}
+
+fn repository(data: &Path, id: i64) -> PathBuf {
+    data.join("repositories").join(format!("{id}.git"))
+}
+
+#[test]
+fn users_the_secret_file_and_help() {
+    let fk = Forgekey::new();
+    let root = fk.create_user("root", "root@example.com");
+    assert!(root.out().contains("administrator"), "{}", root.stdout);
+    fk.create_user("Root", "other@example.com")
+        .refused_with("already been taken");
+    let list = fk.run(&["user", "list"]);
+    assert!(list.out().contains("root@example.com"));
+    assert!(list.out().lines().next().unwrap().contains("2FA"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(fk.data_dir().join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(fk.run(&["--help"]).out().contains("serve"));
+    fk.run(&["user", "disable-two-factor", "--user", "root"])
+        .refused_with("does not have two-factor authentication enabled");
+    // Never the last administrator; any other account.
+    fk.run(&["user", "block", "--user", "root"])
+        .refused_with("at least one administrator");
+    fk.create_user("eve", "eve@example.com").out();
+    let blocked = fk.run(&["user", "block", "--user", "eve"]);
+    assert!(
+        blocked.out().contains("'eve' is blocked"),
+        "{}",
+        blocked.stdout
+    );
+}
+
+#[test]
+fn tokens_are_created_listed_revoked_and_unrevoked() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let expires = in_days(30);
+    let created = fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "ci",
+        "--scopes",
+        "api,read_user",
+        "--expires-at",
+        &expires,
+    ]);
+    // The secret is the last line, and only there.
+    let secret = created.out().lines().last().unwrap().to_owned();
+    assert!(
+        secret.starts_with("fkpat-") && secret.len() == 55,
+        "{secret}"
+    );
+    let list = fk.run(&["token", "list", "--user", "root"]);
+    let line = list.out().lines().find(|l| l.contains(" ci ")).unwrap();
+    assert!(
+        line.contains("api,read_user") && line.ends_with("active"),
+        "{line}"
+    );
+    assert!(!list.out().contains("fkpat-"));
+
+    let create = |name: &str, scopes: &str, expires: &str| {
+        fk.run(&[
+            "token",
+            "create",
+            "--user",
+            name,
+            "--name",
+            "x",
+            "--scopes",
+            scopes,
+            "--expires-at",
+            expires,
+        ])
+    };
+    create("root", "api,everything", "2030-01-01").refused_with("Unknown scope 'everything'");
+    create("nobody", "api", "2030-01-01").refused_with("no user named 'nobody'");
+    create("root", "api", "31/12/2026").refused_with("YYYY-MM-DD");
+    create("root", "api", "2099-01-01").refused_with("at most 365 days");
+
+    assert!(fk.run(&["token", "revoke", "1"]).out().contains("Revoked"));
+    let list = fk.run(&["token", "list", "--user", "root"]);
+    assert!(list.out().contains("revoked"));
+    fk.run(&["token", "revoke", "999"])
+        .refused_with("no token with id 999");
+    assert!(fk
+        .run(&["token", "unrevoke", "1"])
+        .out()
+        .contains("Unrevoked"));
+    let list = fk.run(&["token", "list", "--user", "root"]);
+    let line = list
+        .out()
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap();
+    assert!(line.ends_with("active"), "{line}");
+    fk.run(&["token", "unrevoke", "1"])
+        .refused_with("The token is not revoked");
+}
+
+#[test]
+fn projects_get_a_repository() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let created = fk.run(&["project", "create", "--user", "root", "--name", "My Tool"]);
+    assert!(created.out().contains("root/my-tool"), "{}", created.stdout);
+    assert!(repository(fk.data_dir(), 1).join("HEAD").is_file());
+    fk.run(&["project", "create", "--user", "root", "--name", "my tool"])
+        .refused_with("Path has already been taken");
+    let list = fk.run(&["project", "list", "--user", "root"]);
+    assert!(list.out().contains("root/my-tool"));
+}
+
+#[test]
+fn settings_and_a_lowered_limit_that_asks_for_confirmation() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let set = fk.run(&["settings", "set", "--git-password-auth", "off"]);
+    assert!(set
+        .out()
+        .lines()
+        .any(|l| l.starts_with("git-password-auth") && l.ends_with(" off")));
+    fk.run(&["settings", "set", "--token-max-lifetime-days", "0"])
+        .refused_with("from 1 to 365");
+    let expires = in_days(30);
+    fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "long",
+        "--scopes",
+        "api",
+        "--expires-at",
+        &expires,
+    ])
+    .out();
+    fk.run(&["settings", "set", "--token-max-lifetime-days", "7"])
+        .refused_with(
+            "A limit of 7 days revokes 1 active token of 1 user now, and mails their owners. \
+             Add --confirm",
+        );
+    let days = |fk: &Forgekey| {
+        fk.run(&["settings", "show"])
+            .out()
+            .lines()
+            .find(|l| l.starts_with("token-max-lifetime-days"))
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(days(&fk), "365", "nothing changed");
+    let set = fk.run(&[
+        "settings",
+        "set",
+        "--token-max-lifetime-days",
+        "7",
+        "--confirm",
+    ]);
+    assert!(
+        set.out().contains("Revoked 1 token expiring beyond"),
+        "{}",
+        set.stdout
+    );
+    assert_eq!(days(&fk), "7");
+    // Tokens without an expiry date, only while administrators allow them.
+    let forever = [
+        "token", "create", "--user", "root", "--name", "forever", "--scopes", "api",
+    ];
+    fk.run(&forever).refused_with("Choose an expiration date");
+    fk.run(&["settings", "set", "--token-expiry-required", "off"])
+        .out();
+    assert!(fk.run(&forever).out().contains("expiring never"));
+}
+
+#[test]
+fn daily_jobs_by_hand() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let soon = in_days(3);
+    fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "soon",
+        "--scopes",
+        "api",
+        "--expires-at",
+        &soon,
+    ])
+    .out();
+    // A token expiring in 3 days is notified once.
+    let first = fk.run(&["jobs", "run", "expiring-soon"]);
+    assert!(
+        first.out().contains("Sent 1 mails about 1 tokens"),
+        "{}",
+        first.stdout
+    );
+    let again = fk.run(&["jobs", "run", "expiring-soon"]);
+    assert!(again.out().contains("Sent 0 mails"), "{}", again.stdout);
+    fk.run(&["token", "revoke", "1"]).out();
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::days(40))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let purged = fk.run(&["jobs", "run", "purge-revoked", "--at", &later]);
+    assert!(
+        purged.out().contains("Deleted 1 revoked tokens"),
+        "{}",
+        purged.stdout
+    );
+    fk.run(&["jobs", "run", "purge-revoked", "--at", "yesterday"])
+        .refused_with("RFC 3339");
+}
+
+#[test]
+fn the_audit_log_records_the_command_line() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let expires = in_days(30);
+    fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "ci",
+        "--scopes",
+        "api",
+        "--expires-at",
+        &expires,
+    ])
+    .out();
+    fk.run(&["token", "revoke", "1"]).out();
+    let created = fk.run(&["audit", "list", "--action", "user_created"]);
+    assert!(created
+        .out()
+        .lines()
+        .any(|l| l.contains("command line") && l.contains("administrator")));
+    let revoked = fk.run(&[
+        "audit",
+        "list",
+        "--actor",
+        "command line",
+        "--action",
+        "token_revoked",
+    ]);
+    assert!(revoked.out().contains("token 'ci'"), "{}", revoked.stdout);
+    fk.run(&["audit", "list", "--action", "nonsense"])
+        .refused_with("Unknown action 'nonsense'");
+}
