@@ -92,35 +92,52 @@ const SETTINGS_MENU: &[(&str, &str)] = &[
 /// User Settings: a left menu and the page.
 #[component]
 pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView {
+    // Two-factor authentication is a page of Account.
+    let current = |href: &str, path: &str| {
+        path == href || (href == paths::ACCOUNT && path == paths::TWO_FACTOR)
+    };
+    view! {
+        <SideMenuLayout label="User settings" menu=SETTINGS_MENU current title=title.to_owned()>
+            {children()}
+        </SideMenuLayout>
+    }
+}
+
+/// A page with a left menu (User Settings, the Admin Area): `menu` is its
+/// links (address, words); `current` says whether a link is the page at a
+/// path, which the menu marks.
+#[component]
+pub fn SideMenuLayout(
+    label: &'static str,
+    menu: &'static [(&'static str, &'static str)],
+    current: fn(&str, &str) -> bool,
+    #[prop(into)] title: String,
+    children: Children,
+) -> impl IntoView {
     let location = use_location();
     view! {
         <div class="mx-auto flex max-w-6xl flex-col gap-6 px-4 py-8 md:flex-row">
-            <nav aria-label="User settings" class="md:w-56 md:shrink-0">
-                <h2 class="mb-2 px-3 text-xs font-semibold uppercase tracking-wide text-gray-600">"User settings"</h2>
+            <nav aria-label=label class="md:w-56 md:shrink-0">
+                <h2 class="mb-2 px-3 text-xs font-semibold uppercase tracking-wide text-gray-600">{label}</h2>
                 <ul class="space-y-1">
-                    {SETTINGS_MENU
+                    {menu
                         .iter()
-                        .map(|(href, label)| {
-                            // Two-factor authentication is a page of Account.
-                            let current = move || {
-                                let path = location.pathname.get();
-                                path == *href
-                                    || (*href == paths::ACCOUNT
-                                        && path == paths::TWO_FACTOR)
-                            };
+                        .map(|(href, words)| {
+                            let here = move || current(href, &location.pathname.get());
                             view! {
                                 <li>
                                     <A
                                         href=*href
+                                        attr:aria-current=move || here().then_some("page")
                                         attr:class=move || {
-                                            if current() {
+                                            if here() {
                                                 "block rounded-md bg-indigo-50 px-3 py-2 text-sm font-medium text-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                                             } else {
                                                 "block rounded-md px-3 py-2 text-sm text-gray-700 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                                             }
                                         }
                                     >
-                                        {*label}
+                                        {*words}
                                     </A>
                                 </li>
                             }
@@ -128,8 +145,8 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
                         .collect_view()}
                 </ul>
             </nav>
-            <section class="min-w-0 flex-1">
-                <h1 class="mb-6 text-2xl font-semibold text-gray-900">{title}</h1>
+            <section class="min-w-0 flex-1 space-y-6">
+                <h1 class="text-2xl font-semibold text-gray-900">{title}</h1>
                 {children()}
             </section>
         </div>

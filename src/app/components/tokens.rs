@@ -1,5 +1,6 @@
 //! The pieces of the Access Tokens page.
 
+use crate::app::components::dialog::{confirm_buttons, ConfirmDialog};
 use crate::app::components::form::Field;
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
 use crate::domain::instant;
@@ -253,28 +254,15 @@ pub fn InactiveTokens(
 #[component]
 pub fn RevokeDialog(token: TokenView, action: ServerAction<RevokeToken>) -> impl IntoView {
     view! {
-        <div class="fixed inset-0 z-40 flex items-center justify-center bg-gray-900/50 p-4">
-            <div role="dialog" aria-modal="true" aria-labelledby="revoke-heading" aria-describedby="revoke-text"
-                data-testid="revoke-dialog"
-                class="w-full max-w-md space-y-4 rounded-lg bg-white p-6 shadow-xl">
-                <h2 id="revoke-heading" class="text-lg font-semibold">
-                    "Revoke “" {token.name.clone()} "”?"
-                </h2>
-                <p id="revoke-text" class="text-sm text-gray-700">
-                    "Any script or application using this token will stop working. This cannot be undone."
-                </p>
-                <ActionForm action=action attr:class="flex justify-end gap-3">
-                    <input type="hidden" name="id" value=token.id.to_string()/>
-                    <A href=paths::TOKENS
-                        attr:class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                        "Cancel"
-                    </A>
-                    <button type="submit" autofocus=true disabled=move || action.pending().get()
-                        class="rounded-md bg-red-600 px-4 py-2 text-sm font-semibold text-white hover:bg-red-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 focus-visible:ring-offset-2">
-                        "Revoke"
-                    </button>
-                </ActionForm>
-            </div>
-        </div>
+        <ConfirmDialog
+            name="revoke"
+            title=format!("Revoke “{}”?", token.name)
+            text="Any script or application using this token will stop working. This cannot be undone."
+        >
+            <ActionForm action=action>
+                <input type="hidden" name="id" value=token.id.to_string()/>
+                {confirm_buttons(paths::TOKENS.to_owned(), "Revoke", true, action.pending().into())}
+            </ActionForm>
+        </ConfirmDialog>
     }
 }

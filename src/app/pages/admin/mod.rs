@@ -8,7 +8,7 @@ pub mod user;
 pub mod users;
 
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
-use crate::app::components::layout::AuthCard;
+use crate::app::components::layout::{AuthCard, SideMenuLayout};
 use crate::app::error::AppError;
 use crate::app::fns::admin::Page;
 use crate::app::fns::take_flash;
@@ -17,7 +17,6 @@ use crate::app::{use_auth, use_current_user};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
-use leptos_router::hooks::use_location;
 
 const MENU: &[(&str, &str)] = &[
     (paths::ADMIN, "Overview"),
@@ -30,39 +29,17 @@ const MENU: &[(&str, &str)] = &[
 /// The Admin Area's menu and the page.
 #[component]
 pub fn AdminLayout(#[prop(into)] title: String, children: Children) -> impl IntoView {
-    let location = use_location();
+    let current = |href: &str, path: &str| {
+        if href == paths::ADMIN {
+            path == paths::ADMIN
+        } else {
+            path.starts_with(href)
+        }
+    };
     view! {
-        <div class="mx-auto flex max-w-6xl flex-col gap-6 px-4 py-8 md:flex-row">
-            <nav aria-label="Admin Area" class="md:w-56 md:shrink-0">
-                <h2 class="mb-2 px-3 text-xs font-semibold uppercase tracking-wide text-gray-600">"Admin Area"</h2>
-                <ul class="space-y-1">
-                    {MENU
-                        .iter()
-                        .map(|(href, label)| {
-                            let current = move || {
-                                let path = location.pathname.get();
-                                if *href == paths::ADMIN { path == paths::ADMIN } else { path.starts_with(href) }
-                            };
-                            view! {
-                                <li>
-                                    <A href=*href attr:class=move || {
-                                        if current() {
-                                            "block rounded-md bg-indigo-50 px-3 py-2 text-sm font-medium text-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                                        } else {
-                                            "block rounded-md px-3 py-2 text-sm text-gray-700 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                                        }
-                                    }>{*label}</A>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            </nav>
-            <section class="min-w-0 flex-1 space-y-6">
-                <h1 class="text-2xl font-semibold text-gray-900">{title}</h1>
-                {children()}
-            </section>
-        </div>
+        <SideMenuLayout label="Admin Area" menu=MENU current title>
+            {children()}
+        </SideMenuLayout>
     }
 }
 
@@ -109,42 +86,7 @@ pub fn pager<T>(page: &Page<T>, href: impl Fn(i64) -> String) -> impl IntoView {
     }
 }
 
-/// A modal confirmation step. `children` is the form that confirms.
-#[component]
-pub fn ConfirmDialog(
-    #[prop(into)] title: String,
-    #[prop(into)] text: String,
-    children: Children,
-) -> impl IntoView {
-    view! {
-        <div class="fixed inset-0 z-40 flex items-center justify-center bg-gray-900/50 p-4">
-            <div role="dialog" aria-modal="true" aria-labelledby="confirm-heading" aria-describedby="confirm-text"
-                data-testid="confirm-dialog"
-                class="w-full max-w-md space-y-4 rounded-lg bg-white p-6 shadow-xl">
-                <h2 id="confirm-heading" class="text-lg font-semibold">{title}</h2>
-                <p id="confirm-text" class="text-sm text-gray-700">{text}</p>
-                {children()}
-            </div>
-        </div>
-    }
-}
-
-/// The Cancel link and the confirming button of a dialog's form.
-pub fn confirm_buttons(cancel: String, label: &'static str, danger: bool) -> impl IntoView {
-    let button = if danger {
-        "rounded-md bg-red-600 px-4 py-2 text-sm font-semibold text-white hover:bg-red-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 focus-visible:ring-offset-2"
-    } else {
-        "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
-    };
-    view! {
-        <div class="flex justify-end gap-3">
-            <A href=cancel attr:class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                "Cancel"
-            </A>
-            <button type="submit" autofocus=true class=button>{label}</button>
-        </div>
-    }
-}
+pub use crate::app::components::dialog::{confirm_buttons, ConfirmDialog};
 
 /// "Yes"/"No" for a table cell.
 pub fn yes_no(b: bool) -> &'static str {

@@ -300,7 +300,7 @@ fn dialog_for(
                     <ActionForm action=change_user>
                         <input type="hidden" name="user_id" value=user_id/>
                         <input type="hidden" name="change" value=change.as_str()/>
-                        {confirm_buttons(cancel, label, danger)}
+                        {confirm_buttons(cancel, label, danger, change_user.pending().into())}
                     </ActionForm>
                 </ConfirmDialog>
             }
@@ -339,7 +339,7 @@ fn dialog_for(
                 <ActionForm action=change_token>
                     <input type="hidden" name="token_id" value=token_id/>
                     <input type="hidden" name="action" value=if revoking { TokenChange::Revoke } else { TokenChange::Unrevoke }.as_str()/>
-                    {confirm_buttons(cancel, label, revoking)}
+                    {confirm_buttons(cancel, label, revoking, change_token.pending().into())}
                 </ActionForm>
             </ConfirmDialog>
         }
