@@ -1,4 +1,5 @@
 pub mod dialog;
 pub mod form;
 pub mod layout;
+pub mod table;
 pub mod tokens;

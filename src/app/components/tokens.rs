@@ -2,6 +2,7 @@
 
 use crate::app::components::dialog::{confirm_buttons, ConfirmDialog};
 use crate::app::components::form::Field;
+use crate::app::components::table::DataTable;
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
 use crate::domain::instant;
 use crate::domain::scope::Scope;
@@ -163,21 +164,7 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                 view! { <p class="text-sm text-gray-600">"This user has no active personal access tokens."</p> }.into_any()
             } else {
                 view! {
-                    <div class="overflow-x-auto rounded-lg border border-gray-200 bg-white">
-                        <table class="min-w-full text-left text-sm">
-                            <thead class="bg-gray-50 text-xs uppercase text-gray-600">
-                                <tr>
-                                    <th scope="col" class="px-3 py-2">"Token name"</th>
-                                    <th scope="col" class="px-3 py-2">"Scopes"</th>
-                                    <th scope="col" class="px-3 py-2">"Created"</th>
-                                    <th scope="col" class="px-3 py-2">"Last used"</th>
-                                    <th scope="col" class="px-3 py-2">"Expires"</th>
-                                    <th scope="col" class="px-3 py-2"><span class="sr-only">"Action"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-gray-200">{rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable columns=&["Token name", "Scopes", "Created", "Last used", "Expires", ""]>{rows}</DataTable>
                 }.into_any()
             }}
         </section>
@@ -231,19 +218,7 @@ pub fn InactiveTokens(
                 <h2 id="inactive-heading" class="text-lg font-semibold">
                     {format!("Inactive personal access tokens ({count})")}
                 </h2>
-                <div class="overflow-x-auto rounded-lg border border-gray-200 bg-white">
-                    <table class="min-w-full text-left text-sm text-gray-700">
-                        <thead class="bg-gray-50 text-xs uppercase text-gray-600">
-                            <tr>
-                                <th scope="col" class="px-3 py-2">"Token name"</th>
-                                <th scope="col" class="px-3 py-2">"Scopes"</th>
-                                <th scope="col" class="px-3 py-2">"Created"</th>
-                                <th scope="col" class="px-3 py-2">"Status"</th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-gray-200">{rows}</tbody>
-                    </table>
-                </div>
+                <DataTable columns=&["Token name", "Scopes", "Created", "Status"]>{rows}</DataTable>
             </section>
         }
     })

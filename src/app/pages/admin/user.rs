@@ -5,6 +5,7 @@ use super::{
     admin_mode_entered, confirm_buttons, failed, yes_no, AdminLayout, ConfirmDialog, LOADING,
 };
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::table::DataTable;
 use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes, TokenStatus};
 use crate::app::fns::admin::{
     load_admin_user, AdminUser, ChangeAdminToken, ChangeAdminUser, CreateImpersonationToken,
@@ -233,22 +234,7 @@ fn TokenTable(
     view! {
         <section class="space-y-2">
             <h2 class="text-lg font-semibold">{heading}</h2>
-            <div class="overflow-x-auto rounded-lg border border-gray-200 bg-white">
-                <table class="min-w-full text-left text-sm">
-                    <thead class="bg-gray-50 text-xs uppercase text-gray-600">
-                        <tr>
-                            <th scope="col" class="px-3 py-2">"Name"</th>
-                            <th scope="col" class="px-3 py-2">"Scopes"</th>
-                            <th scope="col" class="px-3 py-2">"Created"</th>
-                            <th scope="col" class="px-3 py-2">"Last used"</th>
-                            <th scope="col" class="px-3 py-2">"Expires"</th>
-                            <th scope="col" class="px-3 py-2">"State"</th>
-                            <th scope="col" class="px-3 py-2"><span class="sr-only">"Action"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-gray-200">{rows}</tbody>
-                </table>
-            </div>
+            <DataTable columns=&["Name", "Scopes", "Created", "Last used", "Expires", "State", ""]>{rows}</DataTable>
         </section>
     }
     .into_any()
