@@ -42,6 +42,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]; th
   cargo install wasm-bindgen-cli --version "$wb_version"
 fi
 
+# The view! macros are formatted by leptosfmt (.leptosfmt.toml); the tests
+# check it. About 2 minutes, once per machine.
+if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && [ "$(leptosfmt --version 2>/dev/null)" != "leptosfmt 0.1.33" ]; then
+  log "Installing leptosfmt 0.1.33"
+  cargo install leptosfmt --version 0.1.33 --locked
+fi
+
 # Tailwind CSS and wasm-opt come from npm (never Debian's binaryen).
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]; then
   log "Installing Tailwind CSS and wasm-opt from npm"

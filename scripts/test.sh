@@ -45,10 +45,11 @@ if [ "$ignored" != 0 ]; then echo "$ignored tests were ignored (PostgreSQL not r
 summary+=("unit+db+http+cli: $passed passed, $failed failed")
 [ "$cargo_rc" = 0 ] || status=1
 
-echo "==> Lints (rustfmt, clippy on the server and the wasm front end)"
+echo "==> Lints (rustfmt, leptosfmt, layers, clippy on the server and the wasm front end)"
 lint_pass=0; lint_fail=0
 lint() { if "$@" 2>&1 | tail -20; [ "${PIPESTATUS[0]}" = 0 ]; then lint_pass=$((lint_pass+1)); else lint_fail=$((lint_fail+1)); echo "lint failed: $*"; fi; }
 lint cargo fmt --check
+lint leptosfmt --check --quiet --config-file .leptosfmt.toml src
 lint scripts/check-layers.sh
 lint cargo clippy --quiet --features ssr --all-targets -- -D warnings
 lint cargo clippy --quiet --lib --no-default-features --features hydrate --target wasm32-unknown-unknown \

@@ -32,14 +32,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body class="min-h-screen bg-gray-50 text-gray-900 antialiased">
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -101,36 +101,93 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/forgekey.css"/>
-        <Title formatter=|title: String| if title.is_empty() { "Forgekey".to_owned() } else { format!("{title} · Forgekey") }/>
+        <Stylesheet id="leptos" href="/pkg/forgekey.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Forgekey".to_owned() } else { format!("{title} · Forgekey") }
+        } />
         <Router>
-            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-gray-900">
+            <a
+                href="#main"
+                class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-gray-900"
+            >
                 "Skip to content"
             </a>
-            <components::layout::TopBar/>
+            <components::layout::TopBar />
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder/>
-                    <Route path=path!("/users/sign_in") view=pages::sign_in::SignIn ssr=SsrMode::InOrder/>
-                    <Route path=path!("/users/sign_up") view=pages::sign_up::SignUp ssr=SsrMode::InOrder/>
-                    <Route path=path!("/projects") view=pages::projects::Projects ssr=SsrMode::InOrder/>
-                    <Route path=path!("/users/two_factor") view=pages::second_step::SecondStep ssr=SsrMode::InOrder/>
-                    <Route path=path!("/-/user_settings/profile") view=pages::settings::profile::Profile ssr=SsrMode::InOrder/>
-                    <Route path=path!("/-/user_settings/account") view=pages::settings::account::Account ssr=SsrMode::InOrder/>
+                    <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder />
+                    <Route
+                        path=path!("/users/sign_in")
+                        view=pages::sign_in::SignIn
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=path!("/users/sign_up")
+                        view=pages::sign_up::SignUp
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=path!("/projects")
+                        view=pages::projects::Projects
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=path!("/users/two_factor")
+                        view=pages::second_step::SecondStep
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=path!("/-/user_settings/profile")
+                        view=pages::settings::profile::Profile
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=path!("/-/user_settings/account")
+                        view=pages::settings::account::Account
+                        ssr=SsrMode::InOrder
+                    />
                     // Async: the whole page (and its headers, such as the
                     // cookie cleared after a one-time secret) is ready first.
-                    <Route path=path!("/-/user_settings/two_factor_auth")
-                        view=pages::settings::two_factor::TwoFactor ssr=SsrMode::Async/>
-                    <Route path=path!("/-/user_settings/personal_access_tokens")
-                        view=pages::settings::access_tokens::AccessTokens ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=pages::admin::overview::Overview ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/application_settings")
-                        view=pages::admin::settings::AdminSettings ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=pages::admin::users::AdminUsers ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users/:username")
-                        view=pages::admin::user::AdminUser ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/audit_events") view=pages::admin::audit::AuditLog ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/outbox") view=pages::admin::outbox::Outbox ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/-/user_settings/two_factor_auth")
+                        view=pages::settings::two_factor::TwoFactor
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/-/user_settings/personal_access_tokens")
+                        view=pages::settings::access_tokens::AccessTokens
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin")
+                        view=pages::admin::overview::Overview
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/application_settings")
+                        view=pages::admin::settings::AdminSettings
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/users")
+                        view=pages::admin::users::AdminUsers
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/users/:username")
+                        view=pages::admin::user::AdminUser
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/audit_events")
+                        view=pages::admin::audit::AuditLog
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/outbox")
+                        view=pages::admin::outbox::Outbox
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

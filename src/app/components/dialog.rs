@@ -20,11 +20,20 @@ pub fn ConfirmDialog(
     let (labelled_by, described_by) = (heading.clone(), text_id.clone());
     view! {
         <div class="fixed inset-0 z-40 flex items-center justify-center bg-gray-900/50 p-4">
-            <div role="dialog" aria-modal="true" aria-labelledby=labelled_by aria-describedby=described_by
+            <div
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=labelled_by
+                aria-describedby=described_by
                 data-testid=format!("{name}-dialog")
-                class="w-full max-w-md space-y-4 rounded-lg bg-white p-6 shadow-xl">
-                <h2 id=heading class="text-lg font-semibold">{title}</h2>
-                <p id=text_id class="text-sm text-gray-700">{text}</p>
+                class="w-full max-w-md space-y-4 rounded-lg bg-white p-6 shadow-xl"
+            >
+                <h2 id=heading class="text-lg font-semibold">
+                    {title}
+                </h2>
+                <p id=text_id class="text-sm text-gray-700">
+                    {text}
+                </p>
                 {children()}
             </div>
         </div>
@@ -46,10 +55,15 @@ pub fn confirm_buttons(
     };
     view! {
         <div class="flex justify-end gap-3">
-            <A href=cancel attr:class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+            <A
+                href=cancel
+                attr:class="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+            >
                 "Cancel"
             </A>
-            <button type="submit" autofocus=true disabled=move || pending.get() class=button>{label}</button>
+            <button type="submit" autofocus=true disabled=move || pending.get() class=button>
+                {label}
+            </button>
         </div>
     }
 }

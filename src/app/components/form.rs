@@ -78,7 +78,10 @@ pub fn FormMessages(feedback: Feedback) -> impl IntoView {
                 .get()
                 .map(|e| {
                     view! {
-                        <div role="alert" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
+                        <div
+                            role="alert"
+                            class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
+                        >
                             {e.to_string()}
                         </div>
                     }
@@ -90,7 +93,10 @@ pub fn FormMessages(feedback: Feedback) -> impl IntoView {
                 .get()
                 .map(|n| {
                     view! {
-                        <div role="status" class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-800">
+                        <div
+                            role="status"
+                            class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-800"
+                        >
                             {n}
                         </div>
                     }
@@ -188,9 +194,24 @@ pub fn Field(
                     }
                 }
             />
-            {hint.map(|h| view! { <p id=hint_id class="text-xs text-gray-600">{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p id=hint_id class="text-xs text-gray-600">
+                            {h}
+                        </p>
+                    }
+                })}
             {move || {
-                error.get().map(|m| view! { <p id=error_id.clone() class="text-sm text-red-700">{m}</p> })
+                error
+                    .get()
+                    .map(|m| {
+                        view! {
+                            <p id=error_id.clone() class="text-sm text-red-700">
+                                {m}
+                            </p>
+                        }
+                    })
             }}
         </div>
     }

@@ -12,16 +12,27 @@ pub fn TopBar() -> impl IntoView {
     let user = use_current_user();
     view! {
         <header class="border-b border-gray-200 bg-gray-900 text-white">
-            <nav class="mx-auto flex max-w-6xl items-center justify-between px-4 py-3" aria-label="Main">
-                <A href="/" attr:class="flex items-center gap-2 text-lg font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-white">
-                    <span aria-hidden="true" class="inline-block h-6 w-6 rounded bg-indigo-500 text-center text-sm leading-6">"F"</span>
+            <nav
+                class="mx-auto flex max-w-6xl items-center justify-between px-4 py-3"
+                aria-label="Main"
+            >
+                <A
+                    href="/"
+                    attr:class="flex items-center gap-2 text-lg font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-white"
+                >
+                    <span
+                        aria-hidden="true"
+                        class="inline-block h-6 w-6 rounded bg-indigo-500 text-center text-sm leading-6"
+                    >
+                        "F"
+                    </span>
                     "Forgekey"
                 </A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.await {
-                            Ok(Some(user)) => view! { <UserMenu user/> }.into_any(),
-                            _ => view! { <SignedOutLinks/> }.into_any(),
+                            Ok(Some(user)) => view! { <UserMenu user /> }.into_any(),
+                            _ => view! { <SignedOutLinks /> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -34,8 +45,18 @@ pub fn TopBar() -> impl IntoView {
 fn SignedOutLinks() -> impl IntoView {
     view! {
         <div class="flex items-center gap-3 text-sm">
-            <A href=paths::SIGN_IN attr:class="rounded px-3 py-1.5 hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Sign in"</A>
-            <A href=paths::SIGN_UP attr:class="rounded bg-indigo-600 px-3 py-1.5 font-medium hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-white">"Register"</A>
+            <A
+                href=paths::SIGN_IN
+                attr:class="rounded px-3 py-1.5 hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white"
+            >
+                "Sign in"
+            </A>
+            <A
+                href=paths::SIGN_UP
+                attr:class="rounded bg-indigo-600 px-3 py-1.5 font-medium hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-white"
+            >
+                "Register"
+            </A>
         </div>
     }
 }
@@ -47,8 +68,14 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
     let sign_out = use_auth().sign_out;
     view! {
         <details class="relative">
-            <summary class="flex cursor-pointer list-none items-center gap-2 rounded px-3 py-1.5 text-sm hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white" data-testid="user-menu">
-                <span class="inline-block h-7 w-7 rounded-full bg-indigo-400 text-center leading-7 font-semibold uppercase" aria-hidden="true">
+            <summary
+                class="flex cursor-pointer list-none items-center gap-2 rounded px-3 py-1.5 text-sm hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white"
+                data-testid="user-menu"
+            >
+                <span
+                    class="inline-block h-7 w-7 rounded-full bg-indigo-400 text-center leading-7 font-semibold uppercase"
+                    aria-hidden="true"
+                >
                     {user.username.chars().next().map(String::from).unwrap_or_default()}
                 </span>
                 <span>{user.username.clone()}</span>
@@ -57,13 +84,35 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
                 <p class="border-b border-gray-100 px-4 py-2 text-xs text-gray-600">
                     "Signed in as " <strong class="text-gray-900">{user.username.clone()}</strong>
                 </p>
-                <A href=paths::PROJECTS attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Projects"</A>
-                <A href=paths::PROFILE attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Settings"</A>
-                {user.is_admin.then(|| view! {
-                    <A href="/admin" attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">"Admin Area"</A>
-                })}
+                <A
+                    href=paths::PROJECTS
+                    attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none"
+                >
+                    "Projects"
+                </A>
+                <A
+                    href=paths::PROFILE
+                    attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none"
+                >
+                    "Settings"
+                </A>
+                {user
+                    .is_admin
+                    .then(|| {
+                        view! {
+                            <A
+                                href="/admin"
+                                attr:class="block px-4 py-2 text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none"
+                            >
+                                "Admin Area"
+                            </A>
+                        }
+                    })}
                 <ActionForm action=sign_out>
-                    <button type="submit" class="block w-full px-4 py-2 text-left text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none">
+                    <button
+                        type="submit"
+                        class="block w-full px-4 py-2 text-left text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none"
+                    >
                         "Sign out"
                     </button>
                 </ActionForm>
@@ -78,7 +127,9 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <div class="mx-auto mt-12 max-w-md px-4">
             <h1 class="mb-6 text-center text-2xl font-semibold text-gray-900">{title}</h1>
-            <div class="space-y-4 rounded-lg border border-gray-200 bg-white p-6 shadow-sm">{children()}</div>
+            <div class="space-y-4 rounded-lg border border-gray-200 bg-white p-6 shadow-sm">
+                {children()}
+            </div>
         </div>
     }
 }
@@ -118,7 +169,9 @@ pub fn SideMenuLayout(
     view! {
         <div class="mx-auto flex max-w-6xl flex-col gap-6 px-4 py-8 md:flex-row">
             <nav aria-label=label class="md:w-56 md:shrink-0">
-                <h2 class="mb-2 px-3 text-xs font-semibold uppercase tracking-wide text-gray-600">{label}</h2>
+                <h2 class="mb-2 px-3 text-xs font-semibold uppercase tracking-wide text-gray-600">
+                    {label}
+                </h2>
                 <ul class="space-y-1">
                     {menu
                         .iter()

@@ -15,7 +15,11 @@ pub fn DataTable(columns: &'static [&'static str], children: Children) -> impl I
                 || view! { <span class="sr-only">"Action"</span> }.into_any(),
                 |n| n.into_any(),
             );
-            view! { <th scope="col" class="px-3 py-2">{name}</th> }
+            view! {
+                <th scope="col" class="px-3 py-2">
+                    {name}
+                </th>
+            }
         })
         .collect_view();
     view! {

@@ -27,12 +27,22 @@ pub fn ScopeCheckboxes(
             let checked = selected.iter().any(|s| s == scope.as_str());
             view! {
                 <div class="flex items-start gap-3">
-                    <input id=id.clone() type="checkbox" name="scopes[]" value=scope.as_str() checked=checked
+                    <input
+                        id=id.clone()
+                        type="checkbox"
+                        name="scopes[]"
+                        value=scope.as_str()
+                        checked=checked
                         aria-describedby=format!("{id}-description")
-                        class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"/>
+                        class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
+                    />
                     <div>
-                        <label for=id.clone() class="font-mono text-sm font-medium text-gray-900">{scope.as_str()}</label>
-                        <p id=format!("{id}-description") class="text-sm text-gray-600">{scope.description()}</p>
+                        <label for=id.clone() class="font-mono text-sm font-medium text-gray-900">
+                            {scope.as_str()}
+                        </label>
+                        <p id=format!("{id}-description") class="text-sm text-gray-600">
+                            {scope.description()}
+                        </p>
                     </div>
                 </div>
             }
@@ -41,8 +51,20 @@ pub fn ScopeCheckboxes(
     view! {
         <fieldset class="space-y-3" aria-describedby="scopes-error">
             <legend class="text-sm font-medium text-gray-900">"Select scopes"</legend>
-            <p class="text-xs text-gray-600">"Scopes set the permission levels granted to the token."</p>
-            {move || error.get().map(|m| view! { <p id="scopes-error" class="text-sm text-red-700">{m}</p> })}
+            <p class="text-xs text-gray-600">
+                "Scopes set the permission levels granted to the token."
+            </p>
+            {move || {
+                error
+                    .get()
+                    .map(|m| {
+                        view! {
+                            <p id="scopes-error" class="text-sm text-red-700">
+                                {m}
+                            </p>
+                        }
+                    })
+            }}
             {scopes}
         </fieldset>
     }
@@ -63,9 +85,17 @@ pub fn ExpiryField(
         "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
     };
     view! {
-        <Field label="Expiration date" name="expires_at" kind="date"
-            value=typed.unwrap_or(bounds.suggested) min=bounds.earliest max=bounds.latest
-            error required=bounds.expiry_required hint/>
+        <Field
+            label="Expiration date"
+            name="expires_at"
+            kind="date"
+            value=typed.unwrap_or(bounds.suggested)
+            min=bounds.earliest
+            max=bounds.latest
+            error
+            required=bounds.expiry_required
+            hint
+        />
     }
 }
 
@@ -82,23 +112,46 @@ pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
         set_copied.set(true);
     };
     view! {
-        <section role="status" aria-labelledby="new-token-heading"
-            class="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4">
+        <section
+            role="status"
+            aria-labelledby="new-token-heading"
+            class="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4"
+        >
             <h2 id="new-token-heading" class="font-semibold text-green-900">
-                "Your new personal access token “" {created.token.name.clone()} "”"
+                "Your new personal access token “"
+                {created.token.name.clone()}
+                "”"
             </h2>
             <div class="flex gap-2">
-                <label for="new-token-secret" class="sr-only">"Your new personal access token"</label>
-                <input id="new-token-secret" data-testid="new-token-secret" type="text" readonly=true
-                    value=created.secret.clone() onfocus=crate::paths::SELECT_ON_FOCUS
-                    autocomplete="off" spellcheck="false"
-                    class="block w-full rounded-md border border-green-400 bg-white px-3 py-2 font-mono text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
-                {move || hydrated.get().then(|| view! {
-                    <button type="button" on:click=copy.clone()
-                        class="shrink-0 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                        {move || if copied.get() { "Copied" } else { "Copy token" }}
-                    </button>
-                })}
+                <label for="new-token-secret" class="sr-only">
+                    "Your new personal access token"
+                </label>
+                <input
+                    id="new-token-secret"
+                    data-testid="new-token-secret"
+                    type="text"
+                    readonly=true
+                    value=created.secret.clone()
+                    onfocus=crate::paths::SELECT_ON_FOCUS
+                    autocomplete="off"
+                    spellcheck="false"
+                    class="block w-full rounded-md border border-green-400 bg-white px-3 py-2 font-mono text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-indigo-500"
+                />
+                {move || {
+                    hydrated
+                        .get()
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    on:click=copy.clone()
+                                    class="shrink-0 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                                >
+                                    {move || if copied.get() { "Copied" } else { "Copy token" }}
+                                </button>
+                            }
+                        })
+                }}
             </div>
             <p class="text-sm font-medium text-green-900">
                 "Make sure you save it now: you won't be able to see it again."
@@ -135,19 +188,32 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                     <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
                     <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
                     <td class="px-3 py-2">{when(t.created_at)}</td>
-                    <td class="px-3 py-2">{t.last_used_at.map(|u| instant::relative(now, u)).unwrap_or_else(|| "Never".to_owned())}</td>
+                    <td class="px-3 py-2">
+                        {t
+                            .last_used_at
+                            .map(|u| instant::relative(now, u))
+                            .unwrap_or_else(|| "Never".to_owned())}
+                    </td>
                     <td class="px-3 py-2" class:text-amber-800=soon class:font-semibold=soon>
                         {match t.expires_at {
-                            Some(at) => view! {
-                                <time datetime=instant::machine(at) title=instant::date(at)>{instant::relative(now, at)}</time>
-                            }.into_any(),
+                            Some(at) => {
+                                view! {
+                                    <time datetime=instant::machine(at) title=instant::date(at)>
+                                        {instant::relative(now, at)}
+                                    </time>
+                                }
+                                    .into_any()
+                            }
                             None => "Never".into_any(),
                         }}
                         {soon.then_some(" (expires soon)")}
                     </td>
                     <td class="px-3 py-2 text-right">
-                        <A href=revoke_href attr:aria-label=label
-                            attr:class="rounded-md border border-red-300 px-3 py-1 text-sm font-medium text-red-700 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500">
+                        <A
+                            href=revoke_href
+                            attr:aria-label=label
+                            attr:class="rounded-md border border-red-300 px-3 py-1 text-sm font-medium text-red-700 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500"
+                        >
                             "Revoke"
                         </A>
                     </td>
@@ -161,11 +227,24 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                 {format!("Active personal access tokens ({count})")}
             </h2>
             {if count == 0 {
-                view! { <p class="text-sm text-gray-600">"This user has no active personal access tokens."</p> }.into_any()
+                view! {
+                    <p class="text-sm text-gray-600">
+                        "This user has no active personal access tokens."
+                    </p>
+                }
+                    .into_any()
             } else {
                 view! {
-                    <DataTable columns=&["Token name", "Scopes", "Created", "Last used", "Expires", ""]>{rows}</DataTable>
-                }.into_any()
+                    <DataTable columns=&[
+                        "Token name",
+                        "Scopes",
+                        "Created",
+                        "Last used",
+                        "Expires",
+                        "",
+                    ]>{rows}</DataTable>
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -185,7 +264,16 @@ pub fn TokenStatus(
         TokenState::Expired { at } if expiry_enforced => ("Expired", Some(at)),
         TokenState::Expired { at } => ("Still works (expiry is not enforced); expired", Some(at)),
     };
-    view! { {words} {at.map(|at| view! { " " {when(at)} })} }
+    view! {
+        {words}
+        {at
+            .map(|at| {
+                view! {
+                    " "
+                    {when(at)}
+                }
+            })}
+    }
 }
 
 /// Revoked and expired tokens, with when that happened.
@@ -207,7 +295,9 @@ pub fn InactiveTokens(
                     <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
                     <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
                     <td class="px-3 py-2">{when(t.created_at)}</td>
-                    <td class="px-3 py-2"><TokenStatus state expiry_enforced/></td>
+                    <td class="px-3 py-2">
+                        <TokenStatus state expiry_enforced />
+                    </td>
                 </tr>
             }
         })
@@ -235,7 +325,7 @@ pub fn RevokeDialog(token: TokenView, action: ServerAction<RevokeToken>) -> impl
             text="Any script or application using this token will stop working. This cannot be undone."
         >
             <ActionForm action=action>
-                <input type="hidden" name="id" value=token.id.to_string()/>
+                <input type="hidden" name="id" value=token.id.to_string() />
                 {confirm_buttons(paths::TOKENS.to_owned(), "Revoke", true, action.pending().into())}
             </ActionForm>
         </ConfirmDialog>

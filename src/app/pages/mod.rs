@@ -26,7 +26,7 @@ pub fn signed_in_only<V: IntoView + 'static>(
                 Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view(user).into_any(),
-                        _ => view! { <Redirect path=paths::SIGN_IN/> }.into_any(),
+                        _ => view! { <Redirect path=paths::SIGN_IN /> }.into_any(),
                     }
                 })
             }}

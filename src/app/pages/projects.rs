@@ -15,52 +15,109 @@ pub fn Projects() -> impl IntoView {
     let list = Resource::new(move || create.version().get(), |_| load_projects());
     let flash = Resource::new(|| (), |_| take_flash("create_project".to_owned()));
     view! {
-        <Title text="Projects"/>
+        <Title text="Projects" />
         <div class="mx-auto max-w-6xl space-y-8 px-4 py-8">
             <h1 class="text-2xl font-semibold text-gray-900">"Projects"</h1>
-            {signed_in_only(move |_user| view! {
-                <Transition fallback=|| view! { <p class="text-sm text-gray-600">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        let flash = flash.await.ok().flatten();
-                        let typed_name = flash.as_ref().and_then(|f| f.value("name"));
-                        let public = flash.as_ref().and_then(|f| f.value("visibility")).as_deref() == Some("public");
-                        let feedback = Feedback::new(create, flash);
-                        // The path comes from the name: its errors show there.
-                        let (name_error, path_error) = (feedback.field("name"), feedback.field("path"));
-                        let name_error = Signal::derive(move || name_error.get().or_else(|| path_error.get()));
-                        let projects = list.await;
-                        view! {
-                            <section aria-labelledby="new-project-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
-                                <h2 id="new-project-heading" class="text-lg font-semibold">"New project"</h2>
-                                <FormMessages feedback/>
-                                <ActionForm action=create attr:class="max-w-xl space-y-4">
-                                    <Field label="Project name" name="name" value=typed_name.unwrap_or_default()
-                                        error=name_error maxlength=255
-                                        hint="The URL path is derived from the name: lower case, spaces become dashes."/>
-                                    <fieldset class="space-y-2">
-                                        <legend class="text-sm font-medium text-gray-900">"Visibility"</legend>
-                                        <label class="flex items-start gap-2 text-sm">
-                                            <input type="radio" name="visibility" value="private" checked=!public class="mt-1"/>
-                                            <span><strong>"Private"</strong>" — only you (and administrators) can clone it."</span>
-                                        </label>
-                                        <label class="flex items-start gap-2 text-sm">
-                                            <input type="radio" name="visibility" value="public" checked=public class="mt-1"/>
-                                            <span><strong>"Public"</strong>" — anyone can clone it, without signing in."</span>
-                                        </label>
-                                    </fieldset>
-                                    <SubmitButton label="Create project" pending=create.pending()/>
-                                </ActionForm>
-                            </section>
-                            {match projects {
-                                Err(e) => view! { <p role="alert" class="text-sm text-red-800">{e.to_string()}</p> }.into_any(),
-                                Ok(list) if list.is_empty() => view! {
-                                    <p class="text-sm text-gray-600">"You have no projects yet."</p>
-                                }.into_any(),
-                                Ok(list) => view! { <ProjectList list/> }.into_any(),
-                            }}
-                        }
-                    })}
-                </Transition>
+            {signed_in_only(move |_user| {
+                view! {
+                    <Transition fallback=|| {
+                        view! { <p class="text-sm text-gray-600">"Loading…"</p> }
+                    }>
+                        {move || Suspend::new(async move {
+                            let flash = flash.await.ok().flatten();
+                            let typed_name = flash.as_ref().and_then(|f| f.value("name"));
+                            let public = flash
+                                .as_ref()
+                                .and_then(|f| f.value("visibility"))
+                                .as_deref() == Some("public");
+                            let feedback = Feedback::new(create, flash);
+                            let (name_error, path_error) = (
+                                feedback.field("name"),
+                                feedback.field("path"),
+                            );
+                            let name_error = Signal::derive(move || {
+                                name_error.get().or_else(|| path_error.get())
+                            });
+                            let projects = list.await;
+                            // The path comes from the name: its errors show there.
+                            view! {
+                                <section
+                                    aria-labelledby="new-project-heading"
+                                    class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
+                                >
+                                    <h2 id="new-project-heading" class="text-lg font-semibold">
+                                        "New project"
+                                    </h2>
+                                    <FormMessages feedback />
+                                    <ActionForm action=create attr:class="max-w-xl space-y-4">
+                                        <Field
+                                            label="Project name"
+                                            name="name"
+                                            value=typed_name.unwrap_or_default()
+                                            error=name_error
+                                            maxlength=255
+                                            hint="The URL path is derived from the name: lower case, spaces become dashes."
+                                        />
+                                        <fieldset class="space-y-2">
+                                            <legend class="text-sm font-medium text-gray-900">
+                                                "Visibility"
+                                            </legend>
+                                            <label class="flex items-start gap-2 text-sm">
+                                                <input
+                                                    type="radio"
+                                                    name="visibility"
+                                                    value="private"
+                                                    checked=!public
+                                                    class="mt-1"
+                                                />
+                                                <span>
+                                                    <strong>"Private"</strong>
+                                                    " — only you (and administrators) can clone it."
+                                                </span>
+                                            </label>
+                                            <label class="flex items-start gap-2 text-sm">
+                                                <input
+                                                    type="radio"
+                                                    name="visibility"
+                                                    value="public"
+                                                    checked=public
+                                                    class="mt-1"
+                                                />
+                                                <span>
+                                                    <strong>"Public"</strong>
+                                                    " — anyone can clone it, without signing in."
+                                                </span>
+                                            </label>
+                                        </fieldset>
+                                        <SubmitButton
+                                            label="Create project"
+                                            pending=create.pending()
+                                        />
+                                    </ActionForm>
+                                </section>
+                                {match projects {
+                                    Err(e) => {
+                                        view! {
+                                            <p role="alert" class="text-sm text-red-800">
+                                                {e.to_string()}
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                    Ok(list) if list.is_empty() => {
+                                        view! {
+                                            <p class="text-sm text-gray-600">
+                                                "You have no projects yet."
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                    Ok(list) => view! { <ProjectList list /> }.into_any(),
+                                }}
+                            }
+                        })}
+                    </Transition>
+                }
             })}
         </div>
     }
@@ -70,25 +127,40 @@ pub fn Projects() -> impl IntoView {
 fn ProjectList(list: Vec<ProjectView>) -> impl IntoView {
     view! {
         <section aria-labelledby="your-projects-heading" class="space-y-3">
-            <h2 id="your-projects-heading" class="text-lg font-semibold">"Your projects"</h2>
+            <h2 id="your-projects-heading" class="text-lg font-semibold">
+                "Your projects"
+            </h2>
             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white">
-                {list.into_iter().map(|p| view! {
-                    <li class="space-y-1 p-4" data-testid="project">
-                        <p class="font-medium">
-                            {p.full_path.clone()}
-                            <span class="ml-2 rounded bg-gray-100 px-2 py-0.5 text-xs text-gray-700">{p.visibility.clone()}</span>
-                        </p>
-                        <p class="text-sm text-gray-700">
-                            "Clone with a personal access token as the password: "
-                            <code class="rounded bg-gray-100 px-1 font-mono text-xs" data-testid="clone-url">{format!("git clone {}", p.clone_url)}</code>
-                        </p>
-                    </li>
-                }).collect_view()}
+                {list
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <li class="space-y-1 p-4" data-testid="project">
+                                <p class="font-medium">
+                                    {p.full_path.clone()}
+                                    <span class="ml-2 rounded bg-gray-100 px-2 py-0.5 text-xs text-gray-700">
+                                        {p.visibility.clone()}
+                                    </span>
+                                </p>
+                                <p class="text-sm text-gray-700">
+                                    "Clone with a personal access token as the password: "
+                                    <code
+                                        class="rounded bg-gray-100 px-1 font-mono text-xs"
+                                        data-testid="clone-url"
+                                    >
+                                        {format!("git clone {}", p.clone_url)}
+                                    </code>
+                                </p>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
             <p class="text-sm text-gray-600">
                 "Git asks for a username and password: use any username and a "
-                <A href=paths::TOKENS attr:class="text-indigo-700 underline">"personal access token"</A>
-                " with the read_repository or write_repository scope."
+                <A href=paths::TOKENS attr:class="text-indigo-700 underline">
+                    "personal access token"
+                </A> " with the read_repository or write_repository scope."
             </p>
         </section>
     }

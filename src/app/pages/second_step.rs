@@ -16,7 +16,7 @@ pub fn SecondStep() -> impl IntoView {
     let pending = Resource::new(|| (), |_| second_step_pending());
     let flash = Resource::new(|| (), |_| take_flash("verify_two_factor".to_owned()));
     view! {
-        <Title text="Two-factor authentication"/>
+        <Title text="Two-factor authentication" />
         <AuthCard title="Two-factor authentication">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -25,22 +25,32 @@ pub fn SecondStep() -> impl IntoView {
                         return view! {
                             <p role="alert" class="text-sm text-gray-800">
                                 "Your sign-in attempt expired or was never started. "
-                                <A href=paths::SIGN_IN attr:class="font-medium text-indigo-700 underline">"Sign in again"</A>
+                                <A
+                                    href=paths::SIGN_IN
+                                    attr:class="font-medium text-indigo-700 underline"
+                                >
+                                    "Sign in again"
+                                </A>
                             </p>
                         }
-                        .into_any();
+                            .into_any();
                     }
                     let feedback = Feedback::new(action, flash);
                     view! {
-                        <FormMessages feedback/>
+                        <FormMessages feedback />
                         <ActionForm action=action attr:class="space-y-4">
-                            <Field label="Two-factor code" name="code" autocomplete="one-time-code"
-                                clear_when=feedback.failed() error=feedback.field("code")
-                                hint="Enter the six-digit code from your two-factor app. If you've lost your device, enter one of your recovery codes."/>
-                            <SubmitButton label="Verify code" pending=action.pending()/>
+                            <Field
+                                label="Two-factor code"
+                                name="code"
+                                autocomplete="one-time-code"
+                                clear_when=feedback.failed()
+                                error=feedback.field("code")
+                                hint="Enter the six-digit code from your two-factor app. If you've lost your device, enter one of your recovery codes."
+                            />
+                            <SubmitButton label="Verify code" pending=action.pending() />
                         </ActionForm>
                     }
-                    .into_any()
+                        .into_any()
                 })}
             </Suspense>
         </AuthCard>

@@ -47,11 +47,14 @@ pub fn AdminLayout(#[prop(into)] title: String, children: Children) -> impl Into
 /// page for nobody, a 404 for non-administrators, else the error.
 pub fn failed(error: AppError) -> AnyView {
     match error {
-        AppError::Unauthenticated => view! { <Redirect path=paths::SIGN_IN/> }.into_any(),
-        AppError::NotFound => view! { <NotFound/> }.into_any(),
-        AppError::AdminModeRequired => view! { <EnterAdminMode/> }.into_any(),
+        AppError::Unauthenticated => view! { <Redirect path=paths::SIGN_IN /> }.into_any(),
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::AdminModeRequired => view! { <EnterAdminMode /> }.into_any(),
         other => view! {
-            <div role="alert" class="mx-auto mt-8 max-w-xl rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
+            <div
+                role="alert"
+                class="mx-auto mt-8 max-w-xl rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
+            >
                 {other.to_string()}
             </div>
         }
@@ -79,9 +82,23 @@ pub fn pager<T>(page: &Page<T>, href: impl Fn(i64) -> String) -> impl IntoView {
     let link = "rounded-md border border-gray-300 px-3 py-1 text-sm hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
     view! {
         <nav aria-label="Pages" class="flex items-center gap-3 text-sm text-gray-700">
-            {(current > 1).then(|| view! { <A href=href(current - 1) attr:rel="prev" attr:class=link>"Previous"</A> })}
+            {(current > 1)
+                .then(|| {
+                    view! {
+                        <A href=href(current - 1) attr:rel="prev" attr:class=link>
+                            "Previous"
+                        </A>
+                    }
+                })}
             <span>{format!("Page {current} of {pages} ({} in all)", page.total)}</span>
-            {(current < pages).then(|| view! { <A href=href(current + 1) attr:rel="next" attr:class=link>"Next"</A> })}
+            {(current < pages)
+                .then(|| {
+                    view! {
+                        <A href=href(current + 1) attr:rel="next" attr:class=link>
+                            "Next"
+                        </A>
+                    }
+                })}
         </nav>
     }
 }
@@ -114,22 +131,41 @@ fn EnterAdminMode() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let feedback = Feedback::new(action, flash.await.ok().flatten());
-                    let two_factor = user.await.ok().flatten().is_some_and(|u| u.two_factor_enabled);
+                    let two_factor = user
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|u| u.two_factor_enabled);
                     view! {
                         <p class="text-sm text-gray-700">
                             "Admin mode is on for this instance: confirm it is you before administrative work. "
                             "It lasts six hours, or until you sign out."
                         </p>
-                        <FormMessages feedback/>
+                        <FormMessages feedback />
                         <ActionForm action attr:class="space-y-4">
-                            <Field label="Password" name="password" kind="password" autocomplete="current-password"
-                                error=feedback.field("password") clear_when=feedback.failed()/>
-                            {two_factor.then(|| view! {
-                                <Field label="Two-factor code" name="code" inputmode="numeric" autocomplete="one-time-code"
-                                    error=feedback.field("code") clear_when=feedback.failed()
-                                    hint="From your authenticator app, or a recovery code."/>
-                            })}
-                            <SubmitButton label="Enter admin mode" pending=action.pending()/>
+                            <Field
+                                label="Password"
+                                name="password"
+                                kind="password"
+                                autocomplete="current-password"
+                                error=feedback.field("password")
+                                clear_when=feedback.failed()
+                            />
+                            {two_factor
+                                .then(|| {
+                                    view! {
+                                        <Field
+                                            label="Two-factor code"
+                                            name="code"
+                                            inputmode="numeric"
+                                            autocomplete="one-time-code"
+                                            error=feedback.field("code")
+                                            clear_when=feedback.failed()
+                                            hint="From your authenticator app, or a recovery code."
+                                        />
+                                    }
+                                })}
+                            <SubmitButton label="Enter admin mode" pending=action.pending() />
                         </ActionForm>
                     }
                 })}

@@ -10,8 +10,10 @@ use leptos_router::components::A;
 pub fn Overview() -> impl IntoView {
     let page = Resource::new(admin_mode_entered, |_| load_admin_overview());
     view! {
-        <Title text="Admin Area"/>
-        <Transition fallback=|| view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }>
+        <Title text="Admin Area" />
+        <Transition fallback=|| {
+            view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }
+        }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => failed(e),
@@ -22,38 +24,75 @@ pub fn Overview() -> impl IntoView {
                                 <dl class="grid gap-4 sm:grid-cols-3">
                                     <div class="rounded-lg border border-gray-200 bg-white p-4">
                                         <dt class="text-sm text-gray-600">"Users"</dt>
-                                        <dd class="text-2xl font-semibold"><A href=paths::ADMIN_USERS>{o.users}</A></dd>
+                                        <dd class="text-2xl font-semibold">
+                                            <A href=paths::ADMIN_USERS>{o.users}</A>
+                                        </dd>
                                     </div>
                                     <div class="rounded-lg border border-gray-200 bg-white p-4">
-                                        <dt class="text-sm text-gray-600">"Token lifetime limit"</dt>
-                                        <dd class="text-2xl font-semibold"><A href=paths::ADMIN_SETTINGS>{format!("{} days", s.token_max_lifetime_days)}</A></dd>
+                                        <dt class="text-sm text-gray-600">
+                                            "Token lifetime limit"
+                                        </dt>
+                                        <dd class="text-2xl font-semibold">
+                                            <A href=paths::ADMIN_SETTINGS>
+                                                {format!("{} days", s.token_max_lifetime_days)}
+                                            </A>
+                                        </dd>
                                     </div>
                                     <div class="rounded-lg border border-gray-200 bg-white p-4">
                                         <dt class="text-sm text-gray-600">"Token expiry"</dt>
-                                        <dd class="text-2xl font-semibold">{if s.token_expiry_enforced { "Enforced" } else { "Not enforced" }}</dd>
+                                        <dd class="text-2xl font-semibold">
+                                            {if s.token_expiry_enforced {
+                                                "Enforced"
+                                            } else {
+                                                "Not enforced"
+                                            }}
+                                        </dd>
                                     </div>
                                 </dl>
                                 <section aria-labelledby="recent-heading" class="space-y-2">
-                                    <h2 id="recent-heading" class="text-lg font-semibold">"Recent administrative actions"</h2>
+                                    <h2 id="recent-heading" class="text-lg font-semibold">
+                                        "Recent administrative actions"
+                                    </h2>
                                     {if o.recent.is_empty() {
-                                        view! { <p class="text-sm text-gray-600">"Nothing yet."</p> }.into_any()
+                                        view! {
+                                            <p class="text-sm text-gray-600">"Nothing yet."</p>
+                                        }
+                                            .into_any()
                                     } else {
                                         view! {
                                             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
-                                                {o.recent.into_iter().map(|e| view! {
-                                                    <li class="px-4 py-2">
-                                                        <time datetime=instant::machine(e.at)>{instant::date_time(e.at)}</time>
-                                                        " · " <strong>{e.actor}</strong> " · " {e.action}
-                                                        {e.target.map(|t| format!(" · {t}"))}
-                                                    </li>
-                                                }).collect_view()}
+                                                {o
+                                                    .recent
+                                                    .into_iter()
+                                                    .map(|e| {
+                                                        view! {
+                                                            <li class="px-4 py-2">
+                                                                <time datetime=instant::machine(
+                                                                    e.at,
+                                                                )>{instant::date_time(e.at)}</time>
+                                                                " · "
+                                                                <strong>{e.actor}</strong>
+                                                                " · "
+                                                                {e.action}
+                                                                {e.target.map(|t| format!(" · {t}"))}
+                                                            </li>
+                                                        }
+                                                    })
+                                                    .collect_view()}
                                             </ul>
-                                            <A href=paths::ADMIN_AUDIT attr:class="text-sm text-indigo-700 underline">"The whole audit log"</A>
-                                        }.into_any()
+                                            <A
+                                                href=paths::ADMIN_AUDIT
+                                                attr:class="text-sm text-indigo-700 underline"
+                                            >
+                                                "The whole audit log"
+                                            </A>
+                                        }
+                                            .into_any()
                                     }}
                                 </section>
                             </AdminLayout>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                 }
             })}

@@ -20,12 +20,22 @@ fn Toggle(
     let id = format!("setting-{name}");
     view! {
         <div class="flex items-start gap-3">
-            <input id=id.clone() type="checkbox" name=name value="on" checked=checked
+            <input
+                id=id.clone()
+                type="checkbox"
+                name=name
+                value="on"
+                checked=checked
                 aria-describedby=format!("{id}-hint")
-                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"/>
+                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
+            />
             <div>
-                <label for=id.clone() class="text-sm font-medium text-gray-900">{label}</label>
-                <p id=format!("{id}-hint") class="text-sm text-gray-600">{hint}</p>
+                <label for=id.clone() class="text-sm font-medium text-gray-900">
+                    {label}
+                </label>
+                <p id=format!("{id}-hint") class="text-sm text-gray-600">
+                    {hint}
+                </p>
             </div>
         </div>
     }
@@ -48,74 +58,140 @@ pub fn AdminSettings() -> impl IntoView {
     );
     let flash = Resource::new(|| (), |_| take_flash("save_admin_settings".to_owned()));
     view! {
-        <Title text="Settings · Admin Area"/>
-        <Transition fallback=|| view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }>
+        <Title text="Settings · Admin Area" />
+        <Transition fallback=|| {
+            view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }
+        }>
             {move || Suspend::new(async move {
                 let flash = flash.await.ok().flatten();
                 match page.await {
                     Err(e) => failed(e),
                     Ok(s) => {
                         let feedback = Feedback::new(save, flash.clone());
-                        // What a refused plain form post typed, else what is stored.
                         let refused = flash.filter(|f| f.error.is_some());
                         let typed = move |name: &str| refused.as_ref().and_then(|f| f.value(name));
-                        let number = |name: &str, stored: i64| typed(name).unwrap_or_else(|| stored.to_string());
-                        let flag = |name: &str, stored: bool| typed(name).map_or(stored, |v| v == "on");
+                        let number = |name: &str, stored: i64| {
+                            typed(name).unwrap_or_else(|| stored.to_string())
+                        };
+                        let flag = |name: &str, stored: bool| {
+                            typed(name).map_or(stored, |v| v == "on")
+                        };
                         let max_days = number("token_max_lifetime_days", s.token_max_lifetime_days);
-                        let retention = number("revoked_token_retention_days", s.revoked_token_retention_days);
+                        let retention = number(
+                            "revoked_token_retention_days",
+                            s.revoked_token_retention_days,
+                        );
                         let enforced = flag("token_expiry_enforced", s.token_expiry_enforced);
                         let required = flag("token_expiry_required", s.token_expiry_required);
                         let admin_mode = flag("admin_mode", s.admin_mode);
                         let git_password = flag("git_password_auth", s.git_password_auth);
-                        let username_match = flag("git_token_username_match", s.git_token_username_match);
+                        let username_match = flag(
+                            "git_token_username_match",
+                            s.git_token_username_match,
+                        );
                         let confirm = feedback.field("confirm");
+                        // What a refused plain form post typed, else what is stored.
                         view! {
                             <AdminLayout title="Settings">
-                                <FormMessages feedback/>
+                                <FormMessages feedback />
                                 <ActionForm action=save attr:class="max-w-2xl space-y-8">
                                     <fieldset class="space-y-5 rounded-lg border border-gray-200 bg-white p-6">
-                                        <legend class="px-1 text-lg font-semibold">"Personal access tokens"</legend>
-                                        <Field label="Maximum allowable lifetime (days)" name="token_max_lifetime_days" kind="number"
+                                        <legend class="px-1 text-lg font-semibold">
+                                            "Personal access tokens"
+                                        </legend>
+                                        <Field
+                                            label="Maximum allowable lifetime (days)"
+                                            name="token_max_lifetime_days"
+                                            kind="number"
                                             value=max_days
-                                            min=MAX_LIFETIME_DAYS_RANGE.start().to_string() max=MAX_LIFETIME_DAYS_RANGE.end().to_string() inputmode="numeric"
+                                            min=MAX_LIFETIME_DAYS_RANGE.start().to_string()
+                                            max=MAX_LIFETIME_DAYS_RANGE.end().to_string()
+                                            inputmode="numeric"
                                             error=feedback.field("token_max_lifetime_days")
-                                            hint=format!("From {} to {}. New tokens expire at most this many days from today. Lowering it revokes tokens that expire later, and mails their owners.", MAX_LIFETIME_DAYS_RANGE.start(), MAX_LIFETIME_DAYS_RANGE.end())/>
-                                        <Toggle label="Require an expiration date" name="token_expiry_required"
+                                            hint=format!(
+                                                "From {} to {}. New tokens expire at most this many days from today. Lowering it revokes tokens that expire later, and mails their owners.",
+                                                MAX_LIFETIME_DAYS_RANGE.start(),
+                                                MAX_LIFETIME_DAYS_RANGE.end(),
+                                            )
+                                        />
+                                        <Toggle
+                                            label="Require an expiration date"
+                                            name="token_expiry_required"
                                             checked=required
-                                            hint="When off, new tokens may have no expiration date (lowering the limit still revokes them)."/>
-                                        <Toggle label="Enforce token expiration" name="token_expiry_enforced"
+                                            hint="When off, new tokens may have no expiration date (lowering the limit still revokes them)."
+                                        />
+                                        <Toggle
+                                            label="Enforce token expiration"
+                                            name="token_expiry_enforced"
                                             checked=enforced
-                                            hint="When off, expired tokens keep working (their pages say so)."/>
-                                        <Field label="Keep revoked tokens for (days)" name="revoked_token_retention_days" kind="number"
+                                            hint="When off, expired tokens keep working (their pages say so)."
+                                        />
+                                        <Field
+                                            label="Keep revoked tokens for (days)"
+                                            name="revoked_token_retention_days"
+                                            kind="number"
                                             value=retention
-                                            min=RETENTION_DAYS_RANGE.start().to_string() max=RETENTION_DAYS_RANGE.end().to_string() inputmode="numeric"
+                                            min=RETENTION_DAYS_RANGE.start().to_string()
+                                            max=RETENTION_DAYS_RANGE.end().to_string()
+                                            inputmode="numeric"
                                             error=feedback.field("revoked_token_retention_days")
-                                            hint="Until then an administrator can unrevoke them; a daily job deletes them afterwards."/>
+                                            hint="Until then an administrator can unrevoke them; a daily job deletes them afterwards."
+                                        />
                                     </fieldset>
                                     <fieldset class="space-y-5 rounded-lg border border-gray-200 bg-white p-6">
-                                        <legend class="px-1 text-lg font-semibold">"Sign-in and Git"</legend>
-                                        <Toggle label="Admin mode" name="admin_mode"
+                                        <legend class="px-1 text-lg font-semibold">
+                                            "Sign-in and Git"
+                                        </legend>
+                                        <Toggle
+                                            label="Admin mode"
+                                            name="admin_mode"
                                             checked=admin_mode
-                                            hint="Administrators' tokens act as administrators only with the admin_mode scope."/>
-                                        <Toggle label="Allow password authentication for Git over HTTP" name="git_password_auth"
+                                            hint="Administrators' tokens act as administrators only with the admin_mode scope."
+                                        />
+                                        <Toggle
+                                            label="Allow password authentication for Git over HTTP"
+                                            name="git_password_auth"
                                             checked=git_password
-                                            hint="Users without two-factor authentication may use their password with Git. When off, Git needs a personal access token."/>
-                                        <Toggle label="Git username must match the token's owner" name="git_token_username_match"
+                                            hint="Users without two-factor authentication may use their password with Git. When off, Git needs a personal access token."
+                                        />
+                                        <Toggle
+                                            label="Git username must match the token's owner"
+                                            name="git_token_username_match"
                                             checked=username_match
-                                            hint="When off, any username works with a personal access token as the password."/>
+                                            hint="When off, any username works with a personal access token as the password."
+                                        />
                                     </fieldset>
-                                    {move || confirm.get().map(|message| view! {
-                                        <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
-                                            <input id="setting-confirm" type="checkbox" name="confirm" value="yes" required=true
-                                                aria-describedby="setting-confirm-text"
-                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-red-600 focus:ring-2 focus:ring-red-500"/>
-                                            <label for="setting-confirm" id="setting-confirm-text" class="text-sm text-amber-900">{message}</label>
-                                        </div>
-                                    })}
-                                    <SubmitButton label="Save changes" pending=save.pending()/>
+                                    {move || {
+                                        confirm
+                                            .get()
+                                            .map(|message| {
+                                                view! {
+                                                    <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
+                                                        <input
+                                                            id="setting-confirm"
+                                                            type="checkbox"
+                                                            name="confirm"
+                                                            value="yes"
+                                                            required=true
+                                                            aria-describedby="setting-confirm-text"
+                                                            class="mt-1 h-4 w-4 rounded border-gray-300 text-red-600 focus:ring-2 focus:ring-red-500"
+                                                        />
+                                                        <label
+                                                            for="setting-confirm"
+                                                            id="setting-confirm-text"
+                                                            class="text-sm text-amber-900"
+                                                        >
+                                                            {message}
+                                                        </label>
+                                                    </div>
+                                                }
+                                            })
+                                    }}
+                                    <SubmitButton label="Save changes" pending=save.pending() />
                                 </ActionForm>
                             </AdminLayout>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                 }
             })}

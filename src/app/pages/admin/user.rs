@@ -64,8 +64,10 @@ pub fn AdminUser() -> impl IntoView {
     );
 
     view! {
-        <Title text=move || format!("{} · Users · Admin Area", username())/>
-        <Transition fallback=|| view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }>
+        <Title text=move || format!("{} · Users · Admin Area", username()) />
+        <Transition fallback=|| {
+            view! { <p class="p-8 text-sm text-gray-600">{LOADING}</p> }
+        }>
             {move || Suspend::new(async move {
                 let user_feedback = Feedback::new(change_user, user_flash.await.ok().flatten());
                 let token_feedback = Feedback::new(change_token, token_flash.await.ok().flatten());
@@ -74,83 +76,184 @@ pub fn AdminUser() -> impl IntoView {
                     Err(e) => failed(e),
                     Ok(page) => {
                         let create_feedback = Feedback::new(create, create_flash.clone());
-                        let TypedToken { name: typed_name, expires_at: typed_expiry, scopes: selected } =
-                            TypedToken::from_flash(create_flash.as_ref());
+                        let TypedToken {
+                            name: typed_name,
+                            expires_at: typed_expiry,
+                            scopes: selected,
+                        } = TypedToken::from_flash(create_flash.as_ref());
                         let revealed = page.revealed.clone();
                         let dialog_page = page.clone();
-                        let dialog = move || query.with(|q| {
-                            dialog_for(&dialog_page, q.get("confirm"), q.get("revoke"), q.get("unrevoke"), change_user, change_token)
-                        });
+                        let dialog = move || {
+                            query
+                                .with(|q| {
+                                    dialog_for(
+                                        &dialog_page,
+                                        q.get("confirm"),
+                                        q.get("revoke"),
+                                        q.get("unrevoke"),
+                                        change_user,
+                                        change_token,
+                                    )
+                                })
+                        };
                         let u = page.user.clone();
                         let confirm_label = format!(
                             "I understand that this token acts as {} until it expires or is revoked.",
-                            u.username
+                            u.username,
                         );
                         view! {
                             <AdminLayout title=u.username.clone()>
-                                <FormMessages feedback=user_feedback/>
-                                <FormMessages feedback=token_feedback/>
-                                <Account user=u.clone()/>
-                                <TokenTable heading="Personal access tokens" empty="No personal access tokens."
-                                    tokens=page.active.iter().chain(page.inactive.iter()).cloned().collect()
-                                    now=page.now enforced=page.expiry_enforced username=u.username.clone()/>
-                                <section aria-labelledby="impersonation-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
-                                    <h2 id="impersonation-heading" class="text-lg font-semibold">"Impersonation tokens"</h2>
+                                <FormMessages feedback=user_feedback />
+                                <FormMessages feedback=token_feedback />
+                                <Account user=u.clone() />
+                                <TokenTable
+                                    heading="Personal access tokens"
+                                    empty="No personal access tokens."
+                                    tokens=page
+                                        .active
+                                        .iter()
+                                        .chain(page.inactive.iter())
+                                        .cloned()
+                                        .collect()
+                                    now=page.now
+                                    enforced=page.expiry_enforced
+                                    username=u.username.clone()
+                                />
+                                <section
+                                    aria-labelledby="impersonation-heading"
+                                    class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
+                                >
+                                    <h2 id="impersonation-heading" class="text-lg font-semibold">
+                                        "Impersonation tokens"
+                                    </h2>
                                     <p class="text-sm text-gray-700">
                                         "An impersonation token acts as " {u.username.clone()}
                                         " for the API and Git. It is not shown on their own Access Tokens page; the audit log records that you made it."
                                     </p>
                                     {move || match create.value().get() {
-                                        Some(Ok(created)) => Some(view! { <OneTimeSecret created=created.0/> }),
-                                        _ => revealed.clone().map(|created| view! { <OneTimeSecret created/> }),
+                                        Some(Ok(created)) => {
+                                            Some(view! { <OneTimeSecret created=created.0 /> })
+                                        }
+                                        _ => {
+                                            revealed
+                                                .clone()
+                                                .map(|created| view! { <OneTimeSecret created /> })
+                                        }
                                     }}
-                                    <FormMessages feedback=create_feedback/>
-                                    <ActionForm action=create node_ref=form attr:class="max-w-2xl space-y-5">
-                                        <input type="hidden" name="user_id" value=u.id.to_string()/>
-                                        <Field label="Token name" name="name" value=typed_name.unwrap_or_default()
-                                            error=create_feedback.field("name") maxlength=NAME_MAX as u32/>
-                                        <ExpiryField bounds=page.expiry.clone() typed=typed_expiry error=create_feedback.field("expires_at")/>
-                                        <ScopeCheckboxes is_admin=u.is_admin selected error=create_feedback.field("scopes")/>
+                                    <FormMessages feedback=create_feedback />
+                                    <ActionForm
+                                        action=create
+                                        node_ref=form
+                                        attr:class="max-w-2xl space-y-5"
+                                    >
+                                        <input
+                                            type="hidden"
+                                            name="user_id"
+                                            value=u.id.to_string()
+                                        />
+                                        <Field
+                                            label="Token name"
+                                            name="name"
+                                            value=typed_name.unwrap_or_default()
+                                            error=create_feedback.field("name")
+                                            maxlength=NAME_MAX as u32
+                                        />
+                                        <ExpiryField
+                                            bounds=page.expiry.clone()
+                                            typed=typed_expiry
+                                            error=create_feedback.field("expires_at")
+                                        />
+                                        <ScopeCheckboxes
+                                            is_admin=u.is_admin
+                                            selected
+                                            error=create_feedback.field("scopes")
+                                        />
                                         <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
-                                            <input id="impersonation-confirm" type="checkbox" name="confirm" value="yes" required=true
+                                            <input
+                                                id="impersonation-confirm"
+                                                type="checkbox"
+                                                name="confirm"
+                                                value="yes"
+                                                required=true
                                                 aria-describedby="impersonation-confirm-error"
-                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"/>
+                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
+                                            />
                                             <div>
-                                                <label for="impersonation-confirm" class="text-sm text-amber-900">
+                                                <label
+                                                    for="impersonation-confirm"
+                                                    class="text-sm text-amber-900"
+                                                >
                                                     {confirm_label}
                                                 </label>
-                                                {move || create_feedback.field("confirm").get().map(|m| view! {
-                                                    <p id="impersonation-confirm-error" class="text-sm text-red-700">{m}</p>
-                                                })}
+                                                {move || {
+                                                    create_feedback
+                                                        .field("confirm")
+                                                        .get()
+                                                        .map(|m| {
+                                                            view! {
+                                                                <p
+                                                                    id="impersonation-confirm-error"
+                                                                    class="text-sm text-red-700"
+                                                                >
+                                                                    {m}
+                                                                </p>
+                                                            }
+                                                        })
+                                                }}
                                             </div>
                                         </div>
-                                        <SubmitButton label="Create impersonation token" pending=create.pending()/>
+                                        <SubmitButton
+                                            label="Create impersonation token"
+                                            pending=create.pending()
+                                        />
                                     </ActionForm>
-                                    <TokenTable heading="Impersonation tokens of this user" empty="No impersonation tokens."
-                                        tokens=page.impersonation.clone() now=page.now enforced=page.expiry_enforced
-                                        username=u.username.clone()/>
+                                    <TokenTable
+                                        heading="Impersonation tokens of this user"
+                                        empty="No impersonation tokens."
+                                        tokens=page.impersonation.clone()
+                                        now=page.now
+                                        enforced=page.expiry_enforced
+                                        username=u.username.clone()
+                                    />
                                 </section>
                                 <section aria-labelledby="events-heading" class="space-y-2">
-                                    <h2 id="events-heading" class="text-lg font-semibold">"Recent administrative actions"</h2>
+                                    <h2 id="events-heading" class="text-lg font-semibold">
+                                        "Recent administrative actions"
+                                    </h2>
                                     {if page.events.is_empty() {
-                                        view! { <p class="text-sm text-gray-600">"None."</p> }.into_any()
+                                        view! { <p class="text-sm text-gray-600">"None."</p> }
+                                            .into_any()
                                     } else {
                                         view! {
                                             <ul class="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white text-sm">
-                                                {page.events.iter().cloned().map(|e| view! {
-                                                    <li class="px-4 py-2" data-testid="user-event">
-                                                        <time datetime=instant::machine(e.at)>{instant::date_time(e.at)}</time>
-                                                        " · " <strong>{e.actor}</strong> " · " {e.action}
-                                                        {e.token.map(|t| format!(" “{t}”"))}
-                                                    </li>
-                                                }).collect_view()}
+                                                {page
+                                                    .events
+                                                    .iter()
+                                                    .cloned()
+                                                    .map(|e| {
+                                                        view! {
+                                                            <li class="px-4 py-2" data-testid="user-event">
+                                                                <time datetime=instant::machine(
+                                                                    e.at,
+                                                                )>{instant::date_time(e.at)}</time>
+                                                                " · "
+                                                                <strong>{e.actor}</strong>
+                                                                " · "
+                                                                {e.action}
+                                                                {e.token.map(|t| format!(" “{t}”"))}
+                                                            </li>
+                                                        }
+                                                    })
+                                                    .collect_view()}
                                             </ul>
-                                        }.into_any()
+                                        }
+                                            .into_any()
                                     }}
                                 </section>
                                 {dialog}
                             </AdminLayout>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                 }
             })}
@@ -164,26 +267,73 @@ fn Account(user: AdminUser) -> impl IntoView {
     let base = paths::admin_user(&user.username);
     let link = |change: UserChange| format!("{base}?confirm={}", change.as_str());
     view! {
-        <section aria-labelledby="account-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
-            <h2 id="account-heading" class="text-lg font-semibold">"Account"</h2>
+        <section
+            aria-labelledby="account-heading"
+            class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
+        >
+            <h2 id="account-heading" class="text-lg font-semibold">
+                "Account"
+            </h2>
             <dl class="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
-                <div><dt class="text-gray-600">"Email"</dt><dd>{user.email.clone()}</dd></div>
-                <div><dt class="text-gray-600">"Administrator"</dt><dd data-testid="is-admin">{yes_no(user.is_admin)}</dd></div>
-                <div><dt class="text-gray-600">"Two-factor authentication"</dt><dd>{if user.two_factor_enabled { "Enabled" } else { "Disabled" }}</dd></div>
-                <div><dt class="text-gray-600">"State"</dt><dd data-testid="user-state">{if user.blocked { "Blocked" } else { "Active" }}</dd></div>
-                <div><dt class="text-gray-600">"Created"</dt><dd>{instant::date(user.created_at)}</dd></div>
-                <div><dt class="text-gray-600">"Last sign-in"</dt><dd>{user.last_sign_in_at.map_or_else(|| "Never".to_owned(), instant::date)}</dd></div>
+                <div>
+                    <dt class="text-gray-600">"Email"</dt>
+                    <dd>{user.email.clone()}</dd>
+                </div>
+                <div>
+                    <dt class="text-gray-600">"Administrator"</dt>
+                    <dd data-testid="is-admin">{yes_no(user.is_admin)}</dd>
+                </div>
+                <div>
+                    <dt class="text-gray-600">"Two-factor authentication"</dt>
+                    <dd>{if user.two_factor_enabled { "Enabled" } else { "Disabled" }}</dd>
+                </div>
+                <div>
+                    <dt class="text-gray-600">"State"</dt>
+                    <dd data-testid="user-state">
+                        {if user.blocked { "Blocked" } else { "Active" }}
+                    </dd>
+                </div>
+                <div>
+                    <dt class="text-gray-600">"Created"</dt>
+                    <dd>{instant::date(user.created_at)}</dd>
+                </div>
+                <div>
+                    <dt class="text-gray-600">"Last sign-in"</dt>
+                    <dd>
+                        {user.last_sign_in_at.map_or_else(|| "Never".to_owned(), instant::date)}
+                    </dd>
+                </div>
             </dl>
             <div class="flex flex-wrap gap-3">
                 {if user.blocked {
-                    view! { <A href=link(UserChange::Unblock) attr:class=BUTTON>"Unblock"</A> }.into_any()
+                    view! {
+                        <A href=link(UserChange::Unblock) attr:class=BUTTON>
+                            "Unblock"
+                        </A>
+                    }
+                        .into_any()
                 } else {
-                    view! { <A href=link(UserChange::Block) attr:class=DANGER>"Block"</A> }.into_any()
+                    view! {
+                        <A href=link(UserChange::Block) attr:class=DANGER>
+                            "Block"
+                        </A>
+                    }
+                        .into_any()
                 }}
                 {if user.is_admin {
-                    view! { <A href=link(UserChange::RemoveAdmin) attr:class=BUTTON>"Remove administrator"</A> }.into_any()
+                    view! {
+                        <A href=link(UserChange::RemoveAdmin) attr:class=BUTTON>
+                            "Remove administrator"
+                        </A>
+                    }
+                        .into_any()
                 } else {
-                    view! { <A href=link(UserChange::MakeAdmin) attr:class=BUTTON>"Make administrator"</A> }.into_any()
+                    view! {
+                        <A href=link(UserChange::MakeAdmin) attr:class=BUTTON>
+                            "Make administrator"
+                        </A>
+                    }
+                        .into_any()
                 }}
             </div>
         </section>
@@ -221,12 +371,26 @@ fn TokenTable(
             view! {
                 <tr data-testid="admin-token">
                     <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
-                    <td class="px-3 py-2 font-mono text-xs">{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
+                    <td class="px-3 py-2 font-mono text-xs">
+                        {t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}
+                    </td>
                     <td class="px-3 py-2">{instant::date(t.created_at)}</td>
-                    <td class="px-3 py-2">{t.last_used_at.map_or_else(|| "Never".to_owned(), |u| instant::relative(now, u))}</td>
-                    <td class="px-3 py-2">{t.expires_at.map_or_else(|| "Never".to_owned(), instant::date)}</td>
-                    <td class="px-3 py-2" data-testid="token-state"><TokenStatus state=t.state(now) expiry_enforced=enforced/></td>
-                    <td class="px-3 py-2 text-right"><A href=href attr:aria-label=aria attr:class=class>{label}</A></td>
+                    <td class="px-3 py-2">
+                        {t
+                            .last_used_at
+                            .map_or_else(|| "Never".to_owned(), |u| instant::relative(now, u))}
+                    </td>
+                    <td class="px-3 py-2">
+                        {t.expires_at.map_or_else(|| "Never".to_owned(), instant::date)}
+                    </td>
+                    <td class="px-3 py-2" data-testid="token-state">
+                        <TokenStatus state=t.state(now) expiry_enforced=enforced />
+                    </td>
+                    <td class="px-3 py-2 text-right">
+                        <A href=href attr:aria-label=aria attr:class=class>
+                            {label}
+                        </A>
+                    </td>
                 </tr>
             }
         })
@@ -234,7 +398,15 @@ fn TokenTable(
     view! {
         <section class="space-y-2">
             <h2 class="text-lg font-semibold">{heading}</h2>
-            <DataTable columns=&["Name", "Scopes", "Created", "Last used", "Expires", "State", ""]>{rows}</DataTable>
+            <DataTable columns=&[
+                "Name",
+                "Scopes",
+                "Created",
+                "Last used",
+                "Expires",
+                "State",
+                "",
+            ]>{rows}</DataTable>
         </section>
     }
     .into_any()
@@ -284,8 +456,8 @@ fn dialog_for(
             view! {
                 <ConfirmDialog title text>
                     <ActionForm action=change_user>
-                        <input type="hidden" name="user_id" value=user_id/>
-                        <input type="hidden" name="change" value=change.as_str()/>
+                        <input type="hidden" name="user_id" value=user_id />
+                        <input type="hidden" name="change" value=change.as_str() />
                         {confirm_buttons(cancel, label, danger, change_user.pending().into())}
                     </ActionForm>
                 </ConfirmDialog>
@@ -323,8 +495,13 @@ fn dialog_for(
         view! {
             <ConfirmDialog title text>
                 <ActionForm action=change_token>
-                    <input type="hidden" name="token_id" value=token_id/>
-                    <input type="hidden" name="action" value=if revoking { TokenChange::Revoke } else { TokenChange::Unrevoke }.as_str()/>
+                    <input type="hidden" name="token_id" value=token_id />
+                    <input
+                        type="hidden"
+                        name="action"
+                        value=if revoking { TokenChange::Revoke } else { TokenChange::Unrevoke }
+                            .as_str()
+                    />
                     {confirm_buttons(cancel, label, revoking, change_token.pending().into())}
                 </ActionForm>
             </ConfirmDialog>

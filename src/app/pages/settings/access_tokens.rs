@@ -42,7 +42,7 @@ pub fn AccessTokens() -> impl IntoView {
     let query = use_query_map();
 
     view! {
-        <Title text="Personal access tokens"/>
+        <Title text="Personal access tokens" />
         <SettingsLayout title="Personal access tokens">
             {signed_in_only(move |_user| {
                 view! {
@@ -52,49 +52,102 @@ pub fn AccessTokens() -> impl IntoView {
                             "and you need one for both when two-factor authentication is on. Each token "
                             "expires at 00:00 UTC on its expiration date and can do only what its scopes allow."
                         </p>
-                        <Transition fallback=|| view! { <p class="text-sm text-gray-600">"Loading…"</p> }>
+                        <Transition fallback=|| {
+                            view! { <p class="text-sm text-gray-600">"Loading…"</p> }
+                        }>
                             {move || Suspend::new(async move {
                                 let flash = create_flash.await.ok().flatten();
                                 let revoked = revoke_flash.await.ok().flatten();
                                 match page.await {
-                                    Err(e) => view! {
-                                        <div role="alert" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
-                                            {e.to_string()}
-                                        </div>
-                                    }.into_any(),
+                                    Err(e) => {
+                                        view! {
+                                            <div
+                                                role="alert"
+                                                class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
+                                            >
+                                                {e.to_string()}
+                                            </div>
+                                        }
+                                            .into_any()
+                                    }
                                     Ok(page) => {
                                         let feedback = Feedback::new(create, flash.clone());
                                         let revoke_feedback = Feedback::new(revoke, revoked);
-                                        let TypedToken { name: typed_name, expires_at: typed_expiry, scopes: selected } =
-                                            TypedToken::from_flash(flash.as_ref());
+                                        let TypedToken {
+                                            name: typed_name,
+                                            expires_at: typed_expiry,
+                                            scopes: selected,
+                                        } = TypedToken::from_flash(flash.as_ref());
                                         let revealed = page.revealed.clone();
                                         let active = page.active.clone();
                                         let confirm = move || {
-                                            let id = query.with(|q| q.get("revoke").and_then(|v| v.parse::<i64>().ok()))?;
+                                            let id = query
+                                                .with(|q| {
+                                                    q.get("revoke").and_then(|v| v.parse::<i64>().ok())
+                                                })?;
                                             active.iter().find(|t| t.id == id).cloned()
                                         };
                                         view! {
                                             {move || match create.value().get() {
-                                                Some(Ok(created)) => Some(view! { <OneTimeSecret created/> }),
-                                                _ => revealed.clone().map(|created| view! { <OneTimeSecret created/> }),
+                                                Some(Ok(created)) => {
+                                                    Some(view! { <OneTimeSecret created /> })
+                                                }
+                                                _ => {
+                                                    revealed
+                                                        .clone()
+                                                        .map(|created| view! { <OneTimeSecret created /> })
+                                                }
                                             }}
-                                            <FormMessages feedback=revoke_feedback/>
-                                            <section aria-labelledby="add-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
-                                                <h2 id="add-heading" class="text-lg font-semibold">"Add a personal access token"</h2>
-                                                <FormMessages feedback/>
-                                                <ActionForm action=create node_ref=form attr:class="max-w-2xl space-y-5">
-                                                    <Field label="Token name" name="name" value=typed_name.unwrap_or_default()
-                                                        error=feedback.field("name") maxlength=NAME_MAX as u32
-                                                        hint="For example, the application using the token or its purpose."/>
-                                                    <ExpiryField bounds=page.expiry.clone() typed=typed_expiry error=feedback.field("expires_at")/>
-                                                    <ScopeCheckboxes is_admin=page.is_admin selected error=feedback.field("scopes")/>
-                                                    <SubmitButton label="Create personal access token" pending=create.pending()/>
+                                            <FormMessages feedback=revoke_feedback />
+                                            <section
+                                                aria-labelledby="add-heading"
+                                                class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
+                                            >
+                                                <h2 id="add-heading" class="text-lg font-semibold">
+                                                    "Add a personal access token"
+                                                </h2>
+                                                <FormMessages feedback />
+                                                <ActionForm
+                                                    action=create
+                                                    node_ref=form
+                                                    attr:class="max-w-2xl space-y-5"
+                                                >
+                                                    <Field
+                                                        label="Token name"
+                                                        name="name"
+                                                        value=typed_name.unwrap_or_default()
+                                                        error=feedback.field("name")
+                                                        maxlength=NAME_MAX as u32
+                                                        hint="For example, the application using the token or its purpose."
+                                                    />
+                                                    <ExpiryField
+                                                        bounds=page.expiry.clone()
+                                                        typed=typed_expiry
+                                                        error=feedback.field("expires_at")
+                                                    />
+                                                    <ScopeCheckboxes
+                                                        is_admin=page.is_admin
+                                                        selected
+                                                        error=feedback.field("scopes")
+                                                    />
+                                                    <SubmitButton
+                                                        label="Create personal access token"
+                                                        pending=create.pending()
+                                                    />
                                                 </ActionForm>
                                             </section>
-                                            <ActiveTokens tokens=page.active.clone() now=page.now/>
-                                            <InactiveTokens tokens=page.inactive.clone() now=page.now expiry_enforced=page.expiry_enforced/>
-                                            {move || confirm().map(|token| view! { <RevokeDialog token action=revoke/> })}
-                                        }.into_any()
+                                            <ActiveTokens tokens=page.active.clone() now=page.now />
+                                            <InactiveTokens
+                                                tokens=page.inactive.clone()
+                                                now=page.now
+                                                expiry_enforced=page.expiry_enforced
+                                            />
+                                            {move || {
+                                                confirm()
+                                                    .map(|token| view! { <RevokeDialog token action=revoke /> })
+                                            }}
+                                        }
+                                            .into_any()
                                     }
                                 }
                             })}

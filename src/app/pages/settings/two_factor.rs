@@ -48,67 +48,106 @@ pub fn TwoFactor() -> impl IntoView {
     );
 
     view! {
-        <Title text="Two-factor authentication"/>
+        <Title text="Two-factor authentication" />
         <SettingsLayout title="Two-factor authentication">
-            {signed_in_only(move |_user| view! {
-                <div class="space-y-6">
-                    <p class="text-sm text-gray-700">
-                        "Two-factor authentication asks for a code from an app on your phone each time you sign in, "
-                        "in addition to your password. With it on, Git over HTTP and the API accept only "
-                        "personal access tokens, not your password."
-                    </p>
-                    <Transition fallback=|| view! { <p class="text-sm text-gray-600">"Loading…"</p> }>
-                        {move || Suspend::new(async move {
-                            let (start_flash, confirm_flash, regenerate_flash, disable_flash) = flashes.await;
-                            let page = match page.await {
-                                Ok(page) => page,
-                                Err(e) => return view! {
-                                    <div role="alert" class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
-                                        {e.to_string()}
-                                    </div>
-                                }.into_any(),
-                            };
-                            let revealed = page.new_codes.clone();
-                            let codes = move || match (confirm.value().get(), regenerate.value().get()) {
-                                (Some(Ok(codes)), _) | (_, Some(Ok(codes))) => Some(codes.0),
-                                _ => revealed.clone(),
-                            };
-                            let body = if page.enabled {
-                                let regenerate_feedback = Feedback::new(regenerate, regenerate_flash);
-                                let disable_feedback = Feedback::new(disable, disable_flash);
+            {signed_in_only(move |_user| {
+                view! {
+                    <div class="space-y-6">
+                        <p class="text-sm text-gray-700">
+                            "Two-factor authentication asks for a code from an app on your phone each time you sign in, "
+                            "in addition to your password. With it on, Git over HTTP and the API accept only "
+                            "personal access tokens, not your password."
+                        </p>
+                        <Transition fallback=|| {
+                            view! { <p class="text-sm text-gray-600">"Loading…"</p> }
+                        }>
+                            {move || Suspend::new(async move {
+                                let (start_flash, confirm_flash, regenerate_flash, disable_flash) = flashes
+                                    .await;
+                                let page = match page.await {
+                                    Ok(page) => page,
+                                    Err(e) => {
+                                        return view! {
+                                            <div
+                                                role="alert"
+                                                class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
+                                            >
+                                                {e.to_string()}
+                                            </div>
+                                        }
+                                            .into_any();
+                                    }
+                                };
+                                let revealed = page.new_codes.clone();
+                                let codes = move || match (
+                                    confirm.value().get(),
+                                    regenerate.value().get(),
+                                ) {
+                                    (Some(Ok(codes)), _) | (_, Some(Ok(codes))) => Some(codes.0),
+                                    _ => revealed.clone(),
+                                };
+                                let body = if page.enabled {
+                                    let regenerate_feedback = Feedback::new(
+                                        regenerate,
+                                        regenerate_flash,
+                                    );
+                                    let disable_feedback = Feedback::new(disable, disable_flash);
+                                    view! {
+                                        <p
+                                            role="status"
+                                            data-testid="two-factor-status"
+                                            class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-900"
+                                        >
+                                            "Two-factor authentication is enabled. You have "
+                                            {page.recovery_codes_left}
+                                            " unused recovery codes."
+                                        </p>
+                                        <PasswordForm
+                                            heading="Regenerate recovery codes"
+                                            id="regenerate"
+                                            text="New codes replace all your current ones: codes you saved before stop working."
+                                            action=regenerate
+                                            feedback=regenerate_feedback
+                                            label="Regenerate recovery codes"
+                                        />
+                                        <PasswordForm
+                                            heading="Disable two-factor authentication"
+                                            id="disable"
+                                            text="Your account will be protected by your password alone."
+                                            action=disable
+                                            feedback=disable_feedback
+                                            label="Disable two-factor authentication"
+                                        />
+                                    }
+                                        .into_any()
+                                } else if let Some(enrolment) = page.enrolment.clone() {
+                                    let feedback = Feedback::new(confirm, confirm_flash);
+                                    view! { <Enrol enrolment action=confirm feedback /> }.into_any()
+                                } else {
+                                    let feedback = Feedback::new(start, start_flash);
+                                    let disabled = Feedback::new(disable, disable_flash);
+                                    view! {
+                                        <FormMessages feedback=disabled />
+                                        <PasswordForm
+                                            heading="Enable two-factor authentication"
+                                            id="start"
+                                            text="Enter your password to start: you'll then scan a QR code with your app."
+                                            action=start
+                                            feedback
+                                            label="Continue"
+                                        />
+                                    }
+                                        .into_any()
+                                };
                                 view! {
-                                    <p role="status" data-testid="two-factor-status"
-                                        class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-900">
-                                        "Two-factor authentication is enabled. You have "
-                                        {page.recovery_codes_left} " unused recovery codes."
-                                    </p>
-                                    <PasswordForm heading="Regenerate recovery codes" id="regenerate"
-                                        text="New codes replace all your current ones: codes you saved before stop working."
-                                        action=regenerate feedback=regenerate_feedback label="Regenerate recovery codes"/>
-                                    <PasswordForm heading="Disable two-factor authentication" id="disable"
-                                        text="Your account will be protected by your password alone."
-                                        action=disable feedback=disable_feedback label="Disable two-factor authentication"/>
-                                }.into_any()
-                            } else if let Some(enrolment) = page.enrolment.clone() {
-                                let feedback = Feedback::new(confirm, confirm_flash);
-                                view! { <Enrol enrolment action=confirm feedback/> }.into_any()
-                            } else {
-                                let feedback = Feedback::new(start, start_flash);
-                                let disabled = Feedback::new(disable, disable_flash);
-                                view! {
-                                    <FormMessages feedback=disabled/>
-                                    <PasswordForm heading="Enable two-factor authentication" id="start"
-                                        text="Enter your password to start: you'll then scan a QR code with your app."
-                                        action=start feedback label="Continue"/>
-                                }.into_any()
-                            };
-                            view! {
-                                {move || codes().map(|codes| view! { <RecoveryCodes codes/> })}
-                                {body}
-                            }.into_any()
-                        })}
-                    </Transition>
-                </div>
+                                    {move || codes().map(|codes| view! { <RecoveryCodes codes /> })}
+                                    {body}
+                                }
+                                    .into_any()
+                            })}
+                        </Transition>
+                    </div>
+                }
             })}
         </SettingsLayout>
     }
@@ -139,14 +178,26 @@ where
     let heading_id = format!("{id}-heading");
     let labelled_by = heading_id.clone();
     view! {
-        <section aria-labelledby=labelled_by class="space-y-3 rounded-lg border border-gray-200 bg-white p-6">
-            <h2 id=heading_id class="text-lg font-semibold">{heading}</h2>
+        <section
+            aria-labelledby=labelled_by
+            class="space-y-3 rounded-lg border border-gray-200 bg-white p-6"
+        >
+            <h2 id=heading_id class="text-lg font-semibold">
+                {heading}
+            </h2>
             <p class="text-sm text-gray-600">{text}</p>
-            <FormMessages feedback/>
+            <FormMessages feedback />
             <ActionForm action attr:class="max-w-md space-y-4">
-                <Field label="Current password" name="password" form_id=id kind="password" autocomplete="current-password"
-                    clear_when=feedback.settled error=feedback.field("password")/>
-                <SubmitButton label pending=action.pending()/>
+                <Field
+                    label="Current password"
+                    name="password"
+                    form_id=id
+                    kind="password"
+                    autocomplete="current-password"
+                    clear_when=feedback.settled
+                    error=feedback.field("password")
+                />
+                <SubmitButton label pending=action.pending() />
             </ActionForm>
         </section>
     }
@@ -160,27 +211,45 @@ fn Enrol(
     feedback: Feedback,
 ) -> impl IntoView {
     view! {
-        <section aria-labelledby="enrol-heading" class="space-y-4 rounded-lg border border-gray-200 bg-white p-6">
-            <h2 id="enrol-heading" class="text-lg font-semibold">"Register a two-factor authenticator"</h2>
+        <section
+            aria-labelledby="enrol-heading"
+            class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
+        >
+            <h2 id="enrol-heading" class="text-lg font-semibold">
+                "Register a two-factor authenticator"
+            </h2>
             <ol class="list-decimal space-y-4 pl-5 text-sm text-gray-800">
                 <li>
                     "Scan this QR code with an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password):"
-                    <div role="img" aria-label="QR code of your two-factor secret" class="mt-2 mb-3 w-fit bg-white"
-                        inner_html=enrolment.qr_svg.clone()></div>
+                    <div
+                        role="img"
+                        aria-label="QR code of your two-factor secret"
+                        class="mt-2 mb-3 w-fit bg-white"
+                        inner_html=enrolment.qr_svg.clone()
+                    ></div>
                 </li>
                 <li>
                     "Or enter this key by hand (time-based, 6 digits, 30 seconds):"
-                    <code data-testid="manual-key" class="mt-1 block w-fit rounded bg-gray-100 px-2 py-1 font-mono text-base tracking-wide text-gray-900">
+                    <code
+                        data-testid="manual-key"
+                        class="mt-1 block w-fit rounded bg-gray-100 px-2 py-1 font-mono text-base tracking-wide text-gray-900"
+                    >
                         {enrolment.manual_key.clone()}
                     </code>
                 </li>
                 <li>"Enter the six-digit code the app shows, to confirm it works:"</li>
             </ol>
-            <FormMessages feedback/>
+            <FormMessages feedback />
             <ActionForm action attr:class="max-w-md space-y-4">
-                <Field label="Code from your app" name="code" autocomplete="one-time-code" inputmode="numeric"
-                    clear_when=feedback.failed() error=feedback.field("code")/>
-                <SubmitButton label="Register with two-factor app" pending=action.pending()/>
+                <Field
+                    label="Code from your app"
+                    name="code"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    clear_when=feedback.failed()
+                    error=feedback.field("code")
+                />
+                <SubmitButton label="Register with two-factor app" pending=action.pending() />
             </ActionForm>
         </section>
     }
@@ -199,27 +268,48 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
         set_copied.set(true);
     };
     view! {
-        <section role="status" aria-labelledby="codes-heading" data-testid="recovery-codes"
-            class="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4">
-            <h2 id="codes-heading" class="font-semibold text-green-900">"Your recovery codes"</h2>
+        <section
+            role="status"
+            aria-labelledby="codes-heading"
+            data-testid="recovery-codes"
+            class="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4"
+        >
+            <h2 id="codes-heading" class="font-semibold text-green-900">
+                "Your recovery codes"
+            </h2>
             <p class="text-sm text-green-900">
                 "If you lose your device, each of these codes signs you in once instead of a code from your app. "
                 "Save them somewhere safe now: you won't be able to see them again."
             </p>
             <ul class="grid w-fit grid-cols-2 gap-x-8 gap-y-1 font-mono text-sm text-gray-900">
-                {codes.into_iter().map(|c| view! { <li data-testid="recovery-code">{c}</li> }).collect_view()}
+                {codes
+                    .into_iter()
+                    .map(|c| view! { <li data-testid="recovery-code">{c}</li> })
+                    .collect_view()}
             </ul>
             <div class="flex gap-2">
-                <a href=download download="forgekey-recovery-codes.txt"
-                    class="rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                <a
+                    href=download
+                    download="forgekey-recovery-codes.txt"
+                    class="rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                >
                     "Download codes"
                 </a>
-                {move || hydrated.get().then(|| view! {
-                    <button type="button" on:click=copy.clone()
-                        class="rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                        {move || if copied.get() { "Copied" } else { "Copy codes" }}
-                    </button>
-                })}
+                {move || {
+                    hydrated
+                        .get()
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    on:click=copy.clone()
+                                    class="rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                                >
+                                    {move || if copied.get() { "Copied" } else { "Copy codes" }}
+                                </button>
+                            }
+                        })
+                }}
             </div>
         </section>
     }
