@@ -2,7 +2,7 @@
 //! the REST API, on both backends.
 
 use super::support::{
-    api, api_token, app, both_backends, change_settings, register, state, Client, T0,
+    api_token, both_backends, change_settings, register, state, Client, Rest, Scenario, T0,
 };
 use crate::domain::admin::{Refused, UserChange};
 use crate::server::clock::ManualClock;
@@ -19,7 +19,9 @@ async fn limit(st: &AppState, days: i64) -> admin::SettingsChanged {
 }
 
 async fn status(app: &axum::Router, secret: &str) -> StatusCode {
-    api(app, "GET", "/api/v4/user", Some(secret), None)
+    Rest::get(app, "/api/v4/user")
+        .token(secret)
+        .send()
         .await
         .status
 }
@@ -28,9 +30,7 @@ both_backends!(
     lowering_the_limit_revokes_longer_tokens_and_mails_owners,
     |t| {
         // T0 is 2026-01-01.
-        let clock = ManualClock::at(T0);
-        let st = state(&t, &clock);
-        let app = app(&t, st.clone()).await;
+        let Scenario { st, app, .. } = Scenario::new(&t).await;
         let (ann, bob) = (register(&st, "ann").await, register(&st, "bob").await);
         let short = api_token(&st, &ann, "short", "2026-01-31").await; // 30 days
         let long = api_token(&st, &ann, "long", "2026-06-01").await;
@@ -125,9 +125,7 @@ both_backends!(
 );
 
 both_backends!(blocking_stops_tokens_sessions_and_sign_in, |t| {
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let app = app(&t, st.clone()).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let mut admin_browser = Client::new(app.clone());
     admin_browser.sign_up("root").await;
     let mut browser = Client::new(app.clone());
@@ -195,9 +193,7 @@ both_backends!(blocking_stops_tokens_sessions_and_sign_in, |t| {
 });
 
 both_backends!(the_admin_area_is_not_found_for_others, |t| {
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let app = app(&t, st.clone()).await;
+    let Scenario { app, .. } = Scenario::new(&t).await;
     let mut root = Client::new(app.clone());
     root.sign_up("root").await;
     let mut other = Client::new(app.clone());
@@ -310,9 +306,7 @@ both_backends!(the_last_administrator_stays_even_under_races, |t| {
 });
 
 both_backends!(unrevoke_and_unenforced_expiry, |t| {
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let app = app(&t, st.clone()).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let root = register(&st, "root").await;
     let ann = register(&st, "ann").await;
     let created = api_token(&st, &ann, "oops", "2026-01-10").await;
@@ -423,9 +417,7 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
 both_backends!(
     an_impersonation_token_from_the_admin_area_acts_as_the_user,
     |t| {
-        let clock = ManualClock::at(T0);
-        let st = state(&t, &clock);
-        let app = app(&t, st.clone()).await;
+        let Scenario { st, app, .. } = Scenario::new(&t).await;
         let mut root = Client::new(app.clone());
         root.sign_up("root").await;
         let ann = register(&st, "ann").await;
@@ -458,7 +450,7 @@ both_backends!(
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("may act as ann"), "{}", r.body);
-        let r = api(&app, "GET", "/api/v4/user", Some(&secret), None).await;
+        let r = Rest::get(&app, "/api/v4/user").token(&secret).send().await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(Client::json(&r)["username"], "ann");
         // Not on her own page; on the record.
@@ -486,9 +478,7 @@ both_backends!(
 );
 
 both_backends!(the_settings_form_validates_and_confirms_revocations, |t| {
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let app = app(&t, st.clone()).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let mut root = Client::new(app.clone());
     root.sign_up("root").await;
     let root_user = users::find_by_username_key(&t.db, "root")
@@ -592,9 +582,7 @@ both_backends!(
 );
 
 both_backends!(admin_mode_asks_administrators_to_re_authenticate, |t| {
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let app = app(&t, st.clone()).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let mut root = Client::new(app.clone());
     root.sign_up("root").await;
     let r = root.call("load_admin_overview", &[]).await;
@@ -655,9 +643,7 @@ both_backends!(admin_mode_asks_administrators_to_re_authenticate, |t| {
 });
 
 both_backends!(tokens_without_expiry_only_while_allowed, |t| {
-    let clock = ManualClock::at(T0);
-    let st = state(&t, &clock);
-    let app = app(&t, st.clone()).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let ann = register(&st, "ann").await;
     let refused = tokens::create(&st, &Actor::user(&ann), &ann, "forever", "", &["api"]).await;
     assert!(
@@ -667,14 +653,10 @@ both_backends!(tokens_without_expiry_only_while_allowed, |t| {
     let forever = crate::server::tests::support::api_token(&st, &ann, "forever", "").await;
     assert_eq!(forever.token.expires_at, None);
     clock.advance(3 * 365 * DAY);
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens/self",
-        Some(&forever.secret),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens/self")
+        .token(&forever.secret)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let json = Client::json(&r);
     assert_eq!(json["expires_at"], serde_json::Value::Null);

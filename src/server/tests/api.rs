@@ -1,4 +1,4 @@
-use super::support::{api, app, both_backends, register, state, Client, T0};
+use super::support::{app, both_backends, register, state, Client, Rest, Scenario, T0};
 use crate::domain::admin::UserChange;
 use crate::server::clock::ManualClock;
 use crate::server::db::tokens as db_tokens;
@@ -8,7 +8,6 @@ use crate::server::services::audit::Actor;
 use crate::server::services::tokens;
 use crate::server::state::AppState;
 use axum::http::{header, StatusCode};
-use axum::Router;
 use serde_json::{json, Value};
 
 /// 2026-02-01, within a year of T0.
@@ -25,33 +24,21 @@ fn body(r: &super::support::Reply) -> Value {
     Client::json(r)
 }
 
-async fn setup(t: &super::support::TestDb, clock: &ManualClock) -> (AppState, Router) {
-    let st = state(t, clock);
-    let router = app(t, st.clone()).await;
-    (st, router)
-}
-
 both_backends!(
     tokens_are_read_from_every_place_gitlab_clients_put_them,
     |t| {
-        let clock = ManualClock::at(T0);
-        let (st, app) = setup(&t, &clock).await;
+        let Scenario { st, app, .. } = Scenario::new(&t).await;
         let root = register(&st, "root").await;
         let secret = token_for(&st, &root, &["api"]).await;
 
-        let r = api(&app, "GET", "/api/v4/user", Some(&secret), None).await;
+        let r = Rest::get(&app, "/api/v4/user").token(&secret).send().await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(body(&r)["username"], "root");
         assert_eq!(body(&r)["is_admin"], true);
 
-        let r = api(
-            &app,
-            "GET",
-            &format!("/api/v4/user?private_token={secret}"),
-            None,
-            None,
-        )
-        .await;
+        let r = Rest::get(&app, &format!("/api/v4/user?private_token={secret}"))
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK);
 
         let mut c = Client::new(app.clone());
@@ -70,8 +57,7 @@ both_backends!(
 );
 
 both_backends!(bad_tokens_get_gitlabs_401, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let u = register(&st, "root").await;
     let good = token_for(&st, &u, &["api"]).await;
     let mut typo = good.clone().into_bytes();
@@ -88,7 +74,10 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
         ("unknown", Some(unknown.as_str())),
         ("revoked", Some(revoked.secret.as_str())),
     ] {
-        let r = api(&app, "GET", "/api/v4/user", token, None).await;
+        let r = Rest::get(&app, "/api/v4/user")
+            .maybe_token(token)
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what}");
         assert_eq!(body(&r), json!({"message": "401 Unauthorized"}), "{what}");
         let www = r.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
@@ -100,10 +89,10 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
 
     // Expiry: valid at 23:59:59 the day before, refused at 00:00:00 UTC.
     clock.advance(1_769_904_000 - T0 - 1);
-    let r = api(&app, "GET", "/api/v4/user", Some(&good), None).await;
+    let r = Rest::get(&app, "/api/v4/user").token(&good).send().await;
     assert_eq!(r.status, StatusCode::OK);
     clock.advance(1);
-    let r = api(&app, "GET", "/api/v4/user", Some(&good), None).await;
+    let r = Rest::get(&app, "/api/v4/user").token(&good).send().await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
     // A browser session does not open the API.
@@ -118,91 +107,89 @@ both_backends!(bad_tokens_get_gitlabs_401, |t| {
 });
 
 both_backends!(scopes_decide_what_a_token_may_do, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let u = register(&st, "root").await;
     let read_api = token_for(&st, &u, &["read_api"]).await;
     let read_user = token_for(&st, &u, &["read_user"]).await;
     let repo = token_for(&st, &u, &["read_repository", "write_repository"]).await;
 
     assert_eq!(
-        api(
-            &app,
-            "GET",
-            "/api/v4/personal_access_tokens",
-            Some(&read_api),
-            None
-        )
-        .await
-        .status,
+        Rest::get(&app, "/api/v4/personal_access_tokens")
+            .token(&read_api)
+            .send()
+            .await
+            .status,
         StatusCode::OK
     );
-    let r = api(
-        &app,
-        "DELETE",
-        "/api/v4/personal_access_tokens/self",
-        Some(&read_api),
-        None,
-    )
-    .await;
+    let r = Rest::delete(&app, "/api/v4/personal_access_tokens/self")
+        .token(&read_api)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(body(&r)["error"], "insufficient_scope");
     assert_eq!(body(&r)["scope"], "api");
 
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(&read_user), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(&read_user)
+            .send()
             .await
             .status,
         StatusCode::OK
     );
     assert_eq!(
-        api(&app, "GET", "/api/v4/users/1", Some(&read_user), None)
+        Rest::get(&app, "/api/v4/users/1")
+            .token(&read_user)
+            .send()
             .await
             .status,
         StatusCode::OK
     );
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens",
-        Some(&read_user),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens")
+        .token(&read_user)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(body(&r)["scope"], "api read_api");
 
-    let r = api(&app, "GET", "/api/v4/user", Some(&repo), None).await;
+    let r = Rest::get(&app, "/api/v4/user").token(&repo).send().await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(body(&r)["scope"], "api read_api read_user");
 });
 
 both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let root = register(&st, "root").await;
     let bob = register(&st, "bob").await;
     let sudo = token_for(&st, &root, &["api", "sudo"]).await;
     let plain = token_for(&st, &root, &["api"]).await;
     let bobs = token_for(&st, &bob, &["api"]).await;
 
-    let r = api(&app, "GET", "/api/v4/user?sudo=bob", Some(&sudo), None).await;
+    let r = Rest::get(&app, "/api/v4/user?sudo=bob")
+        .token(&sudo)
+        .send()
+        .await;
     assert_eq!(body(&r)["username"], "bob");
-    let r = api(
-        &app,
-        "GET",
-        &format!("/api/v4/user?sudo={}", bob.id),
-        Some(&sudo),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, &format!("/api/v4/user?sudo={}", bob.id))
+        .token(&sudo)
+        .send()
+        .await;
     assert_eq!(body(&r)["username"], "bob");
-    let r = api(&app, "GET", "/api/v4/user?sudo=nobody", Some(&sudo), None).await;
+    let r = Rest::get(&app, "/api/v4/user?sudo=nobody")
+        .token(&sudo)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(body(&r)["message"], "404 User Not Found");
-    let r = api(&app, "GET", "/api/v4/user?sudo=bob", Some(&plain), None).await;
+    let r = Rest::get(&app, "/api/v4/user?sudo=bob")
+        .token(&plain)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api(&app, "GET", "/api/v4/user?sudo=root", Some(&bobs), None).await;
+    let r = Rest::get(&app, "/api/v4/user?sudo=root")
+        .token(&bobs)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Nobody acts as a blocked user.
     use crate::server::services::{admin, audit::Actor};
@@ -214,7 +201,10 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
     )
     .await
     .unwrap();
-    let r = api(&app, "GET", "/api/v4/user?sudo=bob", Some(&sudo), None).await;
+    let r = Rest::get(&app, "/api/v4/user?sudo=bob")
+        .token(&sudo)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 });
 
@@ -223,8 +213,7 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
 // is never older than the entry (at most a second, or until this instance
 // changes the user).
 both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let root = register(&st, "root").await;
     register(&st, "bob").await;
     let secret = token_for(&st, &root, &["api", "sudo"]).await;
@@ -275,12 +264,12 @@ both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
     let carol = register(&st, "carol").await;
     let carols = token_for(&st, &carol, &["api"]).await;
     let as_root = Actor::user(&root);
-    let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
+    let r = Rest::get(&app, "/api/v4/user").token(&carols).send().await;
     assert_eq!(body(&r)["is_admin"], false);
     change_user(&st, &as_root, carol.id, UserChange::MakeAdmin)
         .await
         .unwrap();
-    let r = api(&app, "GET", "/api/v4/user", Some(&carols), None).await;
+    let r = Rest::get(&app, "/api/v4/user").token(&carols).send().await;
     assert_eq!(body(&r)["is_admin"], true);
 
     // Users are shown in their state, as GitLab does.
@@ -288,31 +277,22 @@ both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
         .await
         .unwrap();
     let path = format!("/api/v4/users/{}", carol.id);
-    let r = api(&app, "GET", &path, Some(&secret), None).await;
+    let r = Rest::get(&app, &path).token(&secret).send().await;
     assert_eq!(body(&r)["state"], "blocked");
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/users?username=carol",
-        Some(&secret),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/users?username=carol")
+        .token(&secret)
+        .send()
+        .await;
     assert_eq!(body(&r)[0]["state"], "blocked");
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/users?username=bob",
-        Some(&secret),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/users?username=bob")
+        .token(&secret)
+        .send()
+        .await;
     assert_eq!(body(&r)[0]["state"], "active");
 });
 
 both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let u = register(&st, "root").await;
     let other = register(&st, "bob").await;
     let secret = token_for(&st, &u, &["api"]).await;
@@ -333,16 +313,15 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     let gone = crate::server::tests::support::api_token(&st, &u, "gone", EXPIRES).await;
     crate::server::tests::support::revoke(&st, gone.token.id).await;
 
-    let r = api(
+    let r = Rest::get(
         &app,
-        "GET",
         &format!(
             "/api/v4/personal_access_tokens?user_id={}&per_page=2&page=2",
             u.id
         ),
-        Some(&secret),
-        None,
     )
+    .token(&secret)
+    .send()
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.headers["x-total"], "6");
@@ -355,13 +334,12 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     assert!(link.contains(&format!("<http://localhost/api/v4/personal_access_tokens?user_id={}&page=3&per_page=2>; rel=\"next\"", u.id)), "{link}");
     assert_eq!(body(&r).as_array().unwrap().len(), 2);
 
-    let r = api(
+    let r = Rest::get(
         &app,
-        "GET",
         "/api/v4/personal_access_tokens?search=DEPLOY&state=active",
-        Some(&secret),
-        None,
     )
+    .token(&secret)
+    .send()
     .await;
     let found = body(&r);
     let names: Vec<&str> = found
@@ -371,14 +349,10 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["deploy 3", "deploy 2", "deploy 1", "deploy 0"]);
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens?revoked=true",
-        Some(&secret),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens?revoked=true")
+        .token(&secret)
+        .send()
+        .await;
     let v = body(&r);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["name"], "gone");
@@ -389,14 +363,10 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
     assert!(v[0].get("token").is_none());
 
     // The admin without user_id sees everyone's; bad parameters name themselves.
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens",
-        Some(&secret),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens")
+        .token(&secret)
+        .send()
+        .await;
     assert_eq!(r.headers["x-total"], "7");
     for bad in [
         "page=0",
@@ -405,14 +375,10 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         "revoked=perhaps",
         "created_after=soon",
     ] {
-        let r = api(
-            &app,
-            "GET",
-            &format!("/api/v4/personal_access_tokens?{bad}"),
-            Some(&secret),
-            None,
-        )
-        .await;
+        let r = Rest::get(&app, &format!("/api/v4/personal_access_tokens?{bad}"))
+            .token(&secret)
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
         let param = bad.split('=').next().unwrap();
         assert_eq!(body(&r)["error"], format!("{param} is invalid"));
@@ -420,66 +386,51 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
 });
 
 both_backends!(users_see_only_their_own_tokens, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let root = register(&st, "root").await;
     let bob = register(&st, "bob").await;
     let roots = crate::server::tests::support::api_token(&st, &root, "r", EXPIRES).await;
     let bobs = token_for(&st, &bob, &["api"]).await;
     let path = format!("/api/v4/personal_access_tokens/{}", roots.token.id);
     for method in ["GET", "DELETE"] {
-        let r = api(&app, method, &path, Some(&bobs), None).await;
+        let r = Rest::method(&app, method, &path).token(&bobs).send().await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method}");
         assert_eq!(body(&r), json!({"message": "404 Not Found"}));
     }
-    let r = api(
+    let r = Rest::get(
         &app,
-        "GET",
         &format!("/api/v4/personal_access_tokens?user_id={}", root.id),
-        Some(&bobs),
-        None,
     )
+    .token(&bobs)
+    .send()
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens",
-        Some(&bobs),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens")
+        .token(&bobs)
+        .send()
+        .await;
     assert_eq!(r.headers["x-total"], "1");
     // The admin may.
-    let r = api(&app, "GET", &path, Some(&roots.secret), None).await;
+    let r = Rest::get(&app, &path).token(&roots.secret).send().await;
     assert_eq!(r.status, StatusCode::OK);
 });
 
 both_backends!(self_revoke_and_rotation, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let u = register(&st, "root").await;
     let first = token_for(&st, &u, &["api", "read_user"]).await;
 
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens/self",
-        Some(&first),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens/self")
+        .token(&first)
+        .send()
+        .await;
     let old = body(&r);
     assert_eq!(old["scopes"], json!(["api", "read_user"]));
 
-    let r = api(
-        &app,
-        "POST",
-        "/api/v4/personal_access_tokens/self/rotate",
-        Some(&first),
-        None,
-    )
-    .await;
+    let r = Rest::post(&app, "/api/v4/personal_access_tokens/self/rotate")
+        .token(&first)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let rotated = body(&r);
     let second = rotated["token"].as_str().unwrap().to_owned();
@@ -487,32 +438,28 @@ both_backends!(self_revoke_and_rotation, |t| {
     assert_eq!(rotated["scopes"], old["scopes"]);
     assert_eq!(rotated["expires_at"], "2026-01-08", "a week by default");
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(&second), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(&second)
+            .send()
             .await
             .status,
         StatusCode::OK
     );
 
     let id = rotated["id"].as_i64().unwrap();
-    let r = api(
-        &app,
-        "POST",
-        &format!("/api/v4/personal_access_tokens/{id}/rotate"),
-        Some(&second),
-        Some(json!({"expires_at": "2026-03-01"})),
-    )
-    .await;
+    let r = Rest::post(&app, &format!("/api/v4/personal_access_tokens/{id}/rotate"))
+        .token(&second)
+        .json(json!({"expires_at": "2026-03-01"}))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let third = body(&r)["token"].as_str().unwrap().to_owned();
     assert_eq!(body(&r)["expires_at"], "2026-03-01");
-    let r = api(
-        &app,
-        "POST",
-        "/api/v4/personal_access_tokens/self/rotate",
-        Some(&third),
-        Some(json!({"expires_at": "2030-01-01"})),
-    )
-    .await;
+    let r = Rest::post(&app, "/api/v4/personal_access_tokens/self/rotate")
+        .token(&third)
+        .json(json!({"expires_at": "2030-01-01"}))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(body(&r)["message"]["expires_at"][0]
         .as_str()
@@ -520,7 +467,9 @@ both_backends!(self_revoke_and_rotation, |t| {
         .contains("365 days"));
 
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(&third), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(&third)
+            .send()
             .await
             .status,
         StatusCode::OK
@@ -528,30 +477,32 @@ both_backends!(self_revoke_and_rotation, |t| {
     // Presenting a rotated-away token fails, and revokes the whole family:
     // someone holds a copy they should not.
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(&first), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(&first)
+            .send()
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(&third), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(&third)
+            .send()
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
 
     let last = token_for(&st, &u, &["api"]).await;
-    let r = api(
-        &app,
-        "DELETE",
-        "/api/v4/personal_access_tokens/self",
-        Some(&last),
-        None,
-    )
-    .await;
+    let r = Rest::delete(&app, "/api/v4/personal_access_tokens/self")
+        .token(&last)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(&last), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(&last)
+            .send()
             .await
             .status,
         StatusCode::UNAUTHORIZED
@@ -559,78 +510,62 @@ both_backends!(self_revoke_and_rotation, |t| {
 });
 
 both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let root = register(&st, "root").await;
     let bob = register(&st, "bob").await;
     let admin = token_for(&st, &root, &["api"]).await;
     let bobs = token_for(&st, &bob, &["api"]).await;
 
     let path = format!("/api/v4/users/{}/personal_access_tokens", bob.id);
-    let r = api(
-        &app,
-        "POST",
-        &path,
-        Some(&admin),
-        Some(json!({"name": "for bob", "scopes": ["read_api"], "expires_at": EXPIRES})),
-    )
-    .await;
+    let r = Rest::post(&app, &path)
+        .token(&admin)
+        .json(json!({"name": "for bob", "scopes": ["read_api"], "expires_at": EXPIRES}))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(body(&r)["user_id"], bob.id);
-    let r = api(
-        &app,
-        "POST",
-        &path,
-        Some(&bobs),
-        Some(json!({"name": "x", "scopes": ["api"]})),
-    )
-    .await;
+    let r = Rest::post(&app, &path)
+        .token(&bobs)
+        .json(json!({"name": "x", "scopes": ["api"]}))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api(
-        &app,
-        "POST",
-        &path,
-        Some(&admin),
-        Some(json!({"scopes": ["api"]})),
-    )
-    .await;
+    let r = Rest::post(&app, &path)
+        .token(&admin)
+        .json(json!({"scopes": ["api"]}))
+        .send()
+        .await;
     assert_eq!(
         (r.status, body(&r)),
         (StatusCode::BAD_REQUEST, json!({"error": "name is missing"}))
     );
-    let r = api(
-        &app,
-        "POST",
-        &path,
-        Some(&admin),
-        Some(json!({"name": "x"})),
-    )
-    .await;
+    let r = Rest::post(&app, &path)
+        .token(&admin)
+        .json(json!({"name": "x"}))
+        .send()
+        .await;
     assert_eq!(body(&r), json!({"error": "scopes is missing"}));
-    let r = api(
-        &app,
-        "POST",
-        "/api/v4/users/999/personal_access_tokens",
-        Some(&admin),
-        Some(json!({"name": "x", "scopes": ["api"]})),
-    )
-    .await;
+    let r = Rest::post(&app, "/api/v4/users/999/personal_access_tokens")
+        .token(&admin)
+        .json(json!({"name": "x", "scopes": ["api"]}))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     let imp_path = format!("/api/v4/users/{}/impersonation_tokens", bob.id);
-    let r = api(
-        &app,
-        "POST",
-        &imp_path,
-        Some(&admin),
-        Some(json!({"name": "support", "scopes": ["api"], "expires_at": EXPIRES})),
-    )
-    .await;
+    let r = Rest::post(&app, &imp_path)
+        .token(&admin)
+        .json(json!({"name": "support", "scopes": ["api"], "expires_at": EXPIRES}))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let imp = body(&r);
     assert_eq!(imp["impersonation"], true);
     let imp_secret = imp["token"].as_str().unwrap();
-    let r = api(&app, "GET", "/api/v4/user", Some(imp_secret), None).await;
+    let r = Rest::get(&app, "/api/v4/user")
+        .token(imp_secret)
+        .send()
+        .await;
     assert_eq!(
         body(&r)["username"],
         "bob",
@@ -643,67 +578,55 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
     assert_eq!(stored.created_by, Some(root.id));
 
     // Not on the user's own list, not revocable by them.
-    let r = api(
-        &app,
-        "GET",
-        "/api/v4/personal_access_tokens",
-        Some(&bobs),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens")
+        .token(&bobs)
+        .send()
+        .await;
     assert!(!r.body.contains("support"));
-    let r = api(
+    let r = Rest::delete(
         &app,
-        "DELETE",
         &format!("/api/v4/personal_access_tokens/{}", imp["id"]),
-        Some(&bobs),
-        None,
     )
+    .token(&bobs)
+    .send()
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        api(&app, "GET", &imp_path, Some(&bobs), None).await.status,
+        Rest::get(&app, &imp_path).token(&bobs).send().await.status,
         StatusCode::FORBIDDEN
     );
 
-    let r = api(
-        &app,
-        "GET",
-        &format!("{imp_path}?state=active"),
-        Some(&admin),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, &format!("{imp_path}?state=active"))
+        .token(&admin)
+        .send()
+        .await;
     assert_eq!(body(&r).as_array().unwrap().len(), 1);
     let one = format!("{imp_path}/{}", imp["id"]);
     assert_eq!(
-        api(&app, "GET", &one, Some(&admin), None).await.status,
+        Rest::get(&app, &one).token(&admin).send().await.status,
         StatusCode::OK
     );
     assert_eq!(
-        api(&app, "DELETE", &one, Some(&admin), None).await.status,
+        Rest::delete(&app, &one).token(&admin).send().await.status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        api(&app, "GET", "/api/v4/user", Some(imp_secret), None)
+        Rest::get(&app, "/api/v4/user")
+            .token(imp_secret)
+            .send()
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
-    let r = api(
-        &app,
-        "GET",
-        &format!("{imp_path}?state=inactive"),
-        Some(&admin),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, &format!("{imp_path}?state=inactive"))
+        .token(&admin)
+        .send()
+        .await;
     assert_eq!(body(&r).as_array().unwrap().len(), 1);
 });
 
 both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { clock, st, app } = Scenario::new(&t).await;
     let u = register(&st, "root").await;
     let created = crate::server::tests::support::api_token(&st, &u, "t", EXPIRES).await;
     let id = created.token.id;
@@ -711,12 +634,18 @@ both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(200));
 
     for _ in 0..20 {
-        api(&app, "GET", "/api/v4/user", Some(&created.secret), None).await;
+        Rest::get(&app, "/api/v4/user")
+            .token(&created.secret)
+            .send()
+            .await;
     }
     settle().await;
     assert_eq!(stored().await.last_used_at, Some(T0));
     clock.advance(599);
-    api(&app, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    Rest::get(&app, "/api/v4/user")
+        .token(&created.secret)
+        .send()
+        .await;
     settle().await;
     assert_eq!(
         stored().await.last_used_at,
@@ -724,24 +653,32 @@ both_backends!(last_use_is_recorded_at_most_every_ten_minutes, |t| {
         "not again within ten minutes"
     );
     clock.advance(1);
-    api(&app, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    Rest::get(&app, "/api/v4/user")
+        .token(&created.secret)
+        .send()
+        .await;
     settle().await;
     assert_eq!(stored().await.last_used_at, Some(T0 + 600));
 });
 
 both_backends!(version_and_unknown_routes, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let u = register(&st, "root").await;
     let secret = token_for(&st, &u, &["read_api"]).await;
-    let r = api(&app, "GET", "/api/v4/version", Some(&secret), None).await;
+    let r = Rest::get(&app, "/api/v4/version")
+        .token(&secret)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(body(&r)["version"], crate::server::api::GITLAB_VERSION);
     assert_eq!(
-        api(&app, "GET", "/api/v4/version", None, None).await.status,
+        Rest::get(&app, "/api/v4/version").send().await.status,
         StatusCode::UNAUTHORIZED
     );
-    let r = api(&app, "GET", "/api/v4/nothing/here", Some(&secret), None).await;
+    let r = Rest::get(&app, "/api/v4/nothing/here")
+        .token(&secret)
+        .send()
+        .await;
     assert_eq!(
         (r.status, body(&r)),
         (StatusCode::NOT_FOUND, json!({"message": "404 Not Found"}))
@@ -751,8 +688,11 @@ both_backends!(version_and_unknown_routes, |t| {
 both_backends!(revocation_reaches_other_instances_within_a_second, |t| {
     let clock = ManualClock::at(T0);
     // Two instances on one database, each with its own token cache.
-    let (st_a, app_a) = setup(&t, &clock).await;
-    let (st_b, app_b) = setup(&t, &clock).await;
+    // Two instances on one database and one clock.
+    let st_a = state(&t, &clock);
+    let app_a = app(&t, st_a.clone()).await;
+    let st_b = state(&t, &clock);
+    let app_b = app(&t, st_b.clone()).await;
     assert!(!std::sync::Arc::ptr_eq(
         &st_a.token_cache,
         &st_b.token_cache
@@ -762,45 +702,49 @@ both_backends!(revocation_reaches_other_instances_within_a_second, |t| {
         .await
         .unwrap();
     let ok = |r: &crate::server::tests::support::Reply| r.status == StatusCode::OK;
-    assert!(ok(&api(
-        &app_a,
-        "GET",
-        "/api/v4/user",
-        Some(&created.secret),
-        None
-    )
-    .await));
-    assert!(ok(&api(
-        &app_b,
-        "GET",
-        "/api/v4/user",
-        Some(&created.secret),
-        None
-    )
-    .await));
+    assert!(ok(&Rest::get(&app_a, "/api/v4/user")
+        .token(&created.secret)
+        .send()
+        .await));
+    assert!(ok(&Rest::get(&app_b, "/api/v4/user")
+        .token(&created.secret)
+        .send()
+        .await));
 
     let path = format!("/api/v4/personal_access_tokens/{}", created.token.id);
-    let r = api(&app_a, "DELETE", &path, Some(&created.secret), None).await;
+    let r = Rest::delete(&app_a, &path)
+        .token(&created.secret)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     // The instance that revoked refuses the very next request...
-    let r = api(&app_a, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    let r = Rest::get(&app_a, "/api/v4/user")
+        .token(&created.secret)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // ...the other may still trust its copy for the rest of this second...
     assert_eq!(st_b.token_cache.len(), 1);
     // ...and refuses once a second has passed.
     clock.advance(1);
-    let r = api(&app_b, "GET", "/api/v4/user", Some(&created.secret), None).await;
+    let r = Rest::get(&app_b, "/api/v4/user")
+        .token(&created.secret)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 });
 
 both_backends!(
     a_cached_token_skips_the_database_for_at_most_a_second,
     |t| {
-        let clock = ManualClock::at(T0);
-        let (st, app) = setup(&t, &clock).await;
+        let Scenario { clock, st, app } = Scenario::new(&t).await;
         let u = register(&st, "root").await;
         let created = crate::server::tests::support::api_token(&st, &u, "fast", EXPIRES).await;
-        let get = || api(&app, "GET", "/api/v4/user", Some(&created.secret), None);
+        let get = || {
+            Rest::get(&app, "/api/v4/user")
+                .token(&created.secret)
+                .send()
+        };
         assert_eq!(get().await.status, StatusCode::OK);
         // Remove the row behind the server's back: the cache answers this second
         // (no query was made), the database decides the next.
@@ -815,42 +759,45 @@ both_backends!(
 );
 
 both_backends!(admin_mode_requires_the_admin_mode_scope, |t| {
-    let clock = ManualClock::at(T0);
-    let (st, app) = setup(&t, &clock).await;
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
     let root = register(&st, "root").await;
     let bob = register(&st, "bob").await;
     let plain = token_for(&st, &root, &["api", "sudo"]).await;
     let moded = token_for(&st, &root, &["api", "sudo", "admin_mode"]).await;
     let path = format!("/api/v4/users/{}/personal_access_tokens", bob.id);
-    let new_token = || Some(json!({ "name": "by-admin", "scopes": ["read_api"] }));
+    let new_token = || json!({ "name": "by-admin", "scopes": ["read_api"] });
 
     // Off (the default): an administrator's api token is enough.
-    let r = api(&app, "POST", &path, Some(&plain), new_token()).await;
+    let r = Rest::post(&app, &path)
+        .token(&plain)
+        .json(new_token())
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 
     crate::server::tests::support::change_settings(&st, |s| s.admin_mode = true).await;
-    let r = api(&app, "POST", &path, Some(&plain), new_token()).await;
+    let r = Rest::post(&app, &path)
+        .token(&plain)
+        .json(new_token())
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = api(&app, "POST", &path, Some(&moded), new_token()).await;
+    let r = Rest::post(&app, &path)
+        .token(&moded)
+        .json(new_token())
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // Without admin_mode the token sees what anyone sees, and cannot sudo.
-    let r = api(
-        &app,
-        "GET",
-        &format!("/api/v4/users/{}", bob.id),
-        Some(&plain),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, &format!("/api/v4/users/{}", bob.id))
+        .token(&plain)
+        .send()
+        .await;
     assert!(body(&r).get("email").is_none(), "{}", r.body);
-    let r = api(
-        &app,
-        "GET",
-        &format!("/api/v4/users/{}", bob.id),
-        Some(&moded),
-        None,
-    )
-    .await;
+    let r = Rest::get(&app, &format!("/api/v4/users/{}", bob.id))
+        .token(&moded)
+        .send()
+        .await;
     assert_eq!(body(&r)["email"], "bob@example.com");
     let mut c = Client::new(app.clone());
     let req = axum::http::Request::get("/api/v4/user")
@@ -903,8 +850,7 @@ impl CapturedLogs {
 both_backends!(
     private_token_in_a_form_or_json_body_and_never_in_a_log,
     |t| {
-        let clock = ManualClock::at(T0);
-        let (st, app) = setup(&t, &clock).await;
+        let Scenario { st, app, .. } = Scenario::new(&t).await;
         let root = register(&st, "root").await;
         let secret = token_for(&st, &root, &["api"]).await;
         let logs = CapturedLogs::start();
@@ -932,14 +878,9 @@ both_backends!(
             ))
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        let r = api(
-            &app,
-            "GET",
-            &format!("/api/v4/user?private_token={secret}"),
-            None,
-            None,
-        )
-        .await;
+        let r = Rest::get(&app, &format!("/api/v4/user?private_token={secret}"))
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK);
 
         let logged = logs.text();

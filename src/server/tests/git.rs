@@ -1,7 +1,7 @@
 //! Git over HTTP with the real `git` command line against a served
 //! Forgekey.
 
-use super::support::{app, both_backends, state, T0};
+use super::support::{app, both_backends, state, Rest, T0};
 use crate::domain::two_factor::STEP_SECONDS;
 use crate::server::clock::ManualClock;
 use crate::server::db::users::User;
@@ -489,7 +489,13 @@ both_backends!(projects_through_the_rest_api, |t| {
         |method: &'static str, path: String, token: String, body: Option<serde_json::Value>| {
             let router = router.clone();
             async move {
-                crate::server::tests::support::api(&router, method, &path, Some(&token), body).await
+                let call = Rest::method(&router, method, &path).token(&token);
+                match body {
+                    Some(body) => call.json(body),
+                    None => call,
+                }
+                .send()
+                .await
             }
         };
 

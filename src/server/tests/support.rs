@@ -393,30 +393,91 @@ pub async fn change_settings(
         .unwrap()
 }
 
-/// A REST call with a token, as GitLab clients make them.
-pub async fn api(
-    app: &Router,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<serde_json::Value>,
-) -> Reply {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, "localhost");
-    if let Some(token) = token {
-        b = b.header("PRIVATE-TOKEN", token);
+/// A REST request built up fluently and sent to the app:
+/// `Rest::get(&app, "/api/v4/user").token(&secret).send().await`.
+#[must_use = "a request does nothing until it is sent"]
+pub struct Rest {
+    app: Router,
+    request: axum::http::request::Builder,
+    json: Option<serde_json::Value>,
+}
+
+impl Rest {
+    pub fn method(app: &Router, method: &str, path: impl AsRef<str>) -> Self {
+        Self {
+            app: app.clone(),
+            request: Request::builder()
+                .method(method)
+                .uri(path.as_ref())
+                .header(header::HOST, "localhost"),
+            json: None,
+        }
     }
-    let req = match body {
-        Some(json) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json.to_string())),
-        None => b.body(Body::empty()),
+
+    pub fn get(app: &Router, path: impl AsRef<str>) -> Self {
+        Self::method(app, "GET", path)
     }
-    .unwrap();
-    let mut c = Client::new(app.clone());
-    c.send(req).await
+
+    pub fn post(app: &Router, path: impl AsRef<str>) -> Self {
+        Self::method(app, "POST", path)
+    }
+
+    pub fn delete(app: &Router, path: impl AsRef<str>) -> Self {
+        Self::method(app, "DELETE", path)
+    }
+
+    /// Presents `token` in the `PRIVATE-TOKEN` header.
+    pub fn token(self, token: &str) -> Self {
+        self.header("PRIVATE-TOKEN", token)
+    }
+
+    /// Presents a token when there is one.
+    pub fn maybe_token(self, token: Option<&str>) -> Self {
+        match token {
+            Some(token) => self.token(token),
+            None => self,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl AsRef<str>) -> Self {
+        self.request = self.request.header(name, value.as_ref());
+        self
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.json = Some(body);
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let req = match self.json {
+            Some(json) => self
+                .request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => self.request.body(Body::empty()),
+        }
+        .unwrap();
+        Client::new(self.app).send(req).await
+    }
+}
+
+/// One test's world on the backend under test: a clock at [`T0`], the state
+/// over the database and the app over the state.
+pub struct Scenario {
+    pub clock: ManualClock,
+    pub st: AppState,
+    pub app: Router,
+}
+
+impl Scenario {
+    pub async fn new(t: &TestDb) -> Self {
+        let clock = ManualClock::at(T0);
+        let st = state(t, &clock);
+        let app = app(t, st.clone()).await;
+        Self { clock, st, app }
+    }
 }
 
 /// Every byte the database holds, as text: the SQLite files, or a JSON dump

@@ -1,4 +1,4 @@
-use super::support::{api, app, both_backends, database_contents, state, Client, T0};
+use super::support::{app, both_backends, database_contents, state, Client, Rest, T0};
 use crate::domain::two_factor::{Authenticator, PasswordRefused, STEP_SECONDS};
 use crate::server::clock::{Clock, ManualClock};
 use crate::server::db::users::User;
@@ -527,14 +527,10 @@ both_backends!(administrators_see_who_has_two_factor_on, |t| {
         .await
         .secret;
     let router = app(&t, st.clone()).await;
-    let r = api(
-        &router,
-        "GET",
-        "/api/v4/users?two_factor=enabled",
-        Some(&token),
-        None,
-    )
-    .await;
+    let r = Rest::get(&router, "/api/v4/users?two_factor=enabled")
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let list = Client::json(&r);
     let names: Vec<&str> = list
@@ -545,33 +541,21 @@ both_backends!(administrators_see_who_has_two_factor_on, |t| {
         .collect();
     assert_eq!(names, ["eve"]);
     assert_eq!(list[0]["two_factor_enabled"], true);
-    let r = api(
-        &router,
-        "GET",
-        "/api/v4/users?two_factor=disabled",
-        Some(&token),
-        None,
-    )
-    .await;
+    let r = Rest::get(&router, "/api/v4/users?two_factor=disabled")
+        .token(&token)
+        .send()
+        .await;
     let list = Client::json(&r);
     assert_eq!(list[0]["username"], "root");
     assert_eq!(list[0]["two_factor_enabled"], false);
-    let r = api(
-        &router,
-        "GET",
-        "/api/v4/users?two_factor=maybe",
-        Some(&token),
-        None,
-    )
-    .await;
+    let r = Rest::get(&router, "/api/v4/users?two_factor=maybe")
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = api(
-        &router,
-        "GET",
-        &format!("/api/v4/users/{}", with.id),
-        Some(&token),
-        None,
-    )
-    .await;
+    let r = Rest::get(&router, &format!("/api/v4/users/{}", with.id))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(Client::json(&r)["two_factor_enabled"], true);
 });
