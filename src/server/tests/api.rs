@@ -36,7 +36,7 @@ both_backends!(
         assert_eq!(body(&r)["username"], "root");
         assert_eq!(body(&r)["is_admin"], true);
 
-        let r = Rest::get(&app, &format!("/api/v4/user?private_token={secret}"))
+        let r = Rest::get(&app, format!("/api/v4/user?private_token={secret}"))
             .send()
             .await;
         assert_eq!(r.status, StatusCode::OK);
@@ -170,7 +170,7 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
         .send()
         .await;
     assert_eq!(body(&r)["username"], "bob");
-    let r = Rest::get(&app, &format!("/api/v4/user?sudo={}", bob.id))
+    let r = Rest::get(&app, format!("/api/v4/user?sudo={}", bob.id))
         .token(&sudo)
         .send()
         .await;
@@ -315,7 +315,7 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
 
     let r = Rest::get(
         &app,
-        &format!(
+        format!(
             "/api/v4/personal_access_tokens?user_id={}&per_page=2&page=2",
             u.id
         ),
@@ -375,7 +375,7 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         "revoked=perhaps",
         "created_after=soon",
     ] {
-        let r = Rest::get(&app, &format!("/api/v4/personal_access_tokens?{bad}"))
+        let r = Rest::get(&app, format!("/api/v4/personal_access_tokens?{bad}"))
             .token(&secret)
             .send()
             .await;
@@ -399,7 +399,7 @@ both_backends!(users_see_only_their_own_tokens, |t| {
     }
     let r = Rest::get(
         &app,
-        &format!("/api/v4/personal_access_tokens?user_id={}", root.id),
+        format!("/api/v4/personal_access_tokens?user_id={}", root.id),
     )
     .token(&bobs)
     .send()
@@ -447,7 +447,7 @@ both_backends!(self_revoke_and_rotation, |t| {
     );
 
     let id = rotated["id"].as_i64().unwrap();
-    let r = Rest::post(&app, &format!("/api/v4/personal_access_tokens/{id}/rotate"))
+    let r = Rest::post(&app, format!("/api/v4/personal_access_tokens/{id}/rotate"))
         .token(&second)
         .json(json!({"expires_at": "2026-03-01"}))
         .send()
@@ -585,7 +585,7 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
     assert!(!r.body.contains("support"));
     let r = Rest::delete(
         &app,
-        &format!("/api/v4/personal_access_tokens/{}", imp["id"]),
+        format!("/api/v4/personal_access_tokens/{}", imp["id"]),
     )
     .token(&bobs)
     .send()
@@ -596,7 +596,7 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
         StatusCode::FORBIDDEN
     );
 
-    let r = Rest::get(&app, &format!("{imp_path}?state=active"))
+    let r = Rest::get(&app, format!("{imp_path}?state=active"))
         .token(&admin)
         .send()
         .await;
@@ -618,7 +618,7 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
             .status,
         StatusCode::UNAUTHORIZED
     );
-    let r = Rest::get(&app, &format!("{imp_path}?state=inactive"))
+    let r = Rest::get(&app, format!("{imp_path}?state=inactive"))
         .token(&admin)
         .send()
         .await;
@@ -789,12 +789,12 @@ both_backends!(admin_mode_requires_the_admin_mode_scope, |t| {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // Without admin_mode the token sees what anyone sees, and cannot sudo.
-    let r = Rest::get(&app, &format!("/api/v4/users/{}", bob.id))
+    let r = Rest::get(&app, format!("/api/v4/users/{}", bob.id))
         .token(&plain)
         .send()
         .await;
     assert!(body(&r).get("email").is_none(), "{}", r.body);
-    let r = Rest::get(&app, &format!("/api/v4/users/{}", bob.id))
+    let r = Rest::get(&app, format!("/api/v4/users/{}", bob.id))
         .token(&moded)
         .send()
         .await;
@@ -878,7 +878,7 @@ both_backends!(
             ))
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        let r = Rest::get(&app, &format!("/api/v4/user?private_token={secret}"))
+        let r = Rest::get(&app, format!("/api/v4/user?private_token={secret}"))
             .send()
             .await;
         assert_eq!(r.status, StatusCode::OK);

@@ -553,7 +553,7 @@ both_backends!(administrators_see_who_has_two_factor_on, |t| {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = Rest::get(&router, &format!("/api/v4/users/{}", with.id))
+    let r = Rest::get(&router, format!("/api/v4/users/{}", with.id))
         .token(&token)
         .send()
         .await;
