@@ -1,3 +1,4 @@
+pub mod copy;
 pub mod dialog;
 pub mod form;
 pub mod layout;

@@ -1,12 +1,15 @@
 //! The pieces of the Access Tokens page.
 
+use crate::app::components::copy::CopyButton;
 use crate::app::components::dialog::{confirm_buttons, ConfirmDialog};
-use crate::app::components::form::Field;
+use crate::app::components::form::{Feedback, Field};
 use crate::app::components::table::DataTable;
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
+use crate::app::fns::TypedToken;
 use crate::domain::instant;
 use crate::domain::scope::Scope;
 use crate::domain::token::TokenState;
+use crate::domain::token::NAME_MAX;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -99,18 +102,34 @@ pub fn ExpiryField(
     }
 }
 
+/// A new token's name, expiry date and scopes, as both token forms (the
+/// owner's and an administrator's impersonation token) ask for them, with
+/// what a refused plain form post typed.
+#[component]
+pub fn NewTokenFields(
+    feedback: Feedback,
+    typed: TypedToken,
+    bounds: ExpiryBounds,
+    /// Whether the admin-only scopes are offered.
+    is_admin: bool,
+) -> impl IntoView {
+    view! {
+        <Field
+            label="Token name"
+            name="name"
+            value=typed.name.unwrap_or_default()
+            error=feedback.field("name")
+            maxlength=NAME_MAX as u32
+            hint="For example, the application using the token or its purpose."
+        />
+        <ExpiryField bounds typed=typed.expires_at error=feedback.field("expires_at") />
+        <ScopeCheckboxes is_admin selected=typed.scopes error=feedback.field("scopes") />
+    }
+}
+
 /// A new token's secret, shown this once.
 #[component]
 pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move || set_hydrated.set(true));
-    let (copied, set_copied) = signal(false);
-    let secret = created.secret.clone();
-    let copy = move |_| {
-        let clipboard = window().navigator().clipboard();
-        let _ = clipboard.write_text(&secret);
-        set_copied.set(true);
-    };
     view! {
         <section
             role="status"
@@ -137,21 +156,7 @@ pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
                     spellcheck="false"
                     class="block w-full rounded-md border border-green-400 bg-white px-3 py-2 font-mono text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-indigo-500"
                 />
-                {move || {
-                    hydrated
-                        .get()
-                        .then(|| {
-                            view! {
-                                <button
-                                    type="button"
-                                    on:click=copy.clone()
-                                    class="shrink-0 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                                >
-                                    {move || if copied.get() { "Copied" } else { "Copy token" }}
-                                </button>
-                            }
-                        })
-                }}
+                <CopyButton text=created.secret.clone() label="Copy token" />
             </div>
             <p class="text-sm font-medium text-green-900">
                 "Make sure you save it now: you won't be able to see it again."

@@ -4,9 +4,9 @@
 use super::{
     admin_mode_entered, confirm_buttons, failed, yes_no, AdminLayout, ConfirmDialog, LOADING,
 };
-use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::form::{Feedback, FormMessages, SubmitButton};
 use crate::app::components::table::DataTable;
-use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes, TokenStatus};
+use crate::app::components::tokens::{NewTokenFields, OneTimeSecret, TokenStatus};
 use crate::app::fns::admin::{
     load_admin_user, AdminUser, ChangeAdminToken, ChangeAdminUser, CreateImpersonationToken,
     TokenChange, UserPage,
@@ -15,7 +15,6 @@ use crate::app::fns::tokens::TokenView;
 use crate::app::fns::{take_flash, TypedToken};
 use crate::domain::admin::UserChange;
 use crate::domain::instant;
-use crate::domain::token::NAME_MAX;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -76,11 +75,7 @@ pub fn AdminUser() -> impl IntoView {
                     Err(e) => failed(e),
                     Ok(page) => {
                         let create_feedback = Feedback::new(create, create_flash.clone());
-                        let TypedToken {
-                            name: typed_name,
-                            expires_at: typed_expiry,
-                            scopes: selected,
-                        } = TypedToken::from_flash(create_flash.as_ref());
+                        let typed = TypedToken::from_flash(create_flash.as_ref());
                         let revealed = page.revealed.clone();
                         let dialog_page = page.clone();
                         let dialog = move || {
@@ -151,22 +146,11 @@ pub fn AdminUser() -> impl IntoView {
                                             name="user_id"
                                             value=u.id.to_string()
                                         />
-                                        <Field
-                                            label="Token name"
-                                            name="name"
-                                            value=typed_name.unwrap_or_default()
-                                            error=create_feedback.field("name")
-                                            maxlength=NAME_MAX as u32
-                                        />
-                                        <ExpiryField
+                                        <NewTokenFields
+                                            feedback=create_feedback
+                                            typed=typed.clone()
                                             bounds=page.expiry.clone()
-                                            typed=typed_expiry
-                                            error=create_feedback.field("expires_at")
-                                        />
-                                        <ScopeCheckboxes
                                             is_admin=u.is_admin
-                                            selected
-                                            error=create_feedback.field("scopes")
                                         />
                                         <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
                                             <input

@@ -1,12 +1,11 @@
-use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::form::{Feedback, FormMessages, SubmitButton};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::components::tokens::{
-    ActiveTokens, ExpiryField, InactiveTokens, OneTimeSecret, RevokeDialog, ScopeCheckboxes,
+    ActiveTokens, InactiveTokens, NewTokenFields, OneTimeSecret, RevokeDialog,
 };
 use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken};
 use crate::app::fns::{take_flash, TypedToken};
 use crate::app::pages::signed_in_only;
-use crate::domain::token::NAME_MAX;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,11 +72,7 @@ pub fn AccessTokens() -> impl IntoView {
                                     Ok(page) => {
                                         let feedback = Feedback::new(create, flash.clone());
                                         let revoke_feedback = Feedback::new(revoke, revoked);
-                                        let TypedToken {
-                                            name: typed_name,
-                                            expires_at: typed_expiry,
-                                            scopes: selected,
-                                        } = TypedToken::from_flash(flash.as_ref());
+                                        let typed = TypedToken::from_flash(flash.as_ref());
                                         let revealed = page.revealed.clone();
                                         let active = page.active.clone();
                                         let confirm = move || {
@@ -112,23 +107,11 @@ pub fn AccessTokens() -> impl IntoView {
                                                     node_ref=form
                                                     attr:class="max-w-2xl space-y-5"
                                                 >
-                                                    <Field
-                                                        label="Token name"
-                                                        name="name"
-                                                        value=typed_name.unwrap_or_default()
-                                                        error=feedback.field("name")
-                                                        maxlength=NAME_MAX as u32
-                                                        hint="For example, the application using the token or its purpose."
-                                                    />
-                                                    <ExpiryField
+                                                    <NewTokenFields
+                                                        feedback=feedback
+                                                        typed=typed.clone()
                                                         bounds=page.expiry.clone()
-                                                        typed=typed_expiry
-                                                        error=feedback.field("expires_at")
-                                                    />
-                                                    <ScopeCheckboxes
                                                         is_admin=page.is_admin
-                                                        selected
-                                                        error=feedback.field("scopes")
                                                     />
                                                     <SubmitButton
                                                         label="Create personal access token"

@@ -1,5 +1,6 @@
 //! User Settings → Account → Two-factor authentication.
 
+use crate::app::components::copy::CopyButton;
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton, ToNotice};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::error::AppError;
@@ -258,15 +259,8 @@ fn Enrol(
 /// New recovery codes, shown once, to copy or download.
 #[component]
 fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move || set_hydrated.set(true));
-    let (copied, set_copied) = signal(false);
     let text = codes.join("\n");
     let download = format!("data:text/plain;charset=utf-8,{}", codes.join("%0A"));
-    let copy = move |_| {
-        let _ = window().navigator().clipboard().write_text(&text);
-        set_copied.set(true);
-    };
     view! {
         <section
             role="status"
@@ -295,21 +289,7 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
                 >
                     "Download codes"
                 </a>
-                {move || {
-                    hydrated
-                        .get()
-                        .then(|| {
-                            view! {
-                                <button
-                                    type="button"
-                                    on:click=copy.clone()
-                                    class="rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                                >
-                                    {move || if copied.get() { "Copied" } else { "Copy codes" }}
-                                </button>
-                            }
-                        })
-                }}
+                <CopyButton text label="Copy codes" />
             </div>
         </section>
     }
