@@ -8,6 +8,7 @@ pub mod admin;
 pub mod delivery;
 pub mod error;
 pub mod expiry;
+pub mod ids;
 pub mod instant;
 pub mod lifetime;
 pub mod lockout;
