@@ -1,6 +1,8 @@
 //! Rules of the Admin Area that need no database: admin mode, and which
 //! changes an administrator may make to a user (settings: `domain::settings`).
 
+use super::ids::UserId;
+
 /// How long admin mode lasts once an administrator enters it (as GitLab's,
 /// six hours).
 pub const ADMIN_MODE_SECONDS: i64 = 6 * 3600;
@@ -48,7 +50,7 @@ impl UserChange {
 /// The account a change is for, as it is now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Target {
-    pub id: i64,
+    pub id: UserId,
     pub is_admin: bool,
     pub blocked: bool,
 }
@@ -85,7 +87,7 @@ impl Refused {
 /// last-administrator condition in the update itself, so two administrators
 /// demoting each other at once cannot both succeed.)
 pub fn check_user_change(
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     target: Target,
     change: UserChange,
     other_admins: i64,
@@ -130,11 +132,11 @@ mod tests {
     }
 
     const ME: i64 = 1;
-    const AS_ME: Option<i64> = Some(ME);
+    const AS_ME: Option<UserId> = Some(UserId(ME));
 
     fn user(id: i64, is_admin: bool, blocked: bool) -> Target {
         Target {
-            id,
+            id: UserId(id),
             is_admin,
             blocked,
         }

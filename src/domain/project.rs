@@ -1,6 +1,7 @@
 //! Projects (Git repositories): names, paths, visibility, and who may pull
 //! or push over HTTP with what.
 
+use super::ids::UserId;
 use super::scope::Scope;
 use super::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -136,12 +137,12 @@ pub enum GitActor<'a> {
     Anonymous,
     /// A user by password: their whole account.
     Password {
-        user_id: i64,
+        user_id: UserId,
         is_admin: bool,
     },
     /// A user by personal access token: limited to its scopes.
     Token {
-        user_id: i64,
+        user_id: UserId,
         is_admin: bool,
         scopes: &'a [Scope],
     },
@@ -163,7 +164,7 @@ pub enum GitDenied {
 /// The project's side of the decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProjectAccess {
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub visibility: Visibility,
 }
 
@@ -227,8 +228,8 @@ mod tests {
     use super::*;
     use GitOperation::{Pull, Push};
 
-    const OWNER: i64 = 1;
-    const OTHER: i64 = 2;
+    const OWNER: UserId = UserId(1);
+    const OTHER: UserId = UserId(2);
 
     fn project(visibility: Visibility) -> Option<ProjectAccess> {
         Some(ProjectAccess {
@@ -237,7 +238,7 @@ mod tests {
         })
     }
 
-    fn token(user_id: i64, scopes: &[Scope]) -> GitActor<'_> {
+    fn token(user_id: UserId, scopes: &[Scope]) -> GitActor<'_> {
         GitActor::Token {
             user_id,
             is_admin: false,

@@ -8,6 +8,7 @@
 //! at most an uncommitted batch, which the next run sends, once.
 
 use crate::domain::expiry::{self, Job};
+use crate::domain::ids::UserId;
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::domain::token;
@@ -95,11 +96,11 @@ async fn notify(
         };
         let mut tx = state.db.begin_write().await?;
         let marked = tokens::mark_notified(&mut *tx, notice, range, (first, last), now).await?;
-        let mut by_owner: BTreeMap<i64, Vec<&Token>> = BTreeMap::new();
+        let mut by_owner: BTreeMap<UserId, Vec<&Token>> = BTreeMap::new();
         for t in &marked {
             by_owner.entry(t.user_id).or_default().push(t);
         }
-        let ids: Vec<i64> = by_owner.keys().copied().collect();
+        let ids: Vec<UserId> = by_owner.keys().copied().collect();
         let mut mails = 0;
         for owner in users::find_many_with(&mut *tx, &ids).await? {
             let Some(owned) = by_owner.get_mut(&owner.id) else {

@@ -156,7 +156,7 @@ pub async fn deliver_due(
             Err(error) => {
                 let failures = mail.attempts + 1;
                 let next = retry_delay(failures).map(|delay| state.now() + delay);
-                tracing::warn!(mail_id = mail.id, failures, %error, gave_up = next.is_none(), "mail not sent");
+                tracing::warn!(mail_id = %mail.id, failures, %error, gave_up = next.is_none(), "mail not sent");
                 outbox::mark_failed(&state.db, mail.id, &error, next).await?;
                 delivery.failed += 1;
             }

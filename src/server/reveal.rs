@@ -11,6 +11,7 @@
 //! reload or the back button shows nothing), opens the cookie and clears
 //! it.
 
+use crate::domain::ids::UserId;
 use crate::paths;
 use crate::server::config::ServerSecret;
 use crate::server::sealed::Sealer;
@@ -64,7 +65,7 @@ pub struct Ticket {
     pub nonce: String,
 }
 
-fn aad(purpose: Purpose, user_id: i64, ticket: &Ticket) -> Vec<u8> {
+fn aad(purpose: Purpose, user_id: UserId, ticket: &Ticket) -> Vec<u8> {
     format!(
         "{}:{user_id}:{}:{}",
         purpose.cookie, ticket.subject, ticket.nonce
@@ -78,7 +79,7 @@ impl Purpose {
     pub fn seal(
         self,
         secret: &ServerSecret,
-        user_id: i64,
+        user_id: UserId,
         subject: i64,
         plain: &str,
     ) -> Option<(Ticket, String)> {
@@ -98,7 +99,7 @@ impl Purpose {
     pub fn open(
         self,
         secret: &ServerSecret,
-        user_id: i64,
+        user_id: UserId,
         ticket: &Ticket,
         value: &str,
     ) -> Option<String> {
@@ -146,32 +147,37 @@ mod tests {
     fn sealed_secret_opens_only_with_its_ticket_user_purpose_and_key() {
         let key = ServerSecret::from_bytes([1; 64]);
         let p = TOKEN_SECRET;
-        let (ticket, value) = p.seal(&key, 7, 42, "fkpat-secret").unwrap();
+        let (ticket, value) = p.seal(&key, UserId(7), 42, "fkpat-secret").unwrap();
         assert!(!value.contains("fkpat"));
         assert_eq!(
-            p.open(&key, 7, &ticket, &value).as_deref(),
+            p.open(&key, UserId(7), &ticket, &value).as_deref(),
             Some("fkpat-secret")
         );
-        assert_eq!(p.open(&key, 8, &ticket, &value), None);
-        assert_eq!(RECOVERY_CODES.open(&key, 7, &ticket, &value), None);
+        assert_eq!(p.open(&key, UserId(8), &ticket, &value), None);
+        assert_eq!(RECOVERY_CODES.open(&key, UserId(7), &ticket, &value), None);
         let other_ticket = Ticket {
             subject: 43,
             ..ticket.clone()
         };
-        assert_eq!(p.open(&key, 7, &other_ticket, &value), None);
+        assert_eq!(p.open(&key, UserId(7), &other_ticket, &value), None);
         let other_nonce = Ticket {
             nonce: "00".repeat(16),
             ..ticket.clone()
         };
-        assert_eq!(p.open(&key, 7, &other_nonce, &value), None);
+        assert_eq!(p.open(&key, UserId(7), &other_nonce, &value), None);
         assert_eq!(
-            p.open(&ServerSecret::from_bytes([2; 64]), 7, &ticket, &value),
+            p.open(
+                &ServerSecret::from_bytes([2; 64]),
+                UserId(7),
+                &ticket,
+                &value
+            ),
             None
         );
         let mut tampered = value.clone();
         tampered.replace_range(30..31, if &value[30..31] == "0" { "1" } else { "0" });
-        assert_eq!(p.open(&key, 7, &ticket, &tampered), None);
-        assert_eq!(p.open(&key, 7, &ticket, "zz"), None);
+        assert_eq!(p.open(&key, UserId(7), &ticket, &tampered), None);
+        assert_eq!(p.open(&key, UserId(7), &ticket, "zz"), None);
     }
 
     #[test]

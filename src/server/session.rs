@@ -6,6 +6,7 @@ use super::db::Backend;
 use super::reveal;
 use super::services::ServiceError;
 use super::state::Core;
+use crate::domain::ids::UserId;
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::postgres::PgPoolOptions;
@@ -137,7 +138,7 @@ pub async fn current_user(session: &Session, state: &Core) -> Result<Option<User
         return Ok(None);
     };
     let epoch = session.get::<i64>(EPOCH).await.map_err(store_error)?;
-    let user = super::services::accounts::find(state, user_id).await?;
+    let user = super::services::accounts::find(state, UserId(user_id)).await?;
     Ok(user.filter(|u| Some(u.session_epoch) == epoch && !u.is_blocked()))
 }
 
@@ -203,7 +204,7 @@ pub async fn take_reveal(
 /// A sign-in whose password was right, waiting for its second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PendingSignIn {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub session_epoch: i64,
     /// When the password was verified (unix seconds).
     pub at: i64,

@@ -8,6 +8,7 @@
 //! revokes or rotates it, and expiry is still checked against the clock on
 //! every request.
 
+use crate::domain::ids::TokenId;
 use crate::domain::token::TokenDigest;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
@@ -103,7 +104,7 @@ impl TokenCache {
     }
 
     /// Forgets a token at once (it was revoked or rotated here).
-    pub fn forget_token(&self, token_id: i64) {
+    pub fn forget_token(&self, token_id: TokenId) {
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, e| e.auth.token.id != token_id);
         }
@@ -129,6 +130,7 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::UserId;
 
     fn auth(id: i64, expires_at: i64) -> Authenticated {
         Authenticated {
@@ -140,8 +142,8 @@ mod tests {
 
     fn token(id: i64, expires_at: i64) -> Token {
         Token {
-            id,
-            user_id: 1,
+            id: TokenId(id),
+            user_id: UserId(1),
             name: "t".into(),
             scopes: vec![],
             created_at: 0,
@@ -149,7 +151,7 @@ mod tests {
             last_used_at: None,
             last_used_ips: vec![],
             revoked_at: None,
-            family_id: id,
+            family_id: TokenId(id),
             rotated_at: None,
             impersonation: false,
             created_by: None,
@@ -158,7 +160,7 @@ mod tests {
 
     fn user() -> User {
         User {
-            id: 1,
+            id: UserId(1),
             username: "u".into(),
             email: "u@example.com".into(),
             is_admin: false,
@@ -190,10 +192,10 @@ mod tests {
         let (a, b) = (TokenDigest::of(b"k", "a"), TokenDigest::of(b"k", "b"));
         cache.put(&a, &auth(1, 1_000), 5);
         cache.put(&b, &auth(2, 1_000), 5);
-        cache.forget_token(1);
+        cache.forget_token(TokenId(1));
         assert!(cache.get(&a, 5).is_none());
         assert!(cache.get(&b, 5).is_some());
-        cache.forget_where(|t| t.user_id == 1);
+        cache.forget_where(|t| t.user_id == UserId(1));
         assert!(cache.is_empty());
     }
 

@@ -3,6 +3,7 @@
 //! first, then by a conditional update, so instances sharing PostgreSQL
 //! write at most once per interval between them), off the request path.
 
+use crate::domain::ids::TokenId;
 use crate::server::db::tokens::{self, Token};
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ const MAX_TRACKED: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct UsageRecorder {
-    attempts: Mutex<HashMap<i64, i64>>,
+    attempts: Mutex<HashMap<TokenId, i64>>,
 }
 
 /// The addresses to store: `ip` first, then the previous ones, distinct.
@@ -64,10 +65,10 @@ impl UsageRecorder {
         let (db, id) = (db.clone(), token.id);
         tokio::spawn(async move {
             match tokens::record_use(&db, id, now, INTERVAL_SECONDS, &ips).await {
-                Ok(true) => tracing::debug!(token_id = id, "token use recorded"),
+                Ok(true) => tracing::debug!(token_id = %id, "token use recorded"),
                 Ok(false) => {}
                 Err(e) => {
-                    tracing::warn!(token_id = id, error = %e, "could not record a token's use")
+                    tracing::warn!(token_id = %id, error = %e, "could not record a token's use")
                 }
             }
         });

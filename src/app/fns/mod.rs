@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// What the browser may know about the signed-in user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: crate::domain::ids::UserId,
     pub username: String,
     pub email: String,
     pub is_admin: bool,
@@ -167,7 +167,7 @@ pub(crate) mod ctx {
         purpose: reveal::Purpose,
         state: &AppState,
         session: &Session,
-        user_id: i64,
+        user_id: crate::domain::ids::UserId,
         subject: i64,
         plain: &str,
     ) -> Result<bool, AppError> {
@@ -194,7 +194,7 @@ pub(crate) mod ctx {
         purpose: reveal::Purpose,
         state: &AppState,
         session: &Session,
-        user_id: i64,
+        user_id: crate::domain::ids::UserId,
     ) -> Result<Option<(reveal::Ticket, String)>, AppError> {
         let Some(ticket) = session::take_reveal(session, purpose).await? else {
             return Ok(None);

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectView {
-    pub id: i64,
+    pub id: crate::domain::ids::ProjectId,
     pub name: String,
     pub full_path: String,
     pub visibility: String,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A token as its owner sees it: never the secret, never the digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenView {
-    pub id: i64,
+    pub id: crate::domain::ids::TokenId,
     pub name: String,
     pub scopes: Vec<Scope>,
     pub created_at: i64,
@@ -119,7 +119,10 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
     let revealed = ctx::take_secret(reveal::TOKEN_SECRET, &state, &session, user.id)
         .await?
         .and_then(|(ticket, secret)| {
-            let token = active.iter().find(|t| t.id == ticket.subject).cloned()?;
+            let token = active
+                .iter()
+                .find(|t| t.id.get() == ticket.subject)
+                .cloned()?;
             Some(NewTokenSecret { token, secret })
         });
     Ok(TokensPage {
@@ -159,7 +162,7 @@ pub async fn create_token(
             &state,
             &session,
             user.id,
-            created.token.id,
+            created.token.id.get(),
             &created.secret,
         )
         .await?;
@@ -184,7 +187,7 @@ pub async fn create_token(
 }
 
 #[server(prefix = "/_fn", endpoint = "revoke_token")]
-pub async fn revoke_token(id: i64) -> Result<TokenView, AppError> {
+pub async fn revoke_token(id: crate::domain::ids::TokenId) -> Result<TokenView, AppError> {
     use super::ctx;
     use crate::server::services::tokens;
     let result = async {

@@ -66,7 +66,7 @@ mod ssr {
             state,
             session,
             user.id,
-            user.id,
+            user.id.get(),
             &codes.join("\n"),
         )
         .await?;
@@ -150,7 +150,7 @@ pub async fn load_two_factor() -> Result<TwoFactorPage, AppError> {
     };
     let new_codes = ctx::take_secret(reveal::RECOVERY_CODES, &state, &session, user.id)
         .await?
-        .filter(|(ticket, _)| ticket.subject == user.id && status.enabled)
+        .filter(|(ticket, _)| ticket.subject == user.id.get() && status.enabled)
         .map(|(_, codes)| codes.lines().map(str::to_owned).collect());
     Ok(TwoFactorPage {
         enabled: status.enabled,

@@ -1,6 +1,7 @@
 //! The JSON GitLab's API answers with, for users and tokens.
 
 use super::error::ApiError;
+use crate::domain::ids::UserId;
 use crate::domain::instant::date_of;
 use crate::domain::instant::Rfc3339;
 use crate::domain::lifetime::iso;
@@ -72,7 +73,7 @@ fn state_of(u: &User) -> &'static str {
 /// A user as anyone may see them.
 #[derive(Serialize)]
 pub struct UserBasic<'a> {
-    id: i64,
+    id: UserId,
     username: &'a str,
     name: &'a str,
     state: &'static str,

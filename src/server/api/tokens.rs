@@ -5,6 +5,7 @@ use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
 use super::{json, page_response, paginate, BaseUrl, Paging};
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::server::db::tokens::{Between, Token, TokenFilter};
@@ -19,13 +20,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
-fn id_of(raw: &str) -> Result<i64, ApiError> {
+fn id_of(raw: &str) -> Result<TokenId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound(""))
 }
 
 /// The filters of `GET /personal_access_tokens`, for `user_id` (`None`:
 /// every user's).
-fn filter(params: &Params, user_id: Option<i64>, now: i64) -> Result<TokenFilter, ApiError> {
+fn filter(params: &Params, user_id: Option<UserId>, now: i64) -> Result<TokenFilter, ApiError> {
     let active_at = match params.get("state") {
         None => None,
         Some("active") => Some((true, now)),
@@ -55,7 +56,7 @@ pub async fn list(
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let user_id = match params.int("user_id")? {
+    let user_id = match params.int("user_id")?.map(UserId) {
         Some(id) if id == auth.user.id => Some(id),
         Some(id) => {
             auth.require_admin()?;
@@ -77,7 +78,7 @@ pub async fn list(
 
 /// A personal access token the caller may manage: their own, or any one for
 /// an administrator. Anything else is missing.
-async fn manageable(state: &AppState, auth: &ApiAuth, id: i64) -> Result<Token, ApiError> {
+async fn manageable(state: &AppState, auth: &ApiAuth, id: TokenId) -> Result<Token, ApiError> {
     let token = tokens::find(state, id)
         .await?
         .filter(|t| !t.impersonation)
@@ -163,7 +164,7 @@ pub async fn rotate_self(
 /// The user an administrator's request is about.
 async fn target_user(state: &AppState, auth: &ApiAuth, id: &str) -> Result<User, ApiError> {
     auth.require_admin()?;
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("User"))?;
+    let id: UserId = id.parse().map_err(|_| ApiError::NotFound("User"))?;
     accounts::find(state, id)
         .await?
         .ok_or(ApiError::NotFound("User"))

@@ -4,6 +4,7 @@ use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
 use super::{json, page_response, BaseUrl, Paging};
+use crate::domain::ids::UserId;
 use crate::server::db::users::UserFilter;
 use crate::server::services::accounts;
 use crate::server::services::tokens::RenderedAnswer;
@@ -82,7 +83,7 @@ pub async fn show(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("User"))?;
+    let id: UserId = id.parse().map_err(|_| ApiError::NotFound("User"))?;
     let user = accounts::find(&state, id)
         .await?
         .ok_or(ApiError::NotFound("User"))?;

@@ -2,6 +2,7 @@
 //! manages them.
 
 use super::{find_user, CliError, Storage};
+use crate::domain::ids::TokenId;
 use crate::domain::instant;
 use crate::server::services::audit::Actor;
 use crate::server::services::{tokens, ServiceError};
@@ -32,10 +33,10 @@ pub enum TokenCommand {
         user: String,
     },
     /// Revoke a token by its id.
-    Revoke { id: i64 },
+    Revoke { id: TokenId },
     /// Take back a revocation (a token revoked by mistake works again);
     /// recorded in the audit log.
-    Unrevoke { id: i64 },
+    Unrevoke { id: TokenId },
 }
 
 pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliError> {
@@ -105,7 +106,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
 }
 
 /// Names a missing token by its id.
-fn no_token(id: i64) -> impl Fn(ServiceError) -> CliError {
+fn no_token(id: TokenId) -> impl Fn(ServiceError) -> CliError {
     move |e| match e {
         ServiceError::NotFound => CliError(format!("no token with id {id}")),
         other => other.into(),

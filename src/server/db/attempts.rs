@@ -3,6 +3,7 @@
 //! every racing attempt, on one instance or many sharing PostgreSQL.
 
 use super::Db;
+use crate::domain::ids::UserId;
 use crate::domain::lockout::Attempts;
 use sqlx::Row;
 
@@ -52,7 +53,7 @@ impl Counter {
 pub async fn change<T>(
     db: &Db,
     counter: Counter,
-    user_id: i64,
+    user_id: UserId,
     change: impl FnOnce(Attempts) -> (Attempts, T),
 ) -> Result<Option<T>, sqlx::Error> {
     let c = counter.columns();

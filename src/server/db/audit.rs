@@ -1,6 +1,7 @@
 //! The audit log of administrators' actions.
 
 use super::Db;
+use crate::domain::ids::{TokenId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -9,16 +10,16 @@ use sqlx::Row;
 pub struct AuditEvent {
     pub id: i64,
     pub created_at: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_name: String,
     pub action: String,
-    pub target_user_id: Option<i64>,
+    pub target_user_id: Option<UserId>,
     pub target_name: Option<String>,
-    pub token_id: Option<i64>,
+    pub token_id: Option<TokenId>,
     pub token_name: Option<String>,
     pub details: String,
     /// Whom the actor acted as, and how ("sudo", "impersonation").
-    pub acted_as_id: Option<i64>,
+    pub acted_as_id: Option<UserId>,
     pub acted_as_name: Option<String>,
     pub acted_via: Option<String>,
     /// The client address the action came from.
@@ -27,15 +28,15 @@ pub struct AuditEvent {
 
 pub struct NewAuditEvent<'a> {
     pub created_at: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_name: &'a str,
     pub action: &'a str,
-    pub target_user_id: Option<i64>,
+    pub target_user_id: Option<UserId>,
     pub target_name: Option<&'a str>,
-    pub token_id: Option<i64>,
+    pub token_id: Option<TokenId>,
     pub token_name: Option<&'a str>,
     pub details: &'a str,
-    pub acted_as_id: Option<i64>,
+    pub acted_as_id: Option<UserId>,
     pub acted_as_name: Option<&'a str>,
     pub acted_via: Option<&'a str>,
     pub ip_address: Option<&'a str>,
@@ -97,7 +98,7 @@ where
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Events about this user.
-    pub target_user_id: Option<i64>,
+    pub target_user_id: Option<UserId>,
     /// By this actor (name, any case).
     pub actor: Option<String>,
     /// About this user (name, any case).
@@ -125,7 +126,7 @@ pub async fn list(
         conditions.push(condition.replace('?', &format!("${}", values.len())));
     };
     if let Some(id) = filter.target_user_id {
-        add("target_user_id = ?", Value::Int(id));
+        add("target_user_id = ?", Value::Int(id.get()));
     }
     if let Some(actor) = &filter.actor {
         add("LOWER(actor_name) = ?", Value::Text(actor.to_lowercase()));

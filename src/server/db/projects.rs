@@ -1,14 +1,15 @@
 //! Projects and where their repositories are.
 
 use super::{is_unique_violation_on, Db};
+use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::project::Visibility;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
-    pub id: i64,
-    pub owner_id: i64,
+    pub id: ProjectId,
+    pub owner_id: UserId,
     /// The owner's username: the project's namespace.
     pub namespace: String,
     pub name: String,
@@ -46,12 +47,12 @@ pub enum InsertProjectError {
 /// before committing, so neither exists without the other).
 pub async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    owner_id: i64,
+    owner_id: UserId,
     name: &str,
     path: &str,
     visibility: Visibility,
     now: i64,
-) -> Result<i64, InsertProjectError> {
+) -> Result<ProjectId, InsertProjectError> {
     sqlx::query_scalar(
         "INSERT INTO projects (owner_id, name, path, path_key, visibility, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -73,7 +74,7 @@ pub async fn insert(
     })
 }
 
-pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Project>, sqlx::Error> {
+pub async fn find_by_id(db: &Db, id: ProjectId) -> Result<Option<Project>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM projects p JOIN users u ON u.id = p.owner_id WHERE p.id = $1"
     ))
@@ -106,7 +107,11 @@ pub async fn find_by_full_path(
 
 /// The projects a user may see (their own and public ones; every project
 /// for an administrator), newest first.
-pub async fn list_visible(db: &Db, user_id: i64, all: bool) -> Result<Vec<Project>, sqlx::Error> {
+pub async fn list_visible(
+    db: &Db,
+    user_id: UserId,
+    all: bool,
+) -> Result<Vec<Project>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM projects p JOIN users u ON u.id = p.owner_id \
          WHERE $1 = 1 OR p.owner_id = $2 OR p.visibility = 'public' ORDER BY p.id DESC"
@@ -121,7 +126,7 @@ pub async fn list_visible(db: &Db, user_id: i64, all: bool) -> Result<Vec<Projec
 }
 
 /// The projects a user owns, newest first.
-pub async fn list_owned(db: &Db, owner_id: i64) -> Result<Vec<Project>, sqlx::Error> {
+pub async fn list_owned(db: &Db, owner_id: UserId) -> Result<Vec<Project>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM projects p JOIN users u ON u.id = p.owner_id \
          WHERE p.owner_id = $1 ORDER BY p.id DESC"

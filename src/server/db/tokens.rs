@@ -2,6 +2,7 @@
 //! secret.
 
 use super::{flag, Conditions, Db};
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::scope::{self, Scope};
 use crate::domain::token::{TokenDigest, TokenState};
 use sqlx::any::AnyRow;
@@ -10,8 +11,8 @@ use sqlx::Row;
 /// A token as stored, without its digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: TokenId,
+    pub user_id: UserId,
     pub name: String,
     pub scopes: Vec<Scope>,
     pub created_at: i64,
@@ -22,12 +23,12 @@ pub struct Token {
     pub last_used_ips: Vec<String>,
     pub revoked_at: Option<i64>,
     /// The id of the first token of its rotation family (itself if none).
-    pub family_id: i64,
+    pub family_id: TokenId,
     /// Set when a rotation replaced it.
     pub rotated_at: Option<i64>,
     pub impersonation: bool,
     /// The administrator who made an impersonation token.
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
 }
 
 impl Token {
@@ -45,7 +46,7 @@ const COLUMNS: &str = "id, user_id, name, scopes, created_at, expires_at, last_u
                        last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by";
 
 fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
-    let id: i64 = row.try_get("id")?;
+    let id: TokenId = row.try_get("id")?;
     let ips: String = row.try_get("last_used_ips")?;
     Ok(Token {
         id,
@@ -57,7 +58,9 @@ fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
         last_used_at: row.try_get("last_used_at")?,
         last_used_ips: ips.split_whitespace().map(str::to_owned).collect(),
         revoked_at: row.try_get("revoked_at")?,
-        family_id: row.try_get::<Option<i64>, _>("family_id")?.unwrap_or(id),
+        family_id: row
+            .try_get::<Option<TokenId>, _>("family_id")?
+            .unwrap_or(id),
         rotated_at: row.try_get("rotated_at")?,
         impersonation: flag(row, "impersonation")?,
         created_by: row.try_get("created_by")?,
@@ -65,15 +68,15 @@ fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
 }
 
 pub struct NewTokenRow<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: &'a str,
     pub digest: &'a TokenDigest,
     pub scopes: &'a [Scope],
     pub created_at: i64,
     pub expires_at: Option<i64>,
-    pub family_id: Option<i64>,
+    pub family_id: Option<TokenId>,
     pub impersonation: bool,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
 }
 
 async fn insert_with<'e, E>(executor: E, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error>
@@ -108,12 +111,12 @@ where
 
 /// A user's own personal access tokens (not impersonation tokens), newest
 /// first.
-pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<Token>, sqlx::Error> {
+pub async fn list_for_user(db: &Db, user_id: UserId) -> Result<Vec<Token>, sqlx::Error> {
     list_where(db, "user_id = $1 AND impersonation = 0", Some(user_id)).await
 }
 
 /// A user's impersonation tokens, newest first.
-pub async fn list_impersonation(db: &Db, user_id: i64) -> Result<Vec<Token>, sqlx::Error> {
+pub async fn list_impersonation(db: &Db, user_id: UserId) -> Result<Vec<Token>, sqlx::Error> {
     list_where(db, "user_id = $1 AND impersonation = 1", Some(user_id)).await
 }
 
@@ -143,7 +146,7 @@ impl Between {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TokenFilter {
     /// One user's tokens (`None`: everyone's).
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// Active (`true`) or not (`false`) at the instant given, as
     /// `domain::token::TokenState` decides (the SQL below says the same;
     /// a test holds them together).
@@ -167,7 +170,7 @@ pub async fn page(
     let mut c = Conditions::default();
     c.add("impersonation = 0");
     if let Some(user_id) = filter.user_id {
-        let p = c.int(user_id);
+        let p = c.int(user_id.get());
         c.add(format!("user_id = {p}"));
     }
     if let Some((active, now)) = filter.active_at {
@@ -205,7 +208,7 @@ pub async fn page(
 async fn list_where(
     db: &Db,
     filter: &str,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
 ) -> Result<Vec<Token>, sqlx::Error> {
     let sql =
         format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE {filter} ORDER BY id DESC");
@@ -218,7 +221,11 @@ async fn list_where(
 }
 
 /// One of a user's own tokens; another user's id reads as missing.
-pub async fn find_for_user(db: &Db, user_id: i64, id: i64) -> Result<Option<Token>, sqlx::Error> {
+pub async fn find_for_user(
+    db: &Db,
+    user_id: UserId,
+    id: TokenId,
+) -> Result<Option<Token>, sqlx::Error> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM personal_access_tokens WHERE id = $1 AND user_id = $2 AND impersonation = 0"
     ))
@@ -229,7 +236,7 @@ pub async fn find_for_user(db: &Db, user_id: i64, id: i64) -> Result<Option<Toke
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn find(db: &Db, id: i64) -> Result<Option<Token>, sqlx::Error> {
+pub async fn find(db: &Db, id: TokenId) -> Result<Option<Token>, sqlx::Error> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM personal_access_tokens WHERE id = $1"
     ))
@@ -251,7 +258,7 @@ pub async fn find_by_digest(db: &Db, digest: &TokenDigest) -> Result<Option<Toke
 
 /// Marks a token revoked at `now` unless it already is; returns the token
 /// as it is afterwards (None when there is no such token).
-pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<Option<Token>, sqlx::Error> {
+pub async fn revoke(db: &Db, id: TokenId, now: i64) -> Result<Option<Token>, sqlx::Error> {
     sqlx::query(
         "UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
     )
@@ -268,7 +275,7 @@ pub async fn revoke(db: &Db, id: i64, now: i64) -> Result<Option<Token>, sqlx::E
 /// revoked by reuse detection.
 pub async fn set_revoked<'e, E>(
     executor: E,
-    id: i64,
+    id: TokenId,
     revoked_at: Option<i64>,
 ) -> Result<Option<Token>, sqlx::Error>
 where
@@ -328,7 +335,7 @@ where
 
 /// Revokes every still-active token of a rotation family, for good (reuse
 /// detection); returns how many.
-pub async fn revoke_family(db: &Db, family_id: i64, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn revoke_family(db: &Db, family_id: TokenId, now: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE personal_access_tokens SET revoked_at = $1, revoked_for_reuse = 1 \
          WHERE (family_id = $2 OR id = $2) AND revoked_at IS NULL",
@@ -368,7 +375,7 @@ pub async fn rotate(
 /// interval between them). Returns whether it wrote.
 pub async fn record_use(
     db: &Db,
-    id: i64,
+    id: TokenId,
     now: i64,
     interval: i64,
     ips: &[String],

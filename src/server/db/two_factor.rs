@@ -4,6 +4,7 @@
 //! are counted in `db::attempts`.
 
 use super::{flag, Db};
+use crate::domain::ids::UserId;
 use sqlx::Row;
 
 /// A user's two-factor record.
@@ -15,7 +16,7 @@ pub struct OtpState {
     pub last_step: Option<i64>,
 }
 
-pub async fn state(db: &Db, user_id: i64) -> Result<Option<OtpState>, sqlx::Error> {
+pub async fn state(db: &Db, user_id: UserId) -> Result<Option<OtpState>, sqlx::Error> {
     let row = sqlx::query("SELECT otp_secret, otp_enabled, otp_last_step FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&db.pool)
@@ -34,7 +35,7 @@ pub async fn state(db: &Db, user_id: i64) -> Result<Option<OtpState>, sqlx::Erro
 /// authentication is on already (its secret is never replaced).
 pub async fn set_enrolment_secret(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     sealed: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
@@ -54,7 +55,7 @@ pub async fn set_enrolment_secret(
 /// False if it is on already or the secret changed.
 pub async fn enable(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     sealed: &str,
     step: i64,
     digests: &[String],
@@ -82,7 +83,7 @@ pub async fn enable(
 
 async fn insert_codes(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    user_id: i64,
+    user_id: UserId,
     digests: &[String],
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -104,7 +105,7 @@ async fn insert_codes(
 /// Replaces the recovery codes of a user with two-factor on; false if off.
 pub async fn replace_recovery_codes(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     digests: &[String],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -123,7 +124,7 @@ pub async fn replace_recovery_codes(
 }
 
 /// Turns two-factor authentication off: secret, state and codes go.
-pub async fn disable(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn disable(db: &Db, user_id: UserId) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE users SET otp_secret = NULL, otp_enabled = 0, otp_enabled_at = NULL, \
@@ -142,7 +143,7 @@ pub async fn disable(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
 
 /// Accepts a TOTP step if it is newer than the last one accepted; of two
 /// racing submissions of one code exactly one gets true.
-pub async fn accept_step(db: &Db, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
+pub async fn accept_step(db: &Db, user_id: UserId, step: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE users SET otp_last_step = $1 \
          WHERE id = $2 AND otp_enabled = 1 AND (otp_last_step IS NULL OR otp_last_step < $1)",
@@ -157,7 +158,7 @@ pub async fn accept_step(db: &Db, user_id: i64, step: i64) -> Result<bool, sqlx:
 /// Uses a recovery code once; true for the one request that used it.
 pub async fn use_recovery_code(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     digest: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -174,7 +175,7 @@ pub async fn use_recovery_code(
 }
 
 /// How many unused recovery codes a user has.
-pub async fn recovery_codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn recovery_codes_left(db: &Db, user_id: UserId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id)
         .fetch_one(&db.pool)

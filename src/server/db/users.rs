@@ -1,11 +1,12 @@
 use super::{flag, is_unique_violation_on, Conditions, Db};
+use crate::domain::ids::UserId;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// A user as the rest of the server sees it (no password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub is_admin: bool,
@@ -128,12 +129,12 @@ pub async fn taken(
     ))
 }
 
-pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<User>, sqlx::Error> {
     find_by_id_with(&db.pool, id).await
 }
 
 /// [`find_by_id`] through any executor (inside a transaction).
-pub async fn find_by_id_with<'e, E>(executor: E, id: i64) -> Result<Option<User>, sqlx::Error>
+pub async fn find_by_id_with<'e, E>(executor: E, id: UserId) -> Result<Option<User>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -172,7 +173,10 @@ pub async fn find_credentials(
     .await
 }
 
-pub async fn find_credentials_by_id(db: &Db, id: i64) -> Result<Option<Credentials>, sqlx::Error> {
+pub async fn find_credentials_by_id(
+    db: &Db,
+    id: UserId,
+) -> Result<Option<Credentials>, sqlx::Error> {
     find_credentials_where(db, "id = $1", id).await
 }
 
@@ -201,7 +205,7 @@ where
 }
 
 /// A completed sign-in (all its steps).
-pub async fn record_sign_in(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn record_sign_in(db: &Db, id: UserId, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
@@ -212,7 +216,7 @@ pub async fn record_sign_in(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Erro
 
 /// Stores a new password hash and ends every session of the user by moving
 /// their session epoch on. Returns the new epoch.
-pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<i64, sqlx::Error> {
+pub async fn set_password(db: &Db, id: UserId, password_hash: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 \
          WHERE id = $2 RETURNING session_epoch",
@@ -285,7 +289,7 @@ pub async fn page(
 }
 
 /// How many unblocked administrators there are besides user `id`.
-pub async fn count_other_admins<'e, E>(executor: E, id: i64) -> Result<i64, sqlx::Error>
+pub async fn count_other_admins<'e, E>(executor: E, id: UserId) -> Result<i64, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -312,7 +316,7 @@ pub async fn lock_admins(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()
 /// every session of the user. Returns whether the row changed.
 pub async fn set_blocked<'e, E>(
     executor: E,
-    id: i64,
+    id: UserId,
     blocked_at: Option<i64>,
 ) -> Result<bool, sqlx::Error>
 where
@@ -335,7 +339,7 @@ where
 }
 
 /// Makes a user an administrator or not. Returns whether the row changed.
-pub async fn set_admin<'e, E>(executor: E, id: i64, admin: bool) -> Result<bool, sqlx::Error>
+pub async fn set_admin<'e, E>(executor: E, id: UserId, admin: bool) -> Result<bool, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -351,7 +355,7 @@ where
 }
 
 /// The users with these ids (any order; missing ids are skipped).
-pub async fn find_many_with<'e, E>(executor: E, ids: &[i64]) -> Result<Vec<User>, sqlx::Error>
+pub async fn find_many_with<'e, E>(executor: E, ids: &[UserId]) -> Result<Vec<User>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {

@@ -3,6 +3,7 @@
 use super::attempts::{self, NotNow};
 use super::ServiceError;
 use crate::domain::account::{unique_key, validate_password, NewAccount};
+use crate::domain::ids::UserId;
 use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::FieldError;
 use crate::server::db::attempts::Counter;
@@ -92,7 +93,7 @@ pub async fn authenticate_found(
 /// account's lock, as at sign-in.
 pub async fn recheck_password(
     state: &Core,
-    user_id: i64,
+    user_id: UserId,
     password: &str,
 ) -> Result<Credentials, ServiceError> {
     let credentials = users::find_credentials_by_id(&state.db, user_id)
@@ -151,7 +152,7 @@ pub async fn record_sign_in(state: &Core, user: &User) -> Result<(), ServiceErro
 /// the caller keeps its own session alive.
 pub async fn change_password(
     state: &Core,
-    user_id: i64,
+    user_id: UserId,
     current: &str,
     new: &str,
     confirmation: &str,
@@ -204,7 +205,7 @@ pub async fn users_page(
 }
 
 /// A user by id.
-pub async fn find(state: &Core, id: i64) -> Result<Option<User>, ServiceError> {
+pub async fn find(state: &Core, id: UserId) -> Result<Option<User>, ServiceError> {
     Ok(users::find_by_id(&state.db, id).await?)
 }
 

@@ -6,6 +6,7 @@
 use super::audit::{self, Action, Actor, Event};
 use super::{mail, settings as cached_settings, Conflict, ServiceError};
 use crate::domain::admin::{check_user_change, Target, UserChange};
+use crate::domain::ids::UserId;
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::LifetimePolicy;
 use crate::domain::token;
@@ -67,7 +68,7 @@ pub async fn change_settings(
         let policy = LifetimePolicy::with_max_days(new.token_max_lifetime_days);
         let latest = token::expires_at(policy.latest(today)).unix_timestamp();
         revoked = tokens::revoke_expiring_after(&mut *tx, latest, now).await?;
-        let mut by_owner: BTreeMap<i64, Vec<&Token>> = BTreeMap::new();
+        let mut by_owner: BTreeMap<UserId, Vec<&Token>> = BTreeMap::new();
         for t in &revoked {
             by_owner.entry(t.user_id).or_default().push(t);
         }
@@ -115,7 +116,7 @@ pub async fn revoked_by_limit(state: &Core, max_days: i64) -> Result<(i64, i64),
 pub async fn change_user(
     state: &Core,
     actor: &Actor,
-    target_id: i64,
+    target_id: UserId,
     change: UserChange,
 ) -> Result<User, ServiceError> {
     let now = state.now();
@@ -162,7 +163,7 @@ pub async fn change_user(
     state.token_cache.forget_where(|t| t.user_id == target.id);
     tracing::info!(
         actor = %actor.name,
-        user_id = target.id,
+        user_id = %target.id,
         change = change.as_str(),
         "user changed by an administrator"
     );

@@ -4,6 +4,7 @@
 //! than the limit allows.
 
 use super::ServiceError;
+use crate::domain::ids::UserId;
 use crate::domain::lockout::{AttemptLimit, Outcome, Refused};
 use crate::server::clock::Clock;
 use crate::server::db::attempts::{self, Counter};
@@ -40,13 +41,13 @@ pub struct Attempt {
     db: Db,
     clock: Arc<dyn Clock>,
     counter: Counter,
-    user_id: i64,
+    user_id: UserId,
     settled: bool,
 }
 
 /// Reserves an attempt at user `user_id`'s secret, waiting briefly while
 /// every slot is held by attempts still being checked.
-pub async fn reserve(state: &Core, counter: Counter, user_id: i64) -> Result<Attempt, NotNow> {
+pub async fn reserve(state: &Core, counter: Counter, user_id: UserId) -> Result<Attempt, NotNow> {
     let limit = limit_of(counter);
     let reserved = until_a_slot(|| async {
         let now = state.now();
@@ -77,7 +78,7 @@ async fn settle_now(
     db: &Db,
     clock: &dyn Clock,
     counter: Counter,
-    user_id: i64,
+    user_id: UserId,
     outcome: Outcome,
 ) -> Result<Option<i64>, sqlx::Error> {
     let limit = limit_of(counter);
@@ -88,7 +89,7 @@ async fn settle_now(
     .await?
     .flatten();
     if outcome == Outcome::Wrong && lock.is_some_and(|until| until == now + limit.lock_seconds) {
-        tracing::warn!(user_id, ?counter, "locked after repeated wrong secrets");
+        tracing::warn!(user_id = %user_id, ?counter, "locked after repeated wrong secrets");
     }
     Ok(lock)
 }
@@ -128,7 +129,7 @@ impl Drop for Attempt {
         runtime.spawn(async move {
             if let Err(e) = settle_now(&db, clock.as_ref(), counter, user_id, Outcome::Wrong).await
             {
-                tracing::error!(error = %e, user_id, "cannot settle an abandoned attempt");
+                tracing::error!(error = %e, user_id = %user_id, "cannot settle an abandoned attempt");
             }
         });
     }

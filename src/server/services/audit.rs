@@ -1,6 +1,7 @@
 //! Who did what: administrators' actions, recorded in the transaction of
 //! the change itself.
 
+use crate::domain::ids::UserId;
 pub use crate::server::db::audit::Filter;
 use crate::server::db::audit::{self, AuditEvent, NewAuditEvent};
 use crate::server::db::tokens::Token;
@@ -15,7 +16,7 @@ use super::ServiceError;
 /// (who has no account); whom they acted as, and from where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
-    pub id: Option<i64>,
+    pub id: Option<UserId>,
     pub name: String,
     pub acted_as: Option<ActedAs>,
     pub address: Option<IpAddr>,
@@ -24,7 +25,7 @@ pub struct Actor {
 /// The user an actor acted as, and how.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActedAs {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub via: Via,
 }
@@ -272,7 +273,7 @@ pub async fn list(
 /// Events about one user, newest first.
 pub async fn about_user(
     state: &Core,
-    user_id: i64,
+    user_id: UserId,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<AuditEvent>, i64), ServiceError> {

@@ -7,6 +7,7 @@ use super::audit::{Actor, Via};
 use super::tokens::{self, RenderedAnswer};
 use super::{settings, ServiceError};
 use crate::domain::access::{self, Area};
+use crate::domain::ids::UserId;
 use crate::domain::scope::Scope;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::{self, User};
@@ -97,7 +98,7 @@ pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, 
         return Err(Refused::Forbidden);
     }
     let target = target.trim();
-    let user = match target.parse::<i64>() {
+    let user = match target.parse::<UserId>() {
         Ok(id) => users::find_by_id(&state.db, id).await,
         Err(_) => {
             let key = crate::domain::account::unique_key(target);

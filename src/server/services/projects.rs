@@ -3,6 +3,7 @@
 
 use super::audit::{self, Action, Actor, Event};
 use super::ServiceError;
+use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::project::NewProject;
 use crate::server::db::projects::{self, InsertProjectError, Project};
 use crate::server::db::users::User;
@@ -10,7 +11,7 @@ use crate::server::state::Core;
 use std::path::{Path, PathBuf};
 
 /// Where a project's bare repository lives.
-pub fn repository_path(root: &Path, project_id: i64) -> PathBuf {
+pub fn repository_path(root: &Path, project_id: ProjectId) -> PathBuf {
     root.join(format!("{project_id}.git"))
 }
 
@@ -49,7 +50,7 @@ pub async fn create(
         let _ = tokio::fs::remove_dir_all(&repo).await;
         return Err(e.into());
     }
-    tracing::info!(project_id = id, owner_id = owner.id, "project created");
+    tracing::info!(project_id = %id, owner_id = %owner.id, "project created");
     projects::find_by_id(&state.db, id)
         .await?
         .ok_or(ServiceError::Internal)
@@ -87,7 +88,7 @@ pub async fn list_owned(state: &Core, user: &User) -> Result<Vec<Project>, Servi
 /// newest first.
 pub async fn list_visible(
     state: &Core,
-    user_id: i64,
+    user_id: UserId,
     admin: bool,
 ) -> Result<Vec<Project>, ServiceError> {
     Ok(projects::list_visible(&state.db, user_id, admin).await?)
@@ -95,7 +96,7 @@ pub async fn list_visible(
 
 /// A project by id, or by `namespace/path` (any case of the namespace).
 pub async fn find(state: &Core, id_or_path: &str) -> Result<Option<Project>, ServiceError> {
-    Ok(match id_or_path.parse::<i64>() {
+    Ok(match id_or_path.parse::<ProjectId>() {
         Ok(id) => projects::find_by_id(&state.db, id).await?,
         Err(_) => match id_or_path.split_once('/') {
             Some((namespace, path)) => find_by_path(state, namespace, path).await?,

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Action, Actor, Event};
 use super::{settings, Conflict, ServiceError};
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::{iso, LifetimePolicy};
 use crate::domain::token::{
@@ -113,10 +114,10 @@ pub async fn issue<S: AsRef<str>>(
     audit::record(&mut *tx, actor, event, now).await?;
     tx.commit().await?;
     tracing::info!(
-        user_id = owner.id,
-        token_id = token.id,
+        user_id = %owner.id,
+        token_id = %token.id,
         impersonation,
-        created_by,
+        created_by = ?created_by,
         "personal access token created"
     );
     Ok(Created { token, secret })
@@ -135,7 +136,7 @@ pub async fn create<S: AsRef<str>>(
     issue(state, actor, user, Issuer::Owner, name, expires_on, scopes).await
 }
 
-pub async fn list(state: &Core, user_id: i64) -> Result<Vec<Token>, ServiceError> {
+pub async fn list(state: &Core, user_id: UserId) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_for_user(&state.db, user_id).await?)
 }
 
@@ -145,8 +146,8 @@ pub async fn list(state: &Core, user_id: i64) -> Result<Vec<Token>, ServiceError
 pub async fn revoke(
     state: &Core,
     actor: &Actor,
-    user_id: i64,
-    id: i64,
+    user_id: UserId,
+    id: TokenId,
 ) -> Result<Token, ServiceError> {
     tokens::find_for_user(&state.db, user_id, id)
         .await?
@@ -156,7 +157,7 @@ pub async fn revoke(
 
 /// Revokes any token by id, on the record as `actor`'s doing. Revoking
 /// twice is fine.
-pub async fn revoke_as(state: &Core, actor: &Actor, id: i64) -> Result<Token, ServiceError> {
+pub async fn revoke_as(state: &Core, actor: &Actor, id: TokenId) -> Result<Token, ServiceError> {
     match set_token_revoked(state, actor, id, true).await {
         Err(ServiceError::Conflict(Conflict::AlreadyRevoked)) => tokens::find(&state.db, id)
             .await?
@@ -166,7 +167,7 @@ pub async fn revoke_as(state: &Core, actor: &Actor, id: i64) -> Result<Token, Se
 }
 
 /// Whose token `token_id` is, if it exists.
-pub async fn token_owner(state: &Core, token_id: i64) -> Result<Option<User>, ServiceError> {
+pub async fn token_owner(state: &Core, token_id: TokenId) -> Result<Option<User>, ServiceError> {
     let Some(token) = tokens::find(&state.db, token_id).await? else {
         return Ok(None);
     };
@@ -178,7 +179,7 @@ pub async fn token_owner(state: &Core, token_id: i64) -> Result<Option<User>, Se
 pub async fn set_token_revoked(
     state: &Core,
     actor: &Actor,
-    token_id: i64,
+    token_id: TokenId,
     revoke: bool,
 ) -> Result<Token, ServiceError> {
     let now = state.now();
@@ -228,7 +229,7 @@ pub async fn set_token_revoked(
     state.token_cache.forget_token(token.id);
     tracing::info!(
         actor = %actor.name,
-        token_id = token.id,
+        token_id = %token.id,
         revoked = revoke,
         "token revoked or unrevoked"
     );
@@ -283,9 +284,9 @@ pub async fn rotate(
     tx.commit().await?;
     state.token_cache.forget_token(old.id);
     tracing::info!(
-        user_id = old.user_id,
-        token_id = old.id,
-        successor_id = token.id,
+        user_id = %old.user_id,
+        token_id = %old.id,
+        successor_id = %token.id,
         "personal access token rotated"
     );
     Ok(Created { token, secret })
@@ -315,8 +316,8 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
         let revoked = tokens::revoke_family(&state.db, family, now).await?;
         state.token_cache.forget_where(|t| t.family_id == family);
         tracing::warn!(
-            user_id = token.user_id,
-            token_id = token.id,
+            user_id = %token.user_id,
+            token_id = %token.id,
             revoked,
             "a rotated-away token was presented: its family is revoked"
         );
@@ -363,11 +364,11 @@ pub async fn page(
 
 /// Any token by id (personal or impersonation; callers decide who may see
 /// it).
-pub async fn find(state: &Core, id: i64) -> Result<Option<Token>, ServiceError> {
+pub async fn find(state: &Core, id: TokenId) -> Result<Option<Token>, ServiceError> {
     Ok(tokens::find(&state.db, id).await?)
 }
 
 /// A user's impersonation tokens, newest first.
-pub async fn list_impersonation(state: &Core, user_id: i64) -> Result<Vec<Token>, ServiceError> {
+pub async fn list_impersonation(state: &Core, user_id: UserId) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_impersonation(&state.db, user_id).await?)
 }

@@ -4,6 +4,7 @@
 use super::attempts::{self, NotNow};
 use super::audit::{self, Action, Actor, Event};
 use super::{Conflict, ServiceError};
+use crate::domain::ids::UserId;
 use crate::domain::lockout::{minutes_left, Outcome};
 use crate::domain::token::DigestKey;
 use crate::domain::two_factor::{
@@ -43,14 +44,14 @@ fn sealer(state: &Core) -> Sealer {
 }
 
 /// Binds a sealed secret to its user: copied to another row it won't open.
-fn aad(user_id: i64) -> Vec<u8> {
+fn aad(user_id: UserId) -> Vec<u8> {
     format!("users.otp_secret:{user_id}").into_bytes()
 }
 
 fn authenticator(state: &Core, user: &User, sealed: &str) -> Result<Authenticator, ServiceError> {
     let secret = sealer(state).open(sealed, &aad(user.id)).ok_or_else(|| {
         // Fail closed: a tampered value or another server secret.
-        tracing::error!(user_id = user.id, "a stored TOTP secret does not open");
+        tracing::error!(user_id = %user.id, "a stored TOTP secret does not open");
         ServiceError::Internal
     })?;
     Authenticator::new(&secret, &user.username).ok_or(ServiceError::Internal)
@@ -159,7 +160,7 @@ pub async fn confirm_enrolment(
     if !db::enable(&state.db, user.id, &sealed, step, &digests, state.now()).await? {
         return Err(Conflict::EnrolmentChanged.into());
     }
-    tracing::info!(user_id = user.id, "two-factor authentication enabled");
+    tracing::info!(user_id = %user.id, "two-factor authentication enabled");
     audit::record_now(
         state,
         actor,
@@ -179,7 +180,7 @@ pub async fn regenerate_recovery_codes(
     if !db::replace_recovery_codes(&state.db, user.id, &digests, state.now()).await? {
         return Err(Conflict::TwoFactorNotEnabled.into());
     }
-    tracing::info!(user_id = user.id, "recovery codes regenerated");
+    tracing::info!(user_id = %user.id, "recovery codes regenerated");
     let event = Event::new(Action::RecoveryCodesRegenerated).on_user(user);
     audit::record_now(state, actor, event).await?;
     Ok(codes)
@@ -189,7 +190,7 @@ pub async fn regenerate_recovery_codes(
 /// an operator for a user who lost every factor), on the record.
 pub async fn disable(state: &Core, actor: &Actor, user: &User) -> Result<(), ServiceError> {
     db::disable(&state.db, user.id).await?;
-    tracing::info!(user_id = user.id, "two-factor authentication disabled");
+    tracing::info!(user_id = %user.id, "two-factor authentication disabled");
     let event = Event::new(Action::TwoFactorDisabled).on_user(user);
     audit::record_now(state, actor, event).await?;
     Ok(())
@@ -226,7 +227,7 @@ pub async fn verify_second_step(
         match authenticator(state, user, sealed)?.verify(answer, now, last_step) {
             Ok(step) => db::accept_step(&state.db, user.id, step).await?,
             Err(CodeRejected::Replayed) => {
-                tracing::warn!(user_id = user.id, "a used two-factor code was replayed");
+                tracing::warn!(user_id = %user.id, "a used two-factor code was replayed");
                 false
             }
             Err(_) => false,
@@ -235,7 +236,7 @@ pub async fn verify_second_step(
         let used =
             db::use_recovery_code(&state.db, user.id, &recovery_digest(state, &code), now).await?;
         if used {
-            tracing::info!(user_id = user.id, "signed in with a recovery code");
+            tracing::info!(user_id = %user.id, "signed in with a recovery code");
         }
         used
     } else {

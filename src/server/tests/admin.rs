@@ -5,6 +5,7 @@ use super::support::{
     api_token, both_backends, change_settings, register, state, Client, Rest, Scenario, T0,
 };
 use crate::domain::admin::{Refused, UserChange};
+use crate::domain::ids::{TokenId, UserId};
 use crate::server::clock::ManualClock;
 use crate::server::db::{outbox, settings::Settings, tokens as db_tokens, users};
 use crate::server::services::audit::Actor;
@@ -703,10 +704,10 @@ fn tokens_survive_the_optional_expiry_migration() {
         .await
         .unwrap();
         db.migrate().await.unwrap();
-        let t = db_tokens::find(&db, 7).await.unwrap().unwrap();
+        let t = db_tokens::find(&db, TokenId(7)).await.unwrap().unwrap();
         assert_eq!(
             (t.name.as_str(), t.expires_at, t.last_used_at, t.family_id, t.impersonation, t.created_by),
-            ("kept", Some(2_000_000_000), Some(20), 3, true, Some(1))
+            ("kept", Some(2_000_000_000), Some(20), TokenId(3), true, Some(UserId(1)))
         );
         assert_eq!(t.last_used_ips, ["10.0.0.1"]);
         let indexes: Vec<String> = sqlx::query_scalar(

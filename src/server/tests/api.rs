@@ -1,5 +1,6 @@
 use super::support::{app, both_backends, register, state, Client, Rest, Scenario, T0};
 use crate::domain::admin::UserChange;
+use crate::domain::ids::TokenId;
 use crate::server::clock::ManualClock;
 use crate::server::db::tokens as db_tokens;
 use crate::server::db::users;
@@ -523,7 +524,7 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(body(&r)["user_id"], bob.id);
+    assert_eq!(body(&r)["user_id"], bob.id.get());
     let r = Rest::post(&app, &path)
         .token(&bobs)
         .json(json!({"name": "x", "scopes": ["api"]}))
@@ -571,7 +572,7 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
         "bob",
         "an impersonation token acts as the user"
     );
-    let stored = db_tokens::find(&st.db, imp["id"].as_i64().unwrap())
+    let stored = db_tokens::find(&st.db, TokenId(imp["id"].as_i64().unwrap()))
         .await
         .unwrap()
         .unwrap();

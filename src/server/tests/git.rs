@@ -515,11 +515,12 @@ both_backends!(projects_through_the_rest_api, |t| {
         created["http_url_to_repo"],
         "http://localhost/gus/my-tool.git"
     );
-    assert!(
-        projects::repository_path(&t.repositories(), created["id"].as_i64().unwrap())
-            .join("HEAD")
-            .exists()
-    );
+    assert!(projects::repository_path(
+        &t.repositories(),
+        crate::domain::ids::ProjectId(created["id"].as_i64().unwrap()),
+    )
+    .join("HEAD")
+    .exists());
 
     let again = call(
         "POST",

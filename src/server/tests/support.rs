@@ -369,7 +369,10 @@ pub async fn api_token(
 }
 
 /// Revokes a token the way an operator does (on the record).
-pub async fn revoke(st: &AppState, token_id: i64) -> crate::server::db::tokens::Token {
+pub async fn revoke(
+    st: &AppState,
+    token_id: crate::domain::ids::TokenId,
+) -> crate::server::db::tokens::Token {
     crate::server::services::tokens::revoke_as(
         st,
         &crate::server::services::audit::Actor::command_line(),

@@ -312,7 +312,7 @@ both_backends!(
         let owner = crate::server::tests::support::register(&st, "alice").await;
         let other = crate::server::tests::support::register(&st, "bob").await;
         // Expiring before, at, just after and long after T0; never; revoked.
-        let cases: [(&str, i64, Option<i64>, bool); 7] = [
+        let cases: [(&str, crate::domain::ids::UserId, Option<i64>, bool); 7] = [
             ("past", owner.id, Some(T0 - 86_400), false),
             ("at midnight", owner.id, Some(T0), false),
             ("a second later", owner.id, Some(T0 + 1), false),

@@ -66,7 +66,11 @@ async fn racing_wins(st: &AppState, user: &User, answer: &str) -> usize {
 }
 
 /// Writes a user's sealed TOTP secret straight into the database.
-async fn store_sealed(t: &super::support::TestDb, user_id: i64, sealed: &str) {
+async fn store_sealed(
+    t: &super::support::TestDb,
+    user_id: crate::domain::ids::UserId,
+    sealed: &str,
+) {
     sqlx::query("UPDATE users SET otp_secret = $1 WHERE id = $2")
         .bind(sealed)
         .bind(user_id)

@@ -25,7 +25,7 @@ pub const PER_PAGE: i64 = 20;
 /// A user as administrators see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUser {
-    pub id: i64,
+    pub id: crate::domain::ids::UserId,
     pub username: String,
     pub email: String,
     pub is_admin: bool,
@@ -107,7 +107,7 @@ pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<
             two_factor::verify_second_step(&state, &user, code).await?;
         }
         session::set_admin_mode(&session, state.now()).await?;
-        tracing::info!(user_id = user.id, "administrator entered admin mode");
+        tracing::info!(user_id = %user.id, "administrator entered admin mode");
         let event = audit::Event::new(audit::Action::AdminModeEntered).on_user(&user);
         audit::record_now(&state, &ctx::actor(&user), event).await?;
         Ok(())

@@ -5,6 +5,7 @@
 use super::{AdminUser, AppError, AuditLine};
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, TokenView};
 use crate::domain::admin::UserChange;
+use crate::domain::ids::{TokenId, UserId};
 use leptos::server;
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +83,7 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
         .and_then(|(ticket, secret)| {
             let token = impersonation
                 .iter()
-                .find(|t| t.id == ticket.subject)
+                .find(|t| t.id.get() == ticket.subject)
                 .cloned()?;
             Some(NewTokenSecret { token, secret })
         });
@@ -102,7 +103,7 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
 
 /// Blocks, unblocks, makes or unmakes an administrator.
 #[server(prefix = "/_fn", endpoint = "change_admin_user")]
-pub async fn change_admin_user(user_id: i64, change: UserChange) -> Result<String, AppError> {
+pub async fn change_admin_user(user_id: UserId, change: UserChange) -> Result<String, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::admin;
     let mut back = None;
@@ -128,7 +129,10 @@ pub async fn change_admin_user(user_id: i64, change: UserChange) -> Result<Strin
 
 /// Revokes or unrevokes any token.
 #[server(prefix = "/_fn", endpoint = "change_admin_token")]
-pub async fn change_admin_token(token_id: i64, action: TokenChange) -> Result<String, AppError> {
+pub async fn change_admin_token(
+    token_id: TokenId,
+    action: TokenChange,
+) -> Result<String, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::tokens;
     let mut back = None;
@@ -155,7 +159,7 @@ pub async fn change_admin_token(token_id: i64, action: TokenChange) -> Result<St
 
 #[server(prefix = "/_fn", endpoint = "create_impersonation_token")]
 pub async fn create_impersonation_token(
-    user_id: i64,
+    user_id: UserId,
     name: String,
     expires_at: String,
     #[server(default)] scopes: Vec<String>,
@@ -192,7 +196,7 @@ pub async fn create_impersonation_token(
             &state,
             &session,
             admin.id,
-            created.token.id,
+            created.token.id.get(),
             &created.secret,
         )
         .await?;

@@ -14,6 +14,7 @@ use crate::app::fns::admin::{
 use crate::app::fns::tokens::TokenView;
 use crate::app::fns::{take_flash, TypedToken};
 use crate::domain::admin::UserChange;
+use crate::domain::ids::TokenId;
 use crate::domain::instant;
 use crate::paths;
 use leptos::prelude::*;
@@ -454,7 +455,7 @@ fn dialog_for(
         (None, Some(id)) => (id, false),
         _ => return None,
     };
-    let id: i64 = id.parse().ok()?;
+    let id: TokenId = id.parse().ok()?;
     let token = page
         .active
         .iter()

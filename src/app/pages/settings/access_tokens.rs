@@ -6,6 +6,7 @@ use crate::app::components::tokens::{
 use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken};
 use crate::app::fns::{take_flash, TypedToken};
 use crate::app::pages::signed_in_only;
+use crate::domain::ids::TokenId;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -78,7 +79,7 @@ pub fn AccessTokens() -> impl IntoView {
                                         let confirm = move || {
                                             let id = query
                                                 .with(|q| {
-                                                    q.get("revoke").and_then(|v| v.parse::<i64>().ok())
+                                                    q.get("revoke").and_then(|v| v.parse::<TokenId>().ok())
                                                 })?;
                                             active.iter().find(|t| t.id == id).cloned()
                                         };
