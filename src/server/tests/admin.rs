@@ -741,3 +741,37 @@ fn tokens_survive_the_optional_expiry_migration() {
         assert_eq!(id, 8);
     });
 }
+
+both_backends!(a_users_tokens_are_paged_on_their_admin_page, |t| {
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
+    let mut root = Client::new(app.clone());
+    root.sign_up("root").await;
+    let fleet = register(&st, "fleet").await;
+    for i in 0..25 {
+        api_token(&st, &fleet, &format!("runner-{i:02}"), "2026-12-01").await;
+    }
+    let rows = |body: &str| body.matches("data-testid=\"admin-token\"").count();
+    let first = root.get("/admin/users/fleet").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(rows(&first.body), 20, "one page of twenty");
+    assert!(first.body.contains("runner-24") && !first.body.contains("runner-04"));
+    assert!(
+        first.body.contains("/admin/users/fleet?page=2"),
+        "a link on"
+    );
+    let second = root.get("/admin/users/fleet?page=2").await;
+    assert_eq!(rows(&second.body), 5);
+    assert!(second.body.contains("runner-00") && !second.body.contains("runner-05"));
+    // The revoke step keeps the page, so its token is found there.
+    let confirm = root.get("/admin/users/fleet?page=2&revoke=2").await;
+    assert!(
+        confirm.body.contains("data-testid=\"confirm-dialog\"")
+            && confirm.body.contains("Revoke “runner-01”?"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm.body.contains("href=\"/admin/users/fleet?page=2\""),
+        "cancel stays"
+    );
+});

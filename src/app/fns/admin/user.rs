@@ -2,7 +2,7 @@
 //! unmake an administrator, revoke or unrevoke a token, impersonation
 //! tokens.
 
-use super::{AdminUser, AppError, AuditLine};
+use super::{AdminUser, AppError, AuditLine, Page};
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, TokenView};
 use crate::domain::admin::UserChange;
 use crate::domain::ids::{TokenId, UserId};
@@ -17,8 +17,8 @@ pub struct UserPage {
     pub now: i64,
     pub user: AdminUser,
     pub expiry_enforced: bool,
-    pub active: Vec<TokenView>,
-    pub inactive: Vec<TokenView>,
+    /// One page of their personal access tokens (any state), newest first.
+    pub tokens: Page<TokenView>,
     pub impersonation: Vec<TokenView>,
     /// What a new impersonation token's expiry date may be.
     pub expiry: ExpiryBounds,
@@ -56,7 +56,10 @@ impl TokenChange {
 }
 
 #[server(prefix = "/_fn", endpoint = "load_admin_user")]
-pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
+pub async fn load_admin_user(
+    username: String,
+    #[server(default)] page: i64,
+) -> Result<UserPage, AppError> {
     use crate::app::fns::ctx;
     use crate::app::fns::tokens::view;
     use crate::server::reveal;
@@ -68,11 +71,13 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
     let now = state.now();
     let today = crate::domain::instant::date_of(now);
     let policy = tokens::policy(&state).await?;
-    let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
-        .await?
-        .into_iter()
-        .map(view)
-        .partition(|t| t.state(now).is_active());
+    // Paged in SQL: a user may own thousands of tokens (a CI fleet).
+    let (page, offset) = super::offset(page);
+    let filter = crate::server::db::tokens::TokenFilter {
+        user_id: Some(user.id),
+        ..Default::default()
+    };
+    let (owned, total) = tokens::page(&state, &filter, offset, super::PER_PAGE).await?;
     let impersonation: Vec<TokenView> = tokens::list_impersonation(&state, user.id)
         .await?
         .into_iter()
@@ -92,8 +97,12 @@ pub async fn load_admin_user(username: String) -> Result<UserPage, AppError> {
         now,
         expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
         user: super::admin_user(user),
-        active,
-        inactive,
+        tokens: Page {
+            items: owned.into_iter().map(view).collect(),
+            page,
+            total,
+            per_page: super::PER_PAGE,
+        },
         impersonation,
         expiry: ExpiryBounds::of(&policy, today),
         events: events.into_iter().map(super::audit::audit_line).collect(),

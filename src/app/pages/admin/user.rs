@@ -2,7 +2,8 @@
 //! tokens, and what administrators may do to them.
 
 use super::{
-    admin_mode_entered, confirm_buttons, failed, yes_no, AdminLayout, ConfirmDialog, LOADING,
+    admin_mode_entered, confirm_buttons, failed, page_param, pager, yes_no, AdminLayout,
+    ConfirmDialog, LOADING,
 };
 use crate::app::components::form::{Feedback, FormMessages, SubmitButton};
 use crate::app::components::table::DataTable;
@@ -30,6 +31,7 @@ pub fn AdminUser() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let username = move || params.with(|p| p.get("username").unwrap_or_default());
+    let page_no = page_param();
     let change_user = ServerAction::<ChangeAdminUser>::new();
     let change_token = ServerAction::<ChangeAdminToken>::new();
     let create = ServerAction::<CreateImpersonationToken>::new();
@@ -40,7 +42,8 @@ pub fn AdminUser() -> impl IntoView {
             || matches!(change_token.value().get(), Some(Ok(_)));
         if done {
             set_changes.update(|n| *n += 1);
-            use_navigate()(&paths::admin_user(&username()), Default::default());
+            let back = format!("{}?page={}", paths::admin_user(&username()), page_no());
+            use_navigate()(&back, Default::default());
         }
     });
     let form = NodeRef::<leptos::html::Form>::new();
@@ -53,8 +56,8 @@ pub fn AdminUser() -> impl IntoView {
         }
     });
     let page = Resource::new(
-        move || (username(), changes.get(), admin_mode_entered()),
-        |(name, _, _)| load_admin_user(name),
+        move || (username(), page_no(), changes.get(), admin_mode_entered()),
+        |(name, page, _, _)| load_admin_user(name, page),
     );
     let user_flash = Resource::new(|| (), |_| take_flash("change_admin_user".to_owned()));
     let token_flash = Resource::new(|| (), |_| take_flash("change_admin_token".to_owned()));
@@ -93,10 +96,17 @@ pub fn AdminUser() -> impl IntoView {
                                 })
                         };
                         let u = page.user.clone();
+                        let here = format!(
+                            "{}?page={}",
+                            paths::admin_user(&u.username),
+                            page.tokens.page,
+                        );
                         let confirm_label = format!(
                             "I understand that this token acts as {} until it expires or is revoked.",
                             u.username,
                         );
+                        let users_path = paths::admin_user(&u.username);
+                        // This page of this user: where links and dialogs return.
                         view! {
                             <AdminLayout title=u.username.clone()>
                                 <FormMessages feedback=user_feedback />
@@ -105,16 +115,12 @@ pub fn AdminUser() -> impl IntoView {
                                 <TokenTable
                                     heading="Personal access tokens"
                                     empty="No personal access tokens."
-                                    tokens=page
-                                        .active
-                                        .iter()
-                                        .chain(page.inactive.iter())
-                                        .cloned()
-                                        .collect()
+                                    tokens=page.tokens.items.clone()
                                     now=page.now
                                     enforced=page.expiry_enforced
-                                    username=u.username.clone()
+                                    base=here.clone()
                                 />
+                                {pager(&page.tokens, move |p| format!("{users_path}?page={p}"))}
                                 <section
                                     aria-labelledby="impersonation-heading"
                                     class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
@@ -198,7 +204,7 @@ pub fn AdminUser() -> impl IntoView {
                                         tokens=page.impersonation.clone()
                                         now=page.now
                                         enforced=page.expiry_enforced
-                                        username=u.username.clone()
+                                        base=here.clone()
                                     />
                                 </section>
                                 <section aria-labelledby="events-heading" class="space-y-2">
@@ -332,9 +338,9 @@ fn TokenTable(
     tokens: Vec<TokenView>,
     now: i64,
     enforced: bool,
-    username: String,
+    /// This page's address (with its page number): links add to it.
+    base: String,
 ) -> impl IntoView {
-    let base = paths::admin_user(&username);
     if tokens.is_empty() {
         return view! {
             <section class="space-y-2">
@@ -348,9 +354,9 @@ fn TokenTable(
         .into_iter()
         .map(|t| {
             let (href, label, class) = if t.state(now).is_revoked() {
-                (format!("{base}?unrevoke={}", t.id), "Unrevoke", BUTTON)
+                (format!("{base}&unrevoke={}", t.id), "Unrevoke", BUTTON)
             } else {
-                (format!("{base}?revoke={}", t.id), "Revoke", DANGER)
+                (format!("{base}&revoke={}", t.id), "Revoke", DANGER)
             };
             let aria = format!("{label} {}", t.name);
             view! {
@@ -408,7 +414,11 @@ fn dialog_for(
     change_token: ServerAction<ChangeAdminToken>,
 ) -> Option<AnyView> {
     let u = &page.user;
-    let cancel = paths::admin_user(&u.username);
+    let cancel = format!(
+        "{}?page={}",
+        paths::admin_user(&u.username),
+        page.tokens.page
+    );
     if let Some(change) = confirm.as_deref().and_then(UserChange::parse) {
         let (title, text, label, danger) = match change {
             UserChange::Block => (
@@ -457,9 +467,9 @@ fn dialog_for(
     };
     let id: TokenId = id.parse().ok()?;
     let token = page
-        .active
+        .tokens
+        .items
         .iter()
-        .chain(&page.inactive)
         .chain(&page.impersonation)
         .find(|t| t.id == id)?;
     let (title, text, label) = if revoking {
