@@ -65,6 +65,23 @@ impl Forgekey {
         Run::of(child.wait_with_output().unwrap())
     }
 
+    /// `token create` for root with `scopes`, expiring in `days`.
+    fn create_token(&self, name: &str, scopes: &str, days: i64) -> Run {
+        let expires = in_days(days);
+        self.run(&[
+            "token",
+            "create",
+            "--user",
+            "root",
+            "--name",
+            name,
+            "--scopes",
+            scopes,
+            "--expires-at",
+            &expires,
+        ])
+    }
+
     fn create_user(&self, name: &str, email: &str) -> Run {
         self.run_with_input(
             &[
@@ -152,19 +169,7 @@ fn users_the_secret_file_and_help() {
 fn tokens_are_created_listed_revoked_and_unrevoked() {
     let fk = Forgekey::new();
     fk.create_user("root", "root@example.com").out();
-    let expires = in_days(30);
-    let created = fk.run(&[
-        "token",
-        "create",
-        "--user",
-        "root",
-        "--name",
-        "ci",
-        "--scopes",
-        "api,read_user",
-        "--expires-at",
-        &expires,
-    ]);
+    let created = fk.create_token("ci", "api,read_user", 30);
     // The secret is the last line, and only there.
     let secret = created.out().lines().last().unwrap().to_owned();
     assert!(
@@ -242,20 +247,7 @@ fn settings_and_a_lowered_limit_that_asks_for_confirmation() {
         .any(|l| l.starts_with("git-password-auth") && l.ends_with(" off")));
     fk.run(&["settings", "set", "--token-max-lifetime-days", "0"])
         .refused_with("from 1 to 365");
-    let expires = in_days(30);
-    fk.run(&[
-        "token",
-        "create",
-        "--user",
-        "root",
-        "--name",
-        "long",
-        "--scopes",
-        "api",
-        "--expires-at",
-        &expires,
-    ])
-    .out();
+    fk.create_token("long", "api", 30).out();
     fk.run(&["settings", "set", "--token-max-lifetime-days", "7"])
         .refused_with(
             "A limit of 7 days revokes 1 active token of 1 user now, and mails their owners. \
@@ -300,20 +292,7 @@ fn settings_and_a_lowered_limit_that_asks_for_confirmation() {
 fn daily_jobs_by_hand() {
     let fk = Forgekey::new();
     fk.create_user("root", "root@example.com").out();
-    let soon = in_days(3);
-    fk.run(&[
-        "token",
-        "create",
-        "--user",
-        "root",
-        "--name",
-        "soon",
-        "--scopes",
-        "api",
-        "--expires-at",
-        &soon,
-    ])
-    .out();
+    fk.create_token("soon", "api", 3).out();
     // A token expiring in 3 days is notified once.
     let first = fk.run(&["jobs", "run", "expiring-soon"]);
     assert!(
@@ -341,20 +320,7 @@ fn daily_jobs_by_hand() {
 fn the_audit_log_records_the_command_line() {
     let fk = Forgekey::new();
     fk.create_user("root", "root@example.com").out();
-    let expires = in_days(30);
-    fk.run(&[
-        "token",
-        "create",
-        "--user",
-        "root",
-        "--name",
-        "ci",
-        "--scopes",
-        "api",
-        "--expires-at",
-        &expires,
-    ])
-    .out();
+    fk.create_token("ci", "api", 30).out();
     fk.run(&["token", "revoke", "1"]).out();
     let created = fk.run(&["audit", "list", "--action", "user_created"]);
     assert!(created

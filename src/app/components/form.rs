@@ -72,21 +72,7 @@ impl ToNotice for String {
 #[component]
 pub fn FormMessages(feedback: Feedback) -> impl IntoView {
     view! {
-        {move || {
-            feedback
-                .error
-                .get()
-                .map(|e| {
-                    view! {
-                        <div
-                            role="alert"
-                            class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
-                        >
-                            {e.to_string()}
-                        </div>
-                    }
-                })
-        }}
+        {move || { feedback.error.get().map(|e| view! { <ErrorBox message=e.to_string() /> }) }}
         {move || {
             feedback
                 .notice
@@ -202,17 +188,7 @@ pub fn Field(
                         </p>
                     }
                 })}
-            {move || {
-                error
-                    .get()
-                    .map(|m| {
-                        view! {
-                            <p id=error_id.clone() class="text-sm text-red-700">
-                                {m}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldError id=error_id error />
         </div>
     }
 }
@@ -231,5 +207,33 @@ pub fn SubmitButton(
         >
             {label}
         </button>
+    }
+}
+
+/// An error for the whole page or form, announced to screen readers.
+#[component]
+pub fn ErrorBox(#[prop(into)] message: String) -> impl IntoView {
+    view! {
+        <div
+            role="alert"
+            class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
+        >
+            {message}
+        </div>
+    }
+}
+
+/// A field's error, when there is one, under the `id` its input names in
+/// `aria-describedby`.
+#[component]
+pub fn FieldError(id: String, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|m| {
+            view! {
+                <p id=id.clone() class="text-sm text-red-700">
+                    {m}
+                </p>
+            }
+        })
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::app::components::copy::CopyButton;
 use crate::app::components::dialog::{confirm_buttons, ConfirmDialog};
-use crate::app::components::form::{Feedback, Field};
+use crate::app::components::form::{Feedback, Field, FieldError};
 use crate::app::components::table::DataTable;
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
 use crate::app::fns::TypedToken;
@@ -57,17 +57,7 @@ pub fn ScopeCheckboxes(
             <p class="text-xs text-gray-600">
                 "Scopes set the permission levels granted to the token."
             </p>
-            {move || {
-                error
-                    .get()
-                    .map(|m| {
-                        view! {
-                            <p id="scopes-error" class="text-sm text-red-700">
-                                {m}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldError id="scopes-error".to_owned() error />
             {scopes}
         </fieldset>
     }

@@ -10,10 +10,11 @@ pub mod users;
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
 use crate::app::components::layout::{AuthCard, SideMenuLayout};
 use crate::app::error::AppError;
-use crate::app::fns::admin::Page;
+use crate::app::fns::admin::{AuditLine, Page};
 use crate::app::fns::take_flash;
 use crate::app::pages::not_found::NotFound;
 use crate::app::{use_auth, use_current_user};
+use crate::domain::instant;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
@@ -171,5 +172,27 @@ fn EnterAdminMode() -> impl IntoView {
                 })}
             </Transition>
         </AuthCard>
+    }
+}
+
+/// One audit event on a line: when, who, what, then `about` (whom or which
+/// token it concerned).
+#[component]
+pub fn EventLine(
+    event: AuditLine,
+    about: Option<String>,
+    /// For tests: the line's `data-testid`.
+    #[prop(optional)]
+    testid: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <li class="px-4 py-2" data-testid=testid>
+            <time datetime=instant::machine(event.at)>{instant::date_time(event.at)}</time>
+            " · "
+            <strong>{event.actor}</strong>
+            " · "
+            {event.action}
+            {about}
+        </li>
     }
 }

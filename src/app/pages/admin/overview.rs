@@ -1,6 +1,5 @@
-use super::{admin_mode_entered, failed, AdminLayout, LOADING};
+use super::{admin_mode_entered, failed, AdminLayout, EventLine, LOADING};
 use crate::app::fns::admin::load_admin_overview;
-use crate::domain::instant;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -66,16 +65,10 @@ pub fn Overview() -> impl IntoView {
                                                     .into_iter()
                                                     .map(|e| {
                                                         view! {
-                                                            <li class="px-4 py-2">
-                                                                <time datetime=instant::machine(
-                                                                    e.at,
-                                                                )>{instant::date_time(e.at)}</time>
-                                                                " · "
-                                                                <strong>{e.actor}</strong>
-                                                                " · "
-                                                                {e.action}
-                                                                {e.target.map(|t| format!(" · {t}"))}
-                                                            </li>
+                                                            <EventLine
+                                                                about=e.target.clone().map(|t| format!(" · {t}"))
+                                                                event=e
+                                                            />
                                                         }
                                                     })
                                                     .collect_view()}

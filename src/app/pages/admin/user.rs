@@ -3,9 +3,9 @@
 
 use super::{
     admin_mode_entered, confirm_buttons, failed, page_param, pager, yes_no, AdminLayout,
-    ConfirmDialog, LOADING,
+    ConfirmDialog, EventLine, LOADING,
 };
-use crate::app::components::form::{Feedback, FormMessages, SubmitButton};
+use crate::app::components::form::{Feedback, FieldError, FormMessages, SubmitButton};
 use crate::app::components::table::DataTable;
 use crate::app::components::tokens::{NewTokenFields, OneTimeSecret, TokenStatus};
 use crate::app::fns::admin::{
@@ -176,21 +176,10 @@ pub fn AdminUser() -> impl IntoView {
                                                 >
                                                     {confirm_label}
                                                 </label>
-                                                {move || {
-                                                    create_feedback
-                                                        .field("confirm")
-                                                        .get()
-                                                        .map(|m| {
-                                                            view! {
-                                                                <p
-                                                                    id="impersonation-confirm-error"
-                                                                    class="text-sm text-red-700"
-                                                                >
-                                                                    {m}
-                                                                </p>
-                                                            }
-                                                        })
-                                                }}
+                                                <FieldError
+                                                    id="impersonation-confirm-error".to_owned()
+                                                    error=create_feedback.field("confirm")
+                                                />
                                             </div>
                                         </div>
                                         <SubmitButton
@@ -223,16 +212,11 @@ pub fn AdminUser() -> impl IntoView {
                                                     .cloned()
                                                     .map(|e| {
                                                         view! {
-                                                            <li class="px-4 py-2" data-testid="user-event">
-                                                                <time datetime=instant::machine(
-                                                                    e.at,
-                                                                )>{instant::date_time(e.at)}</time>
-                                                                " · "
-                                                                <strong>{e.actor}</strong>
-                                                                " · "
-                                                                {e.action}
-                                                                {e.token.map(|t| format!(" “{t}”"))}
-                                                            </li>
+                                                            <EventLine
+                                                                about=e.token.clone().map(|t| format!(" “{t}”"))
+                                                                event=e
+                                                                testid="user-event"
+                                                            />
                                                         }
                                                     })
                                                     .collect_view()}

@@ -1,4 +1,4 @@
-use crate::app::components::form::{Feedback, FormMessages, SubmitButton};
+use crate::app::components::form::{ErrorBox, Feedback, FormMessages, SubmitButton};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::components::tokens::{
     ActiveTokens, InactiveTokens, NewTokenFields, OneTimeSecret, RevokeDialog,
@@ -60,15 +60,7 @@ pub fn AccessTokens() -> impl IntoView {
                                 let revoked = revoke_flash.await.ok().flatten();
                                 match page.await {
                                     Err(e) => {
-                                        view! {
-                                            <div
-                                                role="alert"
-                                                class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
-                                            >
-                                                {e.to_string()}
-                                            </div>
-                                        }
-                                            .into_any()
+                                        view! { <ErrorBox message=e.to_string() /> }.into_any()
                                     }
                                     Ok(page) => {
                                         let feedback = Feedback::new(create, flash.clone());

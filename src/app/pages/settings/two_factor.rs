@@ -1,7 +1,9 @@
 //! User Settings → Account → Two-factor authentication.
 
 use crate::app::components::copy::CopyButton;
-use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton, ToNotice};
+use crate::app::components::form::{
+    ErrorBox, Feedback, Field, FormMessages, SubmitButton, ToNotice,
+};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::error::AppError;
 use crate::app::fns::take_flash;
@@ -68,14 +70,7 @@ pub fn TwoFactor() -> impl IntoView {
                                 let page = match page.await {
                                     Ok(page) => page,
                                     Err(e) => {
-                                        return view! {
-                                            <div
-                                                role="alert"
-                                                class="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800"
-                                            >
-                                                {e.to_string()}
-                                            </div>
-                                        }
+                                        return view! { <ErrorBox message=e.to_string() /> }
                                             .into_any();
                                     }
                                 };
