@@ -65,7 +65,8 @@ async fn server_fn_error_status(req: Request, next: middleware::Next) -> axum::r
     }
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
-        parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+        // Longer than any error of ours: a 500 it stays, without its body.
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
         return axum::response::Response::from_parts(parts, axum::body::Body::empty());
     };
     if let Ok(error) = serde_json::from_slice::<crate::app::error::AppError>(&bytes) {
