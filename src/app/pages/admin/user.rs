@@ -42,7 +42,9 @@ pub fn AdminUser() -> impl IntoView {
             || matches!(change_token.value().get(), Some(Ok(_)));
         if done {
             set_changes.update(|n| *n += 1);
-            let back = format!("{}?page={}", paths::admin_user(&username()), page_no());
+            // Read without tracking: opening the next confirmation changes
+            // the query, and must not run this again.
+            let back = untrack(|| format!("{}?page={}", paths::admin_user(&username()), page_no()));
             use_navigate()(&back, Default::default());
         }
     });
