@@ -5,10 +5,7 @@
 //! (`domain::delivery`); a crash between sending and marking can send a
 //! message twice, never lose it.
 
-use crate::domain::delivery::{retry_delay, MAX_ATTEMPTS};
-use crate::server::db::outbox::{self, StoredMail};
-use crate::server::services::ServiceError;
-use crate::server::state::AppState;
+use crate::server::db::outbox::StoredMail;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -62,11 +59,6 @@ pub struct Mailer {
     from: Mailbox,
 }
 
-/// A claim on a message lasts this long (a sender that died lets go).
-const CLAIM_SECONDS: i64 = 120;
-/// How often the outbox is looked at.
-const INTERVAL: Duration = Duration::from_secs(5);
-
 impl Mailer {
     pub fn smtp(settings: &SmtpSettings) -> Result<Self, String> {
         let builder = match settings.security {
@@ -102,7 +94,8 @@ impl Mailer {
         }
     }
 
-    async fn send(&self, mail: &StoredMail) -> Result<(), String> {
+    /// Sends one stored mail; the error in words when it was not sent.
+    pub(crate) async fn send(&self, mail: &StoredMail) -> Result<(), String> {
         let to: Mailbox = mail
             .recipient
             .parse()
@@ -127,56 +120,4 @@ impl Mailer {
                 .map_err(|e| e.to_string()),
         }
     }
-}
-
-/// What one pass over the outbox did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Delivery {
-    pub sent: u64,
-    pub failed: u64,
-}
-
-/// Sends up to `limit` messages that are due, at the state's clock.
-pub async fn deliver_due(
-    state: &AppState,
-    mailer: &Mailer,
-    limit: i64,
-) -> Result<Delivery, ServiceError> {
-    let now = state.now();
-    let mut delivery = Delivery::default();
-    for mail in outbox::due(&state.db, now, MAX_ATTEMPTS, limit).await? {
-        if !outbox::claim(&state.db, mail.id, now, now + CLAIM_SECONDS).await? {
-            continue; // another instance is sending it
-        }
-        match mailer.send(&mail).await {
-            Ok(()) => {
-                outbox::mark_sent(&state.db, mail.id, state.now()).await?;
-                delivery.sent += 1;
-            }
-            Err(error) => {
-                let failures = mail.attempts + 1;
-                let next = retry_delay(failures).map(|delay| state.now() + delay);
-                tracing::warn!(mail_id = %mail.id, failures, %error, gave_up = next.is_none(), "mail not sent");
-                outbox::mark_failed(&state.db, mail.id, &error, next).await?;
-                delivery.failed += 1;
-            }
-        }
-    }
-    Ok(delivery)
-}
-
-/// Starts this instance's sender.
-pub fn spawn(state: AppState, mailer: Mailer) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match deliver_due(&state, &mailer, 50).await {
-                Ok(d) if d.sent + d.failed > 0 => tracing::info!(?d, "outbox delivered"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
-            }
-        }
-    })
 }

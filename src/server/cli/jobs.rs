@@ -3,7 +3,7 @@
 use super::{CliError, Storage};
 use crate::domain::expiry::Job;
 use crate::server::clock::{Clock, ManualClock, SystemClock};
-use crate::server::jobs;
+use crate::server::services::jobs;
 use clap::{Subcommand, ValueEnum};
 use std::sync::Arc;
 

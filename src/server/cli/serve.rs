@@ -156,7 +156,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         ),
     );
     let scheduler = crate::server::jobs::spawn_scheduler(state.clone());
-    let sender = smtp.map(|mailer| crate::server::mailer::spawn(state.clone(), mailer));
+    let sender = smtp.map(|mailer| crate::server::jobs::spawn_sender(state.clone(), mailer));
     let app = crate::server::router(state, store);
     let limits = listen::Limits {
         header_timeout: Duration::from_secs(args.header_timeout_seconds.into()),

@@ -5,12 +5,14 @@
 //! tokens and dates, never a secret.
 
 use super::ServiceError;
+use crate::domain::delivery::{retry_delay, MAX_ATTEMPTS};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::paths;
 use crate::server::db::outbox;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
+use crate::server::mailer::Mailer;
 use crate::server::state::Core;
 use std::fmt::Write;
 
@@ -108,4 +110,43 @@ pub async fn outbox_page(
     limit: i64,
 ) -> Result<(Vec<outbox::StoredMail>, i64), ServiceError> {
     Ok(outbox::list(&state.db, offset, limit).await?)
+}
+
+/// A claim on a message lasts this long (a sender that died lets go).
+const CLAIM_SECONDS: i64 = 120;
+
+/// What one pass over the outbox did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: u64,
+    pub failed: u64,
+}
+
+/// Sends up to `limit` messages that are due, at the state's clock.
+pub async fn deliver_due(
+    state: &Core,
+    mailer: &Mailer,
+    limit: i64,
+) -> Result<Delivery, ServiceError> {
+    let now = state.now();
+    let mut delivery = Delivery::default();
+    for mail in outbox::due(&state.db, now, MAX_ATTEMPTS, limit).await? {
+        if !outbox::claim(&state.db, mail.id, now, now + CLAIM_SECONDS).await? {
+            continue; // another instance is sending it
+        }
+        match mailer.send(&mail).await {
+            Ok(()) => {
+                outbox::mark_sent(&state.db, mail.id, state.now()).await?;
+                delivery.sent += 1;
+            }
+            Err(error) => {
+                let failures = mail.attempts + 1;
+                let next = retry_delay(failures).map(|delay| state.now() + delay);
+                tracing::warn!(mail_id = %mail.id, failures, %error, gave_up = next.is_none(), "mail not sent");
+                outbox::mark_failed(&state.db, mail.id, &error, next).await?;
+                delivery.failed += 1;
+            }
+        }
+    }
+    Ok(delivery)
 }

@@ -4,8 +4,8 @@ use super::support::{api_token, both_backends, register, state, T0};
 use crate::domain::expiry::Job;
 use crate::server::clock::ManualClock;
 use crate::server::db::{outbox, tokens as db_tokens};
-use crate::server::jobs::{self, Limits, Report};
 use crate::server::services::audit::Actor;
+use crate::server::services::jobs::{self, Limits, Report};
 use crate::server::services::{admin, tokens};
 use crate::server::state::AppState;
 

@@ -4,8 +4,9 @@
 use super::support::{both_backends, state, T0};
 use crate::server::clock::ManualClock;
 use crate::server::db::outbox;
-use crate::server::mailer::{self, Delivery, Mailer, Security, SmtpSettings};
+use crate::server::mailer::{Mailer, Security, SmtpSettings};
 use crate::server::services::mail::{self, Mail};
+use crate::server::services::mail::{deliver_due, Delivery};
 use crate::server::state::AppState;
 use lettre::transport::stub::AsyncStubTransport;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -36,7 +37,7 @@ both_backends!(mail_is_sent_once_and_marked, |t| {
     queue(&st, "bob@example.com", "Second").await;
     let stub = AsyncStubTransport::new_ok();
     let mailer = Mailer::stub(stub.clone(), from());
-    let d = mailer::deliver_due(&st, &mailer, 10).await.unwrap();
+    let d = deliver_due(&st, &mailer, 10).await.unwrap();
     assert_eq!(d, Delivery { sent: 2, failed: 0 });
     let messages = stub.messages().await;
     assert_eq!(messages.len(), 2);
@@ -47,7 +48,7 @@ both_backends!(mail_is_sent_once_and_marked, |t| {
     assert!(stored(&st).await.iter().all(|m| m.sent_at == Some(T0)));
     // Nothing twice.
     assert_eq!(
-        mailer::deliver_due(&st, &mailer, 10).await.unwrap(),
+        deliver_due(&st, &mailer, 10).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(stub.messages().await.len(), 2);
@@ -59,7 +60,7 @@ both_backends!(failures_are_retried_later_then_given_up, |t| {
     queue(&st, "ann@example.com", "Retry me").await;
     let broken = Mailer::stub(AsyncStubTransport::new_error(), from());
     assert_eq!(
-        mailer::deliver_due(&st, &broken, 10).await.unwrap(),
+        deliver_due(&st, &broken, 10).await.unwrap(),
         Delivery { sent: 0, failed: 1 }
     );
     let m = &stored(&st).await[0];
@@ -73,25 +74,22 @@ both_backends!(failures_are_retried_later_then_given_up, |t| {
     let working = Mailer::stub(stub.clone(), from());
     clock.advance(59);
     assert_eq!(
-        mailer::deliver_due(&st, &working, 10).await.unwrap(),
+        deliver_due(&st, &working, 10).await.unwrap(),
         Delivery::default()
     );
     clock.advance(1);
-    assert_eq!(
-        mailer::deliver_due(&st, &working, 10).await.unwrap().sent,
-        1
-    );
+    assert_eq!(deliver_due(&st, &working, 10).await.unwrap().sent, 1);
     assert_eq!(stub.messages().await.len(), 1);
 
     // Eight failures in all, then it is given up.
     queue(&st, "bob@example.com", "Never").await;
     for _ in 0..8 {
         clock.advance(3_600);
-        mailer::deliver_due(&st, &broken, 10).await.unwrap();
+        deliver_due(&st, &broken, 10).await.unwrap();
     }
     clock.advance(3_600);
     assert_eq!(
-        mailer::deliver_due(&st, &broken, 10).await.unwrap(),
+        deliver_due(&st, &broken, 10).await.unwrap(),
         Delivery::default()
     );
     let m = stored(&st).await.pop().unwrap();
@@ -109,10 +107,7 @@ both_backends!(two_senders_send_each_message_once, |t| {
         Mailer::stub(a.clone(), from()),
         Mailer::stub(b.clone(), from()),
     );
-    let (x, y) = tokio::join!(
-        mailer::deliver_due(&one, &ma, 10),
-        mailer::deliver_due(&two, &mb, 10)
-    );
+    let (x, y) = tokio::join!(deliver_due(&one, &ma, 10), deliver_due(&two, &mb, 10));
     assert_eq!(x.unwrap().sent + y.unwrap().sent, 6);
     assert_eq!(a.messages().await.len() + b.messages().await.len(), 6);
 });
@@ -177,7 +172,7 @@ both_backends!(mail_goes_through_a_real_smtp_conversation, |t| {
     };
     assert!(!format!("{settings:?}").contains("not-logged"));
     let mailer = Mailer::smtp(&settings).unwrap();
-    let d = mailer::deliver_due(&st, &mailer, 10).await.unwrap();
+    let d = deliver_due(&st, &mailer, 10).await.unwrap();
     assert_eq!(d, Delivery { sent: 1, failed: 0 });
     let data = sink.await.unwrap();
     assert!(data.contains("Subject: Over the wire"), "{data}");
