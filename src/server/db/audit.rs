@@ -1,6 +1,6 @@
 //! The audit log of administrators' actions.
 
-use super::Db;
+use super::{Conditions, Db};
 use crate::domain::ids::{TokenId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -107,11 +107,6 @@ pub struct Filter {
     pub action: Option<String>,
 }
 
-enum Value {
-    Int(i64),
-    Text(String),
-}
-
 /// One page of matching events, newest first, and how many match in all.
 pub async fn list(
     db: &Db,
@@ -119,58 +114,28 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
-    let mut conditions = Vec::new();
-    let mut values = Vec::new();
-    let mut add = |condition: &str, value: Value| {
-        values.push(value);
-        conditions.push(condition.replace('?', &format!("${}", values.len())));
-    };
+    let mut c = Conditions::default();
     if let Some(id) = filter.target_user_id {
-        add("target_user_id = ?", Value::Int(id.get()));
+        let p = c.int(id.get());
+        c.add(format!("target_user_id = {p}"));
     }
     if let Some(actor) = &filter.actor {
-        add("LOWER(actor_name) = ?", Value::Text(actor.to_lowercase()));
+        let p = c.text(actor.to_lowercase());
+        c.add(format!("LOWER(actor_name) = {p}"));
     }
     if let Some(target) = &filter.target {
-        add("LOWER(target_name) = ?", Value::Text(target.to_lowercase()));
+        let p = c.text(target.to_lowercase());
+        c.add(format!("LOWER(target_name) = {p}"));
     }
     if let Some(action) = &filter.action {
-        add("action = ?", Value::Text(action.clone()));
+        let p = c.text(action.as_str());
+        c.add(format!("action = {p}"));
     }
-    let filter = if conditions.is_empty() {
-        "1 = 1".to_owned()
-    } else {
-        conditions.join(" AND ")
-    };
-    let n = values.len();
-    let count_sql = format!("SELECT COUNT(*) FROM audit_events WHERE {filter}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for v in &values {
-        count = match v {
-            Value::Int(i) => count.bind(*i),
-            Value::Text(t) => count.bind(t.clone()),
-        };
-    }
-    let total = count.fetch_one(&db.pool).await?;
-    let page_sql = format!(
-        "SELECT {COLUMNS} FROM audit_events WHERE {filter} ORDER BY id DESC LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let mut page = sqlx::query(&page_sql);
-    for v in &values {
-        page = match v {
-            Value::Int(i) => page.bind(*i),
-            Value::Text(t) => page.bind(t.clone()),
-        };
-    }
-    let events = page
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()?;
-    Ok((events, total))
+    c.page(
+        db,
+        (COLUMNS, "audit_events", "id DESC"),
+        (offset, limit),
+        from_row,
+    )
+    .await
 }

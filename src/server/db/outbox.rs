@@ -1,6 +1,6 @@
 //! Mail kept in the database when no SMTP server is configured.
 
-use super::Db;
+use super::{Conditions, Db};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -61,20 +61,14 @@ where
 
 /// One page of messages, newest first, and how many there are in all.
 pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<StoredMail>, i64), sqlx::Error> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
-        .fetch_one(&db.pool)
-        .await?;
-    let mails = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1 OFFSET $2"
-    ))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(from_row)
-    .collect::<Result<_, _>>()?;
-    Ok((mails, total))
+    Conditions::default()
+        .page(
+            db,
+            (COLUMNS, "outbox", "id DESC"),
+            (offset, limit),
+            from_row,
+        )
+        .await
 }
 
 /// Up to `limit` unsent messages due an attempt at `now` (not given up,
