@@ -227,15 +227,6 @@ pub async fn set_password(db: &Db, id: UserId, password_hash: &str) -> Result<i6
     .await
 }
 
-pub async fn list(db: &Db) -> Result<Vec<User>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(user_from_row)
-        .collect()
-}
-
 /// What a listing of users narrows by (the Admin Area's search, GitLab's
 /// `GET /users` filters). Text is matched against the lowercased keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
