@@ -205,3 +205,21 @@ pub fn SideMenuLayout(
         </div>
     }
 }
+
+/// A titled panel of a page (a form, an account's facts): its heading
+/// names the section for screen readers, as `{name}-heading`.
+#[component]
+pub fn Card(name: &'static str, title: &'static str, children: Children) -> impl IntoView {
+    let (heading, labelled_by) = (format!("{name}-heading"), format!("{name}-heading"));
+    view! {
+        <section
+            aria-labelledby=labelled_by
+            class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
+        >
+            <h2 id=heading class="text-lg font-semibold">
+                {title}
+            </h2>
+            {children()}
+        </section>
+    }
+}

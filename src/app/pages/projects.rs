@@ -1,6 +1,7 @@
 //! The signed-in user's projects and the form for a new one.
 
 use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::layout::Card;
 use crate::app::fns::projects::{load_projects, CreateProject, ProjectView};
 use crate::app::fns::take_flash;
 use crate::app::pages::signed_in_only;
@@ -41,13 +42,7 @@ pub fn Projects() -> impl IntoView {
                             let projects = list.await;
                             // The path comes from the name: its errors show there.
                             view! {
-                                <section
-                                    aria-labelledby="new-project-heading"
-                                    class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
-                                >
-                                    <h2 id="new-project-heading" class="text-lg font-semibold">
-                                        "New project"
-                                    </h2>
+                                <Card name="new-project" title="New project">
                                     <FormMessages feedback />
                                     <ActionForm action=create attr:class="max-w-xl space-y-4">
                                         <Field
@@ -94,7 +89,7 @@ pub fn Projects() -> impl IntoView {
                                             pending=create.pending()
                                         />
                                     </ActionForm>
-                                </section>
+                                </Card>
                                 {match projects {
                                     Err(e) => {
                                         view! {

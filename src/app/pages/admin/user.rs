@@ -6,6 +6,7 @@ use super::{
     ConfirmDialog, EventLine, LOADING,
 };
 use crate::app::components::form::{Feedback, FieldError, FormMessages, SubmitButton};
+use crate::app::components::layout::Card;
 use crate::app::components::table::DataTable;
 use crate::app::components::tokens::{NewTokenFields, OneTimeSecret, TokenStatus};
 use crate::app::fns::admin::{
@@ -123,13 +124,7 @@ pub fn AdminUser() -> impl IntoView {
                                     base=here.clone()
                                 />
                                 {pager(&page.tokens, move |p| format!("{users_path}?page={p}"))}
-                                <section
-                                    aria-labelledby="impersonation-heading"
-                                    class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
-                                >
-                                    <h2 id="impersonation-heading" class="text-lg font-semibold">
-                                        "Impersonation tokens"
-                                    </h2>
+                                <Card name="impersonation" title="Impersonation tokens">
                                     <p class="text-sm text-gray-700">
                                         "An impersonation token acts as " {u.username.clone()}
                                         " for the API and Git. It is not shown on their own Access Tokens page; the audit log records that you made it."
@@ -197,7 +192,7 @@ pub fn AdminUser() -> impl IntoView {
                                         enforced=page.expiry_enforced
                                         base=here.clone()
                                     />
-                                </section>
+                                </Card>
                                 <section aria-labelledby="events-heading" class="space-y-2">
                                     <h2 id="events-heading" class="text-lg font-semibold">
                                         "Recent administrative actions"
@@ -242,15 +237,9 @@ pub fn AdminUser() -> impl IntoView {
 #[component]
 fn Account(user: AdminUser) -> impl IntoView {
     let base = paths::admin_user(&user.username);
-    let link = |change: UserChange| format!("{base}?confirm={}", change.as_str());
+    let link = move |change: UserChange| format!("{base}?confirm={}", change.as_str());
     view! {
-        <section
-            aria-labelledby="account-heading"
-            class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
-        >
-            <h2 id="account-heading" class="text-lg font-semibold">
-                "Account"
-            </h2>
+        <Card name="account" title="Account">
             <dl class="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
                 <div>
                     <dt class="text-gray-600">"Email"</dt>
@@ -313,7 +302,7 @@ fn Account(user: AdminUser) -> impl IntoView {
                         .into_any()
                 }}
             </div>
-        </section>
+        </Card>
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::app::components::form::{ErrorBox, Feedback, FormMessages, SubmitButton};
-use crate::app::components::layout::SettingsLayout;
+use crate::app::components::layout::{Card, SettingsLayout};
 use crate::app::components::tokens::{
     ActiveTokens, InactiveTokens, NewTokenFields, OneTimeSecret, RevokeDialog,
 };
@@ -87,13 +87,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                 }
                                             }}
                                             <FormMessages feedback=revoke_feedback />
-                                            <section
-                                                aria-labelledby="add-heading"
-                                                class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
-                                            >
-                                                <h2 id="add-heading" class="text-lg font-semibold">
-                                                    "Add a personal access token"
-                                                </h2>
+                                            <Card name="add" title="Add a personal access token">
                                                 <FormMessages feedback />
                                                 <ActionForm
                                                     action=create
@@ -111,7 +105,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                         pending=create.pending()
                                                     />
                                                 </ActionForm>
-                                            </section>
+                                            </Card>
                                             <ActiveTokens tokens=page.active.clone() now=page.now />
                                             <InactiveTokens
                                                 tokens=page.inactive.clone()

@@ -4,7 +4,7 @@ use crate::app::components::copy::CopyButton;
 use crate::app::components::form::{
     ErrorBox, Feedback, Field, FormMessages, SubmitButton, ToNotice,
 };
-use crate::app::components::layout::SettingsLayout;
+use crate::app::components::layout::{Card, SettingsLayout};
 use crate::app::error::AppError;
 use crate::app::fns::take_flash;
 use crate::app::fns::two_factor::{
@@ -207,13 +207,7 @@ fn Enrol(
     feedback: Feedback,
 ) -> impl IntoView {
     view! {
-        <section
-            aria-labelledby="enrol-heading"
-            class="space-y-4 rounded-lg border border-gray-200 bg-white p-6"
-        >
-            <h2 id="enrol-heading" class="text-lg font-semibold">
-                "Register a two-factor authenticator"
-            </h2>
+        <Card name="enrol" title="Register a two-factor authenticator">
             <ol class="list-decimal space-y-4 pl-5 text-sm text-gray-800">
                 <li>
                     "Scan this QR code with an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password):"
@@ -247,7 +241,7 @@ fn Enrol(
                 />
                 <SubmitButton label="Register with two-factor app" pending=action.pending() />
             </ActionForm>
-        </section>
+        </Card>
     }
 }
 
