@@ -36,6 +36,8 @@ pub enum AppError {
     Busy,
     #[error("Too many accounts were created from your address. Please try again later.")]
     TooManySignUps,
+    #[error("Forgekey cannot reach its database right now. Please try again in a few seconds.")]
+    Unavailable,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     #[error("The request could not be understood.")]
@@ -65,7 +67,7 @@ impl AppError {
             Self::ReauthRequired => 403,
             Self::Conflict(_) => 409,
             Self::NotFound => 404,
-            Self::Busy => 503,
+            Self::Busy | Self::Unavailable => 503,
             Self::TooManySignUps => 429,
             Self::Internal => 500,
             Self::BadRequest => 400,
@@ -112,7 +114,26 @@ impl From<crate::server::services::ServiceError> for AppError {
             )]),
             S::Busy => Self::Busy,
             S::NotFound => Self::NotFound,
+            S::Unavailable => {
+                mark_unavailable();
+                Self::Unavailable
+            }
             S::Internal => Self::Internal,
         }
+    }
+}
+
+/// A page or server function that could not reach the database answers
+/// 503 with `Retry-After`, whatever else it renders (the message says to
+/// try again), so that monitors and clients see the outage as one.
+#[cfg(feature = "ssr")]
+fn mark_unavailable() {
+    use axum::http::{header, HeaderValue, StatusCode};
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(StatusCode::SERVICE_UNAVAILABLE);
+        res.insert_header(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(crate::server::api::error::RETRY_AFTER_SECONDS),
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod listen;
 pub mod mailer;
 pub mod passwords;
+pub mod probes;
 pub mod reveal;
 pub mod sealed;
 pub mod security;
@@ -31,7 +32,7 @@ use crate::app::{shell, App};
 use axum::extract::{Request, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{middleware, Json, Router};
+use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use state::AppState;
@@ -45,10 +46,6 @@ pub const SERVER_FN_PREFIX: &str = "/_fn";
 
 /// Request bodies larger than this are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-async fn liveness() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
-}
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request) -> impl IntoResponse {
     leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await
@@ -75,6 +72,41 @@ async fn server_fn_error_status(req: Request, next: middleware::Next) -> axum::r
         }
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The session layer answers a bare 500 when it cannot save a session,
+/// which happens only when the database is unavailable: that becomes the
+/// same 503 with `Retry-After` as any other outage, with a page that says
+/// what happened (or the server functions' JSON error).
+async fn session_store_outage(req: Request, next: middleware::Next) -> axum::response::Response {
+    use axum::body::HttpBody as _;
+    use axum::http::{header, HeaderValue, StatusCode};
+    let server_fn = req.uri().path().starts_with(SERVER_FN_PREFIX);
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || res.body().size_hint().exact() != Some(0)
+    {
+        return res;
+    }
+    let error = crate::app::error::AppError::Unavailable;
+    let mut res = if server_fn {
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    } else {
+        axum::response::Html(format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Try again shortly · Forgekey</title></head><body><main>\
+             <h1>Forgekey is unavailable for a moment</h1><p>{error}</p></main></body></html>"
+        ))
+        .into_response()
+    };
+    *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(api::error::RETRY_AFTER_SECONDS),
+    );
+    res
 }
 
 /// The application's routes, generated once per process. Generating them
@@ -152,11 +184,13 @@ pub fn router(state: AppState, store: session::Store) -> Router {
             config.clone(),
             security::refuse_cross_origin,
         ))
-        .layer(sessions);
+        .layer(sessions)
+        .layer(middleware::from_fn(session_store_outage));
 
     // The REST API and probes: tokens only, never a session.
     let limited = Router::new()
-        .route("/-/liveness", get(liveness))
+        .route("/-/liveness", get(probes::liveness))
+        .route("/-/readiness", get(probes::readiness))
         .merge(api::router())
         .merge(web)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));

@@ -2,14 +2,14 @@
 //! own database, and the few keys Forgekey keeps in a session.
 
 use super::db::users::User;
-use super::db::Backend;
+use super::db::{Backend, Timeouts};
 use super::reveal;
 use super::services::ServiceError;
 use super::state::Core;
 use crate::domain::ids::UserId;
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,9 +26,13 @@ pub enum Store {
 }
 
 impl Store {
-    /// Opens the store on its own small pool to the same database, and
-    /// creates its table.
-    pub async fn open(url: &str, backend: Backend) -> Result<Self, sqlx::Error> {
+    /// Opens the store on its own small pool to the same database, with
+    /// the application's timeouts, and creates its table.
+    pub async fn open(
+        url: &str,
+        backend: Backend,
+        timeouts: Timeouts,
+    ) -> Result<Self, sqlx::Error> {
         let store = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?
@@ -37,12 +41,24 @@ impl Store {
                     .foreign_keys(true);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
+                    .acquire_timeout(timeouts.acquire)
                     .connect_with(options)
                     .await?;
                 Self::Sqlite(SqliteStore::new(pool))
             }
             Backend::Postgres => {
-                let pool = PgPoolOptions::new().max_connections(4).connect(url).await?;
+                let options = PgConnectOptions::from_str(url)?.options([
+                    (
+                        "statement_timeout",
+                        timeouts.statement.as_millis().to_string(),
+                    ),
+                    ("lock_timeout", timeouts.lock.as_millis().to_string()),
+                ]);
+                let pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(timeouts.acquire)
+                    .connect_with(options)
+                    .await?;
                 Self::Postgres(PostgresStore::new(pool))
             }
         };
@@ -99,9 +115,11 @@ const PENDING: &str = "pending_sign_in";
 const REAUTH_AT: &str = "reauthenticated_at";
 const ADMIN_MODE_AT: &str = "admin_mode_at";
 
+/// The session store fails only when its database does (its records are
+/// ours, written by its own code): that is "unavailable, try again".
 fn store_error(e: tower_sessions::session::Error) -> ServiceError {
-    tracing::error!(error = %e, "session store error");
-    ServiceError::Internal
+    tracing::warn!(error = %e, "session store unavailable");
+    ServiceError::Unavailable
 }
 
 /// Signs `user` in on this session under a new session id: the id the

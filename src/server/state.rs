@@ -9,6 +9,7 @@ use super::config::WebConfig;
 use super::db::Db;
 use super::git::state::GitState;
 use super::passwords::Passwords;
+use super::probes::Readiness;
 use super::settings_cache::SettingsCache;
 use super::sign_ups::SignUpLimiter;
 use super::token_cache::TokenCache;
@@ -65,6 +66,7 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub core: Core,
     pub sign_ups: Arc<SignUpLimiter>,
+    pub readiness: Readiness,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
             leptos_options,
             core,
             sign_ups,
+            readiness: Readiness::default(),
         }))
     }
 }

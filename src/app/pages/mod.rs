@@ -7,6 +7,8 @@ pub mod settings;
 pub mod sign_in;
 pub mod sign_up;
 
+use crate::app::components::form::ErrorBox;
+use crate::app::error::AppError;
 use crate::app::fns::CurrentUser;
 use crate::app::use_current_user;
 use crate::paths;
@@ -26,7 +28,19 @@ pub fn signed_in_only<V: IntoView + 'static>(
                 Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view(user).into_any(),
-                        _ => view! { <Redirect path=paths::SIGN_IN /> }.into_any(),
+                        Ok(None) | Err(AppError::Unauthenticated) => {
+                            view! { <Redirect path=paths::SIGN_IN /> }.into_any()
+                        }
+                        Err(other) => {
+                            // Not known (the database is unavailable…): say so,
+                            // rather than send a signed-in user to sign in.
+                            view! {
+                                <div class="mx-auto mt-8 max-w-xl px-4">
+                                    <ErrorBox message=other.to_string() />
+                                </div>
+                            }
+                                .into_any()
+                        }
                     }
                 })
             }}

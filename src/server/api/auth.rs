@@ -145,6 +145,7 @@ impl From<Refused> for ApiError {
             Refused::MissingScope { needed } => Self::InsufficientScope { needed },
             Refused::Forbidden => Self::Forbidden,
             Refused::NoSuchUser => Self::NotFound("User"),
+            Refused::Unavailable => Self::Unavailable,
             Refused::Internal => Self::Internal,
         }
     }

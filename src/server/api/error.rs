@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+/// What a 503 asks a client to wait before trying again.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// No token, or one that is malformed, unknown, expired or revoked.
@@ -24,6 +27,8 @@ pub enum ApiError {
     TooManyRequests,
     /// The request body is larger than the API accepts.
     PayloadTooLarge,
+    /// The database cannot serve right now: 503 with `Retry-After`.
+    Unavailable,
     Internal,
 }
 
@@ -49,6 +54,7 @@ impl From<ServiceError> for ApiError {
             e @ ServiceError::RevocationsUnconfirmed { .. } => Self::BadParameter(e.to_string()),
             ServiceError::Busy => Self::TooManyRequests,
             ServiceError::NotFound => Self::NotFound(""),
+            ServiceError::Unavailable => Self::Unavailable,
             ServiceError::Internal => Self::Internal,
         }
     }
@@ -130,6 +136,11 @@ impl IntoResponse for ApiError {
                 json!({ "message": "413 Request Entity Too Large" }),
                 None,
             ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "message": "503 Service Unavailable" }),
+                None,
+            ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({ "message": "500 Internal Server Error" }),
@@ -137,6 +148,12 @@ impl IntoResponse for ApiError {
             ),
         };
         let mut res = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         if let Some(value) = authenticate {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));

@@ -15,13 +15,14 @@ use super::client_addr::TrustedProxies;
 use super::clock::{Clock, SystemClock};
 use super::config::{ServerSecret, WebConfig};
 use super::db::users::User;
-use super::db::Db;
+use super::db::{Db, Timeouts};
 use super::services::{accounts, ServiceError};
 use super::state::Core;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,6 +57,26 @@ struct StorageArgs {
     /// Database URL: sqlite:PATH or postgres://USER:PASSWORD@HOST/DB [default: SQLite in the data dir]
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Wait at most this many seconds for a database connection, or for a lock another session
+    /// holds, before answering 503 (try again).
+    #[arg(long, global = true, env = "FORGEKEY_DATABASE_TIMEOUT_SECONDS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=600))]
+    database_timeout_seconds: u32,
+    /// PostgreSQL: cancel a statement running longer than this many seconds (503, try again).
+    #[arg(long, global = true, env = "FORGEKEY_STATEMENT_TIMEOUT_SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    statement_timeout_seconds: u32,
+}
+
+impl StorageArgs {
+    fn timeouts(&self) -> Timeouts {
+        let wait = Duration::from_secs(self.database_timeout_seconds.into());
+        Timeouts {
+            acquire: wait,
+            statement: Duration::from_secs(self.statement_timeout_seconds.into()),
+            lock: wait,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +154,7 @@ fn init_tracing(default_filter: &str) {
 /// Storage shared by every subcommand: the data directory, database and secret.
 pub struct Storage {
     db: Db,
+    timeouts: Timeouts,
     url: String,
     secret: ServerSecret,
     data_dir: PathBuf,
@@ -177,13 +199,17 @@ async fn open_storage(args: &StorageArgs) -> Result<Storage, CliError> {
             args.data_dir.join("forgekey.db").display()
         ),
     };
-    let db = Db::connect(&url).await.map_err(|e| fail("database", e))?;
+    let timeouts = args.timeouts();
+    let db = Db::connect_with(&url, timeouts)
+        .await
+        .map_err(|e| fail("database", e))?;
     db.migrate().await.map_err(|e| fail("database", e))?;
     let configured = std::env::var("FORGEKEY_SECRET").ok();
     let secret = ServerSecret::load_or_create(configured.as_deref(), &args.data_dir)
         .map_err(|e| fail("server secret", e))?;
     Ok(Storage {
         db,
+        timeouts,
         url,
         secret,
         data_dir: args.data_dir.clone(),

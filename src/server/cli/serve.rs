@@ -126,7 +126,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         }
         None => None,
     };
-    let store = Store::open(&storage.url, storage.db.backend)
+    let store = Store::open(&storage.url, storage.db.backend, storage.timeouts)
         .await
         .map_err(|e| fail("session store", e))?;
     let leptos_options = LeptosOptions::builder()

@@ -39,6 +39,7 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    pub timeouts: Timeouts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,13 +55,40 @@ pub enum DbOpenError {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long the application waits on its database before it answers
+/// "unavailable" (503) instead of hanging: for a pooled connection, for one
+/// statement (PostgreSQL), and for a lock another session holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub acquire: Duration,
+    pub statement: Duration,
+    pub lock: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            acquire: Duration::from_secs(2),
+            statement: Duration::from_secs(5),
+            lock: Duration::from_secs(2),
+        }
+    }
+}
+
 impl Db {
-    /// Opens a pool. SQLite connections get WAL, a 5 s busy timeout and
-    /// foreign keys on every connection.
+    /// Opens a pool with the default [`Timeouts`].
     pub async fn connect(url: &str) -> Result<Self, DbOpenError> {
+        Self::connect_with(url, Timeouts::default()).await
+    }
+
+    /// Opens a pool. SQLite connections get WAL, a 5 s busy timeout and
+    /// foreign keys; PostgreSQL sessions get the statement and lock
+    /// timeouts. Connecting waits at most `timeouts.acquire`, so a server
+    /// whose database is down says so in seconds.
+    pub async fn connect_with(url: &str, timeouts: Timeouts) -> Result<Self, DbOpenError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url).ok_or(DbOpenError::UnsupportedUrl)?;
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().acquire_timeout(timeouts.acquire);
         let pool = match backend {
             Backend::Sqlite => {
                 options
@@ -78,14 +106,49 @@ impl Db {
                     .connect(url)
                     .await?
             }
-            Backend::Postgres => options.max_connections(16).connect(url).await?,
+            Backend::Postgres => {
+                let set = postgres_session_timeouts(timeouts);
+                options
+                    .max_connections(16)
+                    .after_connect(move |conn, _| {
+                        let set = set.clone();
+                        Box::pin(async move {
+                            conn.execute(set.as_str()).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
         };
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            timeouts,
+        })
     }
 
+    /// Runs the migrations, on one connection without the statement and
+    /// lock timeouts (a migration of a large table may take minutes); the
+    /// connection is closed afterwards rather than returned to the pool.
     pub async fn migrate(&self) -> Result<(), DbOpenError> {
-        self.migrator().run(&self.pool).await?;
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            conn.execute("SET statement_timeout = 0; SET lock_timeout = 0")
+                .await?;
+        }
+        let outcome = self.migrator().run(&mut *conn).await;
+        let _ = conn.close().await;
+        outcome?;
         Ok(())
+    }
+
+    /// Whether the database answers now (the readiness probe).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// Begins a transaction that writes. On SQLite it takes the write lock
@@ -106,6 +169,45 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         }
     }
+}
+
+/// `SET` statements giving a PostgreSQL session the timeouts.
+fn postgres_session_timeouts(timeouts: Timeouts) -> String {
+    format!(
+        "SET statement_timeout = {}; SET lock_timeout = {}",
+        timeouts.statement.as_millis(),
+        timeouts.lock.as_millis()
+    )
+}
+
+/// Whether `err` means the database cannot serve right now (down,
+/// unreachable, out of connections, a statement or lock timed out, SQLite
+/// busy) rather than that the request or the code is wrong. Such failures
+/// are answered 503 with `Retry-After`, never 500, and never as success.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_code(&code)),
+        _ => false,
+    }
+}
+
+/// SQLSTATEs (PostgreSQL) and result codes (SQLite) of a database that is
+/// busy, shutting down or cut off, as opposed to a refused statement.
+fn unavailable_code(code: &str) -> bool {
+    matches!(
+        code,
+        // query_canceled (statement_timeout), lock_not_available
+        // (lock_timeout), too_many_connections, the shutdown family,
+        // serialization failure and deadlock (retryable).
+        "57014" | "55P03" | "53300" | "57P01" | "57P02" | "57P03" | "40001" | "40P01"
+        // SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
+        | "5" | "6" | "261" | "517" | "262"
+    ) || code.starts_with("08")
 }
 
 /// Reads a 0/1 integer column as a bool.

@@ -112,8 +112,8 @@ enum Identity {
 enum Refusal {
     /// Wrong, expired, revoked or not allowed: counts against the address.
     Denied(String),
-    Busy,
-    Internal,
+    /// Not decided (busy, database unavailable, internal error): never a yes.
+    Failed(ServiceError),
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -142,7 +142,7 @@ async fn identify(
         let auth = tokens::authenticate(state, &password)
             .await
             .map_err(|e| match e {
-                ServiceError::Internal => Refusal::Internal,
+                ServiceError::Internal | ServiceError::Unavailable => Refusal::Failed(e),
                 _ => Refusal::Denied(ACCESS_DENIED.to_owned()),
             })?;
         // Any non-empty username works, as in GitLab, unless the stricter
@@ -172,8 +172,7 @@ async fn identify(
              attempts; try again in {minutes} minutes."
         )),
         GateError::InvalidCredentials => Refusal::Denied(ACCESS_DENIED.to_owned()),
-        GateError::Busy => Refusal::Busy,
-        GateError::Internal => Refusal::Internal,
+        GateError::Failed(e) => Refusal::Failed(e),
     })
 }
 
@@ -212,8 +211,7 @@ async fn handle(
     let identity = match identity {
         Ok(identity) => identity,
         Err(Refusal::Denied(message)) => return ask_for_credentials(&message),
-        Err(Refusal::Busy) => return error_response(ServiceError::Busy),
-        Err(Refusal::Internal) => return error_response(ServiceError::Internal),
+        Err(Refusal::Failed(e)) => return error_response(e),
     };
 
     let path = project.strip_suffix(".git").unwrap_or(&project);
@@ -277,10 +275,20 @@ fn too_many_attempts(seconds: i64) -> Response {
 }
 
 fn error_response(e: ServiceError) -> Response {
+    let unavailable = |message| {
+        let mut res = text(StatusCode::SERVICE_UNAVAILABLE, message);
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(crate::server::api::error::RETRY_AFTER_SECONDS),
+        );
+        res
+    };
     match e {
-        ServiceError::Busy => text(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Forgekey is busy right now. Please try again in a few seconds.",
+        ServiceError::Busy => {
+            unavailable("Forgekey is busy right now. Please try again in a few seconds.")
+        }
+        ServiceError::Unavailable => unavailable(
+            "Forgekey cannot reach its database right now. Please try again in a few seconds.",
         ),
         _ => text(
             StatusCode::INTERNAL_SERVER_ERROR,

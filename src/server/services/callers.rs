@@ -58,12 +58,18 @@ pub enum Refused {
     Forbidden,
     #[error("no such user")]
     NoSuchUser,
+    /// The database cannot say: never taken as a yes.
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error("internal error")]
     Internal,
 }
 
-fn internal(_: ServiceError) -> Refused {
-    Refused::Internal
+fn internal(e: ServiceError) -> Refused {
+    match e {
+        ServiceError::Unavailable => Refused::Unavailable,
+        _ => Refused::Internal,
+    }
 }
 
 /// Checks what a request presents and says whom it acts for.
@@ -71,7 +77,7 @@ pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, 
     let auth = tokens::authenticate(state, presented.secret)
         .await
         .map_err(|e| match e {
-            ServiceError::Internal => Refused::Internal,
+            ServiceError::Internal | ServiceError::Unavailable => internal(e),
             _ => Refused::Unauthenticated,
         })?;
     access::check(&auth.token.scopes, presented.read_only, presented.area)

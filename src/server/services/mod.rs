@@ -44,6 +44,10 @@ pub enum ServiceError {
     },
     #[error("busy")]
     Busy,
+    /// The database cannot serve right now (down, unreachable, timed out):
+    /// try again shortly.
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error("not found")]
     NotFound,
     #[error("internal error")]
@@ -119,8 +123,13 @@ impl From<DomainError> for ServiceError {
 
 impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        Self::Internal
+        if crate::server::db::is_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            Self::Unavailable
+        } else {
+            tracing::error!(error = %e, "database error");
+            Self::Internal
+        }
     }
 }
 

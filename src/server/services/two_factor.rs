@@ -261,10 +261,9 @@ pub enum GateError {
     Locked { minutes: i64 },
     #[error("password refused: {0:?}")]
     Refused(PasswordRefused),
-    #[error("busy")]
-    Busy,
-    #[error("internal error")]
-    Internal,
+    /// Not decided: busy, the database unavailable, an internal error.
+    #[error("{0}")]
+    Failed(ServiceError),
 }
 
 /// The one decision whether a username (or email) and password may
@@ -284,7 +283,7 @@ pub async fn authenticate_password_client(
 ) -> Result<User, GateError> {
     let credentials = super::accounts::find_login(state, login)
         .await
-        .map_err(|_| GateError::Internal)?;
+        .map_err(GateError::Failed)?;
     let two_factor_enabled = credentials
         .as_ref()
         .is_some_and(|c| c.user.two_factor_enabled);
@@ -304,8 +303,7 @@ pub async fn authenticate_password_client(
                 GateError::InvalidCredentials
             }
             ServiceError::Locked { minutes } => GateError::Locked { minutes },
-            ServiceError::Busy => GateError::Busy,
-            _ => GateError::Internal,
+            other => GateError::Failed(other),
         })
 }
 

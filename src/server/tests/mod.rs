@@ -13,6 +13,7 @@ mod git;
 mod http;
 mod jobs;
 mod mail;
+mod outage;
 mod parsers;
 mod schema;
 mod slow_clients;

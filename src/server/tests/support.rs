@@ -13,6 +13,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
+/// The tests' database timeouts: the defaults, but a pooled connection is
+/// waited for as long as before they existed, since the whole suite shares
+/// two cores (the outage tests set their own short ones).
+pub fn timeouts() -> crate::server::db::Timeouts {
+    crate::server::db::Timeouts {
+        acquire: Duration::from_secs(10),
+        ..Default::default()
+    }
+}
+
 /// 2026-01-01T00:00:00Z.
 pub const T0: i64 = 1_767_225_600;
 
@@ -62,7 +72,7 @@ impl TestDb {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}?mode=rwc", dir.path().join("test.db").display());
-    let db = Db::connect(&url).await.unwrap();
+    let db = Db::connect_with(&url, timeouts()).await.unwrap();
     db.migrate().await.unwrap();
     TestDb {
         db,
@@ -89,7 +99,7 @@ pub async fn postgres() -> TestDb {
         .unwrap();
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
-    let db = Db::connect(&url).await.unwrap();
+    let db = Db::connect_with(&url, timeouts()).await.unwrap();
     db.migrate().await.unwrap();
     TestDb {
         db,
@@ -151,6 +161,16 @@ pub fn state_with(
     clock: &ManualClock,
     configure: impl FnOnce(&mut WebConfig),
 ) -> AppState {
+    state_over(t.db.clone(), t, clock, configure)
+}
+
+/// A state over another pool on the test's database (other timeouts).
+pub fn state_over(
+    db: Db,
+    t: &TestDb,
+    clock: &ManualClock,
+    configure: impl FnOnce(&mut WebConfig),
+) -> AppState {
     let mut config = WebConfig {
         public_url: None,
         session_lifetime: time::Duration::days(7),
@@ -160,12 +180,7 @@ pub fn state_with(
         listen_addr: ([127, 0, 0, 1], 3000).into(),
     };
     configure(&mut config);
-    let mut core = Core::new(
-        t.db.clone(),
-        config,
-        Arc::new(clock.clone()),
-        t.repositories(),
-    );
+    let mut core = Core::new(db, config, Arc::new(clock.clone()), t.repositories());
     // Two hashes at once, as on the CI machine, whatever this one has.
     core.passwords = Passwords::new(2, Duration::from_secs(5));
     AppState::new(
@@ -175,7 +190,7 @@ pub fn state_with(
 }
 
 pub async fn app(t: &TestDb, state: AppState) -> Router {
-    let store = Store::open(&t.url, t.db.backend).await.unwrap();
+    let store = Store::open(&t.url, t.db.backend, timeouts()).await.unwrap();
     crate::server::router(state, store)
 }
 
