@@ -7,15 +7,22 @@
 //! within a second), this instance drops a token's entry the moment it
 //! revokes or rotates it, and expiry is still checked against the clock on
 //! every request.
+//!
+//! It holds up under load: when full it evicts the entries used least
+//! (quick_cache's S3-FIFO, sharded), never the whole map; many requests
+//! with the same uncached token wait for one database lookup, not one
+//! each; and a rotated-away secret, once handled, is refused from memory.
 
 use crate::domain::ids::TokenId;
 use crate::domain::token::TokenDigest;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
 use axum::body::Bytes;
-use std::collections::HashMap;
+use quick_cache::sync::{Cache, DefaultLifecycle, EntryAction, EntryResult, PlaceholderGuard};
+use quick_cache::UnitWeighter;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A presented secret that works, and whose it is (shared with the cache:
 /// a hit copies no strings).
@@ -38,8 +45,10 @@ pub struct RenderedAnswer {
 
 /// How long an entry is trusted without asking the database again.
 pub const TTL_SECONDS: i64 = 1;
-/// At most this many tokens are remembered.
-pub const CAPACITY: usize = 10_000;
+/// How many tokens are remembered unless configured otherwise.
+pub const DEFAULT_CAPACITY: usize = 100_000;
+/// How many rotated-away secrets are remembered as refused.
+const DEAD_CAPACITY: usize = 10_000;
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -47,10 +56,17 @@ struct Entry {
     loaded_at: i64,
 }
 
+impl Entry {
+    fn usable(&self, now: i64) -> bool {
+        let fresh = now >= self.loaded_at && now - self.loaded_at < TTL_SECONDS;
+        fresh && self.auth.token.is_active(now)
+    }
+}
+
 /// Hashes a digest by its first bytes. Digests are HMAC outputs under the
 /// server's key, uniform and beyond a client's choosing, so SipHash (the
 /// default, against chosen keys) would only add work to every request.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct DigestHasher(u64);
 
 impl Hasher for DigestHasher {
@@ -66,35 +82,139 @@ impl Hasher for DigestHasher {
     }
 }
 
-type Map = HashMap<TokenDigest, Entry, BuildHasherDefault<DigestHasher>>;
+type Hash = BuildHasherDefault<DigestHasher>;
+type Map<V> = Cache<TokenDigest, V, UnitWeighter, Hash>;
+type Guard<'a> = PlaceholderGuard<
+    'a,
+    TokenDigest,
+    Entry,
+    UnitWeighter,
+    Hash,
+    DefaultLifecycle<TokenDigest, Entry>,
+>;
 
-#[derive(Debug, Default)]
+fn map<V: Clone>(capacity: usize) -> Map<V> {
+    let capacity = capacity.max(1);
+    Cache::with(
+        capacity,
+        capacity as u64,
+        UnitWeighter,
+        Hash::default(),
+        DefaultLifecycle::default(),
+    )
+}
+
 pub struct TokenCache {
-    entries: RwLock<Map>,
+    entries: Map<Entry>,
+    /// Rotated-away secrets already handled (their family revoked).
+    dead: Map<()>,
+    /// Bumped by every forgetting: a load that began before one may have
+    /// read what was just forgotten, so it is not remembered.
+    forgotten: AtomicU64,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("len", &self.entries.len())
+            .field("capacity", &self.entries.capacity())
+            .finish()
+    }
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+/// What the cache knows of a secret.
+pub enum Lookup<'a> {
+    /// Loaded less than a TTL ago and active now.
+    Hit(Authenticated),
+    /// A rotated-away secret, already handled: refused without a query.
+    Dead,
+    /// Not known: load it and [`Loader::fill`] the answer. Concurrent
+    /// lookups of the same secret wait for this one.
+    Miss(Loader<'a>),
+}
+
+/// The right to load one secret's entry.
+pub struct Loader<'a> {
+    cache: &'a TokenCache,
+    guard: Option<Guard<'a>>,
+    forgotten: u64,
+}
+
+impl Loader<'_> {
+    /// Remembers an active token just read from the database, unless
+    /// something was forgotten since the read began.
+    pub fn fill(self, auth: &Authenticated, now: i64) {
+        let Some(guard) = self.guard else {
+            return;
+        };
+        if self.cache.forgotten.load(Ordering::Acquire) == self.forgotten {
+            let _ = guard.insert(Entry {
+                auth: auth.clone(),
+                loaded_at: now,
+            });
+        }
+        // Otherwise the guard drops: whoever waits loads for itself.
+    }
 }
 
 impl TokenCache {
+    /// A cache remembering at most about `capacity` tokens.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: map(capacity),
+            dead: map(DEAD_CAPACITY),
+            forgotten: AtomicU64::new(0),
+        }
+    }
+
     /// The token and owner for `digest`, if loaded less than a TTL ago and
     /// still active at `now`.
     pub fn get(&self, digest: &TokenDigest, now: i64) -> Option<Authenticated> {
-        let entries = self.entries.read().ok()?;
-        let entry = entries.get(digest)?;
-        let fresh = now >= entry.loaded_at && now - entry.loaded_at < TTL_SECONDS;
-        (fresh && entry.auth.token.is_active(now)).then(|| entry.auth.clone())
+        self.entries
+            .get(digest)
+            .filter(|e| e.usable(now))
+            .map(|e| e.auth)
     }
 
-    /// Remembers an active token just read from the database.
-    pub fn put(&self, digest: &TokenDigest, auth: &Authenticated, now: i64) {
-        let Ok(mut entries) = self.entries.write() else {
-            return;
-        };
-        if entries.len() >= CAPACITY {
-            entries.retain(|_, e| now - e.loaded_at < TTL_SECONDS);
-            if entries.len() >= CAPACITY {
-                entries.clear();
-            }
+    /// What is known of `digest` at `now`; on a miss, the right to load it
+    /// (or, if another request is loading it, its result once loaded).
+    pub async fn lookup(&self, digest: &TokenDigest, now: i64) -> Lookup<'_> {
+        if let Some(hit) = self.get(digest, now) {
+            return Lookup::Hit(hit);
         }
-        entries.insert(
+        if self.dead.get(digest).is_some() {
+            return Lookup::Dead;
+        }
+        let forgotten = self.forgotten.load(Ordering::Acquire);
+        let usable = |_: &TokenDigest, e: &mut Entry| {
+            if e.usable(now) {
+                EntryAction::Retain(e.auth.clone())
+            } else {
+                EntryAction::ReplaceWithGuard
+            }
+        };
+        let guard = match self.entries.entry_async(digest, usable).await {
+            EntryResult::Retained(auth) => return Lookup::Hit(auth),
+            EntryResult::Vacant(guard) | EntryResult::Replaced(guard, _) => Some(guard),
+            EntryResult::Removed(..) | EntryResult::Timeout => None,
+        };
+        Lookup::Miss(Loader {
+            cache: self,
+            guard,
+            forgotten,
+        })
+    }
+
+    /// Remembers an active token as if just read from the database.
+    #[cfg(test)]
+    pub(crate) fn put(&self, digest: &TokenDigest, auth: &Authenticated, now: i64) {
+        self.entries.insert(
             digest.clone(),
             Entry {
                 auth: auth.clone(),
@@ -103,23 +223,26 @@ impl TokenCache {
         );
     }
 
+    /// Remembers that `digest` is a rotated-away secret whose use was
+    /// handled: it is refused from memory from now on.
+    pub fn bury(&self, digest: &TokenDigest) {
+        self.dead.insert(digest.clone(), ());
+    }
+
     /// Forgets a token at once (it was revoked or rotated here).
     pub fn forget_token(&self, token_id: TokenId) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|_, e| e.auth.token.id != token_id);
-        }
+        self.forget_where(|t| t.id == token_id);
     }
 
     /// Forgets every token of a user (blocked, deleted, password reset…),
     /// or of a rotation family.
     pub fn forget_where(&self, matches: impl Fn(&Token) -> bool) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|_, e| !matches(&e.auth.token));
-        }
+        self.forgotten.fetch_add(1, Ordering::AcqRel);
+        self.entries.retain(|_, e| !matches(&e.auth.token));
     }
 
     pub fn len(&self) -> usize {
-        self.entries.read().map(|e| e.len()).unwrap_or(0)
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -200,12 +323,74 @@ mod tests {
     }
 
     #[test]
-    fn the_map_is_bounded() {
-        let cache = TokenCache::default();
-        for i in 0..(CAPACITY as i64 + 10) {
+    fn a_full_map_evicts_the_least_used_not_everything() {
+        let cache = TokenCache::with_capacity(1_000);
+        let hot = TokenDigest::of(b"k", "hot");
+        cache.put(&hot, &auth(0, 1_000), 5);
+        for i in 1..5_000 {
+            assert!(cache.get(&hot, 5).is_some(), "the hot token stays, at {i}");
             let d = TokenDigest::of(b"k", &i.to_string());
             cache.put(&d, &auth(i, 1_000), 5);
         }
-        assert!(cache.len() <= CAPACITY);
+        assert!(cache.len() <= 1_000, "{}", cache.len());
+        assert!(cache.len() >= 900, "evicted one by one: {}", cache.len());
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_of_one_secret_load_it_once() {
+        let cache = Arc::new(TokenCache::default());
+        let d = TokenDigest::of(b"k", "cold");
+        let loads = Arc::new(AtomicU64::new(0));
+        let barrier = Arc::new(tokio::sync::Barrier::new(50));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (cache, d, loads, barrier) =
+                    (cache.clone(), d.clone(), loads.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    match cache.lookup(&d, 5).await {
+                        Lookup::Hit(a) => a.token.id,
+                        Lookup::Dead => panic!("not dead"),
+                        Lookup::Miss(loader) => {
+                            loads.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            let a = auth(7, 1_000);
+                            loader.fill(&a, 5);
+                            a.token.id
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), TokenId(7));
+        }
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            1,
+            "one load for fifty requests"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_load_that_raced_a_forgetting_is_not_remembered() {
+        let cache = TokenCache::default();
+        let d = TokenDigest::of(b"k", "raced");
+        let Lookup::Miss(loader) = cache.lookup(&d, 5).await else {
+            panic!("a miss");
+        };
+        // Read from the database (still active), then revoked meanwhile.
+        cache.forget_token(TokenId(3));
+        loader.fill(&auth(3, 1_000), 5);
+        assert!(cache.get(&d, 5).is_none());
+        assert!(matches!(cache.lookup(&d, 5).await, Lookup::Miss(_)));
+    }
+
+    #[tokio::test]
+    async fn a_buried_secret_is_refused_from_memory() {
+        let cache = TokenCache::default();
+        let d = TokenDigest::of(b"k", "rotated");
+        cache.bury(&d);
+        assert!(matches!(cache.lookup(&d, 5).await, Lookup::Dead));
     }
 }

@@ -9,6 +9,7 @@ use crate::server::listen;
 use crate::server::session::Store;
 use crate::server::sign_ups::SignUpLimiter;
 use crate::server::state::AppState;
+use crate::server::token_cache::TokenCache;
 use clap::Args;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -56,6 +57,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FORGEKEY_MAX_CONNECTIONS", default_value_t = 4096,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// Remember this many tokens in memory (about 0.5 KB each), so that a token in use costs no
+    /// database query per request; beyond it, the least used are forgotten first.
+    #[arg(long, env = "FORGEKEY_TOKEN_CACHE_CAPACITY",
+          default_value_t = crate::server::token_cache::DEFAULT_CAPACITY,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
+    token_cache_capacity: usize,
     #[command(flatten)]
     smtp: SmtpArgs,
 }
@@ -143,9 +150,11 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         trusted_proxies: TrustedProxies::new(args.trusted_proxies),
         listen_addr: args.addr,
     };
+    let mut core = storage.core(config, Arc::new(SystemClock));
+    core.token_cache = Arc::new(TokenCache::with_capacity(args.token_cache_capacity));
     let state = AppState::with_sign_ups(
         leptos_options,
-        storage.core(config, Arc::new(SystemClock)),
+        core,
         Arc::new(SignUpLimiter::per_hour(args.sign_ups_per_address_per_hour)),
     );
 

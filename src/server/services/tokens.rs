@@ -12,6 +12,7 @@ use crate::domain::token::{
 use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
 use crate::server::state::Core;
+use crate::server::token_cache::Lookup;
 pub use crate::server::token_cache::{Authenticated, RenderedAnswer};
 use rand::RngCore;
 use std::sync::Arc;
@@ -308,6 +309,11 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
         return Ok(hit);
     }
     check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
+    let loader = match state.token_cache.lookup(&digest, now).await {
+        Lookup::Hit(hit) => return Ok(hit),
+        Lookup::Dead => return Err(ServiceError::InvalidCredentials),
+        Lookup::Miss(loader) => loader,
+    };
     let token = tokens::find_by_digest(&state.db, &digest)
         .await?
         .ok_or(ServiceError::InvalidCredentials)?;
@@ -315,6 +321,9 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
         let family = token.family_id;
         let revoked = tokens::revoke_family(&state.db, family, now).await?;
         state.token_cache.forget_where(|t| t.family_id == family);
+        // Handled once: from now on it is refused from memory, with no
+        // query and no log line per replay.
+        state.token_cache.bury(&digest);
         tracing::warn!(
             user_id = %token.user_id,
             token_id = %token.id,
@@ -343,7 +352,7 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
         user: Arc::new(user),
         user_answer: Arc::default(),
     };
-    state.token_cache.put(&digest, &auth, now);
+    loader.fill(&auth, now);
     Ok(auth)
 }
 

@@ -143,3 +143,31 @@ fn a_held_lock_times_out_and_the_server_recovers() {
         assert_eq!(r.status, StatusCode::OK, "recovered: {}", r.body);
     });
 }
+
+both_backends!(a_replayed_rotated_token_is_refused_from_memory, |t| {
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
+    let root = register(&st, "root").await;
+    let first = tokens::create(&st, &Actor::user(&root), &root, "t", "2026-02-01", &["api"])
+        .await
+        .unwrap();
+    tokens::rotate(&st, &Actor::command_line(), &first.token, None)
+        .await
+        .unwrap();
+    // The first replay revokes the family (one write, one log line)…
+    let r = Rest::get(&app, "/api/v4/user")
+        .token(&first.secret)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // …and every later one is answered without the database: with it gone,
+    // still a 401, not a 503.
+    st.db.pool.close().await;
+    for _ in 0..3 {
+        let r = within(
+            "a replay",
+            Rest::get(&app, "/api/v4/user").token(&first.secret).send(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    }
+});
