@@ -339,3 +339,24 @@ fn the_audit_log_records_the_command_line() {
     fk.run(&["audit", "list", "--action", "nonsense"])
         .refused_with("Unknown action 'nonsense'");
 }
+
+#[test]
+fn another_server_secret_is_refused_before_anything_runs() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    // A second instance given the same data but its own secret (here, the
+    // environment's instead of the data folder's file).
+    let other = Run::of(
+        fk.command(&["user", "list"])
+            .env("FORGEKEY_SECRET", "ab".repeat(64))
+            .output()
+            .unwrap(),
+    );
+    other.refused_with("first used with another server secret");
+    assert!(
+        !other.stderr.contains(&"ab".repeat(64)),
+        "the secret is never printed"
+    );
+    // The right one still works.
+    assert!(fk.run(&["user", "list"]).out().contains("root"));
+}

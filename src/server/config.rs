@@ -64,6 +64,13 @@ impl ServerSecret {
         derive(&self.bytes, label)
     }
 
+    /// A keyed fingerprint of the secret (it tells nothing of the secret),
+    /// recorded in the database so that an instance started with another
+    /// secret notices.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(&self.subkey("forgekey instance fingerprint v1")[..16])
+    }
+
     fn from_hex(text: &str) -> Result<Self, SecretError> {
         let bytes = hex::decode(text.trim()).map_err(|_| SecretError::BadHex)?;
         let bytes: [u8; 64] = bytes.try_into().map_err(|_| SecretError::BadHex)?;

@@ -207,6 +207,9 @@ async fn open_storage(args: &StorageArgs) -> Result<Storage, CliError> {
     let configured = std::env::var("FORGEKEY_SECRET").ok();
     let secret = ServerSecret::load_or_create(configured.as_deref(), &args.data_dir)
         .map_err(|e| fail("server secret", e))?;
+    super::services::instance::check_secret(&db, &secret, SystemClock.now())
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
     Ok(Storage {
         db,
         timeouts,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod attempts;
 pub mod audit;
 pub mod callers;
+pub mod instance;
 pub mod jobs;
 pub mod mail;
 pub mod projects;
