@@ -360,3 +360,23 @@ fn another_server_secret_is_refused_before_anything_runs() {
     // The right one still works.
     assert!(fk.run(&["user", "list"]).out().contains("root"));
 }
+
+#[test]
+fn logs_can_be_one_json_object_a_line() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let out = Run::of(
+        fk.command(&["--log-format", "json", "user", "list"])
+            .env("RUST_LOG", "debug")
+            .output()
+            .unwrap(),
+    );
+    assert!(out.ok, "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.is_empty()).collect();
+    assert!(!lines.is_empty(), "debug logs something");
+    for line in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string() && v["timestamp"].is_string(), "{line}");
+    }
+}

@@ -39,6 +39,16 @@ use std::time::Duration;
 pub struct Cli {
     #[command(flatten)]
     storage: StorageArgs,
+    /// How log lines are written to standard error: text for people, json (one object a line)
+    /// for log shippers.
+    #[arg(
+        long,
+        global = true,
+        env = "FORGEKEY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -103,6 +113,12 @@ enum Command {
     Audit(audit::AuditCommand),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 /// An error the command line reports as one line before exiting non-zero.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -128,11 +144,14 @@ fn fail(context: &str, e: impl std::fmt::Display) -> CliError {
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server logs its work; one-off commands only print their result.
-    init_tracing(if matches!(cli.command, Command::Serve(_)) {
-        "forgekey=info,tower_http=info,warn"
-    } else {
-        "warn"
-    });
+    init_tracing(
+        if matches!(cli.command, Command::Serve(_)) {
+            "forgekey=info,tower_http=info,warn"
+        } else {
+            "warn"
+        },
+        cli.log_format,
+    );
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -142,13 +161,16 @@ pub async fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(default_filter: &str) {
+fn init_tracing(default_filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().flatten_event(true).try_init(),
+    };
 }
 
 /// Storage shared by every subcommand: the data directory, database and secret.

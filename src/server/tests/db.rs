@@ -186,21 +186,24 @@ both_backends!(
     }
 );
 
-both_backends!(the_database_remembers_the_secret_it_was_first_used_with, |t| {
-    use crate::server::config::ServerSecret;
-    use crate::server::services::instance::{check_secret, SecretCheck};
-    let first = ServerSecret::from_bytes([1; 64]);
-    let other = ServerSecret::from_bytes([2; 64]);
-    check_secret(&t.db, &first, T0).await.unwrap();
-    check_secret(&t.db, &first, T0 + 60).await.unwrap();
-    match check_secret(&t.db, &other, T0 + 120).await {
-        Err(SecretCheck::Mismatch { recorded, ours }) => {
-            assert_eq!(recorded, first.fingerprint());
-            assert_eq!(ours, other.fingerprint());
-            assert_ne!(recorded, ours);
+both_backends!(
+    the_database_remembers_the_secret_it_was_first_used_with,
+    |t| {
+        use crate::server::config::ServerSecret;
+        use crate::server::services::instance::{check_secret, SecretCheck};
+        let first = ServerSecret::from_bytes([1; 64]);
+        let other = ServerSecret::from_bytes([2; 64]);
+        check_secret(&t.db, &first, T0).await.unwrap();
+        check_secret(&t.db, &first, T0 + 60).await.unwrap();
+        match check_secret(&t.db, &other, T0 + 120).await {
+            Err(SecretCheck::Mismatch { recorded, ours }) => {
+                assert_eq!(recorded, first.fingerprint());
+                assert_eq!(ours, other.fingerprint());
+                assert_ne!(recorded, ours);
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
+        // Still the first one's, whoever asked last.
+        check_secret(&t.db, &first, T0 + 180).await.unwrap();
     }
-    // Still the first one's, whoever asked last.
-    check_secret(&t.db, &first, T0 + 180).await.unwrap();
-});
+);
