@@ -377,6 +377,21 @@ fn logs_can_be_one_json_object_a_line() {
     for line in lines {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        assert!(v["level"].is_string() && v["timestamp"].is_string(), "{line}");
+        assert!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
     }
+}
+
+#[test]
+fn backups_are_written_once_and_name_the_secret_to_keep() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let to = fk.data_dir().join("copy.db");
+    let to = to.to_str().unwrap();
+    let done = fk.run(&["backup", "--to", to]);
+    assert!(done.out().contains("Keep the server secret"), "{}", done.stdout);
+    assert!(std::fs::metadata(to).unwrap().len() > 0);
+    fk.run(&["backup", "--to", to]).refused_with("already exists");
 }

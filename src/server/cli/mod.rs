@@ -4,6 +4,7 @@
 //! builds.
 
 mod audit;
+mod backup;
 mod jobs;
 mod projects;
 mod serve;
@@ -111,6 +112,11 @@ enum Command {
     /// Read the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Write a consistent copy of the embedded SQLite database while the server runs (for
+    /// PostgreSQL, it names the pg_dump command). Restore: stop Forgekey, put the copy in place of
+    /// <data-dir>/forgekey.db (removing forgekey.db-wal and forgekey.db-shm), start it with the
+    /// same server secret.
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -265,5 +271,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Settings(command) => settings::run(&storage, command).await,
         Command::Jobs(command) => jobs::run(&storage, command).await,
         Command::Audit(command) => audit::run(&storage, command).await,
+        Command::Backup(args) => backup::run(&storage, args).await,
     }
 }

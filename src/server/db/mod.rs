@@ -4,6 +4,7 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod backup;
 pub mod instance;
 pub mod jobs;
 pub mod outbox;

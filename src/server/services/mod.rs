@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod attempts;
 pub mod audit;
+pub mod backup;
 pub mod callers;
 pub mod instance;
 pub mod jobs;

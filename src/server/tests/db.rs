@@ -207,3 +207,69 @@ both_backends!(
         check_secret(&t.db, &first, T0 + 180).await.unwrap();
     }
 );
+
+both_backends!(
+    a_backup_taken_while_serving_restores_with_every_token,
+    |t| {
+        use crate::server::db::backup::BackupError;
+        use crate::server::services::{audit::Actor, backup, tokens};
+        let clock = ManualClock::at(T0);
+        let st = super::super::support::state(&t, &clock);
+        let root = super::super::support::register(&st, "root").await;
+        let mut secrets = Vec::new();
+        for i in 0..20 {
+            let created = tokens::create(
+                &st,
+                &Actor::user(&root),
+                &root,
+                &format!("t{i}"),
+                "2026-02-01",
+                &["api"],
+            )
+            .await
+            .unwrap();
+            secrets.push(created.secret);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("backup.db");
+        // Writers go on while the copy is taken.
+        let writer = {
+            let (st, root) = (st.clone(), root.clone());
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    tokens::create(
+                        &st,
+                        &Actor::user(&root),
+                        &root,
+                        &format!("w{i}"),
+                        "2026-02-01",
+                        &["api"],
+                    )
+                    .await
+                    .unwrap();
+                }
+            })
+        };
+        let written = backup::write(&st, &to).await;
+        writer.await.unwrap();
+        if t.db.backend == crate::server::db::Backend::Postgres {
+            assert!(matches!(written, Err(BackupError::Postgres)), "{written:?}");
+            assert!(!to.exists());
+            return;
+        }
+        written.unwrap();
+        assert!(
+            matches!(backup::write(&st, &to).await, Err(BackupError::Exists(_))),
+            "never overwrites"
+        );
+        // Restored: the copy, opened as a database with the same secret.
+        let url = format!("sqlite:{}", to.display());
+        let restored = crate::server::db::Db::connect(&url).await.unwrap();
+        restored.migrate().await.unwrap();
+        let st2 = super::super::support::state_over(restored, &t, &clock, |_| {});
+        for secret in &secrets {
+            let auth = tokens::authenticate(&st2, secret).await.unwrap();
+            assert_eq!(auth.user.username, "root");
+        }
+    }
+);
