@@ -391,7 +391,12 @@ fn backups_are_written_once_and_name_the_secret_to_keep() {
     let to = fk.data_dir().join("copy.db");
     let to = to.to_str().unwrap();
     let done = fk.run(&["backup", "--to", to]);
-    assert!(done.out().contains("Keep the server secret"), "{}", done.stdout);
+    assert!(
+        done.out().contains("Keep the server secret"),
+        "{}",
+        done.stdout
+    );
     assert!(std::fs::metadata(to).unwrap().len() > 0);
-    fk.run(&["backup", "--to", to]).refused_with("already exists");
+    fk.run(&["backup", "--to", to])
+        .refused_with("already exists");
 }

@@ -166,7 +166,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     );
     let scheduler = crate::server::jobs::spawn_scheduler(state.clone());
     let sender = smtp.map(|mailer| crate::server::jobs::spawn_sender(state.clone(), mailer));
-    let app = crate::server::router(state, store);
+    let app = crate::server::router(state.clone(), store);
     let limits = listen::Limits {
         header_timeout: Duration::from_secs(args.header_timeout_seconds.into()),
         body_stall_timeout: Duration::from_secs(args.body_timeout_seconds.into()),
@@ -182,12 +182,17 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         args.addr,
         storage.db.backend
     );
+    // On SIGTERM or Ctrl-C: no new connections, in-flight requests finish
+    // (for a bounded time), then the background work stops, job leases go
+    // back and the database connections close.
     listen::serve(listener, app, limits, shutdown_signal()).await;
     deletion.abort();
-    scheduler.abort();
     if let Some(sender) = sender {
         sender.abort();
     }
+    scheduler.stop().await;
+    state.db.pool.close().await;
+    tracing::info!("Forgekey stopped");
     Ok(())
 }
 

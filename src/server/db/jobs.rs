@@ -67,6 +67,17 @@ pub async fn release(db: &Db, job: &str, holder: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// Gives back every lease `holder` has (it is shutting down).
+pub async fn release_all(db: &Db, holder: &str) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE job_runs SET holder = NULL, lease_until = NULL WHERE holder = $1")
+            .bind(holder)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// The last day `job` ran for, if it ever did.
 pub async fn last_day(db: &Db, job: &str) -> Result<Option<String>, sqlx::Error> {
     Ok(

@@ -148,6 +148,14 @@ async fn purge(state: &Core) -> Result<Report, ServiceError> {
 }
 
 /// Who holds a lease: one random name per process.
+/// Gives back the leases of `holder`, an instance shutting down in the
+/// middle of a job, so that another instance can run it at once instead
+/// of after the lease runs out. (Its work so far is committed batch by
+/// batch; the job picks up where it stopped.)
+pub async fn release_leases(state: &Core, holder: &str) -> Result<u64, ServiceError> {
+    Ok(leases::release_all(&state.db, holder).await?)
+}
+
 pub fn holder_name() -> String {
     let mut bytes = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut bytes);

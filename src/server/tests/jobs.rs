@@ -258,3 +258,29 @@ both_backends!(two_instances_run_each_job_once_a_day, |t| {
 fn clock_now(st: &AppState) -> i64 {
     st.now()
 }
+
+both_backends!(an_instance_shutting_down_gives_its_leases_back, |t| {
+    use crate::server::db::jobs as leases;
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let until = T0 + 3_600;
+    assert!(
+        leases::claim(&st.db, "expiring_soon", "a", T0, until, "2026-01-01", false)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !leases::claim(&st.db, "expiring_soon", "b", T0, until, "2026-01-01", false)
+            .await
+            .unwrap(),
+        "held by a"
+    );
+    assert_eq!(jobs::release_leases(&st, "a").await.unwrap(), 1);
+    assert!(
+        leases::claim(&st.db, "expiring_soon", "b", T0, until, "2026-01-01", false)
+            .await
+            .unwrap(),
+        "free at once, not in an hour"
+    );
+    assert_eq!(jobs::release_leases(&st, "a").await.unwrap(), 0);
+});
