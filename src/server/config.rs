@@ -128,6 +128,8 @@ pub struct WebConfig {
     pub trusted_proxies: crate::server::client_addr::TrustedProxies,
     /// The address served (links in mail point there without a public URL).
     pub listen_addr: std::net::SocketAddr,
+    /// Who may read `/-/metrics` besides loopback clients.
+    pub metrics: crate::server::metrics::MetricsAccess,
 }
 
 impl WebConfig {

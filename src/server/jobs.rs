@@ -46,11 +46,19 @@ pub fn spawn_scheduler(state: AppState) -> Scheduler {
             loop {
                 tick.tick().await;
                 for job in Job::ALL {
-                    match run_if_due(&state, job, &holder).await {
-                        Ok(Some(report)) => tracing::info!(job = job.name(), ?report, "job ran"),
-                        Ok(None) => {}
-                        Err(e) => tracing::error!(job = job.name(), error = %e, "job failed"),
-                    }
+                    let outcome = match run_if_due(&state, job, &holder).await {
+                        Ok(Some(report)) => {
+                            tracing::info!(job = job.name(), ?report, "job ran");
+                            "ok"
+                        }
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::error!(job = job.name(), error = %e, "job failed");
+                            "failed"
+                        }
+                    };
+                    metrics::counter!("forgekey_job_runs_total", "job" => job.name(), "outcome" => outcome)
+                        .increment(1);
                 }
             }
         }
@@ -71,7 +79,13 @@ pub fn spawn_sender(state: AppState, mailer: Mailer) -> tokio::task::JoinHandle<
         loop {
             tick.tick().await;
             match mail::deliver_due(&state, &mailer, 50).await {
-                Ok(d) if d.sent + d.failed > 0 => tracing::info!(?d, "outbox delivered"),
+                Ok(d) if d.sent + d.failed > 0 => {
+                    metrics::counter!("forgekey_mail_deliveries_total", "outcome" => "sent")
+                        .increment(d.sent);
+                    metrics::counter!("forgekey_mail_deliveries_total", "outcome" => "failed")
+                        .increment(d.failed);
+                    tracing::info!(?d, "outbox delivered")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
             }

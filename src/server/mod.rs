@@ -11,6 +11,7 @@ pub mod git;
 pub mod jobs;
 pub mod listen;
 pub mod mailer;
+pub mod metrics;
 pub mod passwords;
 pub mod probes;
 pub mod reveal;
@@ -145,6 +146,7 @@ async fn resolve_client(
 
 /// The whole web application: pages, server functions and middleware.
 pub fn router(state: AppState, store: session::Store) -> Router {
+    metrics::handle();
     let config = state.config.clone();
     let sessions = SessionManagerLayer::new(store)
         .with_name("forgekey_session")
@@ -191,6 +193,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
     let limited = Router::new()
         .route("/-/liveness", get(probes::liveness))
         .route("/-/readiness", get(probes::readiness))
+        .route("/-/metrics", get(metrics::render))
         .merge(api::router())
         .merge(web)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
@@ -203,6 +206,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
             config.clone(),
             security::security_headers,
         ))
+        .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn_with_state(config, resolve_client))
         .with_state(state)
 }

@@ -123,7 +123,10 @@ impl Passwords {
     ) -> Result<T, HashError> {
         let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
-            .map_err(|_| HashError::Busy)?
+            .map_err(|_| {
+                metrics::counter!("forgekey_password_hash_busy_total").increment(1);
+                HashError::Busy
+            })?
             .map_err(|_| HashError::Failed)?;
         self.operations.fetch_add(1, Ordering::Relaxed);
         let memory = self.memory.clone();
@@ -147,6 +150,11 @@ impl Passwords {
     /// How many hash buffers exist (at most one per permit).
     pub fn buffers(&self) -> usize {
         self.memory.lock().map_or(0, |free| free.len())
+    }
+
+    /// Hashes that could start now.
+    pub fn free_slots(&self) -> usize {
+        self.permits.available_permits()
     }
 
     pub fn operations(&self) -> u64 {

@@ -130,6 +130,7 @@ mod tests {
             smtp: false,
             trusted_proxies: Default::default(),
             listen_addr: ([127, 0, 0, 1], 3000).into(),
+            metrics: Default::default(),
         }
     }
 

@@ -93,7 +93,7 @@ impl StorageArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run database migrations, then serve the web application.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Manage user accounts.
     #[command(subcommand)]
     User(users::UserCommand),
@@ -209,6 +209,7 @@ impl Storage {
             smtp: false,
             trusted_proxies: TrustedProxies::default(),
             listen_addr: ([127, 0, 0, 1], 3000).into(),
+            metrics: Default::default(),
         }
     }
 
@@ -264,7 +265,7 @@ async fn find_user(core: &Core, username: &str) -> Result<User, CliError> {
 async fn run(cli: Cli) -> Result<(), CliError> {
     let storage = open_storage(&cli.storage).await?;
     match cli.command {
-        Command::Serve(args) => serve::serve(storage, args).await,
+        Command::Serve(args) => serve::serve(storage, *args).await,
         Command::User(command) => users::run(&storage, command).await,
         Command::Token(command) => tokens::run(&storage, command).await,
         Command::Project(command) => projects::run(&storage, command).await,

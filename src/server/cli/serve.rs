@@ -63,6 +63,12 @@ pub struct ServeArgs {
           default_value_t = crate::server::token_cache::DEFAULT_CAPACITY,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
     token_cache_capacity: usize,
+    /// Client addresses or CIDR ranges (repeatable or comma-separated) that may read /-/metrics
+    /// besides loopback. From anywhere, a client may with `Authorization: Bearer` and the secret
+    /// in the environment variable FORGEKEY_METRICS_TOKEN.
+    #[arg(long = "metrics-allow", env = "FORGEKEY_METRICS_ALLOW", value_delimiter = ',',
+          value_parser = parse_net)]
+    metrics_allow: Vec<ipnet::IpNet>,
     #[command(flatten)]
     smtp: SmtpArgs,
 }
@@ -149,6 +155,10 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         smtp: smtp.is_some(),
         trusted_proxies: TrustedProxies::new(args.trusted_proxies),
         listen_addr: args.addr,
+        metrics: crate::server::metrics::MetricsAccess::new(
+            args.metrics_allow,
+            std::env::var("FORGEKEY_METRICS_TOKEN").ok().as_deref(),
+        ),
     };
     let mut core = storage.core(config, Arc::new(SystemClock));
     core.token_cache = Arc::new(TokenCache::with_capacity(args.token_cache_capacity));

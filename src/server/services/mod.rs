@@ -127,6 +127,7 @@ impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
         if crate::server::db::is_unavailable(&e) {
             tracing::warn!(error = %e, "database unavailable");
+            metrics::counter!("forgekey_db_unavailable_total").increment(1);
             Self::Unavailable
         } else {
             tracing::error!(error = %e, "database error");

@@ -298,6 +298,22 @@ pub async fn rotate(
 /// token that was rotated away revokes its whole family (someone holds a
 /// copy they should not).
 pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, ServiceError> {
+    let checked = find_authenticated(state, secret).await;
+    let outcome = match &checked {
+        Ok((_, source)) => *source,
+        Err(ServiceError::InvalidCredentials) => "refused",
+        Err(_) => "failed",
+    };
+    metrics::counter!("forgekey_token_authentications_total", "outcome" => outcome).increment(1);
+    checked.map(|(auth, _)| auth)
+}
+
+/// [`authenticate`], saying where the answer came from: "cached" or
+/// "loaded" (from the database).
+async fn find_authenticated(
+    state: &Core,
+    secret: &str,
+) -> Result<(Authenticated, &'static str), ServiceError> {
     let digest = digest(state, secret);
     let now = state.now();
     // Only tokens read from the database are cached, and those are well
@@ -306,11 +322,11 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
     // token is never a hit, so whether expiry is enforced is read (from
     // the settings) only on that rare path below.
     if let Some(hit) = state.token_cache.get(&digest, now) {
-        return Ok(hit);
+        return Ok((hit, "cached"));
     }
     check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
     let loader = match state.token_cache.lookup(&digest, now).await {
-        Lookup::Hit(hit) => return Ok(hit),
+        Lookup::Hit(hit) => return Ok((hit, "cached")),
         Lookup::Dead => return Err(ServiceError::InvalidCredentials),
         Lookup::Miss(loader) => loader,
     };
@@ -353,7 +369,7 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
         user_answer: Arc::default(),
     };
     loader.fill(&auth, now);
-    Ok(auth)
+    Ok((auth, "loaded"))
 }
 
 async fn expiry_enforced(state: &Core) -> Result<bool, ServiceError> {

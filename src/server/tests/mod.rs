@@ -13,6 +13,7 @@ mod git;
 mod http;
 mod jobs;
 mod mail;
+mod metrics;
 mod outage;
 mod parsers;
 mod schema;

@@ -178,6 +178,7 @@ pub fn state_over(
         smtp: false,
         trusted_proxies: Default::default(),
         listen_addr: ([127, 0, 0, 1], 3000).into(),
+        metrics: Default::default(),
     };
     configure(&mut config);
     let mut core = Core::new(db, config, Arc::new(clock.clone()), t.repositories());
