@@ -6,3 +6,48 @@ CREATE TABLE instance_identity (
     secret_fingerprint TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+
+-- Changes that matter to a token check, written by triggers whatever
+-- makes them (any instance, the command line, a hand-made UPDATE): each
+-- instance reads them to forget what it remembers of those tokens and
+-- users. Rows are kept an hour.
+CREATE TABLE auth_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_id INTEGER,
+    user_id INTEGER,
+    changed_at INTEGER NOT NULL
+);
+CREATE INDEX auth_changes_changed_at ON auth_changes (changed_at);
+
+CREATE TRIGGER auth_changes_token_updated
+AFTER UPDATE OF name, scopes, expires_at, revoked_at, rotated_at, family_id, user_id, impersonation
+ON personal_access_tokens
+BEGIN
+    INSERT INTO auth_changes (token_id, changed_at)
+    VALUES (NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+
+CREATE TRIGGER auth_changes_token_deleted
+AFTER DELETE ON personal_access_tokens
+BEGIN
+    INSERT INTO auth_changes (token_id, changed_at)
+    VALUES (OLD.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+
+CREATE TRIGGER auth_changes_user_updated
+AFTER UPDATE ON users
+WHEN OLD.username IS NOT NEW.username OR OLD.email IS NOT NEW.email
+    OR OLD.is_admin IS NOT NEW.is_admin OR OLD.otp_enabled IS NOT NEW.otp_enabled
+    OR OLD.session_epoch IS NOT NEW.session_epoch OR OLD.blocked_at IS NOT NEW.blocked_at
+    OR OLD.last_sign_in_at IS NOT NEW.last_sign_in_at
+BEGIN
+    INSERT INTO auth_changes (user_id, changed_at)
+    VALUES (NEW.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+
+CREATE TRIGGER auth_changes_user_deleted
+AFTER DELETE ON users
+BEGIN
+    INSERT INTO auth_changes (user_id, changed_at)
+    VALUES (OLD.id, CAST(strftime('%s', 'now') AS INTEGER));
+END;

@@ -1,6 +1,7 @@
 //! Everything that only runs on the server.
 
 pub mod api;
+pub mod change_feed;
 pub mod cli;
 pub mod client_addr;
 pub mod clock;

@@ -2,26 +2,28 @@
 //! secret's digest to its token and owner, so a busy client does not cost
 //! a database query per request.
 //!
-//! It weakens nothing: an entry is trusted for at most `TTL_SECONDS` (so a
-//! revocation made by another instance sharing the database takes effect
-//! within a second), this instance drops a token's entry the moment it
-//! revokes or rotates it, and expiry is still checked against the clock on
-//! every request.
+//! It weakens nothing: this instance drops a token's entry the moment it
+//! revokes or rotates it; changes made elsewhere (another instance, the
+//! command line) reach it through the change feed (`server::change_feed`),
+//! within a second by polling and at once when PostgreSQL notifies; while
+//! the feed is not known to be current, an entry is trusted for at most
+//! `TTL_SECONDS`. Expiry is checked against the clock on every request.
 //!
 //! It holds up under load: when full it evicts the entries used least
 //! (quick_cache's S3-FIFO, sharded), never the whole map; many requests
 //! with the same uncached token wait for one database lookup, not one
 //! each; and a rotated-away secret, once handled, is refused from memory.
 
-use crate::domain::ids::TokenId;
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::token::TokenDigest;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
 use axum::body::Bytes;
 use quick_cache::sync::{Cache, DefaultLifecycle, EntryAction, EntryResult, PlaceholderGuard};
 use quick_cache::UnitWeighter;
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A presented secret that works, and whose it is (shared with the cache:
@@ -43,8 +45,14 @@ pub struct RenderedAnswer {
     pub body: Bytes,
 }
 
-/// How long an entry is trusted without asking the database again.
+/// How long an entry is trusted without asking the database again, when
+/// the change feed is not current.
 pub const TTL_SECONDS: i64 = 1;
+/// How long an entry is trusted while the change feed is current (a
+/// backstop: every change that matters reaches the feed).
+pub const MAX_AGE_SECONDS: i64 = 300;
+/// The feed is current when it was read at most this long ago.
+pub const FEED_MAX_LAG_SECONDS: i64 = 1;
 /// How many tokens are remembered unless configured otherwise.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 /// How many rotated-away secrets are remembered as refused.
@@ -57,9 +65,16 @@ struct Entry {
 }
 
 impl Entry {
-    fn usable(&self, now: i64) -> bool {
-        let fresh = now >= self.loaded_at && now - self.loaded_at < TTL_SECONDS;
-        fresh && self.auth.token.is_active(now)
+    /// Whether the entry may answer at `now`; `feed_current`: every change
+    /// made before about `now` has been applied to the cache.
+    fn usable(&self, now: i64, feed_current: bool) -> bool {
+        let age = now - self.loaded_at;
+        let trusted_for = if feed_current {
+            MAX_AGE_SECONDS
+        } else {
+            TTL_SECONDS
+        };
+        (0..trusted_for).contains(&age) && self.auth.token.is_active(now)
     }
 }
 
@@ -111,6 +126,8 @@ pub struct TokenCache {
     /// Bumped by every forgetting: a load that began before one may have
     /// read what was just forgotten, so it is not remembered.
     forgotten: AtomicU64,
+    /// When (state clock) the change feed was last read and applied.
+    synced_at: AtomicI64,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -170,15 +187,37 @@ impl TokenCache {
             entries: map(capacity),
             dead: map(DEAD_CAPACITY),
             forgotten: AtomicU64::new(0),
+            synced_at: AtomicI64::new(i64::MIN),
         }
+    }
+
+    /// Whether the change feed was applied recently enough at `now`.
+    fn feed_current(&self, now: i64) -> bool {
+        let synced = self.synced_at.load(Ordering::Acquire);
+        synced != i64::MIN && (0..=FEED_MAX_LAG_SECONDS).contains(&(now - synced))
+    }
+
+    /// Records that every change read from the feed at `at` is applied.
+    pub fn synced(&self, at: i64) {
+        self.synced_at.store(at, Ordering::Release);
+    }
+
+    /// Forgets the tokens in `tokens` and every token of the users in
+    /// `users` (changes read from the feed).
+    pub fn forget_changed(&self, tokens: &HashSet<TokenId>, users: &HashSet<UserId>) {
+        if tokens.is_empty() && users.is_empty() {
+            return;
+        }
+        self.forget_where(|t| tokens.contains(&t.id) || users.contains(&t.user_id));
     }
 
     /// The token and owner for `digest`, if loaded less than a TTL ago and
     /// still active at `now`.
     pub fn get(&self, digest: &TokenDigest, now: i64) -> Option<Authenticated> {
+        let feed_current = self.feed_current(now);
         self.entries
             .get(digest)
-            .filter(|e| e.usable(now))
+            .filter(|e| e.usable(now, feed_current))
             .map(|e| e.auth)
     }
 
@@ -192,8 +231,9 @@ impl TokenCache {
             return Lookup::Dead;
         }
         let forgotten = self.forgotten.load(Ordering::Acquire);
+        let feed_current = self.feed_current(now);
         let usable = |_: &TokenDigest, e: &mut Entry| {
-            if e.usable(now) {
+            if e.usable(now, feed_current) {
                 EntryAction::Retain(e.auth.clone())
             } else {
                 EntryAction::ReplaceWithGuard

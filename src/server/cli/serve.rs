@@ -174,6 +174,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
             tokio::time::Duration::from_secs(3600),
         ),
     );
+    let feed = crate::server::change_feed::spawn(state.clone(), storage.url.clone());
     let scheduler = crate::server::jobs::spawn_scheduler(state.clone());
     let sender = smtp.map(|mailer| crate::server::jobs::spawn_sender(state.clone(), mailer));
     let app = crate::server::router(state.clone(), store);
@@ -197,6 +198,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     // back and the database connections close.
     listen::serve(listener, app, limits, shutdown_signal()).await;
     deletion.abort();
+    feed.iter().for_each(tokio::task::JoinHandle::abort);
     if let Some(sender) = sender {
         sender.abort();
     }

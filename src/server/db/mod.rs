@@ -5,6 +5,7 @@
 pub mod attempts;
 pub mod audit;
 pub mod backup;
+pub mod changes;
 pub mod instance;
 pub mod jobs;
 pub mod outbox;

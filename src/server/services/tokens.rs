@@ -397,3 +397,56 @@ pub async fn find(state: &Core, id: TokenId) -> Result<Option<Token>, ServiceErr
 pub async fn list_impersonation(state: &Core, user_id: UserId) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_impersonation(&state.db, user_id).await?)
 }
+
+/// Where this instance is in the change feed.
+#[derive(Debug, Default)]
+pub struct FeedCursor {
+    /// The database's clock at the last read: the next one looks back
+    /// from there.
+    since: Option<i64>,
+    /// Changes already applied, by id, with their stamps (kept while a
+    /// read may return them again).
+    applied: std::collections::HashMap<i64, i64>,
+    reads: u64,
+}
+
+/// How far back each read of the feed looks, in seconds of the database's
+/// clock: a change committed late (its transaction began before the last
+/// read) is still seen. Changes are applied once, by id.
+const FEED_LOOKBACK_SECONDS: i64 = 10;
+/// Changes older than this are deleted (one read in 600 does it).
+const FEED_KEEP_SECONDS: i64 = 3_600;
+
+/// Reads the change feed and forgets what the cache holds of the tokens
+/// and users changed since the last read (by any instance or command);
+/// answers how many changes were new. Then the cache trusts its entries
+/// for longer, until the feed falls behind.
+pub async fn sync_changes(state: &Core, cursor: &mut FeedCursor) -> Result<usize, ServiceError> {
+    use crate::server::db::changes;
+    let started = state.now();
+    let database_now = changes::database_now(&state.db).await?;
+    let from = cursor.since.unwrap_or(database_now) - FEED_LOOKBACK_SECONDS;
+    let mut tokens = std::collections::HashSet::new();
+    let mut users = std::collections::HashSet::new();
+    for change in changes::since(&state.db, from).await? {
+        if cursor
+            .applied
+            .insert(change.id, change.changed_at)
+            .is_some()
+        {
+            continue;
+        }
+        tokens.extend(change.token_id);
+        users.extend(change.user_id);
+    }
+    let new = tokens.len() + users.len();
+    state.token_cache.forget_changed(&tokens, &users);
+    state.token_cache.synced(started);
+    cursor.applied.retain(|_, at| *at >= from);
+    cursor.since = Some(database_now);
+    cursor.reads += 1;
+    if cursor.reads.is_multiple_of(600) {
+        changes::purge(&state.db, database_now - FEED_KEEP_SECONDS).await?;
+    }
+    Ok(new)
+}

@@ -8,6 +8,7 @@ mod admin;
 mod api;
 mod audit;
 mod bursts;
+mod change_feed;
 mod db;
 mod git;
 mod http;

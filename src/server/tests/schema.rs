@@ -1,6 +1,7 @@
 //! The two migration folders must build the same schema: the same tables,
-//! the same columns (and which may be NULL), the same indexes. Types differ
-//! by design (SQLite's INTEGER is PostgreSQL's BIGINT), names must not.
+//! the same columns (and which may be NULL), the same indexes and triggers.
+//! Types differ by design (SQLite's INTEGER is PostgreSQL's BIGINT), names
+//! must not.
 
 use super::support::{postgres, runtime, sqlite};
 use crate::server::db::Db;
@@ -45,6 +46,17 @@ async fn schema(db: &Db, sqlite: bool) -> BTreeSet<String> {
         let name: String = row.get("name");
         seen.insert(format!("index {table}.{name}"));
     }
+    let triggers = if sqlite {
+        "SELECT tbl_name AS tbl, name FROM sqlite_master WHERE type = 'trigger'"
+    } else {
+        "SELECT DISTINCT event_object_table::TEXT AS tbl, trigger_name::TEXT AS name \
+         FROM information_schema.triggers WHERE trigger_schema = current_schema()"
+    };
+    for row in sqlx::query(triggers).fetch_all(&db.pool).await.unwrap() {
+        let table: String = row.get("tbl");
+        let name: String = row.get("name");
+        seen.insert(format!("trigger {table}.{name}"));
+    }
     seen
 }
 
@@ -65,6 +77,10 @@ fn both_migration_folders_build_the_same_schema() {
         );
         assert!(
             lite_schema.iter().any(|s| s.starts_with("index ")),
+            "{lite_schema:#?}"
+        );
+        assert!(
+            lite_schema.contains("trigger users.auth_changes_user_updated"),
             "{lite_schema:#?}"
         );
         let only_lite: Vec<_> = lite_schema.difference(&pg_schema).collect();
