@@ -60,3 +60,16 @@ EXECUTE FUNCTION forgekey_user_changed();
 CREATE TRIGGER auth_changes_user_deleted
 AFTER DELETE ON users
 FOR EACH ROW EXECUTE FUNCTION forgekey_user_changed();
+
+-- Failed Git authentications per client address (domain::lockout,
+-- AttemptLimit::GIT_HTTP_ADDRESS), shared by every instance: an address
+-- is banned once, everywhere. (Checks in flight are counted by each
+-- instance in memory.) Rows no longer in use are deleted.
+CREATE TABLE address_attempts (
+    address TEXT PRIMARY KEY,
+    failures BIGINT NOT NULL DEFAULT 0,
+    window_start BIGINT,
+    locked_until BIGINT,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX address_attempts_updated_at ON address_attempts (updated_at);

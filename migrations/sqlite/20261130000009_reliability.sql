@@ -51,3 +51,16 @@ BEGIN
     INSERT INTO auth_changes (user_id, changed_at)
     VALUES (OLD.id, CAST(strftime('%s', 'now') AS INTEGER));
 END;
+
+-- Failed Git authentications per client address (domain::lockout,
+-- AttemptLimit::GIT_HTTP_ADDRESS), shared by every instance: an address
+-- is banned once, everywhere. (Checks in flight are counted by each
+-- instance in memory.) Rows no longer in use are deleted.
+CREATE TABLE address_attempts (
+    address TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL DEFAULT 0,
+    window_start INTEGER,
+    locked_until INTEGER,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX address_attempts_updated_at ON address_attempts (updated_at);

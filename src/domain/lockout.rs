@@ -98,7 +98,7 @@ impl AttemptLimit {
 
     /// Failures that still count at `now` (none once the window is over or
     /// a lock has run out).
-    fn live_failures(&self, s: &Attempts, now: i64) -> i64 {
+    pub fn live_failures(&self, s: &Attempts, now: i64) -> i64 {
         if s.locked_until.is_some_and(|until| until <= now) {
             return 0;
         }

@@ -117,3 +117,87 @@ pub async fn change<T>(
     tx.commit().await?;
     Ok(Some(out))
 }
+
+/// The failures of a client address (Git over HTTP), shared by the
+/// instances: read under the row's write lock (the row created on first
+/// use), the state `change` computes stored, and what it said returned.
+/// Checks in flight are not stored here (`in_flight` reads 0).
+pub async fn change_address<T>(
+    db: &Db,
+    address: &str,
+    now: i64,
+    change: impl FnOnce(Attempts) -> (Attempts, T),
+) -> Result<T, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO address_attempts (address, updated_at) VALUES ($1, $2) \
+         ON CONFLICT (address) DO NOTHING",
+    )
+    .bind(address)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    // Takes the row's lock (SQLite holds its write lock since BEGIN).
+    sqlx::query("UPDATE address_attempts SET failures = failures WHERE address = $1")
+        .bind(address)
+        .execute(&mut *tx)
+        .await?;
+    let before = address_row(&mut *tx, address).await?.unwrap_or_default();
+    let (after, out) = change(before);
+    if after != before {
+        sqlx::query(
+            "UPDATE address_attempts SET failures = $2, window_start = $3, locked_until = $4, \
+             updated_at = $5 WHERE address = $1",
+        )
+        .bind(address)
+        .bind(after.failures)
+        .bind(after.window_start)
+        .bind(after.locked_until)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn address_row<'e, E>(executor: E, address: &str) -> Result<Option<Attempts>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let Some(row) = sqlx::query(
+        "SELECT failures, window_start, locked_until FROM address_attempts WHERE address = $1",
+    )
+    .bind(address)
+    .fetch_optional(executor)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Attempts {
+        failures: row.try_get("failures")?,
+        window_start: row.try_get("window_start")?,
+        locked_until: row.try_get("locked_until")?,
+        in_flight: 0,
+        in_flight_until: None,
+    }))
+}
+
+/// The stored failures and ban of `address` (nothing in flight).
+pub async fn address_state(db: &Db, address: &str) -> Result<Attempts, sqlx::Error> {
+    Ok(address_row(&db.pool, address).await?.unwrap_or_default())
+}
+
+/// Deletes address rows untouched since `before` that hold no ban in
+/// force at `now`.
+pub async fn purge_addresses(db: &Db, before: i64, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM address_attempts WHERE updated_at < $1 \
+         AND (locked_until IS NULL OR locked_until <= $2)",
+    )
+    .bind(before)
+    .bind(now)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}

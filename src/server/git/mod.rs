@@ -4,7 +4,6 @@
 //! the account's password where the two-factor gate allows it.
 //! `git http-backend` does the Git side.
 
-pub mod bans;
 pub mod cgi;
 pub mod state;
 
@@ -28,7 +27,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
 
-use bans::AddressRefused;
+use crate::domain::lockout::Outcome;
+use crate::server::services::attempts::{self, AddressRefused};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -185,8 +185,12 @@ async fn handle(
 ) -> Response {
     let now = state.now();
     let ip = client_ip(req.extensions());
-    if let Some(until) = ip.and_then(|ip| state.git.bans.banned_until(ip, now)) {
-        return too_many_attempts(until - now);
+    if let Some(ip) = ip {
+        match attempts::address_banned_until(&state, ip).await {
+            Ok(Some(until)) => return too_many_attempts(until - now),
+            Ok(None) => {}
+            Err(e) => return error_response(e),
+        }
     }
     let settings = match settings::current(&state).await {
         Ok(s) => s,
@@ -194,18 +198,22 @@ async fn handle(
     };
     // Credentials from an address are checked only within its limit.
     let attempt = match ip.filter(|_| req.headers().contains_key(header::AUTHORIZATION)) {
-        Some(ip) => match state.git.bans.reserve(ip, state.clock.clone()).await {
+        Some(ip) => match attempts::reserve_address(&state, ip).await {
             Ok(attempt) => Some(attempt),
             Err(AddressRefused::Banned { until }) => return too_many_attempts(until - now),
-            Err(AddressRefused::Busy) => return error_response(ServiceError::Busy),
+            Err(AddressRefused::Failed(e)) => return error_response(e),
         },
         None => None,
     };
     let identity = identify(&state, settings, req.headers()).await;
     if let Some(attempt) = attempt {
-        match identity {
-            Err(Refusal::Denied(_)) => attempt.failed(),
-            _ => attempt.release(),
+        let outcome = match identity {
+            Err(Refusal::Denied(_)) => Outcome::Wrong,
+            _ => Outcome::Unchecked,
+        };
+        // A failure that cannot be counted is not answered as one.
+        if let Err(e) = attempt.settle(outcome).await {
+            return error_response(e);
         }
     }
     let identity = match identity {

@@ -590,3 +590,85 @@ both_backends!(projects_through_the_rest_api, |t| {
     let r = call("GET", "/api/v4/projects?search=SHA".into(), read_api, None).await;
     assert_eq!(paths(&r), ["hal/shared"]);
 });
+
+both_backends!(
+    the_tenth_failure_in_a_minute_bans_an_address_on_every_instance,
+    |t| {
+        use crate::domain::lockout::Outcome;
+        use crate::server::services::attempts::{
+            address_banned_until, reserve_address, AddressRefused,
+        };
+        let clock = ManualClock::at(100);
+        let st_a = state(&t, &clock);
+        // Another instance: its own pool on the same database.
+        let db_b =
+            crate::server::db::Db::connect_with(&t.url, crate::server::tests::support::timeouts())
+                .await
+                .unwrap();
+        let st_b = crate::server::tests::support::state_over(db_b, &t, &clock, |_| {});
+        let ip: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+        let other: std::net::IpAddr = "192.0.2.8".parse().unwrap();
+        // Nine failures, alternating between the instances…
+        for i in 0..9 {
+            let st = if i % 2 == 0 { &st_a } else { &st_b };
+            reserve_address(st, ip)
+                .await
+                .unwrap()
+                .settle(Outcome::Wrong)
+                .await
+                .unwrap();
+            clock.advance(1);
+        }
+        assert_eq!(address_banned_until(&st_a, ip).await.unwrap(), None);
+        // …and the tenth bans the address for an hour, on both.
+        reserve_address(&st_b, ip)
+            .await
+            .unwrap()
+            .settle(Outcome::Wrong)
+            .await
+            .unwrap();
+        assert_eq!(address_banned_until(&st_a, ip).await.unwrap(), Some(3_709));
+        assert_eq!(
+            reserve_address(&st_a, ip).await.unwrap_err(),
+            AddressRefused::Banned { until: 3_709 }
+        );
+        assert_eq!(address_banned_until(&st_b, other).await.unwrap(), None);
+        clock.advance(3_709 - 109);
+        assert_eq!(
+            address_banned_until(&st_b, ip).await.unwrap(),
+            None,
+            "an hour later"
+        );
+    }
+);
+
+both_backends!(
+    address_successes_give_their_slot_back_and_abandoned_checks_count,
+    |t| {
+        use crate::domain::lockout::Outcome;
+        use crate::server::services::attempts::{address_banned_until, reserve_address};
+        let clock = ManualClock::at(100);
+        let st = state(&t, &clock);
+        let ip: std::net::IpAddr = "2001:db8::1".parse().unwrap();
+        for _ in 0..50 {
+            reserve_address(&st, ip)
+                .await
+                .unwrap()
+                .settle(Outcome::Unchecked)
+                .await
+                .unwrap();
+        }
+        assert_eq!(address_banned_until(&st, ip).await.unwrap(), None);
+        for _ in 0..10 {
+            drop(reserve_address(&st, ip).await.unwrap());
+        }
+        // Abandoned checks are settled in the background.
+        for _ in 0..100 {
+            if address_banned_until(&st, ip).await.unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(address_banned_until(&st, ip).await.unwrap(), Some(3_700));
+    }
+);
