@@ -11,6 +11,7 @@ pub mod flash;
 pub mod git;
 pub mod jobs;
 pub mod listen;
+pub mod log_limit;
 pub mod mailer;
 pub mod metrics;
 pub mod passwords;

@@ -118,7 +118,9 @@ const ADMIN_MODE_AT: &str = "admin_mode_at";
 /// The session store fails only when its database does (its records are
 /// ours, written by its own code): that is "unavailable, try again".
 fn store_error(e: tower_sessions::session::Error) -> ServiceError {
-    tracing::warn!(error = %e, "session store unavailable");
+    static LINES: crate::server::log_limit::LogLimit =
+        crate::server::log_limit::LogLimit::every(10);
+    LINES.now(|held_back| tracing::warn!(error = %e, held_back, "session store unavailable"));
     ServiceError::Unavailable
 }
 

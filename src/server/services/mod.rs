@@ -15,6 +15,7 @@ pub mod tokens;
 pub mod two_factor;
 
 use crate::domain::{DomainError, FieldError};
+use crate::server::log_limit::LogLimit;
 use crate::server::passwords::HashError;
 
 /// What a service can refuse or fail with. Internal failures are logged
@@ -126,7 +127,10 @@ impl From<DomainError> for ServiceError {
 impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
         if crate::server::db::is_unavailable(&e) {
-            tracing::warn!(error = %e, "database unavailable");
+            // Every request says so during an outage: one line in ten
+            // seconds.
+            static LINES: LogLimit = LogLimit::every(10);
+            LINES.now(|held_back| tracing::warn!(error = %e, held_back, "database unavailable"));
             metrics::counter!("forgekey_db_unavailable_total").increment(1);
             Self::Unavailable
         } else {
