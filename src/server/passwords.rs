@@ -147,6 +147,18 @@ impl Passwords {
         Ok(out)
     }
 
+    /// Allocates every permit's buffer now (the server does at start), so
+    /// that hashing's memory is fixed from the first request on.
+    pub fn preallocate(&self) {
+        let Ok(mut free) = self.memory.lock() else {
+            return;
+        };
+        let permits = self.permits.available_permits();
+        while free.len() < permits {
+            free.push(vec![Block::default(); params().block_count()].into_boxed_slice());
+        }
+    }
+
     /// How many hash buffers exist (at most one per permit).
     pub fn buffers(&self) -> usize {
         self.memory.lock().map_or(0, |free| free.len())
@@ -264,6 +276,10 @@ mod tests {
         }
         assert!((1..=2).contains(&p.buffers()), "{}", p.buffers());
         assert_eq!(p.operations(), 8);
+        p.preallocate();
+        assert_eq!(p.buffers(), 2, "one per permit, no more");
+        p.hash("after").await.unwrap();
+        assert_eq!(p.buffers(), 2);
     }
 
     #[tokio::test]

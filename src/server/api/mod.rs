@@ -142,8 +142,12 @@ impl Paging {
                 headers.insert(name, v);
             }
         };
-        set("x-total", total.to_string());
-        set("x-total-pages", pages.to_string());
+        // Beyond the count's limit GitLab leaves the totals out.
+        let exact = crate::domain::paging::is_exact(total);
+        if exact {
+            set("x-total", total.to_string());
+            set("x-total-pages", pages.to_string());
+        }
         set("x-page", page.to_string());
         set("x-per-page", per_page.to_string());
         let next = if page < pages {
@@ -182,7 +186,9 @@ impl Paging {
             links.push(link(page + 1, "next"));
         }
         links.push(link(1, "first"));
-        links.push(link(pages, "last"));
+        if exact {
+            links.push(link(pages, "last"));
+        }
         set("link", links.join(", "));
         headers
     }

@@ -296,10 +296,15 @@ impl Conditions {
         (offset, limit): (i64, i64),
         from_row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
     ) -> Result<(Vec<T>, i64), sqlx::Error> {
+        use crate::domain::paging::{total_of, COUNT_LIMIT};
         use sqlx::Row;
         let filter = self.where_clause();
-        let count = format!("SELECT COUNT(*) AS n FROM {table}{filter}");
-        let total: i64 = self
+        // Counted up to the limit only (`domain::paging`).
+        let count = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}{filter} LIMIT {}) counted",
+            COUNT_LIMIT + 1
+        );
+        let counted: i64 = self
             .bind(sqlx::query(&count))
             .fetch_one(&db.pool)
             .await?
@@ -310,14 +315,20 @@ impl Conditions {
             n + 1,
             n + 2
         );
+        // One row more than a page says whether a next page exists.
         let rows = self
             .bind(sqlx::query(&select))
-            .bind(limit)
+            .bind(limit.saturating_add(1))
             .bind(offset)
             .fetch_all(&db.pool)
             .await?;
-        let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
-        Ok((items, total))
+        let fetched = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        let items = rows
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(from_row)
+            .collect::<Result<_, _>>()?;
+        Ok((items, total_of(counted, offset, fetched)))
     }
 }
 

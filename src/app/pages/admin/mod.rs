@@ -91,7 +91,13 @@ pub fn pager<T>(page: &Page<T>, href: impl Fn(i64) -> String) -> impl IntoView {
                         </A>
                     }
                 })}
-            <span>{format!("Page {current} of {pages} ({} in all)", page.total)}</span>
+            <span>
+                {if crate::domain::paging::is_exact(page.total) {
+                    format!("Page {current} of {pages} ({} in all)", page.total)
+                } else {
+                    format!("Page {current} (more than 10,000 in all)")
+                }}
+            </span>
             {(current < pages)
                 .then(|| {
                     view! {
