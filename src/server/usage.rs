@@ -6,20 +6,33 @@
 use crate::domain::ids::TokenId;
 use crate::server::db::tokens::{self, Token};
 use crate::server::db::Db;
-use std::collections::HashMap;
+use quick_cache::sync::Cache;
 use std::net::IpAddr;
-use std::sync::Mutex;
 
 /// GitLab's interval: ten minutes.
 pub const INTERVAL_SECONDS: i64 = 600;
 /// How many distinct recent client addresses are kept.
 pub const MAX_IPS: usize = 5;
-/// Bound of the in-memory map (token id → last write attempt).
-const MAX_TRACKED: usize = 100_000;
 
-#[derive(Debug, Default)]
+/// Token id → when its use was last written (or tried). Bounded like the
+/// token cache, forgetting the least used first (never all at once: a
+/// forgotten token costs one conditional update that writes nothing).
 pub struct UsageRecorder {
-    attempts: Mutex<HashMap<TokenId, i64>>,
+    attempts: Cache<TokenId, i64>,
+}
+
+impl std::fmt::Debug for UsageRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsageRecorder")
+            .field("tracked", &self.attempts.len())
+            .finish()
+    }
+}
+
+impl Default for UsageRecorder {
+    fn default() -> Self {
+        Self::with_capacity(crate::server::token_cache::DEFAULT_CAPACITY)
+    }
 }
 
 /// The addresses to store: `ip` first, then the previous ones, distinct.
@@ -35,32 +48,24 @@ pub fn merge_ips(ip: Option<IpAddr>, previous: &[String]) -> Vec<String> {
 }
 
 impl UsageRecorder {
+    /// Tracks about `capacity` tokens (the token cache's capacity).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            attempts: Cache::new(capacity.max(1)),
+        }
+    }
+
     /// Notes a use of `token` at `now`; writes in the background when due.
     pub fn note(&self, db: &Db, token: &Token, now: i64, ip: Option<IpAddr>) {
-        if token
-            .last_used_at
-            .is_some_and(|t| now - t < INTERVAL_SECONDS)
+        let recent = |t: i64| now - t < INTERVAL_SECONDS;
+        if token.last_used_at.is_some_and(recent)
+            || self.attempts.get(&token.id).is_some_and(recent)
         {
             return;
         }
-        {
-            let Ok(mut attempts) = self.attempts.lock() else {
-                return;
-            };
-            if attempts
-                .get(&token.id)
-                .is_some_and(|t| now - t < INTERVAL_SECONDS)
-            {
-                return;
-            }
-            if attempts.len() >= MAX_TRACKED {
-                attempts.retain(|_, t| now - *t < INTERVAL_SECONDS);
-                if attempts.len() >= MAX_TRACKED {
-                    attempts.clear();
-                }
-            }
-            attempts.insert(token.id, now);
-        }
+        // Two requests racing here both write; the update is conditional,
+        // so the database keeps one.
+        self.attempts.insert(token.id, now);
         let ips = merge_ips(ip, &token.last_used_ips);
         let (db, id) = (db.clone(), token.id);
         tokio::spawn(async move {

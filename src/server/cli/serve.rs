@@ -10,6 +10,7 @@ use crate::server::session::Store;
 use crate::server::sign_ups::SignUpLimiter;
 use crate::server::state::AppState;
 use crate::server::token_cache::TokenCache;
+use crate::server::usage::UsageRecorder;
 use clap::Args;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -164,6 +165,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     let mut core = storage.core(config, Arc::new(SystemClock));
     core.passwords.preallocate();
     core.token_cache = Arc::new(TokenCache::with_capacity(args.token_cache_capacity));
+    core.usage = Arc::new(UsageRecorder::with_capacity(args.token_cache_capacity));
     let state = AppState::with_sign_ups(
         leptos_options,
         core,

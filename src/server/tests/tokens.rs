@@ -409,3 +409,56 @@ both_backends!(
         assert_eq!(names(&found), ["revoked 100%_x", "a second later"]);
     }
 );
+
+both_backends!(
+    usage_of_more_tokens_than_tracked_is_still_written_once,
+    |t| {
+        use crate::server::services::audit::Actor;
+        use crate::server::usage::UsageRecorder;
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let root = crate::server::tests::support::register(&st, "root").await;
+        let mut made = Vec::new();
+        for i in 0..30 {
+            let created = crate::server::services::tokens::create(
+                &st,
+                &Actor::user(&root),
+                &root,
+                &format!("t{i}"),
+                "2026-02-01",
+                &["api"],
+            )
+            .await
+            .unwrap();
+            made.push(created.token);
+        }
+        // Tracks ten: the thirty uses overflow it.
+        let usage = UsageRecorder::with_capacity(10);
+        for token in &made {
+            usage.note(&st.db, token, T0 + 5, None);
+        }
+        let written = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM personal_access_tokens WHERE last_used_at = $1",
+            )
+            .bind(T0 + 5)
+            .fetch_one(&st.db.pool)
+            .await
+            .unwrap()
+        };
+        for _ in 0..100 {
+            if written().await == 30 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(written().await, 30, "every use recorded");
+        // Again within the interval: whether still tracked or forgotten, the
+        // database keeps the first write (no row is written twice).
+        for token in &made {
+            usage.note(&st.db, token, T0 + 65, None);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(written().await, 30, "none written again within ten minutes");
+    }
+);
