@@ -370,28 +370,31 @@ pub async fn rotate(
     Ok(Some(insert_with(&mut **tx, successor).await?))
 }
 
-/// Records a use, unless one was recorded less than `interval` seconds ago
-/// (decided in the database, so instances sharing it write at most once per
-/// interval between them). Returns whether it wrote.
-pub async fn record_use(
+/// Records uses (token, instant, addresses) in one transaction, each
+/// unless one was recorded less than `interval` seconds before it; returns
+/// how many were written.
+pub async fn record_uses(
     db: &Db,
-    id: TokenId,
-    now: i64,
+    uses: &[(TokenId, i64, Vec<String>)],
     interval: i64,
-    ips: &[String],
-) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE personal_access_tokens SET last_used_at = $1, last_used_ips = $2 \
-         WHERE id = $3 AND (last_used_at IS NULL OR last_used_at <= $4)",
-    )
-    .bind(now)
-    .bind(ips.join(" "))
-    .bind(id)
-    .bind(now - interval)
-    .execute(&db.pool)
-    .await?
-    .rows_affected()
-        == 1)
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let mut written = 0;
+    for (id, now, ips) in uses {
+        written += sqlx::query(
+            "UPDATE personal_access_tokens SET last_used_at = $1, last_used_ips = $2 \
+             WHERE id = $3 AND (last_used_at IS NULL OR last_used_at <= $4)",
+        )
+        .bind(now)
+        .bind(ips.join(" "))
+        .bind(id)
+        .bind(now - interval)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// The two expiry notices a token can be sent, once each.

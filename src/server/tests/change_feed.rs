@@ -27,9 +27,13 @@ both_backends!(
         assert!(count().await.is_empty(), "creating rows is no change");
 
         // Noise that must not reach the feed: use, sign-in attempts.
-        db_tokens::record_use(&st.db, created.token.id, T0, 60, &["192.0.2.1".into()])
-            .await
-            .unwrap();
+        db_tokens::record_uses(
+            &st.db,
+            &[(created.token.id, T0, vec!["192.0.2.1".into()])],
+            60,
+        )
+        .await
+        .unwrap();
         let _ = crate::server::services::accounts::authenticate(&st, "eve", "wrong-password").await;
         assert!(count().await.is_empty(), "{:?}", count().await);
 

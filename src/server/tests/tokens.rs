@@ -433,7 +433,7 @@ both_backends!(
             made.push(created.token);
         }
         // Tracks ten: the thirty uses overflow it.
-        let usage = UsageRecorder::with_capacity(10);
+        let usage = std::sync::Arc::new(UsageRecorder::with_capacity(10));
         for token in &made {
             usage.note(&st.db, token, T0 + 5, None);
         }
