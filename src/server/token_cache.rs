@@ -51,8 +51,10 @@ pub const TTL_SECONDS: i64 = 1;
 /// How long an entry is trusted while the change feed is current (a
 /// backstop: every change that matters reaches the feed).
 pub const MAX_AGE_SECONDS: i64 = 300;
-/// The feed is current when it was read at most this long ago.
-pub const FEED_MAX_LAG_SECONDS: i64 = 1;
+/// The feed is current when it was read at most this long ago (it is read
+/// twice a second; a reader starved by load gets this much slack before
+/// entries fall back to the one-second TTL).
+pub const FEED_MAX_LAG_SECONDS: i64 = 2;
 /// How many tokens are remembered unless configured otherwise.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 /// How many rotated-away secrets are remembered as refused.
