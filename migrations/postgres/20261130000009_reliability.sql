@@ -73,3 +73,12 @@ CREATE TABLE address_attempts (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX address_attempts_updated_at ON address_attempts (updated_at);
+
+-- Sign-ups per client address (domain::quota::HourlyQuota), shared by
+-- every instance: the address's next arrival time. Rows whose time has
+-- passed mean nothing and are deleted.
+CREATE TABLE sign_up_quota (
+    address TEXT PRIMARY KEY,
+    arrival BIGINT NOT NULL
+);
+CREATE INDEX sign_up_quota_arrival ON sign_up_quota (arrival);

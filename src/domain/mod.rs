@@ -14,6 +14,7 @@ pub mod lifetime;
 pub mod lockout;
 pub mod paging;
 pub mod project;
+pub mod quota;
 pub mod scope;
 pub mod settings;
 pub mod text;

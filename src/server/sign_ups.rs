@@ -1,17 +1,16 @@
-//! Sign-ups per client address: each costs a password hash and makes an
-//! account, so one address may make `per_hour` at once, then one every
-//! hour / `per_hour` (governor's GCRA, kept in memory per instance). The
-//! server's default is ten an hour (`--sign-ups-per-address-per-hour`).
+//! How many sign-ups one client address may make: each costs a password
+//! hash and makes an account, so an address may make `per_hour` at once,
+//! then one every hour / `per_hour` (`domain::quota`, counted in the
+//! database so that every instance enforces one limit:
+//! `services::attempts::take_sign_up`). The server's default is ten an
+//! hour (`--sign-ups-per-address-per-hour`).
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::time::Duration;
+use crate::domain::quota::HourlyQuota;
 
 pub const DEFAULT_PER_HOUR: u32 = 10;
 
-#[derive(Debug)]
-pub struct SignUpLimiter(DefaultKeyedRateLimiter<IpAddr>);
+#[derive(Debug, Clone, Copy)]
+pub struct SignUpLimiter(HourlyQuota);
 
 impl Default for SignUpLimiter {
     fn default() -> Self {
@@ -22,40 +21,10 @@ impl Default for SignUpLimiter {
 impl SignUpLimiter {
     /// At most `per_hour` sign-ups an hour from one address (at least one).
     pub fn per_hour(per_hour: u32) -> Self {
-        let burst = NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(Duration::from_secs(3600) / burst.get())
-            .unwrap_or_else(|| Quota::per_hour(burst))
-            .allow_burst(burst);
-        Self(RateLimiter::keyed(quota))
+        Self(HourlyQuota::per_hour(per_hour))
     }
 
-    /// Takes one sign-up for `ip`; false when the address has used its
-    /// share. Without a known address (not served over TCP) nothing is
-    /// limited.
-    pub fn allow(&self, ip: Option<IpAddr>) -> bool {
-        let Some(ip) = ip else {
-            return true;
-        };
-        if self.0.len() > 100_000 {
-            self.0.retain_recent();
-        }
-        self.0.check_key(&ip).is_ok()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ten_sign_ups_from_one_address_then_it_waits() {
-        let limiter = SignUpLimiter::default();
-        let ip: IpAddr = "198.51.100.7".parse().unwrap();
-        for _ in 0..10 {
-            assert!(limiter.allow(Some(ip)));
-        }
-        assert!(!limiter.allow(Some(ip)));
-        assert!(limiter.allow(Some("198.51.100.8".parse().unwrap())));
-        assert!(limiter.allow(None));
+    pub fn quota(&self) -> HourlyQuota {
+        self.0
     }
 }

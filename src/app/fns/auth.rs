@@ -33,7 +33,8 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
     let result = async {
         let ip = leptos::prelude::use_context::<axum::http::request::Parts>()
             .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
-        if !state.sign_ups.allow(ip) {
+        let quota = state.sign_ups.quota();
+        if !crate::server::services::attempts::take_sign_up(&state, ip, quota).await? {
             return Err(AppError::TooManySignUps);
         }
         let user = accounts::register(&state, &username, &email, &password, false).await?;

@@ -280,3 +280,23 @@ impl Drop for AddressAttempt {
         });
     }
 }
+
+/// Takes one sign-up from `ip`'s quota, shared by every instance; false
+/// when the address has used its share. Without a known address (not
+/// served over TCP) nothing is limited.
+pub async fn take_sign_up(
+    state: &Core,
+    ip: Option<IpAddr>,
+    quota: crate::domain::quota::HourlyQuota,
+) -> Result<bool, ServiceError> {
+    let Some(ip) = ip else {
+        return Ok(true);
+    };
+    let now = state.now();
+    Ok(
+        attempts::take_sign_up(&state.db, &ip.to_string(), now, |stored| {
+            quota.take(stored, now)
+        })
+        .await?,
+    )
+}

@@ -463,4 +463,38 @@ both_backends!(sign_ups_are_limited_per_address, |t| {
     assert_eq!(refused.headers()[header::RETRY_AFTER], "360");
     let other = sign_up("user11".into(), [198, 51, 100, 2]).await;
     assert_eq!(other.status(), StatusCode::OK);
+
+    // Another instance on the same database enforces the same quota…
+    let db_b =
+        crate::server::db::Db::connect_with(&t.url, crate::server::tests::support::timeouts())
+            .await
+            .unwrap();
+    let router_b = app(
+        &t,
+        crate::server::tests::support::state_over(db_b, &t, &clock, |_| {}),
+    )
+    .await;
+    let mut req = Request::post("/_fn/sign_up")
+        .header(header::HOST, "localhost")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(
+            "username=user12&email=user12%40example.com&password=secret-password",
+        ))
+        .unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 1], 50_000))));
+    let on_b = router_b.oneshot(req).await.unwrap();
+    assert_eq!(
+        on_b.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "shared, not per instance"
+    );
+    // …and six minutes later the address may make one more, then waits again.
+    clock.advance(360);
+    let later = sign_up("user13".into(), [198, 51, 100, 1]).await;
+    assert_eq!(later.status(), StatusCode::OK);
+    let again = sign_up("user14".into(), [198, 51, 100, 1]).await;
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
 });
