@@ -27,9 +27,11 @@ import time
 import urllib.parse
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from attack import base62  # noqa: E402  (the token alphabet, written once)
+
 PG_BIN = "/usr/lib/postgresql/15/bin"
 PASSWORD = "chaos-script-password"
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 DIGEST_LABEL = b"forgekey personal access token digest v1"
 RESULTS = []
 
@@ -221,14 +223,6 @@ def tally(statuses):
 
 
 # --- tokens made without the server (for large numbers) ----------------
-
-
-def base62(number, digits):
-    out = []
-    for _ in range(digits):
-        number, rem = divmod(number, 62)
-        out.append(ALPHABET[rem])
-    return "".join(reversed(out))
 
 
 def new_secret():
