@@ -185,23 +185,23 @@ async fn handle(
 ) -> Response {
     let now = state.now();
     let ip = client_ip(req.extensions());
-    if let Some(ip) = ip {
-        match attempts::address_banned_until(&state, ip).await {
-            Ok(Some(until)) => return too_many_attempts(until - now),
-            Ok(None) => {}
-            Err(e) => return error_response(e),
-        }
-    }
     let settings = match settings::current(&state).await {
         Ok(s) => s,
         Err(e) => return error_response(e),
     };
-    // Credentials from an address are checked only within its limit.
-    let attempt = match ip.filter(|_| req.headers().contains_key(header::AUTHORIZATION)) {
-        Some(ip) => match attempts::reserve_address(&state, ip).await {
+    // A banned address is refused; credentials from an address are checked
+    // only within its limit (the reservation reads the ban itself).
+    let credentials = req.headers().contains_key(header::AUTHORIZATION);
+    let attempt = match ip {
+        Some(ip) if credentials => match attempts::reserve_address(&state, ip).await {
             Ok(attempt) => Some(attempt),
             Err(AddressRefused::Banned { until }) => return too_many_attempts(until - now),
             Err(AddressRefused::Failed(e)) => return error_response(e),
+        },
+        Some(ip) => match attempts::address_banned_until(&state, ip).await {
+            Ok(Some(until)) => return too_many_attempts(until - now),
+            Ok(None) => None,
+            Err(e) => return error_response(e),
         },
         None => None,
     };
