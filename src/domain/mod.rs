@@ -16,6 +16,7 @@ pub mod paging;
 pub mod project;
 pub mod quota;
 pub mod scope;
+pub mod search;
 pub mod settings;
 pub mod text;
 pub mod token;
