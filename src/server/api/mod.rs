@@ -162,16 +162,7 @@ impl Paging {
             String::new()
         };
         set("x-prev-page", prev);
-        let mut kept = url::form_urlencoded::Serializer::new(String::new());
-        for (k, values) in params.entries() {
-            if matches!(k, "page" | "per_page" | "private_token" | "access_token") {
-                continue;
-            }
-            for v in values {
-                kept.append_pair(k, v);
-            }
-        }
-        let kept = kept.finish();
+        let kept = kept_query(params, &["page", "per_page"]);
         let link = |p: i64, rel: &str| {
             let sep = if kept.is_empty() { "" } else { "&" };
             format!(
@@ -190,6 +181,93 @@ impl Paging {
             links.push(link(pages, "last"));
         }
         set("link", links.join(", "));
+        headers
+    }
+}
+
+/// The request's query for a link: every parameter but `dropped` and a
+/// token (URLs we emit never carry a secret).
+fn kept_query(params: &Params, dropped: &[&str]) -> String {
+    let mut kept = url::form_urlencoded::Serializer::new(String::new());
+    for (k, values) in params.entries() {
+        if dropped.contains(&k) || matches!(k, "private_token" | "access_token") {
+            continue;
+        }
+        for v in values {
+            kept.append_pair(k, v);
+        }
+    }
+    kept.finish()
+}
+
+/// GitLab's keyset pagination (`pagination=keyset`): pages in id order
+/// (`order_by=id`, `sort=asc|desc`), each found from the last id of the one
+/// before (`id_after` ascending, `id_before` descending) rather than by
+/// counting rows, so the millionth page costs what the first does. No
+/// totals; a `Link` to the next page while there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub per_page: i64,
+    pub newest_first: bool,
+}
+
+impl Keyset {
+    /// The keyset pagination a request asks for, or `None` for page
+    /// numbers (`pagination=offset` or none). `newest_first` is the list's
+    /// order when `sort` is not given.
+    pub fn of(params: &Params, newest_first: bool) -> Result<Option<Self>, ApiError> {
+        match params.get("pagination") {
+            None | Some("offset") => return Ok(None),
+            Some("keyset") => {}
+            Some(_) => return Err(ApiError::invalid("pagination")),
+        }
+        if !matches!(params.get("order_by"), None | Some("id")) {
+            return Err(ApiError::invalid("order_by"));
+        }
+        let newest_first = match params.get("sort") {
+            None => newest_first,
+            Some("desc") => true,
+            Some("asc") => false,
+            Some(_) => return Err(ApiError::invalid("sort")),
+        };
+        let per_page = Paging::of(params)?.per_page;
+        Ok(Some(Self {
+            per_page,
+            newest_first,
+        }))
+    }
+
+    /// The parameter that carries the cursor in this order.
+    pub fn cursor_param(self) -> &'static str {
+        if self.newest_first {
+            "id_before"
+        } else {
+            "id_after"
+        }
+    }
+
+    /// `X-Per-Page`, and the `Link` to the page after the item `last`
+    /// when `more` follow.
+    pub fn headers(
+        self,
+        last: Option<i64>,
+        more: bool,
+        params: &Params,
+        base_url: &str,
+        path: &str,
+    ) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-per-page", HeaderValue::from(self.per_page));
+        if let (Some(last), true) = (last, more) {
+            let cursor = self.cursor_param();
+            let kept = kept_query(params, &[cursor, "page"]);
+            let sep = if kept.is_empty() { "" } else { "&" };
+            let link =
+                format!("<{base_url}/api/v4{path}?{kept}{sep}{cursor}={last}>; rel=\"next\"");
+            if let Ok(value) = HeaderValue::from_str(&link) {
+                headers.insert("link", value);
+            }
+        }
         headers
     }
 }

@@ -4,10 +4,11 @@
 use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
-use super::{json, page_response, paginate, BaseUrl, Paging};
+use super::{json, page_response, paginate, BaseUrl, Keyset, Paging};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
+use crate::domain::search::NameSearch;
 use crate::server::db::tokens::{Between, Token, TokenFilter};
 use crate::server::db::users::User;
 use crate::server::services::accounts;
@@ -43,10 +44,14 @@ fn filter(params: &Params, user_id: Option<UserId>, now: i64) -> Result<TokenFil
         user_id,
         active_at,
         revoked: params.bool("revoked")?,
-        search: params.get("search").map(str::to_owned),
+        search: params.get("search").and_then(NameSearch::parse),
         created: between("created")?,
         last_used: between("last_used")?,
         expires: between("expires")?,
+        ids: Between {
+            after: params.int("id_after")?,
+            before: params.int("id_before")?,
+        },
     })
 }
 
@@ -67,9 +72,17 @@ pub async fn list(
     };
     let now = state.now();
     let filter = filter(&params, user_id, now)?;
-    let paging = Paging::of(&params)?;
-    let (page, total) = tokens::page(&state, &filter, paging.offset(), paging.per_page).await?;
-    let headers = paging.headers(total, &params, &base, "/personal_access_tokens");
+    let path = "/personal_access_tokens";
+    let (page, headers) = if let Some(keyset) = Keyset::of(&params, true)? {
+        let (page, more) =
+            tokens::keyset(&state, &filter, keyset.newest_first, keyset.per_page).await?;
+        let last = page.last().map(|t| t.id.get());
+        (page, keyset.headers(last, more, &params, &base, path))
+    } else {
+        let paging = Paging::of(&params)?;
+        let (page, total) = tokens::page(&state, &filter, paging.offset(), paging.per_page).await?;
+        (page, paging.headers(total, &params, &base, path))
+    };
     Ok(page_response(
         headers,
         page.iter().map(|t| json::token(t, now)).collect(),

@@ -133,7 +133,8 @@ pub async fn list(
     }
     c.page(
         db,
-        (COLUMNS, "audit_events", "id DESC"),
+        (COLUMNS, "audit_events"),
+        true,
         (offset, limit),
         from_row,
     )

@@ -239,10 +239,18 @@ enum Bound {
 /// A `WHERE` clause built from optional filters, each condition with its
 /// bound values numbered in order, so listings filter and page in SQL
 /// (never by loading every row).
+///
+/// A page is chosen in two steps: the ids of its rows first, in an index
+/// (`SELECT id … ORDER BY id LIMIT … OFFSET …`, which skips narrow index
+/// entries on a deep page), then those rows. The ids may be chosen in a
+/// join with a search index ([`Conditions::choose_from`]).
 #[derive(Debug, Default)]
 pub(crate) struct Conditions {
     clauses: Vec<String>,
     bound: Vec<Bound>,
+    /// Where ids are chosen, and their expression there (default: the
+    /// listed table and its `id`).
+    source: Option<(String, String)>,
 }
 
 impl Conditions {
@@ -266,6 +274,23 @@ impl Conditions {
         self.clauses.push(clause.into());
     }
 
+    /// Ids are chosen in `from` (the listed table joined with an index),
+    /// where the listed table's id reads `key`.
+    pub fn choose_from(&mut self, from: impl Into<String>, key: impl Into<String>) {
+        self.source = Some((from.into(), key.into()));
+    }
+
+    /// How the listed table's id reads where ids are chosen.
+    pub fn key(&self) -> &str {
+        self.source.as_ref().map_or("id", |(_, key)| key.as_str())
+    }
+
+    fn from<'a>(&'a self, table: &'a str) -> &'a str {
+        self.source
+            .as_ref()
+            .map_or(table, |(from, _)| from.as_str())
+    }
+
     fn where_clause(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
@@ -287,33 +312,28 @@ impl Conditions {
         query
     }
 
-    /// One page of `SELECT {columns} FROM {table}` under these conditions,
-    /// in `order`, and how many rows match in all.
-    pub async fn page<T>(
+    /// Up to `limit` rows of `SELECT {columns} FROM {table}` under these
+    /// conditions, ordered by id (`newest_first`: descending), `offset`
+    /// rows in, and whether more follow.
+    async fn rows<T>(
         &self,
         db: &Db,
-        (columns, table, order): (&str, &str, &str),
+        (columns, table): (&str, &str),
+        newest_first: bool,
         (offset, limit): (i64, i64),
         from_row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
     ) -> Result<(Vec<T>, i64), sqlx::Error> {
-        use crate::domain::paging::{total_of, COUNT_LIMIT};
-        use sqlx::Row;
-        let filter = self.where_clause();
-        // Counted up to the limit only (`domain::paging`).
-        let count = format!(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}{filter} LIMIT {}) counted",
-            COUNT_LIMIT + 1
-        );
-        let counted: i64 = self
-            .bind(sqlx::query(&count))
-            .fetch_one(&db.pool)
-            .await?
-            .try_get("n")?;
+        let direction = if newest_first { "DESC" } else { "ASC" };
+        let key = self.key();
         let n = self.bound.len();
         let select = format!(
-            "SELECT {columns} FROM {table}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            "SELECT {columns} FROM {table} WHERE id IN \
+             (SELECT {key} FROM {from}{filter} ORDER BY {key} {direction} LIMIT ${} OFFSET ${}) \
+             ORDER BY id {direction}",
             n + 1,
-            n + 2
+            n + 2,
+            from = self.from(table),
+            filter = self.where_clause(),
         );
         // One row more than a page says whether a next page exists.
         let rows = self
@@ -328,7 +348,60 @@ impl Conditions {
             .take(usize::try_from(limit).unwrap_or(0))
             .map(from_row)
             .collect::<Result<_, _>>()?;
+        Ok((items, fetched))
+    }
+
+    /// One page of `SELECT {columns} FROM {table}` under these conditions,
+    /// by id (`newest_first`: descending), and how many rows match in all
+    /// (counted up to `domain::paging::COUNT_LIMIT`).
+    pub async fn page<T>(
+        &self,
+        db: &Db,
+        listed: (&str, &str),
+        newest_first: bool,
+        (offset, limit): (i64, i64),
+        from_row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<(Vec<T>, i64), sqlx::Error> {
+        use crate::domain::paging::{total_of, COUNT_LIMIT};
+        use sqlx::Row;
+        let (items, fetched) = self
+            .rows(db, listed, newest_first, (offset, limit), from_row)
+            .await?;
+        // A page that is not full and not past the end ends the list: its
+        // total is known without counting (most lists are that short).
+        if fetched <= limit && (fetched > 0 || offset == 0) {
+            return Ok((items, offset.saturating_add(fetched)));
+        }
+        let count = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {}{} LIMIT {}) counted",
+            self.from(listed.1),
+            self.where_clause(),
+            COUNT_LIMIT + 1
+        );
+        let counted: i64 = self
+            .bind(sqlx::query(&count))
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("n")?;
         Ok((items, total_of(counted, offset, fetched)))
+    }
+
+    /// The first `limit` rows under these conditions, by id
+    /// (`newest_first`: descending), and whether more follow: a page of
+    /// keyset pagination, whose cursor is a condition on [`Self::key`].
+    /// Nothing is counted, so any page costs the same.
+    pub async fn first<T>(
+        &self,
+        db: &Db,
+        listed: (&str, &str),
+        newest_first: bool,
+        limit: i64,
+        from_row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<(Vec<T>, bool), sqlx::Error> {
+        let (items, fetched) = self
+            .rows(db, listed, newest_first, (0, limit), from_row)
+            .await?;
+        Ok((items, fetched > limit))
     }
 }
 

@@ -62,12 +62,7 @@ where
 /// One page of messages, newest first, and how many there are in all.
 pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<StoredMail>, i64), sqlx::Error> {
     Conditions::default()
-        .page(
-            db,
-            (COLUMNS, "outbox", "id DESC"),
-            (offset, limit),
-            from_row,
-        )
+        .page(db, (COLUMNS, "outbox"), true, (offset, limit), from_row)
         .await
 }
 

@@ -1,9 +1,10 @@
 //! Personal access tokens. Rows hold the secret's keyed digest, never the
 //! secret.
 
-use super::{flag, Conditions, Db};
+use super::{flag, Backend, Conditions, Db};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::scope::{self, Scope};
+use crate::domain::search::NameSearch;
 use crate::domain::token::{TokenDigest, TokenState};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -152,21 +153,26 @@ pub struct TokenFilter {
     /// a test holds them together).
     pub active_at: Option<(bool, i64)>,
     pub revoked: Option<bool>,
-    /// The name contains it (any ASCII case).
-    pub search: Option<String>,
+    /// The name matches it (`domain::search`).
+    pub search: Option<NameSearch>,
     pub created: Between,
     pub last_used: Between,
     pub expires: Between,
+    /// Ids strictly between (GitLab's `id_after` and `id_before`: the
+    /// cursor of keyset pagination).
+    pub ids: Between,
 }
 
-/// One page of personal access tokens (not impersonation tokens) matching
-/// `filter`, newest first, and how many match in all.
-pub async fn page(
-    db: &Db,
-    filter: &TokenFilter,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<Token>, i64), sqlx::Error> {
+const TABLE: &str = "personal_access_tokens";
+
+/// The trigram index over names (a `LIKE '%word%'` of three characters or
+/// more looks it up), joined so that it drives the listing in id order.
+/// PostgreSQL's is an index on `LOWER(name)` its planner picks itself.
+const SQLITE_NAME_SEARCH: &str = "personal_access_tokens_name_search \
+     CROSS JOIN personal_access_tokens \
+     ON personal_access_tokens.id = personal_access_tokens_name_search.rowid";
+
+fn conditions(db: &Db, filter: &TokenFilter) -> Conditions {
     let mut c = Conditions::default();
     c.add("impersonation = 0");
     if let Some(user_id) = filter.user_id {
@@ -189,20 +195,71 @@ pub async fn page(
             "revoked_at IS NULL"
         });
     }
-    if let Some(search) = &filter.search {
-        let p = c.containing(&search.to_lowercase());
-        c.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
+    match &filter.search {
+        None => {}
+        Some(NameSearch::Words(words)) => {
+            // One user's few tokens are read through their own index; the
+            // whole instance's through the name index.
+            let indexed = db.backend == Backend::Sqlite && filter.user_id.is_none();
+            if indexed {
+                c.choose_from(
+                    SQLITE_NAME_SEARCH,
+                    "personal_access_tokens_name_search.rowid",
+                );
+            }
+            for word in words {
+                if indexed {
+                    // The index finds candidates (its LIKE knows no escape,
+                    // so a `%` or `_` in the word only widens them) ...
+                    let p = c.text(format!("%{word}%"));
+                    c.add(format!("personal_access_tokens_name_search.name LIKE {p}"));
+                }
+                // ... and the name itself decides.
+                let p = c.containing(word);
+                c.add(format!(
+                    "LOWER(personal_access_tokens.name) LIKE {p} ESCAPE '\\'"
+                ));
+            }
+        }
+        Some(NameSearch::Whole(whole)) => {
+            let p = c.text(whole.as_str());
+            c.add(format!("LOWER(personal_access_tokens.name) = {p}"));
+        }
     }
     filter.created.narrow(&mut c, "created_at");
     filter.last_used.narrow(&mut c, "last_used_at");
     filter.expires.narrow(&mut c, "expires_at");
-    c.page(
-        db,
-        (COLUMNS, "personal_access_tokens", "id DESC"),
-        (offset, limit),
-        from_row,
-    )
-    .await
+    let key = c.key().to_owned();
+    filter.ids.narrow(&mut c, &key);
+    c
+}
+
+/// One page of personal access tokens (not impersonation tokens) matching
+/// `filter`, newest first, `offset` tokens in, and how many match in all.
+pub async fn page(
+    db: &Db,
+    filter: &TokenFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Token>, i64), sqlx::Error> {
+    conditions(db, filter)
+        .page(db, (COLUMNS, TABLE), true, (offset, limit), from_row)
+        .await
+}
+
+/// The first `limit` personal access tokens matching `filter` in id order
+/// (`newest_first`: descending), and whether more follow: a page of keyset
+/// pagination, whose cursor is the `ids` bound. Nothing is counted, so any
+/// page costs the same.
+pub async fn keyset(
+    db: &Db,
+    filter: &TokenFilter,
+    newest_first: bool,
+    limit: i64,
+) -> Result<(Vec<Token>, bool), sqlx::Error> {
+    conditions(db, filter)
+        .first(db, (COLUMNS, TABLE), newest_first, limit, from_row)
+        .await
 }
 
 async fn list_where(

@@ -272,7 +272,8 @@ pub async fn page(
     }
     c.page(
         db,
-        (USER_COLUMNS, "users", "id"),
+        (USER_COLUMNS, "users"),
+        false,
         (offset, limit),
         user_from_row,
     )

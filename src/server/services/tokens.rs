@@ -387,6 +387,17 @@ pub async fn page(
     Ok(tokens::page(&state.db, filter, offset, limit).await?)
 }
 
+/// Keyset pagination of the same list: the first `limit` tokens in id
+/// order (the cursor is `filter.ids`), and whether more follow.
+pub async fn keyset(
+    state: &Core,
+    filter: &tokens::TokenFilter,
+    newest_first: bool,
+    limit: i64,
+) -> Result<(Vec<Token>, bool), ServiceError> {
+    Ok(tokens::keyset(&state.db, filter, newest_first, limit).await?)
+}
+
 /// Any token by id (personal or impersonation; callers decide who may see
 /// it).
 pub async fn find(state: &Core, id: TokenId) -> Result<Option<Token>, ServiceError> {

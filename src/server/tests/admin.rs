@@ -721,12 +721,22 @@ fn tokens_survive_the_optional_expiry_migration() {
         assert_eq!(
             indexes,
             [
+                "personal_access_tokens_created_by",
                 "personal_access_tokens_expiry",
                 "personal_access_tokens_family",
+                "personal_access_tokens_kind",
                 "personal_access_tokens_revoked",
                 "personal_access_tokens_user"
             ]
         );
+        // Names written before the search index existed are in it.
+        let found: Vec<i64> = sqlx::query_scalar(
+            "SELECT rowid FROM personal_access_tokens_name_search WHERE name LIKE '%KEPT%'",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(found, [7]);
         // New ids continue after the old ones.
         sqlx::query(
             "INSERT INTO personal_access_tokens (user_id, name, token_digest, scopes, created_at) \

@@ -949,3 +949,78 @@ both_backends!(
         assert_eq!(r.headers.get("x-total").unwrap(), "1");
     }
 );
+
+both_backends!(keyset_pagination_links_each_next_page_until_the_last, |t| {
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
+    let root = register(&st, "root").await;
+    let admin = token_for(&st, &root, &["api"]).await;
+    for _ in 0..4 {
+        token_for(&st, &root, &["read_api"]).await;
+    }
+    // Five tokens, two per page, oldest first; the links carry the
+    // filters but never the token.
+    let mut path = format!(
+            "/api/v4/personal_access_tokens?pagination=keyset&order_by=id&sort=asc&per_page=2&private_token={admin}"
+        );
+    let mut pages = Vec::new();
+    loop {
+        let r = Rest::get(&app, &path).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.headers.get("x-total"), None);
+        assert_eq!(r.headers.get("x-per-page").unwrap(), "2");
+        let ids: Vec<i64> = body(&r)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        pages.push(ids.clone());
+        let Some(link) = r.headers.get(header::LINK) else {
+            break;
+        };
+        let link = link.to_str().unwrap();
+        assert!(!link.contains("private_token"), "{link}");
+        let expected = format!(
+                "<http://localhost/api/v4/personal_access_tokens?order_by=id&pagination=keyset&per_page=2&sort=asc&id_after={}>; rel=\"next\"",
+                ids.last().unwrap()
+            );
+        assert_eq!(link, expected);
+        path = format!(
+            "{}&private_token={admin}",
+            link.trim_start_matches("<http://localhost")
+                .split('>')
+                .next()
+                .unwrap()
+        );
+    }
+    assert_eq!(pages, [vec![1, 2], vec![3, 4], vec![5]]);
+    // Newest first by default; the cursor is then `id_before`.
+    let r = Rest::get(
+        &app,
+        "/api/v4/personal_access_tokens?pagination=keyset&per_page=3",
+    )
+    .token(&admin)
+    .send()
+    .await;
+    let ids: Vec<i64> = body(&r)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [5, 4, 3]);
+    let link = r.headers[header::LINK].to_str().unwrap();
+    assert!(link.ends_with("id_before=3>; rel=\"next\""), "{link}");
+    // What keyset pagination cannot do is refused, not ignored.
+    for bad in [
+        "pagination=pages",
+        "pagination=keyset&order_by=name",
+        "pagination=keyset&sort=up",
+    ] {
+        let r = Rest::get(&app, format!("/api/v4/personal_access_tokens?{bad}"))
+            .token(&admin)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+    }
+});

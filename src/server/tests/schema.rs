@@ -60,6 +60,15 @@ async fn schema(db: &Db, sqlite: bool) -> BTreeSet<String> {
     seen
 }
 
+/// `schema` split into what is not and what is part of the name search
+/// index.
+fn without_name_search(schema: BTreeSet<String>) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (search, rest) = schema
+        .into_iter()
+        .partition(|s| s.contains("personal_access_tokens_name_search"));
+    (rest, search)
+}
+
 #[test]
 #[cfg_attr(
     not(forgekey_test_pg),
@@ -82,6 +91,23 @@ fn both_migration_folders_build_the_same_schema() {
         assert!(
             lite_schema.contains("trigger users.auth_changes_user_updated"),
             "{lite_schema:#?}"
+        );
+        // The name search index is each backend's own: an FTS5 table (with
+        // its shadow tables and triggers) in SQLite, a pg_trgm index in
+        // PostgreSQL. Each must exist; nothing else may differ.
+        let (lite_schema, lite_search) = without_name_search(lite_schema);
+        let (pg_schema, pg_search) = without_name_search(pg_schema);
+        assert!(
+            lite_search.contains(
+                "trigger personal_access_tokens.personal_access_tokens_name_search_renamed"
+            ),
+            "{lite_search:#?}"
+        );
+        assert_eq!(
+            pg_search,
+            BTreeSet::from([
+                "index personal_access_tokens.personal_access_tokens_name_search".to_owned()
+            ])
         );
         let only_lite: Vec<_> = lite_schema.difference(&pg_schema).collect();
         let only_pg: Vec<_> = pg_schema.difference(&lite_schema).collect();

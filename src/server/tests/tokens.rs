@@ -379,8 +379,14 @@ both_backends!(
             (names(&page), total),
             (vec!["Next Year".to_owned(), "a second later".to_owned()], 6)
         );
+        // The last page, partly filled, and a page past the end both know
+        // the total (one without counting, one by counting).
+        for (offset, shown) in [(4, 2), (5, 1), (6, 0), (40, 0)] {
+            let (page, total) = rows::page(&t.db, &first, offset, 4).await.unwrap();
+            assert_eq!((page.len(), total), (shown, 6), "offset {offset}");
+        }
         let search = |s: &str| TokenFilter {
-            search: Some(s.to_owned()),
+            search: crate::domain::search::NameSearch::parse(s),
             ..TokenFilter::default()
         };
         let found = rows::page(&t.db, &search("NEXT"), 0, 100).await.unwrap().0;
@@ -407,6 +413,179 @@ both_backends!(
         };
         let found = rows::page(&t.db, &expiring, 0, 100).await.unwrap().0;
         assert_eq!(names(&found), ["revoked 100%_x", "a second later"]);
+    }
+);
+
+/// Inserts a token named `name` for `user_id` straight into the table.
+async fn insert_named(
+    db: &crate::server::db::Db,
+    user_id: crate::domain::ids::UserId,
+    name: &str,
+) -> crate::server::db::tokens::Token {
+    use crate::domain::scope::Scope;
+    use crate::domain::token::TokenDigest;
+    use crate::server::db::tokens::{self as rows, NewTokenRow};
+    let digest = TokenDigest::of(b"k", name);
+    rows::insert(
+        &db.pool,
+        &NewTokenRow {
+            user_id,
+            name,
+            digest: &digest,
+            scopes: &[Scope::Api],
+            created_at: T0,
+            expires_at: None,
+            family_id: None,
+            impersonation: false,
+            created_by: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+both_backends!(
+    name_search_reads_queries_as_gitlab_does_and_its_index_follows_every_change,
+    |t| {
+        use crate::domain::search::NameSearch;
+        use crate::server::db::tokens::{self as rows, TokenFilter};
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let alice = crate::server::tests::support::register(&st, "alice").await;
+        let bob = crate::server::tests::support::register(&st, "bob").await;
+        for name in [
+            "Deploy key",
+            "deploy",
+            "CI deploy key",
+            "ci",
+            "Ci",
+            "release notes",
+        ] {
+            insert_named(&t.db, alice.id, name).await;
+        }
+        insert_named(&t.db, bob.id, "bob deploy key").await;
+        let names = |user: Option<crate::domain::ids::UserId>, query: &str| {
+            let filter = TokenFilter {
+                user_id: user,
+                search: NameSearch::parse(query),
+                ..TokenFilter::default()
+            };
+            let db = t.db.clone();
+            async move {
+                let (page, total) = rows::page(&db, &filter, 0, 100).await.unwrap();
+                assert_eq!(total, page.len() as i64);
+                page.into_iter().map(|t| t.name).collect::<Vec<_>>()
+            }
+        };
+        // Every word of three characters or more, in any case and order;
+        // through the name index (everyone's tokens) and without it (one
+        // user's).
+        for (user, bobs) in [(None, true), (Some(alice.id), false)] {
+            let with_bob = |mut names: Vec<&'static str>| {
+                if bobs {
+                    names.insert(0, "bob deploy key");
+                }
+                names
+            };
+            assert_eq!(
+                names(user, "KEY deploy").await,
+                with_bob(vec!["CI deploy key", "Deploy key"])
+            );
+            assert_eq!(
+                names(user, "ploy").await,
+                with_bob(vec!["CI deploy key", "deploy", "Deploy key"])
+            );
+            assert_eq!(
+                names(user, r#""y k""#).await,
+                with_bob(vec!["CI deploy key", "Deploy key"])
+            );
+            assert_eq!(names(user, "deploy notes").await, Vec::<String>::new());
+            // Short words alone: the whole name, in any case.
+            assert_eq!(names(user, "CI").await, ["Ci", "ci"]);
+            assert_eq!(names(user, "ci x").await, Vec::<String>::new());
+            // A short word beside a long one is left out, as GitLab does.
+            assert_eq!(names(user, "ci notes").await, ["release notes"]);
+        }
+        // The index follows renames and deletions.
+        sqlx::query(
+            "UPDATE personal_access_tokens SET name = 'renamed' WHERE name = 'release notes'",
+        )
+        .execute(&t.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(names(None, "notes").await, Vec::<String>::new());
+        assert_eq!(names(None, "renamed").await, ["renamed"]);
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(bob.id)
+            .execute(&t.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            names(None, "deploy key").await,
+            ["CI deploy key", "Deploy key"]
+        );
+    }
+);
+
+both_backends!(
+    keyset_pages_walk_every_matching_token_once_in_either_order,
+    |t| {
+        use crate::domain::search::NameSearch;
+        use crate::server::db::tokens::{self as rows, Between, TokenFilter};
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let alice = crate::server::tests::support::register(&st, "alice").await;
+        let mut ids = Vec::new();
+        for i in 0..23 {
+            let name = if i % 3 == 0 {
+                format!("other {i}")
+            } else {
+                format!("deploy {i}")
+            };
+            ids.push((insert_named(&t.db, alice.id, &name).await.id, name));
+        }
+        for search in [None, NameSearch::parse("deploy")] {
+            for newest_first in [true, false] {
+                let mut expected: Vec<_> = ids
+                    .iter()
+                    .filter(|(_, name)| search.is_none() || name.starts_with("deploy"))
+                    .map(|(id, _)| *id)
+                    .collect();
+                if newest_first {
+                    expected.reverse();
+                }
+                let mut seen = Vec::new();
+                let mut cursor = None;
+                loop {
+                    let filter = TokenFilter {
+                        search: search.clone(),
+                        ids: if newest_first {
+                            Between {
+                                after: None,
+                                before: cursor,
+                            }
+                        } else {
+                            Between {
+                                after: cursor,
+                                before: None,
+                            }
+                        },
+                        ..TokenFilter::default()
+                    };
+                    let (page, more) = rows::keyset(&t.db, &filter, newest_first, 5).await.unwrap();
+                    assert!(page.len() <= 5);
+                    seen.extend(page.iter().map(|t| t.id));
+                    if !more {
+                        break;
+                    }
+                    cursor = page.last().map(|t| t.id.get());
+                }
+                assert_eq!(
+                    seen, expected,
+                    "search {search:?}, newest first {newest_first}"
+                );
+            }
+        }
     }
 );
 
