@@ -498,7 +498,7 @@ def anonymous_posts(env):
 
 
 def replayed_rotated_token(env):
-    """A rotated-away token presented again and again."""
+    """A rotated-away token presented again and again, to read and to rotate."""
     data = env.data("replay")
     make_user(env, data, "root")
     token = make_token(env, data, "root")
@@ -510,12 +510,18 @@ def replayed_rotated_token(env):
         size_before = os.path.getsize(server.log_path)
         started = time.monotonic()
         statuses = []
-        for _ in range(2000):
-            statuses.append(get(env.port, "/api/v4/user", token)[0])
+        # Anywhere else a plain 401; to a rotation endpoint, it revokes the
+        # family once. Each is handled once, then refused from memory.
+        for i in range(2000):
+            if i % 2:
+                statuses.append(request(env.port, "POST", "/api/v4/personal_access_tokens/self/rotate",
+                                        {"PRIVATE-TOKEN": token})[0])
+            else:
+                statuses.append(get(env.port, "/api/v4/user", token)[0])
         took = time.monotonic() - started
         lines = server.log_text().count("rotated-away token was presented")
         grown = os.path.getsize(server.log_path) - size_before
-        ok = lines == 1 and set(statuses) == {401} and grown < 2000
+        ok = lines == 2 and set(statuses) == {401} and grown < 2000
         report("replayed rotated token", f"2000 replays -> {tally(statuses)}, {lines} log line(s), "
                f"{grown} bytes of log, {2000 / took:.0f} replays/s", ok)
     finally:
@@ -611,11 +617,12 @@ def list_pages(env, backend, count=1_000_000):
     base = "/api/v4/personal_access_tokens?per_page=20"
     keyset = base + "&pagination=keyset"
     last_page = count // 20
-    # Token ids run 1 (the admin's) to count + 1; keyset pages start below a
-    # cursor, newest first.
+    # Token ids run 1 (the admin's) to count + 1; keyset pages start after
+    # a cursor, oldest first (GitLab's order), or before it with sort=desc.
     checked = [("first", base + "&page=1"),
-               ("keyset middle", keyset + f"&id_before={count // 2}"),
-               ("keyset last", keyset + "&id_before=21"),
+               ("keyset middle", keyset + f"&id_after={count // 2}"),
+               ("keyset last", keyset + f"&id_after={count - 19}"),
+               ("keyset newest", keyset + f"&sort=desc&id_before={count + 2}"),
                ("search", base + "&search=bulk-99999"),
                ("search, all match", base + "&search=bulk"),
                ("users", "/api/v4/users?per_page=20&page=1")]

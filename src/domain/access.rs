@@ -1,7 +1,9 @@
 //! What a token's scopes let it do on the REST API, as GitLab decides it:
 //! `api` grants everything, `read_api` every read, `read_user` reads of
 //! `/user` and `/users…`; the repository and registry scopes grant no REST
-//! access at all.
+//! access, except to the token itself: any token may read and revoke
+//! itself (GitLab 15.4+), so a CI job's `read_repository` token can check
+//! its own expiry.
 
 use super::scope::Scope;
 
@@ -10,6 +12,9 @@ use super::scope::Scope;
 pub enum Area {
     /// `/user` and `/users…`: readable with `read_user`.
     Users,
+    /// Reading or revoking the token presented
+    /// (`GET`/`DELETE /personal_access_tokens/self`): any scope.
+    OwnToken,
     /// Everything else.
     General,
 }
@@ -25,6 +30,7 @@ pub struct InsufficientScope {
 /// (`read_only`: GET or HEAD) or also writes, in `area`.
 pub fn check(scopes: &[Scope], read_only: bool, area: Area) -> Result<(), InsufficientScope> {
     let needed: &[Scope] = match (read_only, area) {
+        (_, Area::OwnToken) => return Ok(()),
         (false, _) => &[Scope::Api],
         (true, Area::General) => &[Scope::Api, Scope::ReadApi],
         (true, Area::Users) => &[Scope::Api, Scope::ReadApi, Scope::ReadUser],
@@ -34,7 +40,7 @@ pub fn check(scopes: &[Scope], read_only: bool, area: Area) -> Result<(), Insuff
     }
     Err(InsufficientScope {
         needed: match (read_only, area) {
-            (false, _) => "api",
+            (_, Area::OwnToken) | (false, _) => "api",
             (true, Area::General) => "api read_api",
             (true, Area::Users) => "api read_api read_user",
         },
@@ -107,6 +113,19 @@ mod tests {
                 needed: "api read_api read_user"
             })
         );
+    }
+
+    #[test]
+    fn any_scope_reads_and_revokes_its_own_token() {
+        for scope in Scope::ALL {
+            for read_only in [true, false] {
+                assert_eq!(
+                    check(&[scope], read_only, Area::OwnToken),
+                    Ok(()),
+                    "{scope:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -224,6 +224,23 @@ impl TokenState {
     }
 }
 
+/// Whether a request to `path` rotates a token (`…access_tokens/<id or
+/// self>/rotate`, as GitLab's reuse detection matches it). Only there does
+/// presenting a token that was rotated away revoke its whole family: a
+/// stale copy used anywhere else is a plain 401 and the newest token of
+/// the family keeps working.
+pub fn is_rotation_path(path: &str) -> bool {
+    let Some(rest) = path.strip_suffix("/rotate") else {
+        return false;
+    };
+    let Some((before, target)) = rest.rsplit_once('/') else {
+        return false;
+    };
+    let target_ok =
+        target == "self" || (!target.is_empty() && target.bytes().all(|b| b.is_ascii_digit()));
+    target_ok && before.ends_with("access_tokens")
+}
+
 /// What a person asked for, checked: the only way to make a token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewToken {
@@ -293,6 +310,28 @@ pub fn parse_name(name: &str) -> Result<String, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rotation_endpoints_are_recognised_as_gitlab_matches_them() {
+        for path in [
+            "/api/v4/personal_access_tokens/self/rotate",
+            "/api/v4/personal_access_tokens/42/rotate",
+            "/personal_access_tokens/7/rotate",
+        ] {
+            assert!(is_rotation_path(path), "{path}");
+        }
+        for path in [
+            "/api/v4/personal_access_tokens/self",
+            "/api/v4/personal_access_tokens/42",
+            "/api/v4/personal_access_tokens/4a/rotate",
+            "/api/v4/personal_access_tokens//rotate",
+            "/api/v4/personal_access_tokens/self/rotate/",
+            "/api/v4/user",
+            "/rotate",
+        ] {
+            assert!(!is_rotation_path(path), "{path}");
+        }
+    }
     use proptest::prelude::*;
     use time::macros::{date, datetime};
 

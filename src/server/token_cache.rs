@@ -123,8 +123,10 @@ fn map<V: Clone>(capacity: usize) -> Map<V> {
 
 pub struct TokenCache {
     entries: Map<Entry>,
-    /// Rotated-away secrets already handled (their family revoked).
-    dead: Map<()>,
+    /// Rotated-away secrets, refused without a query; `true` once their
+    /// family was revoked (presented to a rotation endpoint), which is then
+    /// not done again.
+    dead: Map<bool>,
     /// Bumped by every forgetting: a load that began before one may have
     /// read what was just forgotten, so it is not remembered.
     forgotten: AtomicU64,
@@ -151,7 +153,8 @@ impl Default for TokenCache {
 pub enum Lookup<'a> {
     /// Loaded less than a TTL ago and active now.
     Hit(Authenticated),
-    /// A rotated-away secret, already handled: refused without a query.
+    /// A rotated-away secret: refused without a query (unless presented to
+    /// a rotation endpoint before its family was revoked).
     Dead,
     /// Not known: load it and [`Loader::fill`] the answer. Concurrent
     /// lookups of the same secret wait for this one.
@@ -223,14 +226,17 @@ impl TokenCache {
             .map(|e| e.auth)
     }
 
-    /// What is known of `digest` at `now`; on a miss, the right to load it
-    /// (or, if another request is loading it, its result once loaded).
-    pub async fn lookup(&self, digest: &TokenDigest, now: i64) -> Lookup<'_> {
+    /// What is known of `digest` at `now`, for a request to a rotation
+    /// endpoint or not; on a miss, the right to load it (or, if another
+    /// request is loading it, its result once loaded).
+    pub async fn lookup(&self, digest: &TokenDigest, now: i64, rotation: bool) -> Lookup<'_> {
         if let Some(hit) = self.get(digest, now) {
             return Lookup::Hit(hit);
         }
-        if self.dead.get(digest).is_some() {
-            return Lookup::Dead;
+        if let Some(family_revoked) = self.dead.get(digest) {
+            if family_revoked || !rotation {
+                return Lookup::Dead;
+            }
         }
         let forgotten = self.forgotten.load(Ordering::Acquire);
         let feed_current = self.feed_current(now);
@@ -265,10 +271,12 @@ impl TokenCache {
         );
     }
 
-    /// Remembers that `digest` is a rotated-away secret whose use was
-    /// handled: it is refused from memory from now on.
-    pub fn bury(&self, digest: &TokenDigest) {
-        self.dead.insert(digest.clone(), ());
+    /// Remembers that `digest` is a rotated-away secret (whose family was
+    /// revoked, if `family_revoked`): it is refused from memory from now on.
+    pub fn bury(&self, digest: &TokenDigest, family_revoked: bool) {
+        if family_revoked || self.dead.get(digest).is_none() {
+            self.dead.insert(digest.clone(), family_revoked);
+        }
     }
 
     /// Forgets a token at once (it was revoked or rotated here).
@@ -390,7 +398,7 @@ mod tests {
                     (cache.clone(), d.clone(), loads.clone(), barrier.clone());
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    match cache.lookup(&d, 5).await {
+                    match cache.lookup(&d, 5, false).await {
                         Lookup::Hit(a) => a.token.id,
                         Lookup::Dead => panic!("not dead"),
                         Lookup::Miss(loader) => {
@@ -418,21 +426,28 @@ mod tests {
     async fn a_load_that_raced_a_forgetting_is_not_remembered() {
         let cache = TokenCache::default();
         let d = TokenDigest::of(b"k", "raced");
-        let Lookup::Miss(loader) = cache.lookup(&d, 5).await else {
+        let Lookup::Miss(loader) = cache.lookup(&d, 5, false).await else {
             panic!("a miss");
         };
         // Read from the database (still active), then revoked meanwhile.
         cache.forget_token(TokenId(3));
         loader.fill(&auth(3, 1_000), 5);
         assert!(cache.get(&d, 5).is_none());
-        assert!(matches!(cache.lookup(&d, 5).await, Lookup::Miss(_)));
+        assert!(matches!(cache.lookup(&d, 5, false).await, Lookup::Miss(_)));
     }
 
     #[tokio::test]
     async fn a_buried_secret_is_refused_from_memory() {
         let cache = TokenCache::default();
         let d = TokenDigest::of(b"k", "rotated");
-        cache.bury(&d);
-        assert!(matches!(cache.lookup(&d, 5).await, Lookup::Dead));
+        cache.bury(&d, false);
+        assert!(matches!(cache.lookup(&d, 5, false).await, Lookup::Dead));
+        // At a rotation endpoint, its family is yet to be revoked: loaded.
+        assert!(matches!(cache.lookup(&d, 5, true).await, Lookup::Miss(_)));
+        cache.bury(&d, true);
+        assert!(matches!(cache.lookup(&d, 5, true).await, Lookup::Dead));
+        // Once revoked, the family is not revoked again.
+        cache.bury(&d, false);
+        assert!(matches!(cache.lookup(&d, 5, true).await, Lookup::Dead));
     }
 }

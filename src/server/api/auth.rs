@@ -8,6 +8,7 @@
 
 use super::error::ApiError;
 use crate::domain::access::Area;
+use crate::domain::token::is_rotation_path;
 use crate::server::client_addr::client_ip;
 use crate::server::services::callers::{self, Presented, Refused};
 use crate::server::state::AppState;
@@ -106,12 +107,17 @@ pub fn presented_token(parts: &Parts) -> Option<Cow<'_, str>> {
         })
 }
 
-/// `/user` and `/users…` (with or without the `/api/v4` prefix, which a
-/// nested router strips).
-fn area_of(path: &str) -> Area {
+/// Which scopes a request to `path` needs: `/user` and `/users…`, the
+/// token itself (reading or revoking `/personal_access_tokens/self`), or
+/// the rest (with or without the `/api/v4` prefix).
+fn area_of(method: &Method, path: &str) -> Area {
     let path = path.strip_prefix("/api/v4").unwrap_or(path);
     if path == "/user" || path.starts_with("/user/") || path.starts_with("/users") {
         Area::Users
+    } else if path == "/personal_access_tokens/self"
+        && matches!(*method, Method::GET | Method::HEAD | Method::DELETE)
+    {
+        Area::OwnToken
     } else {
         Area::General
     }
@@ -130,7 +136,8 @@ impl FromRequestParts<AppState> for ApiAuth {
         let presented = Presented {
             secret: &secret,
             read_only: matches!(parts.method, Method::GET | Method::HEAD),
-            area: area_of(parts.uri.path()),
+            area: area_of(&parts.method, parts.uri.path()),
+            rotation: is_rotation_path(parts.uri.path()),
             sudo: sudo.as_deref(),
             address: client_ip(&parts.extensions),
         };
@@ -205,11 +212,28 @@ mod tests {
 
     #[test]
     fn user_endpoints_form_their_own_area() {
-        assert_eq!(area_of("/api/v4/user"), Area::Users);
-        assert_eq!(area_of("/users/3"), Area::Users);
-        assert_eq!(area_of("/user"), Area::Users);
-        assert_eq!(area_of("/personal_access_tokens"), Area::General);
-        assert_eq!(area_of("/username_thing"), Area::General);
-        assert_eq!(area_of("/version"), Area::General);
+        let get = Method::GET;
+        assert_eq!(area_of(&get, "/api/v4/user"), Area::Users);
+        assert_eq!(area_of(&get, "/users/3"), Area::Users);
+        assert_eq!(area_of(&get, "/user"), Area::Users);
+        assert_eq!(area_of(&get, "/personal_access_tokens"), Area::General);
+        assert_eq!(area_of(&get, "/username_thing"), Area::General);
+        assert_eq!(area_of(&get, "/version"), Area::General);
+        assert_eq!(
+            area_of(&get, "/api/v4/personal_access_tokens/self"),
+            Area::OwnToken
+        );
+        assert_eq!(
+            area_of(&Method::DELETE, "/personal_access_tokens/self"),
+            Area::OwnToken
+        );
+        assert_eq!(
+            area_of(&Method::POST, "/personal_access_tokens/self"),
+            Area::General
+        );
+        assert_eq!(
+            area_of(&Method::POST, "/personal_access_tokens/self/rotate"),
+            Area::General
+        );
     }
 }

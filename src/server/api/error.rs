@@ -20,6 +20,8 @@ pub enum ApiError {
     Forbidden,
     /// `404 <what> Not Found` (`404 Not Found` when `what` is empty).
     NotFound(&'static str),
+    /// GitLab's bare `bad_request!`: `{"message": "400 Bad request"}`.
+    BadRequest,
     /// A parameter is missing or not valid: `{"error": "<param> is …"}`.
     BadParameter(String),
     /// Validation of a resource failed: `{"message": {field: [messages]}}`.
@@ -39,6 +41,11 @@ impl ApiError {
 
     pub fn invalid(param: &str) -> Self {
         Self::BadParameter(format!("{param} is invalid"))
+    }
+
+    /// A value outside a parameter's list (Grape's `values:`).
+    pub fn not_a_valid_value(param: &str) -> Self {
+        Self::BadParameter(format!("{param} does not have a valid value"))
     }
 }
 
@@ -109,6 +116,11 @@ impl IntoResponse for ApiError {
                 } else {
                     format!("404 {what} Not Found")
                 } }),
+                None,
+            ),
+            ApiError::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                json!({ "message": "400 Bad request" }),
                 None,
             ),
             ApiError::BadParameter(message) => {

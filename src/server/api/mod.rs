@@ -92,6 +92,9 @@ async fn version(_auth: ApiAuth) -> Json<Value> {
     }))
 }
 
+/// The largest page GitLab serves (Kaminari's `max_per_page`).
+pub const MAX_PER_PAGE: i64 = 100;
+
 /// Where links in answers point: the public URL, or the request's host.
 pub struct BaseUrl(pub String);
 
@@ -106,7 +109,8 @@ impl FromRequestParts<AppState> for BaseUrl {
     }
 }
 
-/// A request's `page` and `per_page` (1–100, default 20), checked.
+/// A request's `page` and `per_page` (default 20; above 100 read as 100,
+/// as GitLab caps it), checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
     pub page: i64,
@@ -120,10 +124,13 @@ impl Paging {
         if page < 1 {
             return Err(ApiError::invalid("page"));
         }
-        if !(1..=100).contains(&per_page) {
+        if per_page < 1 {
             return Err(ApiError::invalid("per_page"));
         }
-        Ok(Self { page, per_page })
+        Ok(Self {
+            page,
+            per_page: per_page.min(MAX_PER_PAGE),
+        })
     }
 
     /// How many items come before this page.

@@ -67,6 +67,11 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether the request names `name` at all, even blank.
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name).ok_or_else(|| ApiError::missing(name))
     }
@@ -100,8 +105,20 @@ impl Params {
             .transpose()
     }
 
-    /// A date or date-time (`2026-01-31` or `2026-01-31T12:00:00Z`), as
-    /// unix seconds.
+    /// The date of a date or date-time (as [`Self::instant`] reads it), as
+    /// the unix seconds of its midnight (UTC).
+    pub fn date(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        Ok(self.instant(name)?.map(|t| {
+            crate::domain::instant::date_of(t)
+                .midnight()
+                .assume_utc()
+                .unix_timestamp()
+        }))
+    }
+
+    /// A date or date-time (`2026-01-31`, `2026-01-31T12:00:00Z`, or
+    /// without a zone, `2026-01-31T12:00:00`, read as UTC as GitLab does),
+    /// as unix seconds.
     pub fn instant(&self, name: &str) -> Result<Option<i64>, ApiError> {
         let Some(v) = self.get(name) else {
             return Ok(None);
@@ -110,6 +127,13 @@ impl Params {
             time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
         {
             return Ok(Some(t.unix_timestamp()));
+        }
+        let local = time::macros::format_description!(
+            version = 2,
+            "[year]-[month]-[day][first [T] [ ]][hour]:[minute]:[second][optional [.[subsecond]]]"
+        );
+        if let Ok(t) = time::PrimitiveDateTime::parse(v, local) {
+            return Ok(Some(t.assume_utc().unix_timestamp()));
         }
         Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
             .map(|d| Some(d.midnight().assume_utc().unix_timestamp()))
@@ -187,5 +211,13 @@ mod tests {
         let ok = Params::from_query(Some("a=2026-01-02&b=2026-01-02T00:00:10Z"));
         assert_eq!(ok.instant("a"), Ok(Some(1_767_312_000)));
         assert_eq!(ok.instant("b"), Ok(Some(1_767_312_010)));
+        // Without a zone: UTC, as GitLab reads `2022-01-01T00:00:00`.
+        let local = Params::from_query(Some(
+            "c=2026-01-02T00:00:10&d=2026-01-02%2000:00:10&e=2026-01-02T00:00:10.500&f=2026-01-02T25:00:00",
+        ));
+        assert_eq!(local.instant("c"), Ok(Some(1_767_312_010)));
+        assert_eq!(local.instant("d"), Ok(Some(1_767_312_010)));
+        assert_eq!(local.instant("e"), Ok(Some(1_767_312_010)));
+        assert_eq!(local.instant("f"), Err(ApiError::invalid("f")));
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::domain::search::NameSearch;
-use crate::server::db::tokens::{Between, Token, TokenFilter};
+use crate::server::db::tokens::{Between, IdRange, Token, TokenFilter};
 use crate::server::db::users::User;
 use crate::server::services::accounts;
 use crate::server::services::tokens::{self, Issuer};
@@ -27,12 +27,17 @@ fn id_of(raw: &str) -> Result<TokenId, ApiError> {
 
 /// The filters of `GET /personal_access_tokens`, for `user_id` (`None`:
 /// every user's).
-fn filter(params: &Params, user_id: Option<UserId>, now: i64) -> Result<TokenFilter, ApiError> {
+fn filter(
+    params: &Params,
+    user_id: Option<UserId>,
+    admin: bool,
+    now: i64,
+) -> Result<TokenFilter, ApiError> {
     let active_at = match params.get("state") {
         None => None,
         Some("active") => Some((true, now)),
         Some("inactive") => Some((false, now)),
-        Some(_) => return Err(ApiError::invalid("state")),
+        Some(_) => return Err(ApiError::not_a_valid_value("state")),
     };
     let between = |prefix: &str| -> Result<Between, ApiError> {
         Ok(Between {
@@ -40,15 +45,24 @@ fn filter(params: &Params, user_id: Option<UserId>, now: i64) -> Result<TokenFil
             before: params.instant(&format!("{prefix}_before"))?,
         })
     };
+    // Expiry is a date: GitLab reads only the date of these two.
+    let dates = |prefix: &str| -> Result<Between, ApiError> {
+        Ok(Between {
+            after: params.date(&format!("{prefix}_after"))?,
+            before: params.date(&format!("{prefix}_before"))?,
+        })
+    };
     Ok(TokenFilter {
         user_id,
+        // An administrator's list holds impersonation tokens too, as GitLab's.
+        with_impersonation: admin,
         active_at,
         revoked: params.bool("revoked")?,
         search: params.get("search").and_then(NameSearch::parse),
         created: between("created")?,
         last_used: between("last_used")?,
-        expires: between("expires")?,
-        ids: Between {
+        expires: dates("expires")?,
+        ids: IdRange {
             after: params.int("id_after")?,
             before: params.int("id_before")?,
         },
@@ -61,26 +75,42 @@ pub async fn list(
     auth: ApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let user_id = match params.int("user_id")?.map(UserId) {
-        Some(id) if id == auth.user.id => Some(id),
-        Some(id) => {
-            auth.require_admin()?;
-            Some(id)
-        }
+    // GitLab: a non-administrator filtering by anyone else is 401; an
+    // administrator naming no user (or a blank id) 404.
+    let user_id = match params
+        .has("user_id")
+        .then(|| params.get("user_id").unwrap_or(""))
+    {
         None if auth.admin => None,
         None => Some(auth.user.id),
+        Some(raw) => {
+            let id = raw.trim().parse::<i64>().ok().map(UserId);
+            match id {
+                Some(id) if id == auth.user.id => Some(id),
+                _ if !auth.admin => return Err(ApiError::Unauthorized),
+                None => return Err(ApiError::NotFound("")),
+                Some(id) => {
+                    accounts::find(&state, id)
+                        .await?
+                        .ok_or(ApiError::NotFound(""))?;
+                    Some(id)
+                }
+            }
+        }
     };
     let now = state.now();
-    let filter = filter(&params, user_id, now)?;
+    let filter = filter(&params, user_id, auth.admin, now)?;
     let path = "/personal_access_tokens";
-    let (page, headers) = if let Some(keyset) = Keyset::of(&params, true)? {
+    // Oldest first, as GitLab orders a list by id.
+    let (page, headers) = if let Some(keyset) = Keyset::of(&params, false)? {
         let (page, more) =
             tokens::keyset(&state, &filter, keyset.newest_first, keyset.per_page).await?;
         let last = page.last().map(|t| t.id.get());
         (page, keyset.headers(last, more, &params, &base, path))
     } else {
         let paging = Paging::of(&params)?;
-        let (page, total) = tokens::page(&state, &filter, paging.offset(), paging.per_page).await?;
+        let (page, total) =
+            tokens::page(&state, &filter, false, paging.offset(), paging.per_page).await?;
         (page, paging.headers(total, &params, &base, path))
     };
     Ok(page_response(
@@ -126,10 +156,16 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Any token may revoke itself, whatever its scopes; an impersonation
+/// token only when an administrator's (GitLab answers others 400, as it
+/// does `DELETE /:id`).
 pub async fn revoke_self(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<StatusCode, ApiError> {
+    if auth.token.impersonation && !auth.admin {
+        return Err(ApiError::BadRequest);
+    }
     tokens::revoke_as(&state, &auth.actor(&state).await?, auth.token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -121,8 +121,10 @@ pub async fn list_impersonation(db: &Db, user_id: UserId) -> Result<Vec<Token>, 
     list_where(db, "user_id = $1 AND impersonation = 1", Some(user_id)).await
 }
 
-/// An instant range, both ends exclusive (GitLab's `…_after` and
-/// `…_before` filters). A row without the instant matches no bound.
+/// An instant range (GitLab's `…_after` and `…_before` filters), as
+/// GitLab bounds it: `after` inclusive; `before` inclusive too, except for
+/// expiry (`expires_at < date`). A row without the instant matches no
+/// bound.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Between {
     pub after: Option<i64>,
@@ -130,16 +132,25 @@ pub struct Between {
 }
 
 impl Between {
-    fn narrow(self, c: &mut Conditions, column: &str) {
+    fn narrow(self, c: &mut Conditions, column: &str, before_inclusive: bool) {
         if let Some(after) = self.after {
             let p = c.int(after);
-            c.add(format!("{column} > {p}"));
+            c.add(format!("{column} >= {p}"));
         }
         if let Some(before) = self.before {
             let p = c.int(before);
-            c.add(format!("{column} < {p}"));
+            let op = if before_inclusive { "<=" } else { "<" };
+            c.add(format!("{column} {op} {p}"));
         }
     }
+}
+
+/// Ids strictly between two (GitLab's `id_after` and `id_before`: the
+/// cursor of keyset pagination).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdRange {
+    pub after: Option<i64>,
+    pub before: Option<i64>,
 }
 
 /// What a listing of personal access tokens narrows by (GitLab's
@@ -148,6 +159,9 @@ impl Between {
 pub struct TokenFilter {
     /// One user's tokens (`None`: everyone's).
     pub user_id: Option<UserId>,
+    /// Impersonation tokens too (what an administrator's list shows, as
+    /// GitLab's); else personal access tokens only.
+    pub with_impersonation: bool,
     /// Active (`true`) or not (`false`) at the instant given, as
     /// `domain::token::TokenState` decides (the SQL below says the same;
     /// a test holds them together).
@@ -158,9 +172,7 @@ pub struct TokenFilter {
     pub created: Between,
     pub last_used: Between,
     pub expires: Between,
-    /// Ids strictly between (GitLab's `id_after` and `id_before`: the
-    /// cursor of keyset pagination).
-    pub ids: Between,
+    pub ids: IdRange,
 }
 
 const TABLE: &str = "personal_access_tokens";
@@ -174,7 +186,9 @@ const SQLITE_NAME_SEARCH: &str = "personal_access_tokens_name_search \
 
 fn conditions(db: &Db, filter: &TokenFilter) -> Conditions {
     let mut c = Conditions::default();
-    c.add("impersonation = 0");
+    if !filter.with_impersonation {
+        c.add("impersonation = 0");
+    }
     if let Some(user_id) = filter.user_id {
         let p = c.int(user_id.get());
         c.add(format!("user_id = {p}"));
@@ -226,24 +240,38 @@ fn conditions(db: &Db, filter: &TokenFilter) -> Conditions {
             c.add(format!("LOWER(personal_access_tokens.name) = {p}"));
         }
     }
-    filter.created.narrow(&mut c, "created_at");
-    filter.last_used.narrow(&mut c, "last_used_at");
-    filter.expires.narrow(&mut c, "expires_at");
+    filter.created.narrow(&mut c, "created_at", true);
+    filter.last_used.narrow(&mut c, "last_used_at", true);
+    filter.expires.narrow(&mut c, "expires_at", false);
     let key = c.key().to_owned();
-    filter.ids.narrow(&mut c, &key);
+    if let Some(after) = filter.ids.after {
+        let p = c.int(after);
+        c.add(format!("{key} > {p}"));
+    }
+    if let Some(before) = filter.ids.before {
+        let p = c.int(before);
+        c.add(format!("{key} < {p}"));
+    }
     c
 }
 
-/// One page of personal access tokens (not impersonation tokens) matching
-/// `filter`, newest first, `offset` tokens in, and how many match in all.
+/// One page of the tokens matching `filter` by id (`newest_first`:
+/// descending), `offset` tokens in, and how many match in all.
 pub async fn page(
     db: &Db,
     filter: &TokenFilter,
+    newest_first: bool,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Token>, i64), sqlx::Error> {
     conditions(db, filter)
-        .page(db, (COLUMNS, TABLE), true, (offset, limit), from_row)
+        .page(
+            db,
+            (COLUMNS, TABLE),
+            newest_first,
+            (offset, limit),
+            from_row,
+        )
         .await
 }
 

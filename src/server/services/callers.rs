@@ -22,6 +22,9 @@ pub struct Presented<'a> {
     /// `GET` or `HEAD`: what `read_api` allows.
     pub read_only: bool,
     pub area: Area,
+    /// A rotation endpoint (`domain::token::is_rotation_path`): a token
+    /// rotated away revokes its family here.
+    pub rotation: bool,
     /// The `Sudo` header or parameter: a user id or username.
     pub sudo: Option<&'a str>,
     pub address: Option<IpAddr>,
@@ -74,12 +77,15 @@ fn internal(e: ServiceError) -> Refused {
 
 /// Checks what a request presents and says whom it acts for.
 pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, Refused> {
-    let auth = tokens::authenticate(state, presented.secret)
-        .await
-        .map_err(|e| match e {
-            ServiceError::Internal | ServiceError::Unavailable => internal(e),
-            _ => Refused::Unauthenticated,
-        })?;
+    let auth = if presented.rotation {
+        tokens::authenticate_to_rotate(state, presented.secret).await
+    } else {
+        tokens::authenticate(state, presented.secret).await
+    };
+    let auth = auth.map_err(|e| match e {
+        ServiceError::Internal | ServiceError::Unavailable => internal(e),
+        _ => Refused::Unauthenticated,
+    })?;
     access::check(&auth.token.scopes, presented.read_only, presented.area)
         .map_err(|e| Refused::MissingScope { needed: e.needed })?;
     state

@@ -295,10 +295,30 @@ pub async fn rotate(
 
 /// Checks a presented secret. Any failure is the same `InvalidCredentials`:
 /// malformed strings are refused by shape before any database query; a
-/// token that was rotated away revokes its whole family (someone holds a
-/// copy they should not).
+/// token that was rotated away is refused (from memory once seen), and
+/// its family is left alone: only a rotation endpoint revokes it
+/// ([`authenticate_to_rotate`]).
 pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, ServiceError> {
-    let checked = find_authenticated(state, secret).await;
+    authenticate_at(state, secret, false).await
+}
+
+/// [`authenticate`] for a request to a rotation endpoint, where presenting
+/// a token that was rotated away revokes its whole family, as GitLab's
+/// reuse detection does: whoever rotates with a stale copy is not the one
+/// who rotated it.
+pub async fn authenticate_to_rotate(
+    state: &Core,
+    secret: &str,
+) -> Result<Authenticated, ServiceError> {
+    authenticate_at(state, secret, true).await
+}
+
+async fn authenticate_at(
+    state: &Core,
+    secret: &str,
+    rotation: bool,
+) -> Result<Authenticated, ServiceError> {
+    let checked = find_authenticated(state, secret, rotation).await;
     let outcome = match &checked {
         Ok((_, source)) => *source,
         Err(ServiceError::InvalidCredentials) => "refused",
@@ -308,11 +328,12 @@ pub async fn authenticate(state: &Core, secret: &str) -> Result<Authenticated, S
     checked.map(|(auth, _)| auth)
 }
 
-/// [`authenticate`], saying where the answer came from: "cached" or
+/// [`authenticate_at`], saying where the answer came from: "cached" or
 /// "loaded" (from the database).
 async fn find_authenticated(
     state: &Core,
     secret: &str,
+    rotation: bool,
 ) -> Result<(Authenticated, &'static str), ServiceError> {
     let digest = digest(state, secret);
     let now = state.now();
@@ -325,7 +346,7 @@ async fn find_authenticated(
         return Ok((hit, "cached"));
     }
     check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
-    let loader = match state.token_cache.lookup(&digest, now).await {
+    let loader = match state.token_cache.lookup(&digest, now, rotation).await {
         Lookup::Hit(hit) => return Ok((hit, "cached")),
         Lookup::Dead => return Err(ServiceError::InvalidCredentials),
         Lookup::Miss(loader) => loader,
@@ -334,18 +355,27 @@ async fn find_authenticated(
         .await?
         .ok_or(ServiceError::InvalidCredentials)?;
     if token.rotated_at.is_some() {
-        let family = token.family_id;
-        let revoked = tokens::revoke_family(&state.db, family, now).await?;
-        state.token_cache.forget_where(|t| t.family_id == family);
-        // Handled once: from now on it is refused from memory, with no
+        // Seen once per instance: from now on refused from memory, with no
         // query and no log line per replay.
-        state.token_cache.bury(&digest);
-        tracing::warn!(
-            user_id = %token.user_id,
-            token_id = %token.id,
-            revoked,
-            "a rotated-away token was presented: its family is revoked"
-        );
+        if rotation {
+            let family = token.family_id;
+            let revoked = tokens::revoke_family(&state.db, family, now).await?;
+            state.token_cache.forget_where(|t| t.family_id == family);
+            state.token_cache.bury(&digest, true);
+            tracing::warn!(
+                user_id = %token.user_id,
+                token_id = %token.id,
+                revoked,
+                "a rotated-away token was presented to rotate it: its family is revoked"
+            );
+        } else {
+            state.token_cache.bury(&digest, false);
+            tracing::info!(
+                user_id = %token.user_id,
+                token_id = %token.id,
+                "a rotated-away token was presented and refused"
+            );
+        }
         return Err(ServiceError::InvalidCredentials);
     }
     let works = match token.state(now) {
@@ -376,15 +406,16 @@ async fn expiry_enforced(state: &Core) -> Result<bool, ServiceError> {
     Ok(settings::current(state).await?.token_expiry_enforced)
 }
 
-/// One page of personal access tokens matching `filter`, newest first, and
-/// how many match in all.
+/// One page of the tokens matching `filter` by id (`newest_first`:
+/// descending), and how many match in all.
 pub async fn page(
     state: &Core,
     filter: &tokens::TokenFilter,
+    newest_first: bool,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Token>, i64), ServiceError> {
-    Ok(tokens::page(&state.db, filter, offset, limit).await?)
+    Ok(tokens::page(&state.db, filter, newest_first, offset, limit).await?)
 }
 
 /// Keyset pagination of the same list: the first `limit` tokens in id

@@ -391,7 +391,9 @@ both_backends!(unrevoke_and_unenforced_expiry, |t| {
     let successor = tokens::rotate(&st, &Actor::command_line(), &family.token, None)
         .await
         .unwrap();
-    assert!(tokens::authenticate(&st, &family.secret).await.is_err());
+    assert!(tokens::authenticate_to_rotate(&st, &family.secret)
+        .await
+        .is_err());
     let refused = tokens::set_token_revoked(&st, &as_root, successor.token.id, false).await;
     assert_eq!(refused.unwrap_err(), Conflict::FamilyRevoked.into());
 

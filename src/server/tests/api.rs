@@ -122,13 +122,19 @@ both_backends!(scopes_decide_what_a_token_may_do, |t| {
             .status,
         StatusCode::OK
     );
-    let r = Rest::delete(&app, "/api/v4/personal_access_tokens/self")
+    let r = Rest::post(&app, "/api/v4/personal_access_tokens/self/rotate")
         .token(&read_api)
         .send()
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(body(&r)["error"], "insufficient_scope");
     assert_eq!(body(&r)["scope"], "api");
+    // Any token may revoke itself (GitLab 15.4+).
+    let r = Rest::delete(&app, "/api/v4/personal_access_tokens/self")
+        .token(&read_api)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
 
     assert_eq!(
         Rest::get(&app, "/api/v4/user")
@@ -349,7 +355,8 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["deploy 3", "deploy 2", "deploy 1", "deploy 0"]);
+    // Oldest first, as GitLab orders by id.
+    assert_eq!(names, ["deploy 0", "deploy 1", "deploy 2", "deploy 3"]);
     let r = Rest::get(&app, "/api/v4/personal_access_tokens?revoked=true")
         .token(&secret)
         .send()
@@ -369,21 +376,27 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         .send()
         .await;
     assert_eq!(r.headers["x-total"], "7");
-    for bad in [
-        "page=0",
-        "per_page=500",
-        "state=sideways",
-        "revoked=perhaps",
-        "created_after=soon",
+    for (bad, error) in [
+        ("page=0", "page is invalid"),
+        ("per_page=0", "per_page is invalid"),
+        ("state=sideways", "state does not have a valid value"),
+        ("revoked=perhaps", "revoked is invalid"),
+        ("created_after=soon", "created_after is invalid"),
     ] {
         let r = Rest::get(&app, format!("/api/v4/personal_access_tokens?{bad}"))
             .token(&secret)
             .send()
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
-        let param = bad.split('=').next().unwrap();
-        assert_eq!(body(&r)["error"], format!("{param} is invalid"));
+        assert_eq!(body(&r)["error"], error);
     }
+    // Above 100, a page is 100 long (GitLab's cap), not refused.
+    let r = Rest::get(&app, "/api/v4/personal_access_tokens?per_page=500")
+        .token(&secret)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["x-per-page"], "100");
 });
 
 both_backends!(users_see_only_their_own_tokens, |t| {
@@ -405,7 +418,8 @@ both_backends!(users_see_only_their_own_tokens, |t| {
     .token(&bobs)
     .send()
     .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // GitLab: 401 for a non-administrator filtering by someone else.
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let r = Rest::get(&app, "/api/v4/personal_access_tokens")
         .token(&bobs)
         .send()
@@ -475,16 +489,33 @@ both_backends!(self_revoke_and_rotation, |t| {
             .status,
         StatusCode::OK
     );
-    // Presenting a rotated-away token fails, and revokes the whole family:
-    // someone holds a copy they should not.
+    // A stale copy of a rotated-away token is a plain 401 anywhere but at a
+    // rotation endpoint: the newest token of its family keeps working.
+    for _ in 0..2 {
+        assert_eq!(
+            Rest::get(&app, "/api/v4/user")
+                .token(&first)
+                .send()
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
     assert_eq!(
         Rest::get(&app, "/api/v4/user")
-            .token(&first)
+            .token(&third)
             .send()
             .await
             .status,
-        StatusCode::UNAUTHORIZED
+        StatusCode::OK
     );
+    // Presented to rotate, it revokes the whole family (GitLab's reuse
+    // detection): someone holds a copy they should not.
+    let r = Rest::post(&app, "/api/v4/personal_access_tokens/self/rotate")
+        .token(&first)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         Rest::get(&app, "/api/v4/user")
             .token(&third)
@@ -994,23 +1025,32 @@ both_backends!(keyset_pagination_links_each_next_page_until_the_last, |t| {
         );
     }
     assert_eq!(pages, [vec![1, 2], vec![3, 4], vec![5]]);
-    // Newest first by default; the cursor is then `id_before`.
-    let r = Rest::get(
-        &app,
-        "/api/v4/personal_access_tokens?pagination=keyset&per_page=3",
-    )
-    .token(&admin)
-    .send()
-    .await;
-    let ids: Vec<i64> = body(&r)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, [5, 4, 3]);
-    let link = r.headers[header::LINK].to_str().unwrap();
-    assert!(link.ends_with("id_before=3>; rel=\"next\""), "{link}");
+    // Oldest first by default, as GitLab orders by id; newest first with
+    // `sort=desc`, whose cursor is then `id_before`.
+    for (query, expected, cursor) in [
+        ("", [1, 2, 3], "id_after=3"),
+        ("&sort=desc", [5, 4, 3], "id_before=3"),
+    ] {
+        let r = Rest::get(
+            &app,
+            format!("/api/v4/personal_access_tokens?pagination=keyset&per_page=3{query}"),
+        )
+        .token(&admin)
+        .send()
+        .await;
+        let ids: Vec<i64> = body(&r)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, expected);
+        let link = r.headers[header::LINK].to_str().unwrap();
+        assert!(
+            link.ends_with(&format!("{cursor}>; rel=\"next\"")),
+            "{link}"
+        );
+    }
     // What keyset pagination cannot do is refused, not ignored.
     for bad in [
         "pagination=pages",

@@ -11,6 +11,8 @@ mod bursts;
 mod change_feed;
 mod db;
 mod git;
+mod gitlab_self;
+mod gitlab_tokens;
 mod http;
 mod jobs;
 mod mail;

@@ -345,7 +345,7 @@ both_backends!(
                     .unwrap();
             }
         }
-        let all = rows::page(&t.db, &TokenFilter::default(), 0, 100)
+        let all = rows::page(&t.db, &TokenFilter::default(), true, 0, 100)
             .await
             .unwrap()
             .0;
@@ -358,7 +358,7 @@ both_backends!(
                     active_at: Some((active, now)),
                     ..TokenFilter::default()
                 };
-                let (page, total) = rows::page(&t.db, &filter, 0, 100).await.unwrap();
+                let (page, total) = rows::page(&t.db, &filter, true, 0, 100).await.unwrap();
                 let expected: Vec<_> = all
                     .iter()
                     .filter(|t| t.user_id == owner.id && t.state(now).is_active() == active)
@@ -374,7 +374,7 @@ both_backends!(
             user_id: Some(owner.id),
             ..TokenFilter::default()
         };
-        let (page, total) = rows::page(&t.db, &first, 2, 2).await.unwrap();
+        let (page, total) = rows::page(&t.db, &first, true, 2, 2).await.unwrap();
         assert_eq!(
             (names(&page), total),
             (vec!["Next Year".to_owned(), "a second later".to_owned()], 6)
@@ -382,18 +382,24 @@ both_backends!(
         // The last page, partly filled, and a page past the end both know
         // the total (one without counting, one by counting).
         for (offset, shown) in [(4, 2), (5, 1), (6, 0), (40, 0)] {
-            let (page, total) = rows::page(&t.db, &first, offset, 4).await.unwrap();
+            let (page, total) = rows::page(&t.db, &first, true, offset, 4).await.unwrap();
             assert_eq!((page.len(), total), (shown, 6), "offset {offset}");
         }
         let search = |s: &str| TokenFilter {
             search: crate::domain::search::NameSearch::parse(s),
             ..TokenFilter::default()
         };
-        let found = rows::page(&t.db, &search("NEXT"), 0, 100).await.unwrap().0;
+        let found = rows::page(&t.db, &search("NEXT"), true, 0, 100)
+            .await
+            .unwrap()
+            .0;
         assert_eq!(names(&found), ["Next Year"]);
-        let found = rows::page(&t.db, &search("100%_"), 0, 100).await.unwrap().0;
+        let found = rows::page(&t.db, &search("100%_"), true, 0, 100)
+            .await
+            .unwrap()
+            .0;
         assert_eq!(names(&found), ["revoked 100%_x"]);
-        assert!(rows::page(&t.db, &search("0%x"), 0, 100)
+        assert!(rows::page(&t.db, &search("0%x"), true, 0, 100)
             .await
             .unwrap()
             .0
@@ -402,7 +408,7 @@ both_backends!(
             revoked: Some(true),
             ..TokenFilter::default()
         };
-        let found = rows::page(&t.db, &revoked, 0, 100).await.unwrap().0;
+        let found = rows::page(&t.db, &revoked, true, 0, 100).await.unwrap().0;
         assert_eq!(names(&found), ["revoked 100%_x"]);
         let expiring = TokenFilter {
             expires: Between {
@@ -411,8 +417,31 @@ both_backends!(
             },
             ..TokenFilter::default()
         };
-        let found = rows::page(&t.db, &expiring, 0, 100).await.unwrap().0;
-        assert_eq!(names(&found), ["revoked 100%_x", "a second later"]);
+        let found = rows::page(&t.db, &expiring, true, 0, 100).await.unwrap().0;
+        // GitLab's bounds: `expires_after` inclusive, `expires_before` not.
+        assert_eq!(
+            names(&found),
+            ["revoked 100%_x", "a second later", "at midnight"]
+        );
+        let expiring = TokenFilter {
+            expires: Between {
+                after: None,
+                before: Some(T0 + 86_400),
+            },
+            ..TokenFilter::default()
+        };
+        let found = rows::page(&t.db, &expiring, true, 0, 100).await.unwrap().0;
+        assert_eq!(names(&found), ["a second later", "at midnight", "past"]);
+        // Creation and last use: both ends inclusive.
+        let created = TokenFilter {
+            created: Between {
+                after: Some(T0 - 1_000 + 1),
+                before: Some(T0 - 1_000 + 2),
+            },
+            ..TokenFilter::default()
+        };
+        let found = rows::page(&t.db, &created, true, 0, 100).await.unwrap().0;
+        assert_eq!(names(&found), ["a second later", "at midnight"]);
     }
 );
 
@@ -472,7 +501,7 @@ both_backends!(
             };
             let db = t.db.clone();
             async move {
-                let (page, total) = rows::page(&db, &filter, 0, 100).await.unwrap();
+                let (page, total) = rows::page(&db, &filter, true, 0, 100).await.unwrap();
                 assert_eq!(total, page.len() as i64);
                 page.into_iter().map(|t| t.name).collect::<Vec<_>>()
             }
@@ -531,7 +560,7 @@ both_backends!(
     keyset_pages_walk_every_matching_token_once_in_either_order,
     |t| {
         use crate::domain::search::NameSearch;
-        use crate::server::db::tokens::{self as rows, Between, TokenFilter};
+        use crate::server::db::tokens::{self as rows, IdRange, TokenFilter};
         let clock = ManualClock::at(T0);
         let st = state(&t, &clock);
         let alice = crate::server::tests::support::register(&st, "alice").await;
@@ -560,12 +589,12 @@ both_backends!(
                     let filter = TokenFilter {
                         search: search.clone(),
                         ids: if newest_first {
-                            Between {
+                            IdRange {
                                 after: None,
                                 before: cursor,
                             }
                         } else {
-                            Between {
+                            IdRange {
                                 after: cursor,
                                 before: None,
                             }

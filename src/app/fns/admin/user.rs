@@ -77,7 +77,7 @@ pub async fn load_admin_user(
         user_id: Some(user.id),
         ..Default::default()
     };
-    let (owned, total) = tokens::page(&state, &filter, offset, super::PER_PAGE).await?;
+    let (owned, total) = tokens::page(&state, &filter, true, offset, super::PER_PAGE).await?;
     let impersonation: Vec<TokenView> = tokens::list_impersonation(&state, user.id)
         .await?
         .into_iter()

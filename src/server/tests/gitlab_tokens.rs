@@ -1,0 +1,449 @@
+//! Ported from GitLab's `spec/requests/api/personal_access_tokens_spec.rb`,
+//! `describe 'GET /personal_access_tokens'`: each test is named after its
+//! context and example, each table row of the spec is a row here. Tokens
+//! are written straight into the table with the instants the spec gives
+//! them (2022), while the clock reads T0 (2026-01-01).
+
+use super::support::{both_backends, register, Rest, Scenario, T0};
+use crate::server::db::users::User;
+use crate::server::services::audit::Actor;
+use crate::server::services::tokens;
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+/// 2022-01-01T12:30:25Z, the spec's `DateTime.new(2022, 01, 01, 12, 30, 25)`.
+const AT: i64 = 1_641_040_225;
+/// 2022-01-01 and 2022-01-02, 00:00 UTC.
+const JAN_1: i64 = 1_640_995_200;
+const JAN_2: i64 = JAN_1 + 86_400;
+
+struct World {
+    s: Scenario,
+    current: User,
+    other: User,
+    /// The current user's token (GitLab's `current_users_token`) and id.
+    secret: String,
+    id: i64,
+}
+
+impl World {
+    /// `admin`: the current user is the instance's administrator.
+    async fn new(t: &super::support::TestDb, admin: bool) -> Self {
+        let s = Scenario::new(t).await;
+        let root = register(&s.st, "root").await;
+        let (current, other) = if admin {
+            (root, register(&s.st, "other").await)
+        } else {
+            (
+                register(&s.st, "current").await,
+                register(&s.st, "other").await,
+            )
+        };
+        let created = tokens::create(
+            &s.st,
+            &Actor::user(&current),
+            &current,
+            "mine",
+            "2026-02-01",
+            &["api"],
+        )
+        .await
+        .unwrap();
+        // Used just now, as the spec's requests use it.
+        sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(T0)
+            .bind(created.token.id)
+            .execute(&s.st.db.pool)
+            .await
+            .unwrap();
+        Self {
+            s,
+            id: created.token.id.get(),
+            secret: created.secret,
+            current,
+            other,
+        }
+    }
+
+    /// A token of `owner` written with the given instants; its id.
+    async fn insert(&self, owner: &User, name: &str, set: Row) -> i64 {
+        let sql =
+            "INSERT INTO personal_access_tokens (user_id, name, token_digest, scopes, created_at, \
+                   expires_at, last_used_at, revoked_at, impersonation) \
+                   VALUES ($1, $2, $3, 'api', $4, $5, $6, $7, $8) RETURNING id";
+        sqlx::query_scalar(sql)
+            .bind(owner.id)
+            .bind(name)
+            .bind(format!("digest of {name}"))
+            .bind(set.created_at.unwrap_or(T0))
+            .bind(set.expires_at.unwrap_or(T0 + 30 * 86_400))
+            .bind(set.last_used_at)
+            .bind(set.revoked.then_some(T0 - 60))
+            .bind(i64::from(set.impersonation))
+            .fetch_one(&self.s.st.db.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, query: &str) -> (StatusCode, Value) {
+        let r = Rest::get(
+            &self.s.app,
+            format!("/api/v4/personal_access_tokens?{query}"),
+        )
+        .token(&self.secret)
+        .send()
+        .await;
+        (
+            r.status,
+            serde_json::from_str(&r.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The shared example 'response as expected': the ids listed, in any
+    /// order, for a query that succeeds.
+    async fn ids(&self, query: &str) -> Vec<i64> {
+        let (status, body) = self.get(query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        let mut ids: Vec<i64> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The same example for a query refused with `error`.
+    async fn refused(&self, query: &str, error: &str) {
+        let (status, body) = self.get(query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body, json!({ "error": error }), "{query}");
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Row {
+    created_at: Option<i64>,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked: bool,
+    impersonation: bool,
+}
+
+fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids
+}
+
+// --- logged in as an Administrator -----------------------------------------
+
+both_backends!(
+    logged_in_as_an_administrator_returns_all_pats_by_default,
+    |t| {
+        let w = World::new(&t, true).await;
+        let other = w.insert(&w.other, "other", Row::default()).await;
+        let impersonation = Row {
+            impersonation: true,
+            ..Row::default()
+        };
+        let impersonated = w.insert(&w.other, "impersonated", impersonation).await;
+        assert_eq!(w.ids("").await, sorted(vec![w.id, other, impersonated]));
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filtered_with_user_id_parameter_returns_only_pats_belonging_to_that_user,
+    |t| {
+        let w = World::new(&t, true).await;
+        let token = w.insert(&w.other, "token", Row::default()).await;
+        let impersonation = Row {
+            impersonation: true,
+            ..Row::default()
+        };
+        let impersonated = w.insert(&w.other, "impersonated", impersonation).await;
+        let (status, body) = w.get(&format!("user_id={}", w.other.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        let list = body.as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["user_id"], w.other.id.get());
+        assert_eq!(list[0]["id"], token);
+        assert_eq!(list[1]["id"], impersonated);
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_validations_for_user_id_parameter_return_404,
+    |t| {
+        let w = World::new(&t, true).await;
+        // 'returns 404 if user_id is provided but does not exist' and 'if
+        // user_id is explicitly blank'.
+        for query in ["user_id=999999", "user_id="] {
+            let (status, body) = w.get(query).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{query}");
+            assert_eq!(body["message"], "404 Not Found");
+        }
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_with_revoked_parameter,
+    |t| {
+        let w = World::new(&t, true).await;
+        let revoked = Row {
+            revoked: true,
+            ..Row::default()
+        };
+        let revoked = w.insert(&w.other, "revoked", revoked).await;
+        let kept1 = w.insert(&w.other, "kept 1", Row::default()).await;
+        let kept2 = w.insert(&w.other, "kept 2", Row::default()).await;
+        assert_eq!(w.ids("revoked=true").await, [revoked]);
+        assert_eq!(
+            w.ids("revoked=false").await,
+            sorted(vec![kept1, kept2, w.id])
+        );
+        w.refused("revoked=asdf", "revoked is invalid").await;
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_with_active_parameter,
+    |t| {
+        let w = World::new(&t, true).await;
+        let revoked = Row {
+            revoked: true,
+            ..Row::default()
+        };
+        let inactive1 = w.insert(&w.other, "revoked", revoked).await;
+        let expired = Row {
+            expires_at: Some(JAN_1),
+            ..Row::default()
+        };
+        let inactive2 = w.insert(&w.other, "expired", expired).await;
+        let active = w.insert(&w.other, "active", Row::default()).await;
+        assert_eq!(
+            w.ids("state=inactive").await,
+            sorted(vec![inactive1, inactive2])
+        );
+        assert_eq!(w.ids("state=active").await, sorted(vec![active, w.id]));
+        w.refused("state=asdf", "state does not have a valid value")
+            .await;
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_with_created_parameter,
+    |t| {
+        let w = World::new(&t, true).await;
+        let created = Row {
+            created_at: Some(AT),
+            ..Row::default()
+        };
+        let token1 = w.insert(&w.other, "token1", created).await;
+        // test created_before ('2022-01-01T:12:30:26', which Ruby reads as a
+        // date-time, is a malformed value here: 400).
+        for (value, expected) in [
+            ("2022-01-02", vec![token1]),
+            ("2022-01-01", vec![]),
+            ("2022-01-01T12:30:24", vec![]),
+            ("2022-01-01T12:30:25", vec![token1]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("created_before={value}")).await,
+                expected,
+                "{value}"
+            );
+        }
+        w.refused("created_before=asdf", "created_before is invalid")
+            .await;
+        // test created_after
+        for (value, expected) in [
+            ("2022-01-03", vec![w.id]),
+            ("2022-01-01", sorted(vec![token1, w.id])),
+            ("2022-01-01T12:30:25", sorted(vec![token1, w.id])),
+            ("2022-01-01T12:30:26", vec![w.id]),
+            ("2026-01-02T00:00:00", vec![]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("created_after={value}")).await,
+                expected,
+                "{value}"
+            );
+        }
+        w.refused("created_after=asdf", "created_after is invalid")
+            .await;
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_with_last_used_parameter,
+    |t| {
+        let w = World::new(&t, true).await;
+        let used = Row {
+            last_used_at: Some(AT),
+            ..Row::default()
+        };
+        let token1 = w.insert(&w.other, "token1", used).await;
+        let _never_used = w.insert(&w.other, "never used", Row::default()).await;
+        for (value, expected) in [
+            ("2022-01-02", vec![token1]),
+            ("2022-01-01", vec![]),
+            ("2022-01-01T12:30:24", vec![]),
+            ("2022-01-01T12:30:25", vec![token1]),
+            ("2022-01-01T12:30:26", vec![token1]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("last_used_before={value}")).await,
+                expected,
+                "{value}"
+            );
+        }
+        w.refused("last_used_before=asdf", "last_used_before is invalid")
+            .await;
+        for (value, expected) in [
+            ("2022-01-03", vec![w.id]),
+            ("2022-01-01", sorted(vec![token1, w.id])),
+            ("2022-01-01T12:30:26", vec![w.id]),
+            ("2022-01-01T12:30:25", sorted(vec![token1, w.id])),
+            ("2026-01-02T00:00:00", vec![]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("last_used_after={value}")).await,
+                expected,
+                "{value}"
+            );
+        }
+        w.refused("last_used_after=asdf", "last_used_after is invalid")
+            .await;
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_with_expires_parameter,
+    |t| {
+        let w = World::new(&t, true).await;
+        let expiring = Row {
+            expires_at: Some(JAN_1),
+            ..Row::default()
+        };
+        let token1 = w.insert(&w.other, "token1", expiring).await;
+        for (value, expected) in [
+            ("2022-01-02", vec![token1]),
+            ("2022-01-01", vec![]),
+            ("2022-01-01T12:30:24", vec![]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("expires_before={value}")).await,
+                expected,
+                "{value}"
+            );
+        }
+        w.refused("expires_before=asdf", "expires_before is invalid")
+            .await;
+        for (value, expected) in [
+            ("2022-01-03", vec![w.id]),
+            ("2022-01-01", sorted(vec![token1, w.id])),
+            ("2022-01-01T12:30:26", sorted(vec![token1, w.id])),
+            ("2026-01-02T00:00:00", vec![w.id]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("expires_after={value}")).await,
+                expected,
+                "{value}"
+            );
+        }
+        w.refused("expires_after=asdf", "expires_after is invalid")
+            .await;
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_with_search_parameter,
+    |t| {
+        let w = World::new(&t, true).await;
+        let token1 = w.insert(&w.other, "test_1", Row::default()).await;
+        let token2 = w.insert(&w.other, "test_2", Row::default()).await;
+        for (pattern, expected) in [
+            ("test", sorted(vec![token1, token2])),
+            ("", sorted(vec![token1, token2, w.id])),
+            ("test_1", vec![token1]),
+            ("asdf", vec![]),
+        ] {
+            assert_eq!(
+                w.ids(&format!("search={pattern}")).await,
+                expected,
+                "{pattern}"
+            );
+        }
+    }
+);
+
+both_backends!(
+    logged_in_as_an_administrator_filter_created_and_last_used_before_and_after_combined,
+    |t| {
+        let w = World::new(&t, true).await;
+        let both = Row {
+            created_at: Some(JAN_2),
+            last_used_at: Some(JAN_2),
+            ..Row::default()
+        };
+        let token1 = w.insert(&w.other, "token1", both).await;
+        for filter in ["created", "last_used"] {
+            for (before, after, expected) in [
+                (Some("2022-01-03"), Some("2022-01-01"), vec![token1]),
+                (Some("2022-01-01"), Some("2022-01-03"), vec![]),
+                (Some("2022-01-03"), None, vec![token1]),
+                (None, Some("2022-01-01"), sorted(vec![token1, w.id])),
+                // 'filter … combined is valid': both bounds on the instant.
+                (Some("2022-01-02"), Some("2022-01-02"), vec![token1]),
+            ] {
+                let mut query = Vec::new();
+                if let Some(before) = before {
+                    query.push(format!("{filter}_before={before}"));
+                }
+                if let Some(after) = after {
+                    query.push(format!("{filter}_after={after}"));
+                }
+                let query = query.join("&");
+                assert_eq!(w.ids(&query).await, expected, "{query}");
+            }
+        }
+    }
+);
+
+// --- logged in as a non-Administrator ----------------------------------------
+
+both_backends!(
+    logged_in_as_a_non_administrator_returns_all_pats_belonging_to_the_signed_in_user,
+    |t| {
+        let w = World::new(&t, false).await;
+        w.insert(&w.other, "theirs", Row::default()).await;
+        let impersonation = Row {
+            impersonation: true,
+            ..Row::default()
+        };
+        w.insert(&w.current, "impersonated", impersonation).await;
+        assert_eq!(w.ids("").await, [w.id]);
+        // filtered with user_id parameter: theirs…
+        assert_eq!(w.ids(&format!("user_id={}", w.current.id)).await, [w.id]);
+        // …'is unauthorized if filtered by a user other than current_user'.
+        let (status, _) = w.get(&format!("user_id={}", w.other.id)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+);
+
+both_backends!(
+    logged_in_as_a_non_administrator_filter_with_revoked_parameter,
+    |t| {
+        let w = World::new(&t, false).await;
+        let revoked = Row {
+            revoked: true,
+            ..Row::default()
+        };
+        let users_revoked = w.insert(&w.current, "mine, revoked", revoked).await;
+        w.insert(&w.other, "theirs", Row::default()).await;
+        w.insert(&w.other, "theirs, revoked", revoked).await;
+        assert_eq!(w.ids("revoked=true").await, [users_revoked]);
+        assert_eq!(w.ids("revoked=false").await, [w.id]);
+    }
+);
