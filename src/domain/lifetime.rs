@@ -29,7 +29,22 @@ impl Default for LifetimePolicy {
 /// The bounds of the administrators' limit, in days.
 pub const MAX_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=365;
 
+/// How long a rotated token lives when the rotation names no expiry date
+/// (GitLab: a week).
+pub const ROTATION_DEFAULT_DAYS: i64 = 7;
+
 impl LifetimePolicy {
+    /// The expiry of a token rotated on `today` without an expiry date: a
+    /// week later (never beyond the limit), or none while administrators
+    /// allow tokens without one, as GitLab's rotation does.
+    pub fn rotation_expiry(&self, today: Date) -> Option<Date> {
+        if !self.expiry_required {
+            return None;
+        }
+        let week = today + Duration::days(ROTATION_DEFAULT_DAYS);
+        Some(week.min(self.latest(today)))
+    }
+
     /// The policy for an administrator's limit (clamped to its bounds).
     pub fn with_max_days(max_days: i64) -> Self {
         Self {
@@ -127,6 +142,27 @@ pub fn iso(date: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotation_without_a_date_lasts_a_week_or_never_as_gitlab() {
+        let today = time::macros::date!(2026 - 01 - 01);
+        let policy = LifetimePolicy::default();
+        assert_eq!(
+            policy.rotation_expiry(today),
+            Some(time::macros::date!(2026 - 01 - 08))
+        );
+        // Never beyond the limit.
+        let short = LifetimePolicy::with_max_days(3);
+        assert_eq!(
+            short.rotation_expiry(today),
+            Some(time::macros::date!(2026 - 01 - 04))
+        );
+        let optional = LifetimePolicy {
+            expiry_required: false,
+            ..LifetimePolicy::default()
+        };
+        assert_eq!(optional.rotation_expiry(today), None);
+    }
     use time::macros::date;
 
     fn message(e: DomainError) -> String {

@@ -151,6 +151,7 @@ impl From<Refused> for ApiError {
             Refused::Unauthenticated => Self::Unauthorized,
             Refused::MissingScope { needed } => Self::InsufficientScope { needed },
             Refused::Forbidden => Self::Forbidden,
+            Refused::Blocked => Self::ForbiddenBecause("Your account has been blocked."),
             Refused::NoSuchUser => Self::NotFound("User"),
             Refused::Unavailable => Self::Unavailable,
             Refused::Internal => Self::Internal,

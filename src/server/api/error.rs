@@ -18,10 +18,14 @@ pub enum ApiError {
         needed: &'static str,
     },
     Forbidden,
+    /// `403 Forbidden - <why>` (GitLab's `forbidden!(reason)`).
+    ForbiddenBecause(&'static str),
     /// `404 <what> Not Found` (`404 Not Found` when `what` is empty).
     NotFound(&'static str),
     /// GitLab's bare `bad_request!`: `{"message": "400 Bad request"}`.
     BadRequest,
+    /// `bad_request!(reason)`: `{"message": "400 Bad request - <why>"}`.
+    BadRequestBecause(String),
     /// A parameter is missing or not valid: `{"error": "<param> is …"}`.
     BadParameter(String),
     /// Validation of a resource failed: `{"message": {field: [messages]}}`.
@@ -69,7 +73,7 @@ impl From<ServiceError> for ApiError {
 
 /// A conflict in the API's words (short, as GitLab's messages are; the
 /// sentences for people are the pages').
-fn conflict_message(conflict: Conflict) -> String {
+pub(crate) fn conflict_message(conflict: Conflict) -> String {
     use crate::domain::admin::Refused;
     match conflict {
         Conflict::AlreadyRevoked => "Token already revoked",
@@ -109,6 +113,11 @@ impl IntoResponse for ApiError {
                 json!({ "message": "403 Forbidden" }),
                 None,
             ),
+            ApiError::ForbiddenBecause(why) => (
+                StatusCode::FORBIDDEN,
+                json!({ "message": format!("403 Forbidden - {why}") }),
+                None,
+            ),
             ApiError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
                 json!({ "message": if what.is_empty() {
@@ -121,6 +130,11 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest => (
                 StatusCode::BAD_REQUEST,
                 json!({ "message": "400 Bad request" }),
+                None,
+            ),
+            ApiError::BadRequestBecause(why) => (
+                StatusCode::BAD_REQUEST,
+                json!({ "message": format!("400 Bad request - {why}") }),
                 None,
             ),
             ApiError::BadParameter(message) => {

@@ -24,6 +24,8 @@ pub fn token(t: &Token, now: i64) -> Value {
         "scopes": t.scopes,
         "user_id": t.user_id,
         "last_used_at": t.last_used_at.map(instant),
+        // GitLab 17's addition, harmless to 16.x clients.
+        "last_used_ips": t.last_used_ips,
         "active": t.is_active(now),
         "expires_at": t.expires_at.map(|at| iso(date_of(at))),
     });

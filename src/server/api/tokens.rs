@@ -119,17 +119,45 @@ pub async fn list(
     ))
 }
 
-/// A personal access token the caller may manage: their own, or any one for
-/// an administrator. Anything else is missing.
-async fn manageable(state: &AppState, auth: &ApiAuth, id: TokenId) -> Result<Token, ApiError> {
-    let token = tokens::find(state, id)
-        .await?
-        .filter(|t| !t.impersonation)
-        .ok_or(ApiError::NotFound(""))?;
-    if token.user_id == auth.user.id || auth.admin {
-        Ok(token)
-    } else {
-        Err(ApiError::NotFound(""))
+/// What a request does with a token it names by id.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Read,
+    Rotate,
+    Revoke,
+}
+
+/// A token the caller may read, rotate or revoke by id, answered as
+/// GitLab does: an administrator any token (a missing one is 404); anyone
+/// else their own, except revoking an impersonation token; the rest is 401
+/// to read or rotate (missing or not theirs alike) and 400 to revoke.
+async fn manageable(
+    state: &AppState,
+    auth: &ApiAuth,
+    id: &str,
+    purpose: Purpose,
+) -> Result<Token, ApiError> {
+    let token = match id.parse::<TokenId>() {
+        Ok(id) => tokens::find(state, id).await?,
+        Err(_) => None,
+    };
+    let refused = || {
+        if purpose == Purpose::Revoke {
+            ApiError::BadRequest
+        } else {
+            ApiError::Unauthorized
+        }
+    };
+    match token {
+        Some(token) if auth.admin => Ok(token),
+        None if auth.admin => Err(ApiError::NotFound("")),
+        Some(token)
+            if token.user_id == auth.user.id
+                && !(token.impersonation && purpose == Purpose::Revoke) =>
+        {
+            Ok(token)
+        }
+        _ => Err(refused()),
     }
 }
 
@@ -138,7 +166,7 @@ pub async fn show(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = manageable(&state, &auth, id_of(&id)?).await?;
+    let token = manageable(&state, &auth, &id, Purpose::Read).await?;
     Ok(Json(json::token(&token, state.now())))
 }
 
@@ -151,7 +179,7 @@ pub async fn revoke(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let token = manageable(&state, &auth, id_of(&id)?).await?;
+    let token = manageable(&state, &auth, &id, Purpose::Revoke).await?;
     tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -177,11 +205,19 @@ async fn rotate_token(
     params: &Params,
 ) -> Result<Json<Value>, ApiError> {
     let actor = auth.actor(state).await?;
+    // A rotation that cannot be done is GitLab's `400 Bad request - <why>`.
     let created = tokens::rotate(state, &actor, token, params.get("expires_at"))
         .await
         .map_err(|e| match e {
-            ServiceError::Invalid(fields) if fields.iter().any(|f| f.field == "token") => {
-                ApiError::BadParameter("The token is not active.".into())
+            ServiceError::Invalid(fields) => ApiError::BadRequestBecause(
+                fields
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            ServiceError::Conflict(conflict) => {
+                ApiError::BadRequestBecause(crate::server::api::error::conflict_message(conflict))
             }
             other => other.into(),
         })?;
@@ -198,7 +234,7 @@ pub async fn rotate(
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
-    let token = manageable(&state, &auth, id_of(&id)?).await?;
+    let token = manageable(&state, &auth, &id, Purpose::Rotate).await?;
     rotate_token(&state, &auth, &token, &params).await
 }
 

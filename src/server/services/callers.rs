@@ -59,6 +59,9 @@ pub enum Refused {
     MissingScope { needed: &'static str },
     #[error("forbidden")]
     Forbidden,
+    /// The token works but its owner is blocked (GitLab: 403, saying so).
+    #[error("the account is blocked")]
+    Blocked,
     #[error("no such user")]
     NoSuchUser,
     /// The database cannot say: never taken as a yes.
@@ -84,6 +87,7 @@ pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, 
     };
     let auth = auth.map_err(|e| match e {
         ServiceError::Internal | ServiceError::Unavailable => internal(e),
+        ServiceError::Blocked => Refused::Blocked,
         _ => Refused::Unauthenticated,
     })?;
     access::check(&auth.token.scopes, presented.read_only, presented.area)

@@ -5,7 +5,7 @@ use super::audit::{self, Action, Actor, Event};
 use super::{settings, Conflict, ServiceError};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
-use crate::domain::lifetime::{iso, LifetimePolicy};
+use crate::domain::lifetime::LifetimePolicy;
 use crate::domain::token::{
     self, check_shape, format_secret, NewToken, TokenDigest, TokenState, RANDOM_BYTES,
 };
@@ -16,10 +16,6 @@ use crate::server::token_cache::Lookup;
 pub use crate::server::token_cache::{Authenticated, RenderedAnswer};
 use rand::RngCore;
 use std::sync::Arc;
-use time::Duration;
-
-/// A rotated token's successor lives a week unless asked otherwise.
-const ROTATION_DEFAULT_DAYS: i64 = 7;
 
 /// A token just created, with its secret: shown once, then dropped.
 pub struct Created {
@@ -238,8 +234,8 @@ pub async fn set_token_revoked(
 }
 
 /// Replaces an active token with a new one of the same name and scopes, in
-/// one transaction with its audit record. `expires_on` defaults to a week
-/// from today.
+/// one transaction with its audit record. Without `expires_on`, the policy
+/// decides (`LifetimePolicy::rotation_expiry`).
 pub async fn rotate(
     state: &Core,
     actor: &Actor,
@@ -250,8 +246,8 @@ pub async fn rotate(
     let today = date_of(now);
     let policy = policy(state).await?;
     let expires_on = match expires_on {
-        Some(input) => policy.parse_expiry(input, today)?,
-        None => policy.parse_expiry(&iso(today + Duration::days(ROTATION_DEFAULT_DAYS)), today)?,
+        Some(input) => Some(policy.parse_expiry(input, today)?),
+        None => policy.rotation_expiry(today),
     };
     if !old.is_active(now) {
         return Err(ServiceError::field("token", "The token is not active."));
@@ -264,7 +260,7 @@ pub async fn rotate(
         digest: &digest,
         scopes: &old.scopes,
         created_at: now,
-        expires_at: Some(token::expires_at(expires_on).unix_timestamp()),
+        expires_at: expires_on.map(|date| token::expires_at(date).unix_timestamp()),
         family_id: Some(old.family_id),
         impersonation: old.impersonation,
         created_by: old.created_by,
@@ -321,7 +317,7 @@ async fn authenticate_at(
     let checked = find_authenticated(state, secret, rotation).await;
     let outcome = match &checked {
         Ok((_, source)) => *source,
-        Err(ServiceError::InvalidCredentials) => "refused",
+        Err(ServiceError::InvalidCredentials | ServiceError::Blocked) => "refused",
         Err(_) => "failed",
     };
     metrics::counter!("forgekey_token_authentications_total", "outcome" => outcome).increment(1);
@@ -391,8 +387,12 @@ async fn find_authenticated(
     }
     let user = users::find_by_id(&state.db, token.user_id)
         .await?
-        .filter(|u| !u.is_blocked())
         .ok_or(ServiceError::InvalidCredentials)?;
+    // A working token of a blocked account: refused, saying why (GitLab's
+    // 403). Never remembered, so unblocking takes effect at once.
+    if user.is_blocked() {
+        return Err(ServiceError::Blocked);
+    }
     let auth = Authenticated {
         token: Arc::new(token),
         user: Arc::new(user),

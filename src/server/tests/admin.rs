@@ -151,7 +151,8 @@ both_backends!(blocking_stops_tokens_sessions_and_sign_in, |t| {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(status(&app, &secret).await, StatusCode::UNAUTHORIZED);
+    // GitLab: 403, "Your account has been blocked."
+    assert_eq!(status(&app, &secret).await, StatusCode::FORBIDDEN);
     assert_eq!(browser.whoami().await, None, "her session ended");
     let r = browser
         .call(

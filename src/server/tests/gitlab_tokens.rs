@@ -447,3 +447,270 @@ both_backends!(
         assert_eq!(w.ids("revoked=false").await, [w.id]);
     }
 );
+
+// --- GET /personal_access_tokens/:id -------------------------------------------
+
+both_backends!(get_by_id_when_current_user_is_an_administrator, |t| {
+    let w = World::new(&t, true).await;
+    let users_token = w.insert(&w.other, "theirs", Row::default()).await;
+    let get = |id: i64| {
+        let app = w.s.app.clone();
+        let secret = w.secret.clone();
+        async move {
+            let r = Rest::get(&app, format!("/api/v4/personal_access_tokens/{id}"))
+                .token(&secret)
+                .send()
+                .await;
+            (
+                r.status,
+                serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+            )
+        }
+    };
+    // 'returns admins own PAT by id', 'returns a different users PAT by id'
+    for id in [w.id, users_token] {
+        let (status, body) = get(id).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["id"], id);
+    }
+    // 'fails to return PAT because no PAT exists with this id'
+    assert_eq!(get(999_999).await.0, StatusCode::NOT_FOUND);
+});
+
+both_backends!(get_by_id_when_current_user_is_not_an_administrator, |t| {
+    let w = World::new(&t, false).await;
+    let others = w.insert(&w.other, "theirs", Row::default()).await;
+    let read_only = tokens::create(
+        &w.s.st,
+        &Actor::user(&w.current),
+        &w.current,
+        "ro",
+        "2026-02-01",
+        &["read_repository"],
+    )
+    .await
+    .unwrap();
+    let get = |id: i64, secret: String| {
+        let app = w.s.app.clone();
+        async move {
+            let r = Rest::get(&app, format!("/api/v4/personal_access_tokens/{id}"))
+                .token(&secret)
+                .send()
+                .await;
+            (
+                r.status,
+                serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+            )
+        }
+    };
+    // 'returns users own PAT by id', with the addresses it was used from
+    let (status, body) = get(w.id, w.secret.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], w.id);
+    assert!(body["last_used_ips"].is_array(), "{body}");
+    // 'fails to return other users PAT by id', '… because no PAT exists'
+    assert_eq!(
+        get(others, w.secret.clone()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(999_999, w.secret.clone()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // 'fails to return own PAT by id with read_repository token'
+    assert_eq!(get(w.id, read_only.secret).await.0, StatusCode::FORBIDDEN);
+});
+
+// --- POST /personal_access_tokens/:id/rotate -----------------------------------
+
+both_backends!(rotate_by_id, |t| {
+    let w = World::new(&t, false).await;
+    let rotate = |id: i64, secret: String, body: Value| {
+        let app = w.s.app.clone();
+        async move {
+            let r = Rest::post(&app, format!("/api/v4/personal_access_tokens/{id}/rotate"))
+                .token(&secret)
+                .json(body)
+                .send()
+                .await;
+            (
+                r.status,
+                serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let fresh = |name: &'static str| {
+        let st = w.s.st.clone();
+        let owner = w.current.clone();
+        async move {
+            let created = tokens::create(
+                &st,
+                &Actor::user(&owner),
+                &owner,
+                name,
+                "2026-02-01",
+                &["api"],
+            )
+            .await
+            .unwrap();
+            (created.token.id.get(), created.secret)
+        }
+    };
+    // "rotates user's own token": a week by default…
+    let (id, secret) = fresh("a").await;
+    let (status, body) = rotate(id, secret.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_ne!(body["token"], secret.as_str());
+    assert_eq!(body["expires_at"], "2026-01-08");
+    // …'when expiry is defined', that date.
+    let (id, secret) = fresh("b").await;
+    let (_, body) = rotate(id, secret, json!({"expires_at": "2026-02-01"})).await;
+    assert_eq!(body["expires_at"], "2026-02-01");
+    // 'without permission': another user's token.
+    let others = w.insert(&w.other, "theirs", Row::default()).await;
+    assert_eq!(
+        rotate(others, w.secret.clone(), json!({})).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // 'when token does not exist', 'for non-admin user'.
+    assert_eq!(
+        rotate(999_999, w.secret.clone(), json!({})).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // 'when service raises an error': '400 Bad request - <message>'.
+    let revoked = Row {
+        revoked: true,
+        ..Row::default()
+    };
+    let revoked = w.insert(&w.current, "revoked", revoked).await;
+    let (status, body) = rotate(revoked, w.secret.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("400 Bad request - "),
+        "{body}"
+    );
+    // 'when require_token_expiry is false', 'when expiry is not defined':
+    // no expiry.
+    crate::server::tests::support::change_settings(&w.s.st, |s| s.token_expiry_required = false)
+        .await;
+    let (id, secret) = fresh("c").await;
+    let (status, body) = rotate(id, secret, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["expires_at"], Value::Null);
+});
+
+both_backends!(
+    rotate_by_id_when_token_does_not_exist_for_admin_user_returns_not_found,
+    |t| {
+        let w = World::new(&t, true).await;
+        let r = Rest::post(&w.s.app, "/api/v4/personal_access_tokens/999999/rotate")
+            .token(&w.secret)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+);
+
+// --- DELETE /personal_access_tokens/:id ----------------------------------------
+
+both_backends!(delete_by_id_when_current_user_is_an_administrator, |t| {
+    let w = World::new(&t, true).await;
+    let token1 = w.insert(&w.other, "theirs", Row::default()).await;
+    let revoked = |id: i64| {
+        let db = w.s.st.db.clone();
+        async move {
+            crate::server::db::tokens::find(&db, crate::domain::ids::TokenId(id))
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_at
+                .is_some()
+        }
+    };
+    // 'fails to revoke a different user token using a readonly scope'
+    let read_only = tokens::create(
+        &w.s.st,
+        &Actor::user(&w.current),
+        &w.current,
+        "ro",
+        "2026-02-01",
+        &["read_repository"],
+    )
+    .await
+    .unwrap();
+    let r = Rest::delete(&w.s.app, format!("/api/v4/personal_access_tokens/{token1}"))
+        .token(&read_only.secret)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!revoked(token1).await);
+    // 'revokes a different users token'
+    let r = Rest::delete(&w.s.app, format!("/api/v4/personal_access_tokens/{token1}"))
+        .token(&w.secret)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(revoked(token1).await);
+    // 'revokes their own token'
+    let r = Rest::delete(&w.s.app, format!("/api/v4/personal_access_tokens/{}", w.id))
+        .token(&w.secret)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+});
+
+both_backends!(
+    delete_by_id_when_current_user_is_not_an_administrator,
+    |t| {
+        let w = World::new(&t, false).await;
+        let token1 = w.insert(&w.other, "theirs", Row::default()).await;
+        let impersonation = Row {
+            impersonation: true,
+            ..Row::default()
+        };
+        let impersonated = w.insert(&w.current, "impersonated", impersonation).await;
+        let delete = |id: i64| {
+            let app = w.s.app.clone();
+            let secret = w.secret.clone();
+            async move {
+                Rest::delete(&app, format!("/api/v4/personal_access_tokens/{id}"))
+                    .token(&secret)
+                    .send()
+                    .await
+                    .status
+            }
+        };
+        // 'fails revokes a different users token', 'cannot revoke impersonation token'
+        assert_eq!(delete(token1).await, StatusCode::BAD_REQUEST);
+        assert_eq!(delete(impersonated).await, StatusCode::BAD_REQUEST);
+        // 'revokes their own token'
+        assert_eq!(delete(w.id).await, StatusCode::NO_CONTENT);
+    }
+);
+
+// --- a blocked user's token (Gitlab::Auth::UserAccessDeniedReason) ------------
+
+both_backends!(
+    a_blocked_users_token_is_forbidden_saying_the_account_is_blocked,
+    |t| {
+        let w = World::new(&t, false).await;
+        sqlx::query("UPDATE users SET blocked_at = $1 WHERE id = $2")
+            .bind(T0 - 10)
+            .bind(w.current.id)
+            .execute(&w.s.st.db.pool)
+            .await
+            .unwrap();
+        let r = Rest::get(&w.s.app, "/api/v4/user")
+            .token(&w.secret)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            serde_json::from_str::<Value>(&r.body).unwrap(),
+            json!({"message": "403 Forbidden - Your account has been blocked."})
+        );
+    }
+);
