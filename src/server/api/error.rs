@@ -31,6 +31,8 @@ pub enum ApiError {
     /// Validation of a resource failed: `{"message": {field: [messages]}}`.
     Invalid(Vec<crate::domain::FieldError>),
     TooManyRequests,
+    /// `If-Unmodified-Since` is older than the resource's last change.
+    PreconditionFailed,
     /// The request body is larger than the API accepts.
     PayloadTooLarge,
     /// The database cannot serve right now: 503 with `Retry-After`.
@@ -152,6 +154,11 @@ impl IntoResponse for ApiError {
                 }
                 (StatusCode::BAD_REQUEST, json!({ "message": message }), None)
             }
+            ApiError::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                json!({ "message": "412 Precondition Failed" }),
+                None,
+            ),
             ApiError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 json!({ "message": "429 Too Many Requests" }),

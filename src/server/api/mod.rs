@@ -92,6 +92,62 @@ async fn version(_auth: ApiAuth) -> Json<Value> {
     }))
 }
 
+/// GitLab's conditional delete (`destroy_conditionally!`): with an
+/// `If-Unmodified-Since` older than the resource's last change
+/// (`last_modified`, unix seconds), 412. A date that cannot be read is
+/// ignored, as GitLab's `Time.parse(…) rescue nil` does.
+pub fn check_unmodified_since(headers: &HeaderMap, last_modified: i64) -> Result<(), ApiError> {
+    let since = headers
+        .get(axum::http::header::IF_UNMODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_instant);
+    match since {
+        Some(since) if last_modified > since => Err(ApiError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+/// An instant as clients write it in a header: an HTTP date
+/// (`Tue, 01 Dec 2026 10:00:00 GMT`), RFC 3339, or Ruby's
+/// `2026-12-01T10:00:00-0600` and `2026-12-01 10:00:00 +0000`.
+fn parse_http_instant(raw: &str) -> Option<i64> {
+    use time::format_description::well_known::{Rfc2822, Rfc3339};
+    use time::OffsetDateTime;
+    let raw = raw.trim();
+    if let Ok(t) = httpdate::parse_http_date(raw) {
+        return t
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
+    }
+    let ruby = time::macros::format_description!(
+        version = 2,
+        "[year]-[month]-[day][first [T] [ ]][hour]:[minute]:[second][optional [ ]][offset_hour sign:mandatory][optional [:]][offset_minute]"
+    );
+    OffsetDateTime::parse(raw, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(raw, &Rfc2822))
+        .or_else(|_| OffsetDateTime::parse(raw, ruby))
+        .ok()
+        .map(OffsetDateTime::unix_timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_http_instant;
+
+    #[test]
+    fn instants_in_headers_are_read_in_every_form_clients_send() {
+        // 1990-01-12T06:00:48Z
+        let at = Some(632_124_048);
+        assert_eq!(parse_http_instant("Fri, 12 Jan 1990 06:00:48 GMT"), at);
+        assert_eq!(parse_http_instant("1990-01-12T06:00:48Z"), at);
+        assert_eq!(parse_http_instant("1990-01-12T00:00:48-0600"), at);
+        assert_eq!(parse_http_instant("1990-01-12T00:00:48-06:00"), at);
+        assert_eq!(parse_http_instant("1990-01-12 06:00:48 +0000"), at);
+        assert_eq!(parse_http_instant("yesterday"), None);
+    }
+}
+
 /// The largest page GitLab serves (Kaminari's `max_per_page`).
 pub const MAX_PER_PAGE: i64 = 100;
 

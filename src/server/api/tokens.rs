@@ -4,7 +4,7 @@
 use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
-use super::{json, page_response, paginate, BaseUrl, Keyset, Paging};
+use super::{check_unmodified_since, json, page_response, paginate, BaseUrl, Keyset, Paging};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
@@ -356,13 +356,21 @@ pub async fn show_impersonation(
     Ok(Json(json::token(&token, state.now())))
 }
 
+/// Revokes an impersonation token; with `If-Unmodified-Since` before its
+/// last change, 412 (GitLab's conditional delete).
 pub async fn revoke_impersonation(
     State(state): State<AppState>,
     auth: ApiAuth,
     Path((id, token_id)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
     let token = impersonation_token(&state, &owner, &token_id).await?;
+    let last_modified = [token.revoked_at, token.rotated_at]
+        .into_iter()
+        .flatten()
+        .fold(token.created_at, i64::max);
+    check_unmodified_since(&headers, last_modified)?;
     tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -714,3 +714,36 @@ both_backends!(
         );
     }
 );
+
+// --- users_spec.rb: DELETE /users/:user_id/impersonation_tokens/:id -----------
+
+both_backends!(
+    delete_impersonation_token_it_behaves_like_412_response,
+    |t| {
+        let w = World::new(&t, true).await;
+        let impersonation = Row {
+            impersonation: true,
+            ..Row::default()
+        };
+        let token = w.insert(&w.other, "support", impersonation).await;
+        let path = format!("/api/v4/users/{}/impersonation_tokens/{token}", w.other.id);
+        // 'for a modified ressource': 412, nothing revoked.
+        let r = Rest::delete(&w.s.app, &path)
+            .token(&w.secret)
+            .header("If-Unmodified-Since", "1990-01-12T00:00:48-0600")
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(
+            serde_json::from_str::<Value>(&r.body).unwrap(),
+            json!({"message": "412 Precondition Failed"})
+        );
+        // 'for an unmodified ressource' (Ruby's `Time.now`): revoked.
+        let r = Rest::delete(&w.s.app, &path)
+            .token(&w.secret)
+            .header("If-Unmodified-Since", "2026-01-01 00:00:00 +0000")
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    }
+);
