@@ -10,7 +10,7 @@ use super::scope::Scope;
 /// Which family of endpoints a request is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
-    /// `/user` and `/users…`: readable with `read_user`.
+    /// `/user`, `/users…` and `/version`: readable with `read_user`.
     Users,
     /// Reading or revoking the token presented
     /// (`GET`/`DELETE /personal_access_tokens/self`): any scope.

@@ -107,12 +107,17 @@ pub fn presented_token(parts: &Parts) -> Option<Cow<'_, str>> {
         })
 }
 
-/// Which scopes a request to `path` needs: `/user` and `/users…`, the
-/// token itself (reading or revoking `/personal_access_tokens/self`), or
-/// the rest (with or without the `/api/v4` prefix).
+/// Which scopes a request to `path` needs: `/user`, `/users…` and
+/// `/version` (GitLab lets `read_user` read them), the token itself
+/// (reading or revoking `/personal_access_tokens/self`), or the rest (with
+/// or without the `/api/v4` prefix).
 fn area_of(method: &Method, path: &str) -> Area {
     let path = path.strip_prefix("/api/v4").unwrap_or(path);
-    if path == "/user" || path.starts_with("/user/") || path.starts_with("/users") {
+    if path == "/user"
+        || path.starts_with("/user/")
+        || path.starts_with("/users")
+        || path == "/version"
+    {
         Area::Users
     } else if path == "/personal_access_tokens/self"
         && matches!(*method, Method::GET | Method::HEAD | Method::DELETE)
@@ -219,7 +224,8 @@ mod tests {
         assert_eq!(area_of(&get, "/user"), Area::Users);
         assert_eq!(area_of(&get, "/personal_access_tokens"), Area::General);
         assert_eq!(area_of(&get, "/username_thing"), Area::General);
-        assert_eq!(area_of(&get, "/version"), Area::General);
+        assert_eq!(area_of(&get, "/version"), Area::Users);
+        assert_eq!(area_of(&get, "/versions"), Area::General);
         assert_eq!(
             area_of(&get, "/api/v4/personal_access_tokens/self"),
             Area::OwnToken

@@ -713,6 +713,20 @@ both_backends!(version_and_unknown_routes, |t| {
         Rest::get(&app, "/api/v4/version").send().await.status,
         StatusCode::UNAUTHORIZED
     );
+    // GitLab's version_spec: a `read_user` token may ask too, a
+    // `read_repository` one may not.
+    let read_user = token_for(&st, &u, &["read_user"]).await;
+    let r = Rest::get(&app, "/api/v4/version")
+        .token(&read_user)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let read_repository = token_for(&st, &u, &["read_repository"]).await;
+    let r = Rest::get(&app, "/api/v4/version")
+        .token(&read_repository)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = Rest::get(&app, "/api/v4/nothing/here")
         .token(&secret)
         .send()
