@@ -63,6 +63,19 @@ impl Serialize for WebUrl<'_> {
     }
 }
 
+/// `{base_url}/no_avatar.svg`: Forgekey keeps no pictures, and GitLab
+/// clients expect `avatar_url` to be a URL, as GitLab's default avatar is.
+#[derive(Clone, Copy)]
+pub struct AvatarUrl<'a> {
+    base_url: &'a str,
+}
+
+impl Serialize for AvatarUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}/no_avatar.svg", self.base_url))
+    }
+}
+
 /// GitLab's `state` of a user.
 fn state_of(u: &User) -> &'static str {
     if u.is_blocked() {
@@ -80,7 +93,7 @@ pub struct UserBasic<'a> {
     name: &'a str,
     state: &'static str,
     locked: bool,
-    avatar_url: Option<&'a str>,
+    avatar_url: AvatarUrl<'a>,
     web_url: WebUrl<'a>,
 }
 
@@ -91,7 +104,7 @@ pub fn user_basic<'a>(u: &'a User, base_url: &'a str) -> UserBasic<'a> {
         name: &u.username,
         state: state_of(u),
         locked: false,
-        avatar_url: None,
+        avatar_url: AvatarUrl { base_url },
         web_url: WebUrl {
             base_url,
             username: &u.username,
@@ -99,19 +112,40 @@ pub fn user_basic<'a>(u: &'a User, base_url: &'a str) -> UserBasic<'a> {
     }
 }
 
-/// A user as they and administrators see them. Typed and borrowed rather
-/// than built as a `Value`: `GET /user` is the API's busiest route, and
-/// this writes it without an allocation per field.
+/// A user as they and administrators see them, with every key of GitLab's
+/// `UserPublic` (its `public_api/v4/user/public` schema; empty where
+/// Forgekey keeps nothing), and `is_admin` only for an administrator's
+/// eyes, as GitLab's `UserWithAdmin`. Typed and borrowed rather than built
+/// as a `Value`: `GET /user` is the API's busiest route, and this writes it
+/// without an allocation per field.
 #[derive(Serialize)]
 pub struct UserFull<'a> {
     #[serde(flatten)]
     basic: UserBasic<'a>,
     created_at: Rfc3339,
     bio: &'static str,
+    location: Option<&'static str>,
     public_email: Option<&'a str>,
+    skype: &'static str,
+    linkedin: &'static str,
+    twitter: &'static str,
+    discord: &'static str,
+    website_url: &'static str,
+    organization: Option<&'static str>,
+    job_title: &'static str,
+    pronouns: Option<&'static str>,
+    bot: bool,
+    work_information: Option<&'static str>,
+    followers: u32,
+    following: u32,
+    local_time: Option<&'static str>,
+    theme_id: u32,
+    color_scheme_id: u32,
+    identities: [(); 0],
     email: &'a str,
     commit_email: &'a str,
-    is_admin: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_admin: Option<bool>,
     last_sign_in_at: Option<Rfc3339>,
     current_sign_in_at: Option<Rfc3339>,
     confirmed_at: Rfc3339,
@@ -123,17 +157,35 @@ pub struct UserFull<'a> {
     projects_limit: i64,
 }
 
-pub fn user_full<'a>(u: &'a User, base_url: &'a str) -> UserFull<'a> {
+/// `u` as they see themself, or an administrator (`for_admin`) sees them.
+pub fn user_full<'a>(u: &'a User, base_url: &'a str, for_admin: bool) -> UserFull<'a> {
     let created = Rfc3339::millis(u.created_at);
     let signed_in = u.last_sign_in_at.map(Rfc3339::millis);
     UserFull {
         basic: user_basic(u, base_url),
         created_at: created,
         bio: "",
+        location: None,
         public_email: None,
+        skype: "",
+        linkedin: "",
+        twitter: "",
+        discord: "",
+        website_url: "",
+        organization: None,
+        job_title: "",
+        pronouns: None,
+        bot: false,
+        work_information: None,
+        followers: 0,
+        following: 0,
+        local_time: None,
+        theme_id: 1,
+        color_scheme_id: 1,
+        identities: [],
         email: &u.email,
         commit_email: &u.email,
-        is_admin: u.is_admin,
+        is_admin: for_admin.then_some(u.is_admin),
         last_sign_in_at: signed_in,
         current_sign_in_at: signed_in,
         confirmed_at: created,

@@ -20,12 +20,12 @@ use serde_json::Value;
 /// and is dropped at once when this instance changes the user or token.
 pub async fn current(BaseUrl(base): BaseUrl, auth: ApiAuth) -> Response {
     let Some(memo) = &auth.user_answer else {
-        return json::respond(&json::user_full(&auth.user, &base));
+        return json::respond(&json::user_full(&auth.user, &base, auth.admin));
     };
     if let Some(answer) = memo.get().filter(|a| a.base_url == base) {
         return json::respond_rendered(answer.body.clone());
     }
-    match json::render(&json::user_full(&auth.user, &base)) {
+    match json::render(&json::user_full(&auth.user, &base, auth.admin)) {
         Ok(body) => {
             // Only the first rendering is kept: a request naming another
             // host is answered freshly without replacing it.
@@ -67,7 +67,7 @@ pub async fn list(
         .iter()
         .map(|u| {
             if auth.admin {
-                serde_json::to_value(json::user_full(u, &base))
+                serde_json::to_value(json::user_full(u, &base, true))
             } else {
                 serde_json::to_value(json::user_basic(u, &base))
             }
@@ -88,7 +88,7 @@ pub async fn show(
         .await?
         .ok_or(ApiError::NotFound("User"))?;
     Ok(if auth.admin || auth.user.id == user.id {
-        json::respond(&json::user_full(&user, &base))
+        json::respond(&json::user_full(&user, &base, auth.admin))
     } else {
         json::respond(&json::user_basic(&user, &base))
     })

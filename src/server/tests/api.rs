@@ -272,7 +272,8 @@ both_backends!(the_user_answer_follows_host_sudo_and_the_cache_entry, |t| {
     let carols = token_for(&st, &carol, &["api"]).await;
     let as_root = Actor::user(&root);
     let r = Rest::get(&app, "/api/v4/user").token(&carols).send().await;
-    assert_eq!(body(&r)["is_admin"], false);
+    // GitLab shows `is_admin` to administrators only.
+    assert_eq!(body(&r).get("is_admin"), None);
     change_user(&st, &as_root, carol.id, UserChange::MakeAdmin)
         .await
         .unwrap();
@@ -1084,3 +1085,68 @@ both_backends!(keyset_pagination_links_each_next_page_until_the_last, |t| {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
     }
 });
+
+both_backends!(
+    get_user_matches_gitlabs_public_api_v4_user_public_schema,
+    |t| {
+        let Scenario { st, app, .. } = Scenario::new(&t).await;
+        let root = register(&st, "root").await;
+        let alice = register(&st, "alice").await;
+        let secret = token_for(&st, &alice, &["read_user"]).await;
+        let r = Rest::get(&app, "/api/v4/user").token(&secret).send().await;
+        let user = body(&r);
+        // spec/fixtures/api/schemas/public_api/v4/user/public.json: every
+        // required key, of its type.
+        let strings = [
+            "username",
+            "email",
+            "name",
+            "state",
+            "avatar_url",
+            "web_url",
+            "created_at",
+            "bio",
+            "skype",
+            "linkedin",
+            "twitter",
+            "website_url",
+            "confirmed_at",
+        ];
+        for key in strings {
+            assert!(user[key].is_string(), "{key}: {user}");
+        }
+        for key in [
+            "location",
+            "organization",
+            "last_sign_in_at",
+            "current_sign_in_at",
+        ] {
+            assert!(user.get(key).is_some(), "{key} missing: {user}");
+        }
+        for key in ["id", "color_scheme_id", "projects_limit"] {
+            assert!(user[key].is_i64(), "{key}: {user}");
+        }
+        for key in [
+            "can_create_group",
+            "can_create_project",
+            "two_factor_enabled",
+            "external",
+        ] {
+            assert!(user[key].is_boolean(), "{key}: {user}");
+        }
+        assert_eq!(user["identities"], json!([]));
+        assert_eq!(user["state"], "active");
+        assert!(user["email"].as_str().unwrap().contains('@'));
+        assert_eq!(user["avatar_url"], "http://localhost/no_avatar.svg");
+        assert_eq!(user.get("is_admin"), None, "for administrators only");
+        // An administrator sees it, on themself and on others.
+        let admin = token_for(&st, &root, &["api"]).await;
+        let r = Rest::get(&app, "/api/v4/user").token(&admin).send().await;
+        assert_eq!(body(&r)["is_admin"], true);
+        let r = Rest::get(&app, format!("/api/v4/users/{}", alice.id))
+            .token(&admin)
+            .send()
+            .await;
+        assert_eq!(body(&r)["is_admin"], false);
+    }
+);
