@@ -150,6 +150,25 @@ impl FromRequestParts<AppState> for ApiAuth {
     }
 }
 
+/// Whom a request acts for, if it presents a token at all: the few reads
+/// GitLab also answers anonymously (`GET /users?username=`, public
+/// projects) take this. A token presented is checked as for [`ApiAuth`]:
+/// a bad one is still 401.
+pub struct MaybeApiAuth(pub Option<ApiAuth>);
+
+impl FromRequestParts<AppState> for MaybeApiAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if presented_token(parts).is_none() {
+            return Ok(Self(None));
+        }
+        ApiAuth::from_request_parts(parts, state)
+            .await
+            .map(|auth| Self(Some(auth)))
+    }
+}
+
 impl From<Refused> for ApiError {
     fn from(refused: Refused) -> Self {
         match refused {

@@ -1,7 +1,7 @@
 //! `POST /projects`, `GET /projects` and `GET /projects/:id`, with
 //! GitLab's basic fields.
 
-use super::auth::ApiAuth;
+use super::auth::{ApiAuth, MaybeApiAuth};
 use super::error::ApiError;
 use super::json::instant;
 use super::params::Params;
@@ -68,12 +68,15 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    auth: ApiAuth,
+    MaybeApiAuth(auth): MaybeApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let mut visible = projects::list_visible(&state, auth.user.id, auth.admin).await?;
+    // Without a token, the public projects (as GitLab).
+    let viewer = auth.as_ref().map(|a| a.user.id);
+    let admin = auth.as_ref().is_some_and(|a| a.admin);
+    let mut visible = projects::list_visible(&state, viewer, admin).await?;
     if params.bool("owned")? == Some(true) {
-        visible.retain(|p| p.owner_id == auth.user.id);
+        visible.retain(|p| Some(p.owner_id) == viewer);
     }
     if let Some(v) = params.get("visibility") {
         let wanted = Visibility::parse(v).ok_or_else(|| ApiError::invalid("visibility"))?;
@@ -90,20 +93,20 @@ pub async fn list(
     Ok(page_response(headers, items))
 }
 
-fn may_see(auth: &ApiAuth, p: &Project) -> bool {
-    p.owner_id == auth.user.id || auth.admin || p.visibility == Visibility::Public
+fn may_see(auth: Option<&ApiAuth>, p: &Project) -> bool {
+    p.visibility == Visibility::Public || auth.is_some_and(|a| p.owner_id == a.user.id || a.admin)
 }
 
 /// By id, or by URL-encoded full path (`alice%2Fdemo`), as GitLab allows.
 pub async fn show(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    auth: ApiAuth,
+    MaybeApiAuth(auth): MaybeApiAuth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let found = projects::find(&state, &id).await?;
     match found {
-        Some(p) if may_see(&auth, &p) => Ok(Json(project_json(&p, &base)).into_response()),
+        Some(p) if may_see(auth.as_ref(), &p) => Ok(Json(project_json(&p, &base)).into_response()),
         _ => Err(ApiError::NotFound("Project")),
     }
 }

@@ -1,6 +1,6 @@
 //! `/user` and `/users`.
 
-use super::auth::ApiAuth;
+use super::auth::{ApiAuth, MaybeApiAuth};
 use super::error::ApiError;
 use super::params::Params;
 use super::{json, page_response, BaseUrl, Paging};
@@ -42,12 +42,17 @@ pub async fn current(BaseUrl(base): BaseUrl, auth: ApiAuth) -> Response {
 pub async fn list(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    auth: ApiAuth,
+    MaybeApiAuth(auth): MaybeApiAuth,
     params: Params,
 ) -> Result<Response, ApiError> {
+    // Without a token, GitLab answers a lookup by `username` only.
+    if auth.is_none() && params.get("username").is_none() {
+        return Err(ApiError::Forbidden);
+    }
+    let admin = auth.as_ref().is_some_and(|a| a.admin);
     // GitLab's admin filter: `two_factor=enabled|disabled` (ignored for
     // everyone else, as the email half of `search` is).
-    let two_factor = match (auth.admin, params.get("two_factor")) {
+    let two_factor = match (admin, params.get("two_factor")) {
         (true, Some("enabled")) => Some(true),
         (true, Some("disabled")) => Some(false),
         (true, Some(_)) => return Err(ApiError::invalid("two_factor")),
@@ -56,7 +61,7 @@ pub async fn list(
     let filter = UserFilter {
         username: params.get("username").map(str::to_owned),
         search: params.get("search").map(str::to_owned),
-        search_email: auth.admin,
+        search_email: admin,
         two_factor,
     };
     let paging = Paging::of(&params)?;
@@ -66,7 +71,7 @@ pub async fn list(
     let items = page
         .iter()
         .map(|u| {
-            if auth.admin {
+            if admin {
                 serde_json::to_value(json::user_full(u, &base, true))
             } else {
                 serde_json::to_value(json::user_basic(u, &base))

@@ -109,7 +109,7 @@ pub async fn find_by_full_path(
 /// for an administrator), newest first.
 pub async fn list_visible(
     db: &Db,
-    user_id: UserId,
+    viewer: Option<UserId>,
     all: bool,
 ) -> Result<Vec<Project>, sqlx::Error> {
     sqlx::query(&format!(
@@ -117,7 +117,7 @@ pub async fn list_visible(
          WHERE $1 = 1 OR p.owner_id = $2 OR p.visibility = 'public' ORDER BY p.id DESC"
     ))
     .bind(i64::from(all))
-    .bind(user_id)
+    .bind(viewer)
     .fetch_all(&db.pool)
     .await?
     .iter()

@@ -86,12 +86,14 @@ pub async fn list_owned(state: &Core, user: &User) -> Result<Vec<Project>, Servi
 
 /// Every project `user_id` may see (all of them for an administrator),
 /// newest first.
+/// The projects `viewer` may see (anyone: the public ones; an
+/// administrator, `admin`: all), newest first.
 pub async fn list_visible(
     state: &Core,
-    user_id: UserId,
+    viewer: Option<UserId>,
     admin: bool,
 ) -> Result<Vec<Project>, ServiceError> {
-    Ok(projects::list_visible(&state.db, user_id, admin).await?)
+    Ok(projects::list_visible(&state.db, viewer, admin).await?)
 }
 
 /// A project by id, or by `namespace/path` (any case of the namespace).

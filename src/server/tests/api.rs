@@ -1150,3 +1150,74 @@ both_backends!(
         assert_eq!(body(&r)["is_admin"], false);
     }
 );
+
+// Ported from GitLab's users_spec.rb, `GET /users` "when unauthenticated".
+both_backends!(get_users_when_unauthenticated, |t| {
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
+    register(&st, "root").await;
+    let user = register(&st, "alice").await;
+    // "returns authorization error when the `username` parameter is not passed"
+    let r = Rest::get(&app, "/api/v4/users").send().await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // "returns the user when a valid `username` parameter is passed (case insensitive)"
+    for name in ["alice", "ALICE"] {
+        let r = Rest::get(&app, format!("/api/v4/users?username={name}"))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let list = body(&r);
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0]["id"], user.id.get());
+        assert_eq!(list[0]["username"], "alice");
+        assert_eq!(list[0].get("email"), None, "the basic entity only");
+    }
+    // "returns an empty response when an invalid `username` parameter is passed"
+    let r = Rest::get(&app, "/api/v4/users?username=invalid")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(body(&r), json!([]));
+    // A token that is presented is still checked.
+    let r = Rest::get(&app, "/api/v4/users?username=alice")
+        .token("fkpat-not-a-token")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+});
+
+// GitLab's projects API answers public projects without a token.
+both_backends!(public_projects_are_listed_and_shown_without_a_token, |t| {
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
+    let root = register(&st, "root").await;
+    let admin = token_for(&st, &root, &["api"]).await;
+    for (path, visibility) in [("open", "public"), ("closed", "private")] {
+        let r = Rest::post(&app, "/api/v4/projects")
+            .token(&admin)
+            .json(json!({"name": path, "path": path, "visibility": visibility}))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = Rest::get(&app, "/api/v4/projects").send().await;
+    assert_eq!(r.status, StatusCode::OK);
+    let names: Vec<String> = body(&r)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["open"]);
+    let r = Rest::get(&app, "/api/v4/projects/root%2Fopen").send().await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = Rest::get(&app, "/api/v4/projects/root%2Fclosed")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The owner sees both.
+    let r = Rest::get(&app, "/api/v4/projects")
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(body(&r).as_array().unwrap().len(), 2);
+});
