@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::{json, page_response, BaseUrl, Paging};
 use crate::domain::ids::UserId;
-use crate::server::db::users::UserFilter;
+use crate::server::db::users::{UserFilter, UserOrder};
 use crate::server::services::accounts;
 use crate::server::services::tokens::RenderedAnswer;
 use crate::server::state::AppState;
@@ -58,11 +58,39 @@ pub async fn list(
         (true, Some(_)) => return Err(ApiError::invalid("two_factor")),
         _ => None,
     };
+    // GitLab's `order_by` and `sort` values are checked for everyone and
+    // followed for administrators; the list is newest first by default.
+    // Forgekey keeps no update time: `updated_at` orders by id.
+    let order = match params.get("order_by") {
+        None | Some("id" | "updated_at") => UserOrder::Id,
+        Some("name" | "username") => UserOrder::Username,
+        Some("created_at") => UserOrder::CreatedAt,
+        Some(_) => return Err(ApiError::not_a_valid_value("order_by")),
+    };
+    let descending = match params.get("sort") {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => return Err(ApiError::not_a_valid_value("sort")),
+    };
+    let (order, descending) = if admin {
+        (order, descending)
+    } else {
+        (UserOrder::Id, true)
+    };
+    // `blocked=true`: blocked users only; `active=true`: unblocked ones.
+    let blocked = match (params.bool("blocked")?, params.bool("active")?) {
+        (Some(true), _) => Some(true),
+        (_, Some(true)) => Some(false),
+        _ => None,
+    };
     let filter = UserFilter {
         username: params.get("username").map(str::to_owned),
         search: params.get("search").map(str::to_owned),
         search_email: admin,
         two_factor,
+        blocked,
+        order,
+        descending,
     };
     let paging = Paging::of(&params)?;
     let (page, total) =

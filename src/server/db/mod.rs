@@ -251,6 +251,8 @@ pub(crate) struct Conditions {
     /// Where ids are chosen, and their expression there (default: the
     /// listed table and its `id`).
     source: Option<(String, String)>,
+    /// A column of the listed table the list is ordered by before its id.
+    sort: Option<&'static str>,
 }
 
 impl Conditions {
@@ -278,6 +280,11 @@ impl Conditions {
     /// where the listed table's id reads `key`.
     pub fn choose_from(&mut self, from: impl Into<String>, key: impl Into<String>) {
         self.source = Some((from.into(), key.into()));
+    }
+
+    /// Orders the list by `column` of the listed table, then by id.
+    pub fn sort_by(&mut self, column: &'static str) {
+        self.sort = Some(column);
     }
 
     /// How the listed table's id reads where ids are chosen.
@@ -326,12 +333,18 @@ impl Conditions {
         let direction = if newest_first { "DESC" } else { "ASC" };
         let key = self.key();
         let n = self.bound.len();
+        let by = |id: &str| match self.sort {
+            Some(column) => format!("{column} {direction}, {id} {direction}"),
+            None => format!("{id} {direction}"),
+        };
         let select = format!(
             "SELECT {columns} FROM {table} WHERE id IN \
-             (SELECT {key} FROM {from}{filter} ORDER BY {key} {direction} LIMIT ${} OFFSET ${}) \
-             ORDER BY id {direction}",
+             (SELECT {key} FROM {from}{filter} ORDER BY {inner} LIMIT ${} OFFSET ${}) \
+             ORDER BY {outer}",
             n + 1,
             n + 2,
+            inner = by(key),
+            outer = by("id"),
             from = self.from(table),
             filter = self.where_clause(),
         );

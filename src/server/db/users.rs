@@ -238,9 +238,24 @@ pub struct UserFilter {
     /// …or, when set, the email does.
     pub search_email: bool,
     pub two_factor: Option<bool>,
+    /// Blocked users only (`true`) or unblocked ones only (`false`).
+    pub blocked: Option<bool>,
+    /// The order of the list (by id by default)…
+    pub order: UserOrder,
+    /// …descending when set.
+    pub descending: bool,
 }
 
-/// One page of users matching `filter`, oldest first, and how many match
+/// What a list of users is ordered by (then by id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserOrder {
+    #[default]
+    Id,
+    Username,
+    CreatedAt,
+}
+
+/// One page of users matching `filter`, in its order, and how many match
 /// in all.
 pub async fn page(
     db: &Db,
@@ -270,10 +285,22 @@ pub async fn page(
             "otp_enabled = 0"
         });
     }
+    if let Some(blocked) = filter.blocked {
+        c.add(if blocked {
+            "blocked_at IS NOT NULL"
+        } else {
+            "blocked_at IS NULL"
+        });
+    }
+    match filter.order {
+        UserOrder::Id => {}
+        UserOrder::Username => c.sort_by("username_key"),
+        UserOrder::CreatedAt => c.sort_by("created_at"),
+    }
     c.page(
         db,
         (USER_COLUMNS, "users"),
-        false,
+        filter.descending,
         (offset, limit),
         user_from_row,
     )

@@ -1221,3 +1221,65 @@ both_backends!(public_projects_are_listed_and_shown_without_a_token, |t| {
         .await;
     assert_eq!(body(&r).as_array().unwrap().len(), 2);
 });
+
+// GitLab's `GET /users`: newest first; `order_by` and `sort` checked for
+// everyone and followed for administrators; `blocked` and `active`.
+both_backends!(users_list_orders_sorts_and_filters_as_gitlab, |t| {
+    let Scenario { st, app, .. } = Scenario::new(&t).await;
+    let root = register(&st, "root").await;
+    let bob = register(&st, "bob").await;
+    let amy = register(&st, "amy").await;
+    let admin = token_for(&st, &root, &["api"]).await;
+    let bobs = token_for(&st, &bob, &["read_user"]).await;
+    change_user(&st, &Actor::user(&root), amy.id, UserChange::Block)
+        .await
+        .unwrap();
+    let names = |token: String, query: &'static str| {
+        let app = app.clone();
+        async move {
+            let r = Rest::get(&app, format!("/api/v4/users?{query}"))
+                .token(&token)
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+            body(&r)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(admin.clone(), "").await, ["amy", "bob", "root"]);
+    assert_eq!(
+        names(admin.clone(), "sort=asc").await,
+        ["root", "bob", "amy"]
+    );
+    assert_eq!(
+        names(admin.clone(), "order_by=username&sort=asc").await,
+        ["amy", "bob", "root"]
+    );
+    assert_eq!(
+        names(admin.clone(), "order_by=name&sort=desc").await,
+        ["root", "bob", "amy"]
+    );
+    assert_eq!(names(admin.clone(), "blocked=true").await, ["amy"]);
+    assert_eq!(names(admin.clone(), "active=true").await, ["bob", "root"]);
+    // Others get GitLab's default order whatever they ask.
+    assert_eq!(
+        names(bobs.clone(), "sort=asc").await,
+        ["amy", "bob", "root"]
+    );
+    for (query, error) in [
+        ("order_by=email", "order_by does not have a valid value"),
+        ("sort=sideways", "sort does not have a valid value"),
+        ("blocked=maybe", "blocked is invalid"),
+    ] {
+        let r = Rest::get(&app, format!("/api/v4/users?{query}"))
+            .token(&bobs)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body(&r)["error"], error);
+    }
+});
