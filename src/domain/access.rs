@@ -5,6 +5,7 @@
 //! itself (GitLab 15.4+), so a CI job's `read_repository` token can check
 //! its own expiry.
 
+use super::ids::UserId;
 use super::scope::Scope;
 
 /// Which family of endpoints a request is for.
@@ -45,6 +46,29 @@ pub fn check(scopes: &[Scope], read_only: bool, area: Area) -> Result<(), Insuff
             (true, Area::Users) => "api read_api read_user",
         },
     })
+}
+
+/// What a request does with a token it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenUse {
+    Read,
+    Rotate,
+    Revoke,
+}
+
+/// Whether `viewer` (an administrator when `admin`) may read, rotate or
+/// revoke a token of `owner` (an impersonation token when
+/// `impersonation`), as GitLab decides: an administrator any token; anyone
+/// else their own, except revoking an impersonation token, which only an
+/// administrator does.
+pub fn may_use_token(
+    viewer: UserId,
+    admin: bool,
+    owner: UserId,
+    impersonation: bool,
+    use_: TokenUse,
+) -> bool {
+    admin || (owner == viewer && !(impersonation && use_ == TokenUse::Revoke))
 }
 
 /// Whether a token of `is_admin`'s user acts as an administrator: with the
@@ -126,6 +150,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn tokens_are_used_by_their_owner_or_an_administrator() {
+        let (me, other) = (UserId(1), UserId(2));
+        for use_ in [TokenUse::Read, TokenUse::Rotate, TokenUse::Revoke] {
+            assert!(may_use_token(me, false, me, false, use_));
+            assert!(!may_use_token(me, false, other, false, use_));
+            assert!(may_use_token(me, true, other, true, use_));
+        }
+        // One's own impersonation token: read and rotated, not revoked.
+        assert!(may_use_token(me, false, me, true, TokenUse::Read));
+        assert!(may_use_token(me, false, me, true, TokenUse::Rotate));
+        assert!(!may_use_token(me, false, me, true, TokenUse::Revoke));
     }
 
     #[test]

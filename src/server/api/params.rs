@@ -67,9 +67,10 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
-    /// Whether the request names `name` at all, even blank.
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+    /// The first value of `name`, even blank ([`Self::get`] reads a blank
+    /// value as none).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }
 
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {

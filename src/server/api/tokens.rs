@@ -5,6 +5,7 @@ use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::params::Params;
 use super::{check_unmodified_since, json, page_response, paginate, BaseUrl, Keyset, Paging};
+use crate::domain::access::{may_use_token, TokenUse};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
@@ -77,10 +78,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     // GitLab: a non-administrator filtering by anyone else is 401; an
     // administrator naming no user (or a blank id) 404.
-    let user_id = match params
-        .has("user_id")
-        .then(|| params.get("user_id").unwrap_or(""))
-    {
+    let user_id = match params.raw("user_id") {
         None if auth.admin => None,
         None => Some(auth.user.id),
         Some(raw) => {
@@ -119,45 +117,35 @@ pub async fn list(
     ))
 }
 
-/// What a request does with a token it names by id.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Purpose {
-    Read,
-    Rotate,
-    Revoke,
+/// Whether the caller may `use_` `token` (`domain::access`).
+fn may_use(auth: &ApiAuth, token: &Token, use_: TokenUse) -> bool {
+    may_use_token(
+        auth.user.id,
+        auth.admin,
+        token.user_id,
+        token.impersonation,
+        use_,
+    )
 }
 
-/// A token the caller may read, rotate or revoke by id, answered as
-/// GitLab does: an administrator any token (a missing one is 404); anyone
-/// else their own, except revoking an impersonation token; the rest is 401
+/// A token the caller may read, rotate or revoke by id, or GitLab's answer
+/// when not: an administrator gets 404 for a missing one; anyone else 401
 /// to read or rotate (missing or not theirs alike) and 400 to revoke.
 async fn manageable(
     state: &AppState,
     auth: &ApiAuth,
     id: &str,
-    purpose: Purpose,
+    use_: TokenUse,
 ) -> Result<Token, ApiError> {
     let token = match id.parse::<TokenId>() {
         Ok(id) => tokens::find(state, id).await?,
         Err(_) => None,
     };
-    let refused = || {
-        if purpose == Purpose::Revoke {
-            ApiError::BadRequest
-        } else {
-            ApiError::Unauthorized
-        }
-    };
     match token {
-        Some(token) if auth.admin => Ok(token),
+        Some(token) if may_use(auth, &token, use_) => Ok(token),
         None if auth.admin => Err(ApiError::NotFound("")),
-        Some(token)
-            if token.user_id == auth.user.id
-                && !(token.impersonation && purpose == Purpose::Revoke) =>
-        {
-            Ok(token)
-        }
-        _ => Err(refused()),
+        _ if use_ == TokenUse::Revoke => Err(ApiError::BadRequest),
+        _ => Err(ApiError::Unauthorized),
     }
 }
 
@@ -166,7 +154,7 @@ pub async fn show(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = manageable(&state, &auth, &id, Purpose::Read).await?;
+    let token = manageable(&state, &auth, &id, TokenUse::Read).await?;
     Ok(Json(json::token(&token, state.now())))
 }
 
@@ -179,7 +167,7 @@ pub async fn revoke(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let token = manageable(&state, &auth, &id, Purpose::Revoke).await?;
+    let token = manageable(&state, &auth, &id, TokenUse::Revoke).await?;
     tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -191,7 +179,7 @@ pub async fn revoke_self(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<StatusCode, ApiError> {
-    if auth.token.impersonation && !auth.admin {
+    if !may_use(&auth, &auth.token, TokenUse::Revoke) {
         return Err(ApiError::BadRequest);
     }
     tokens::revoke_as(&state, &auth.actor(&state).await?, auth.token.id).await?;
@@ -234,7 +222,7 @@ pub async fn rotate(
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
-    let token = manageable(&state, &auth, &id, Purpose::Rotate).await?;
+    let token = manageable(&state, &auth, &id, TokenUse::Rotate).await?;
     rotate_token(&state, &auth, &token, &params).await
 }
 
