@@ -159,7 +159,10 @@ test("an impersonation token made in the Admin Area acts as the user; blocking s
   await page.getByRole("link", { name: "Block", exact: true }).click();
   await page.getByTestId("confirm-dialog").getByRole("button", { name: "Block", exact: true }).click();
   await expect(page.getByTestId("user-state")).toHaveText("Blocked");
-  expect((await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": secret } })).status()).toBe(401);
+  // GitLab's answer to a blocked account's working token: 403, saying why.
+  const blocked = await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": secret } });
+  expect(blocked.status()).toBe(403);
+  expect(await blocked.json()).toEqual({ message: "403 Forbidden - Your account has been blocked." });
   await page.getByRole("link", { name: "Unblock", exact: true }).click();
   await page.getByTestId("confirm-dialog").getByRole("button", { name: "Unblock", exact: true }).click();
   await expect(page.getByTestId("user-state")).toHaveText("Active");
