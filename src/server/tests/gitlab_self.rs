@@ -215,26 +215,26 @@ async fn rotating_token_succeeds(
     assert!(w.revoked(id).await);
 }
 
+/// The three contexts of "rotating token succeeds" for `owner`'s tokens:
+/// without an expiry (a week), 'when expiry is defined', 'with
+/// impersonated token'.
+async fn rotating_succeeds_in_every_context(w: &World, owner: &User) {
+    assert_eq!(T0, 1_767_225_600, "a week after T0 is 2026-01-08");
+    for (params, expires, impersonation) in [
+        (json!({}), "2026-01-08", false),
+        (json!({"expires_at": "2026-02-01"}), "2026-02-01", false),
+        (json!({}), "2026-01-08", true),
+    ] {
+        let (id, secret) = w.token(owner, &["api"], impersonation).await;
+        rotating_token_succeeds(w, id, &secret, params, expires).await;
+    }
+}
+
 both_backends!(
     rotate_self_when_current_user_is_an_administrator_rotate_token,
     |t| {
         let w = World::new(&t).await;
-        assert_eq!(T0, 1_767_225_600, "a week after T0 is 2026-01-08");
-        let (id, secret) = w.token(&w.admin, &["api"], false).await;
-        rotating_token_succeeds(&w, id, &secret, json!({}), "2026-01-08").await;
-        // when expiry is defined
-        let (id, secret) = w.token(&w.admin, &["api"], false).await;
-        rotating_token_succeeds(
-            &w,
-            id,
-            &secret,
-            json!({"expires_at": "2026-02-01"}),
-            "2026-02-01",
-        )
-        .await;
-        // with impersonated token
-        let (id, secret) = w.token(&w.admin, &["api"], true).await;
-        rotating_token_succeeds(&w, id, &secret, json!({}), "2026-01-08").await;
+        rotating_succeeds_in_every_context(&w, &w.admin).await;
     }
 );
 
@@ -242,19 +242,7 @@ both_backends!(
     rotate_self_when_current_user_is_not_an_administrator_rotate_token,
     |t| {
         let w = World::new(&t).await;
-        let (id, secret) = w.token(&w.user, &["api"], false).await;
-        rotating_token_succeeds(&w, id, &secret, json!({}), "2026-01-08").await;
-        let (id, secret) = w.token(&w.user, &["api"], false).await;
-        rotating_token_succeeds(
-            &w,
-            id,
-            &secret,
-            json!({"expires_at": "2026-02-01"}),
-            "2026-02-01",
-        )
-        .await;
-        let (id, secret) = w.token(&w.user, &["api"], true).await;
-        rotating_token_succeeds(&w, id, &secret, json!({}), "2026-01-08").await;
+        rotating_succeeds_in_every_context(&w, &w.user).await;
     }
 );
 
