@@ -114,6 +114,17 @@ impl World {
         ids
     }
 
+    /// A filter's table of the spec: `param=value` lists `expected` for
+    /// each row, and `param=asdf` is refused as GitLab refuses it.
+    async fn table(&self, param: &str, rows: Vec<(&str, Vec<i64>)>) {
+        for (value, expected) in rows {
+            let query = format!("{param}={value}");
+            assert_eq!(self.ids(&query).await, expected, "{query}");
+        }
+        self.refused(&format!("{param}=asdf"), &format!("{param} is invalid"))
+            .await;
+    }
+
     /// The same example for a query refused with `error`.
     async fn refused(&self, query: &str, error: &str) {
         let (status, body) = self.get(query).await;
@@ -242,36 +253,28 @@ both_backends!(
         let token1 = w.insert(&w.other, "token1", created).await;
         // test created_before ('2022-01-01T:12:30:26', which Ruby reads as a
         // date-time, is a malformed value here: 400).
-        for (value, expected) in [
-            ("2022-01-02", vec![token1]),
-            ("2022-01-01", vec![]),
-            ("2022-01-01T12:30:24", vec![]),
-            ("2022-01-01T12:30:25", vec![token1]),
-        ] {
-            assert_eq!(
-                w.ids(&format!("created_before={value}")).await,
-                expected,
-                "{value}"
-            );
-        }
-        w.refused("created_before=asdf", "created_before is invalid")
-            .await;
+        w.table(
+            "created_before",
+            vec![
+                ("2022-01-02", vec![token1]),
+                ("2022-01-01", vec![]),
+                ("2022-01-01T12:30:24", vec![]),
+                ("2022-01-01T12:30:25", vec![token1]),
+            ],
+        )
+        .await;
         // test created_after
-        for (value, expected) in [
-            ("2022-01-03", vec![w.id]),
-            ("2022-01-01", sorted(vec![token1, w.id])),
-            ("2022-01-01T12:30:25", sorted(vec![token1, w.id])),
-            ("2022-01-01T12:30:26", vec![w.id]),
-            ("2026-01-02T00:00:00", vec![]),
-        ] {
-            assert_eq!(
-                w.ids(&format!("created_after={value}")).await,
-                expected,
-                "{value}"
-            );
-        }
-        w.refused("created_after=asdf", "created_after is invalid")
-            .await;
+        w.table(
+            "created_after",
+            vec![
+                ("2022-01-03", vec![w.id]),
+                ("2022-01-01", sorted(vec![token1, w.id])),
+                ("2022-01-01T12:30:25", sorted(vec![token1, w.id])),
+                ("2022-01-01T12:30:26", vec![w.id]),
+                ("2026-01-02T00:00:00", vec![]),
+            ],
+        )
+        .await;
     }
 );
 
@@ -285,36 +288,28 @@ both_backends!(
         };
         let token1 = w.insert(&w.other, "token1", used).await;
         let _never_used = w.insert(&w.other, "never used", Row::default()).await;
-        for (value, expected) in [
-            ("2022-01-02", vec![token1]),
-            ("2022-01-01", vec![]),
-            ("2022-01-01T12:30:24", vec![]),
-            ("2022-01-01T12:30:25", vec![token1]),
-            ("2022-01-01T12:30:26", vec![token1]),
-        ] {
-            assert_eq!(
-                w.ids(&format!("last_used_before={value}")).await,
-                expected,
-                "{value}"
-            );
-        }
-        w.refused("last_used_before=asdf", "last_used_before is invalid")
-            .await;
-        for (value, expected) in [
-            ("2022-01-03", vec![w.id]),
-            ("2022-01-01", sorted(vec![token1, w.id])),
-            ("2022-01-01T12:30:26", vec![w.id]),
-            ("2022-01-01T12:30:25", sorted(vec![token1, w.id])),
-            ("2026-01-02T00:00:00", vec![]),
-        ] {
-            assert_eq!(
-                w.ids(&format!("last_used_after={value}")).await,
-                expected,
-                "{value}"
-            );
-        }
-        w.refused("last_used_after=asdf", "last_used_after is invalid")
-            .await;
+        w.table(
+            "last_used_before",
+            vec![
+                ("2022-01-02", vec![token1]),
+                ("2022-01-01", vec![]),
+                ("2022-01-01T12:30:24", vec![]),
+                ("2022-01-01T12:30:25", vec![token1]),
+                ("2022-01-01T12:30:26", vec![token1]),
+            ],
+        )
+        .await;
+        w.table(
+            "last_used_after",
+            vec![
+                ("2022-01-03", vec![w.id]),
+                ("2022-01-01", sorted(vec![token1, w.id])),
+                ("2022-01-01T12:30:26", vec![w.id]),
+                ("2022-01-01T12:30:25", sorted(vec![token1, w.id])),
+                ("2026-01-02T00:00:00", vec![]),
+            ],
+        )
+        .await;
     }
 );
 
@@ -327,33 +322,25 @@ both_backends!(
             ..Row::default()
         };
         let token1 = w.insert(&w.other, "token1", expiring).await;
-        for (value, expected) in [
-            ("2022-01-02", vec![token1]),
-            ("2022-01-01", vec![]),
-            ("2022-01-01T12:30:24", vec![]),
-        ] {
-            assert_eq!(
-                w.ids(&format!("expires_before={value}")).await,
-                expected,
-                "{value}"
-            );
-        }
-        w.refused("expires_before=asdf", "expires_before is invalid")
-            .await;
-        for (value, expected) in [
-            ("2022-01-03", vec![w.id]),
-            ("2022-01-01", sorted(vec![token1, w.id])),
-            ("2022-01-01T12:30:26", sorted(vec![token1, w.id])),
-            ("2026-01-02T00:00:00", vec![w.id]),
-        ] {
-            assert_eq!(
-                w.ids(&format!("expires_after={value}")).await,
-                expected,
-                "{value}"
-            );
-        }
-        w.refused("expires_after=asdf", "expires_after is invalid")
-            .await;
+        w.table(
+            "expires_before",
+            vec![
+                ("2022-01-02", vec![token1]),
+                ("2022-01-01", vec![]),
+                ("2022-01-01T12:30:24", vec![]),
+            ],
+        )
+        .await;
+        w.table(
+            "expires_after",
+            vec![
+                ("2022-01-03", vec![w.id]),
+                ("2022-01-01", sorted(vec![token1, w.id])),
+                ("2022-01-01T12:30:26", sorted(vec![token1, w.id])),
+                ("2026-01-02T00:00:00", vec![w.id]),
+            ],
+        )
+        .await;
     }
 );
 
