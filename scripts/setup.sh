@@ -62,7 +62,7 @@ fi
 
 # The REST API acceptance suite drives Forgekey with python-gitlab from PyPI.
 venv=end2end/api/.venv
-if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && ! "$venv/bin/python" -c 'import gitlab' >/dev/null 2>&1; then
+if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && ! "$venv/bin/python" -c 'import gitlab, gql' >/dev/null 2>&1; then
   log "Installing python-gitlab (REST API client tests)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet -r end2end/api/requirements.txt

@@ -156,6 +156,93 @@ def sudo_acts_as_the_user():
     assert gl.user.id == USER_ID
 
 
+def graphql(token=ADMIN_TOKEN):
+    """python-gitlab's GraphQL client (gql over httpx). It fetches the schema
+    by introspection first and validates every query against it before
+    sending: a field Forgekey lacks fails here, not on the server."""
+    return gitlab.GraphQL(URL, token=token, fetch_schema_from_transport=True)
+
+
+@check
+def graphql_current_user_and_metadata():
+    result = graphql().execute(
+        "query { currentUser { id username state webUrl } metadata { version enterprise } }"
+    )
+    me = result["currentUser"]
+    assert me["id"].startswith("gid://gitlab/User/"), me
+    assert me["username"] == admin().users.list(username=me["username"])[0].username
+    assert me["state"] == "active"
+    assert result["metadata"]["version"].startswith("16."), result
+
+
+@check
+def graphql_validates_queries_against_the_served_schema():
+    import graphql as graphql_core
+
+    try:
+        graphql().execute("query { currentUser { noSuchField } }")
+    except graphql_core.GraphQLError as e:
+        assert "noSuchField" in str(e), e
+    else:
+        raise AssertionError("a query with an unknown field was accepted")
+
+
+@check
+def graphql_users_paged_by_cursor_match_the_rest_list():
+    gq = graphql()
+    query = """
+      query($after: String) {
+        users(first: 1, after: $after, sort: created_asc) {
+          nodes { id username }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    """
+    seen, after = [], None
+    while True:
+        page = gq.execute(query, variable_values={"after": after})["users"]
+        seen += [n["username"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    rest = [u.username for u in admin().users.list(get_all=True, order_by="id", sort="asc")]
+    assert seen == rest, (seen, rest)
+
+
+@check
+def graphql_finds_a_project_created_over_rest():
+    gl = admin()
+    gl.auth()
+    project = gl.projects.create({"name": "graphql-demo", "visibility": "private"})
+    path = project.path_with_namespace
+    found = graphql().execute(
+        "query($p: ID!) { project(fullPath: $p) { id fullPath visibility httpUrlToRepo } }",
+        variable_values={"p": path},
+    )["project"]
+    assert found["id"] == f"gid://gitlab/Project/{project.id}", found
+    assert found["fullPath"] == path and found["visibility"] == "private", found
+    # Anonymous clients do not see a private project.
+    anonymous = gitlab.GraphQL(URL).execute(
+        "query($p: ID!) { project(fullPath: $p) { id } echo(text: \"hi\") }",
+        variable_values={"p": path},
+    )
+    assert anonymous == {"project": None, "echo": "nil says: hi"}, anonymous
+
+
+@check
+def graphql_bad_token_is_refused_in_gitlabs_words():
+    # GitLab answers 401 with a GraphQL body, {"errors": [{"message":
+    # "Invalid token"}]}; gql reads the body and raises it as a query error.
+    from gql.transport.exceptions import TransportQueryError
+
+    try:
+        gitlab.GraphQL(URL, token="fkpat-not-a-real-token").execute("query { currentUser { id } }")
+    except TransportQueryError as e:
+        assert e.errors == [{"message": "Invalid token"}], e.errors
+    else:
+        raise AssertionError("a bad token was accepted")
+
+
 passed = failed = 0
 for fn in checks:
     try:

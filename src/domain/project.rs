@@ -168,6 +168,16 @@ pub struct ProjectAccess {
     pub visibility: Visibility,
 }
 
+impl ProjectAccess {
+    /// Whether `viewer` (an administrator when `admin`; `None` when
+    /// anonymous) may see the project at all: a public one anyone, any
+    /// other its owner and administrators. The REST and GraphQL APIs ask
+    /// this; lists apply the same rule in SQL.
+    pub fn visible_to(self, viewer: Option<UserId>, admin: bool) -> bool {
+        self.visibility == Visibility::Public || admin || viewer == Some(self.owner_id)
+    }
+}
+
 pub const READ_SCOPE_MESSAGE: &str = "You are not allowed to download code from this project: \
      the token needs the read_repository, write_repository or api scope.";
 pub const WRITE_SCOPE_MESSAGE: &str = "You are not allowed to push code to this project: \
@@ -230,6 +240,18 @@ mod tests {
 
     const OWNER: UserId = UserId(1);
     const OTHER: UserId = UserId(2);
+
+    #[test]
+    fn public_projects_are_visible_to_anyone_others_to_owner_and_admins() {
+        let public = project(Visibility::Public).unwrap();
+        let private = project(Visibility::Private).unwrap();
+        assert!(public.visible_to(None, false));
+        assert!(public.visible_to(Some(OTHER), false));
+        assert!(!private.visible_to(None, false));
+        assert!(!private.visible_to(Some(OTHER), false));
+        assert!(private.visible_to(Some(OWNER), false));
+        assert!(private.visible_to(Some(OTHER), true));
+    }
 
     fn project(visibility: Visibility) -> Option<ProjectAccess> {
         Some(ProjectAccess {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod flash;
 pub mod git;
+pub mod graphql;
 pub mod jobs;
 pub mod listen;
 pub mod log_limit;
@@ -197,6 +198,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .route("/-/readiness", get(probes::readiness))
         .route("/-/metrics", get(metrics::render))
         .merge(api::router())
+        .merge(graphql::router())
         .merge(web)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     // Git over HTTP: Basic authentication, and pushes of any size

@@ -94,7 +94,8 @@ pub async fn list(
 }
 
 fn may_see(auth: Option<&ApiAuth>, p: &Project) -> bool {
-    p.visibility == Visibility::Public || auth.is_some_and(|a| p.owner_id == a.user.id || a.admin)
+    p.access()
+        .visible_to(auth.map(|a| a.user.id), auth.is_some_and(|a| a.admin))
 }
 
 /// By id, or by URL-encoded full path (`alice%2Fdemo`), as GitLab allows.

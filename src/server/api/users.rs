@@ -89,6 +89,8 @@ pub async fn list(
         search_email: admin,
         two_factor,
         blocked,
+        // `admins=true`: administrators only, for administrators' eyes.
+        admin: (admin && params.bool("admins")? == Some(true)).then_some(true),
         order,
         descending,
     };

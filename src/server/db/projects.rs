@@ -2,7 +2,7 @@
 
 use super::{is_unique_violation_on, Db};
 use crate::domain::ids::{ProjectId, UserId};
-use crate::domain::project::Visibility;
+use crate::domain::project::{ProjectAccess, Visibility};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -16,6 +16,16 @@ pub struct Project {
     pub path: String,
     pub visibility: Visibility,
     pub created_at: i64,
+}
+
+impl Project {
+    /// The project's side of the access rules (`domain::project`).
+    pub fn access(&self) -> ProjectAccess {
+        ProjectAccess {
+            owner_id: self.owner_id,
+            visibility: self.visibility,
+        }
+    }
 }
 
 const COLUMNS: &str = "p.id, p.owner_id, u.username AS namespace, p.name, p.path, \

@@ -240,6 +240,8 @@ pub struct UserFilter {
     pub two_factor: Option<bool>,
     /// Blocked users only (`true`) or unblocked ones only (`false`).
     pub blocked: Option<bool>,
+    /// Administrators only (`true`) or everyone else (`false`).
+    pub admin: Option<bool>,
     /// The order of the list (by id by default)…
     pub order: UserOrder,
     /// …descending when set.
@@ -290,6 +292,13 @@ pub async fn page(
             "blocked_at IS NOT NULL"
         } else {
             "blocked_at IS NULL"
+        });
+    }
+    if let Some(admin) = filter.admin {
+        c.add(if admin {
+            "is_admin <> 0"
+        } else {
+            "is_admin = 0"
         });
     }
     match filter.order {

@@ -9,7 +9,7 @@ pub mod state;
 
 pub use state::GitState;
 
-use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation, ProjectAccess};
+use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation};
 use crate::domain::settings::Settings;
 use crate::domain::token::check_shape;
 use crate::server::client_addr::client_ip;
@@ -227,10 +227,7 @@ async fn handle(
         Ok(p) => p,
         Err(e) => return error_response(e),
     };
-    let access = project.as_ref().map(|p: &Project| ProjectAccess {
-        owner_id: p.owner_id,
-        visibility: p.visibility,
-    });
+    let access = project.as_ref().map(Project::access);
     let actor = match &identity {
         Identity::Anonymous => GitActor::Anonymous,
         Identity::Password(user) => GitActor::Password {

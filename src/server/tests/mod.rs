@@ -13,6 +13,7 @@ mod db;
 mod git;
 mod gitlab_self;
 mod gitlab_tokens;
+mod graphql;
 mod http;
 mod jobs;
 mod mail;

@@ -419,6 +419,7 @@ pub struct Rest {
     app: Router,
     request: axum::http::request::Builder,
     json: Option<serde_json::Value>,
+    raw: Option<String>,
 }
 
 impl Rest {
@@ -430,6 +431,7 @@ impl Rest {
                 .uri(path.as_ref())
                 .header(header::HOST, "localhost"),
             json: None,
+            raw: None,
         }
     }
 
@@ -469,13 +471,20 @@ impl Rest {
         self
     }
 
+    /// Sends `raw` as the body, with whatever content type was set.
+    pub fn body(mut self, raw: impl Into<String>) -> Self {
+        self.raw = Some(raw.into());
+        self
+    }
+
     pub async fn send(self) -> Reply {
-        let req = match self.json {
-            Some(json) => self
+        let req = match (self.json, self.raw) {
+            (Some(json), _) => self
                 .request
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(json.to_string())),
-            None => self.request.body(Body::empty()),
+            (None, Some(raw)) => self.request.body(Body::from(raw)),
+            (None, None) => self.request.body(Body::empty()),
         }
         .unwrap();
         Client::new(self.app).send(req).await
