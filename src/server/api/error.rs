@@ -33,6 +33,9 @@ pub enum ApiError {
     TooManyRequests,
     /// `If-Unmodified-Since` is older than the resource's last change.
     PreconditionFailed,
+    /// A service refused the request (GitLab's `render_api_error!` with
+    /// `:unprocessable_entity`): 422 with the reasons as one sentence.
+    Unprocessable(String),
     /// The request body is larger than the API accepts.
     PayloadTooLarge,
     /// The database cannot serve right now: 503 with `Retry-After`.
@@ -45,6 +48,13 @@ impl ApiError {
         Self::BadParameter(format!("{param} is missing"))
     }
 
+    /// Several missing parameters, as Grape lists them: `name is missing,
+    /// scopes is missing`.
+    pub fn all_missing(params: &[&str]) -> Self {
+        let each: Vec<String> = params.iter().map(|p| format!("{p} is missing")).collect();
+        Self::BadParameter(each.join(", "))
+    }
+
     pub fn invalid(param: &str) -> Self {
         Self::BadParameter(format!("{param} is invalid"))
     }
@@ -52,6 +62,21 @@ impl ApiError {
     /// A value outside a parameter's list (Grape's `values:`).
     pub fn not_a_valid_value(param: &str) -> Self {
         Self::BadParameter(format!("{param} does not have a valid value"))
+    }
+}
+
+impl ApiError {
+    /// As GitLab's services answer a refused creation: validation errors
+    /// become 422 with every reason in one sentence (Rails'
+    /// `full_messages.to_sentence`); other errors are unchanged.
+    pub fn unprocessable_if_invalid(self) -> Self {
+        match self {
+            Self::Invalid(fields) => {
+                let messages: Vec<&str> = fields.iter().map(|f| f.message.as_str()).collect();
+                Self::Unprocessable(messages.join(" "))
+            }
+            other => other,
+        }
     }
 }
 
@@ -154,6 +179,11 @@ impl IntoResponse for ApiError {
                 }
                 (StatusCode::BAD_REQUEST, json!({ "message": message }), None)
             }
+            ApiError::Unprocessable(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "message": message }),
+                None,
+            ),
             ApiError::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 json!({ "message": "412 Precondition Failed" }),

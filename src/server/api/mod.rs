@@ -177,11 +177,18 @@ impl Paging {
     pub fn of(params: &Params) -> Result<Self, ApiError> {
         let page = params.int("page")?.unwrap_or(1);
         let per_page = params.int("per_page")?.unwrap_or(20);
+        // GitLab's `verify_pagination_params!` and Grape's
+        // `except_values: [0]`, each in its own words.
         if page < 1 {
-            return Err(ApiError::invalid("page"));
+            return Err(ApiError::not_a_valid_value("page"));
+        }
+        if per_page == 0 {
+            return Err(ApiError::BadParameter(
+                "per_page has a value not allowed".to_owned(),
+            ));
         }
         if per_page < 1 {
-            return Err(ApiError::invalid("per_page"));
+            return Err(ApiError::not_a_valid_value("per_page"));
         }
         Ok(Self {
             page,

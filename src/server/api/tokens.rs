@@ -252,11 +252,19 @@ async fn issue_from(
     issuer: Issuer<'_>,
     params: &Params,
 ) -> Result<Response, ApiError> {
-    let name = params.required("name")?;
     let scopes = params.list("scopes");
-    if scopes.is_empty() {
-        return Err(ApiError::missing("scopes"));
+    // Grape names every missing parameter at once.
+    let missing: Vec<&str> = [
+        ("name", params.get("name").is_none()),
+        ("scopes", scopes.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::all_missing(&missing));
     }
+    let name = params.required("name")?;
     let now = state.now();
     let expires_at = match params.get("expires_at") {
         Some(date) => date.to_owned(),
@@ -278,7 +286,12 @@ pub async fn create_for_user(
     params: Params,
 ) -> Result<Response, ApiError> {
     let owner = target_user(&state, &auth, &id).await?;
-    issue_from(&state, &auth, &owner, Issuer::Admin(&auth.user), &params).await
+    // GitLab's `PersonalAccessTokens::CreateService` answers a refused
+    // token 422 here (impersonation tokens keep the 400 of a validation
+    // error).
+    issue_from(&state, &auth, &owner, Issuer::Admin(&auth.user), &params)
+        .await
+        .map_err(ApiError::unprocessable_if_invalid)
 }
 
 pub async fn create_impersonation(

@@ -378,8 +378,12 @@ both_backends!(listing_filters_and_paginates_like_gitlab, |t| {
         .await;
     assert_eq!(r.headers["x-total"], "7");
     for (bad, error) in [
-        ("page=0", "page is invalid"),
-        ("per_page=0", "per_page is invalid"),
+        // GitLab's `verify_pagination_params!` and Grape's `except_values`
+        ("page=0", "page does not have a valid value"),
+        ("page=-2", "page does not have a valid value"),
+        ("page=two", "page is invalid"),
+        ("per_page=0", "per_page has a value not allowed"),
+        ("per_page=-1", "per_page does not have a valid value"),
         ("state=sideways", "state does not have a valid value"),
         ("revoked=perhaps", "revoked is invalid"),
         ("created_after=soon", "created_after is invalid"),
@@ -583,6 +587,33 @@ both_backends!(admins_create_personal_and_impersonation_tokens, |t| {
         .send()
         .await;
     assert_eq!(body(&r), json!({"error": "scopes is missing"}));
+    // Grape lists every missing parameter (users_spec: 'returns error if
+    // required attributes are missing').
+    let r = Rest::post(&app, &path)
+        .token(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(
+        (r.status, body(&r)),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"error": "name is missing, scopes is missing"})
+        )
+    );
+    // A token the lifetime limit refuses is 422 here, as GitLab's
+    // `PersonalAccessTokens::CreateService` answers.
+    let r = Rest::post(&app, &path)
+        .token(&admin)
+        .json(json!({"name": "x", "scopes": ["api"], "expires_at": "2030-01-01"}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        body(&r)["message"].as_str().unwrap().contains("at most"),
+        "{}",
+        r.body
+    );
     let r = Rest::post(&app, "/api/v4/users/999/personal_access_tokens")
         .token(&admin)
         .json(json!({"name": "x", "scopes": ["api"]}))
