@@ -146,7 +146,16 @@ impl FromRequestParts<AppState> for ApiAuth {
             sudo: sudo.as_deref(),
             address: client_ip(&parts.extensions),
         };
-        Ok(callers::identify(state, presented).await?)
+        callers::identify(state, presented)
+            .await
+            .map_err(|refused| match (refused, sudo.as_deref()) {
+                // GitLab names what it looked for.
+                (Refused::NoSuchUser, Some(who)) => ApiError::NotFoundNamed(format!(
+                    "User with ID or username '{}'",
+                    who.trim().chars().take(255).collect::<String>()
+                )),
+                (refused, _) => refused.into(),
+            })
     }
 }
 
@@ -176,6 +185,7 @@ impl From<Refused> for ApiError {
             Refused::MissingScope { needed } => Self::InsufficientScope { needed },
             Refused::Forbidden => Self::Forbidden,
             Refused::Blocked => Self::ForbiddenBecause("Your account has been blocked."),
+            Refused::SudoNotAdmin => Self::ForbiddenBecause("Must be admin to use sudo"),
             Refused::NoSuchUser => Self::NotFound("User"),
             Refused::Unavailable => Self::Unavailable,
             Refused::Internal => Self::Internal,

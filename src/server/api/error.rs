@@ -22,6 +22,8 @@ pub enum ApiError {
     ForbiddenBecause(&'static str),
     /// `404 <what> Not Found` (`404 Not Found` when `what` is empty).
     NotFound(&'static str),
+    /// `404 <what> Not Found`, naming what was looked for.
+    NotFoundNamed(String),
     /// GitLab's bare `bad_request!`: `{"message": "400 Bad request"}`.
     BadRequest,
     /// `bad_request!(reason)`: `{"message": "400 Bad request - <why>"}`.
@@ -152,6 +154,11 @@ impl IntoResponse for ApiError {
                 } else {
                     format!("404 {what} Not Found")
                 } }),
+                None,
+            ),
+            ApiError::NotFoundNamed(what) => (
+                StatusCode::NOT_FOUND,
+                json!({ "message": format!("404 {what} Not Found") }),
                 None,
             ),
             ApiError::BadRequest => (

@@ -319,7 +319,7 @@ async fn identify(
         Err(Refused::Unauthenticated | Refused::MissingScope { .. } | Refused::NoSuchUser) => {
             Err(error(StatusCode::UNAUTHORIZED, "Invalid token"))
         }
-        Err(Refused::Blocked | Refused::Forbidden) => {
+        Err(Refused::Blocked | Refused::Forbidden | Refused::SudoNotAdmin) => {
             Err(error(StatusCode::FORBIDDEN, "API not accessible for user"))
         }
         Err(Refused::Unavailable) => Err(error(

@@ -62,6 +62,10 @@ pub enum Refused {
     /// The token works but its owner is blocked (GitLab: 403, saying so).
     #[error("the account is blocked")]
     Blocked,
+    /// `Sudo` from someone who is no administrator.
+    #[error("only administrators may use sudo")]
+    SudoNotAdmin,
+    /// `Sudo` names no user.
     #[error("no such user")]
     NoSuchUser,
     /// The database cannot say: never taken as a yes.
@@ -107,11 +111,12 @@ pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, 
             address: presented.address,
         });
     };
+    // GitLab's `sudo!`: an administrator first, then the `sudo` scope.
+    if !admin {
+        return Err(Refused::SudoNotAdmin);
+    }
     if !auth.token.scopes.contains(&Scope::Sudo) {
         return Err(Refused::MissingScope { needed: "sudo" });
-    }
-    if !admin {
-        return Err(Refused::Forbidden);
     }
     let target = target.trim();
     let user = match target.parse::<UserId>() {

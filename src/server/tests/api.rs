@@ -187,7 +187,10 @@ both_backends!(sudo_acts_as_another_user_for_admins_only, |t| {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(body(&r)["message"], "404 User Not Found");
+    assert_eq!(
+        body(&r)["message"],
+        "404 User with ID or username 'nobody' Not Found"
+    );
     let r = Rest::get(&app, "/api/v4/user?sudo=bob")
         .token(&plain)
         .send()
