@@ -233,8 +233,8 @@ pub async fn set_token_revoked(
     Ok(token)
 }
 
-/// Replaces an active token with a new one of the same name and scopes, in
-/// one transaction with its audit record. Without `expires_on`, the policy
+/// Replaces a token that is not revoked with a new one of the same name
+/// and scopes, in one transaction with its audit record. Without `expires_on`, the policy
 /// decides (`LifetimePolicy::rotation_expiry`).
 pub async fn rotate(
     state: &Core,
@@ -249,8 +249,10 @@ pub async fn rotate(
         Some(input) => Some(policy.parse_expiry(input, today)?),
         None => policy.rotation_expiry(today),
     };
-    if !old.is_active(now) {
-        return Err(ServiceError::field("token", "The token is not active."));
+    // As GitLab's `RotateService`: a revoked token (rotated ones included)
+    // is refused; an expired one may be rotated by whoever may manage it.
+    if old.revoked_at.is_some() {
+        return Err(ServiceError::Conflict(Conflict::AlreadyRevoked));
     }
     let secret = new_secret();
     let digest = digest(state, &secret);
@@ -267,8 +269,9 @@ pub async fn rotate(
     };
     let mut tx = state.db.begin_write().await?;
     let Some(token) = tokens::rotate(&mut tx, old, &successor, now).await? else {
+        // Revoked meanwhile.
         tx.rollback().await?;
-        return Err(ServiceError::field("token", "The token is not active."));
+        return Err(ServiceError::Conflict(Conflict::AlreadyRevoked));
     };
     let owner = users::find_by_id_with(&mut *tx, old.user_id).await?;
     let mut event = Event::new(Action::TokenRotated)

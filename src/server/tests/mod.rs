@@ -13,6 +13,7 @@ mod db;
 mod git;
 mod gitlab_helpers;
 mod gitlab_pagination;
+mod gitlab_rotate;
 mod gitlab_self;
 mod gitlab_tokens;
 mod graphql;
