@@ -96,7 +96,9 @@ impl From<crate::server::services::ServiceError> for AppError {
         use crate::server::services::ServiceError as S;
         match e {
             S::Invalid(errors) => Self::Invalid(errors),
-            S::InvalidCredentials => Self::InvalidCredentials,
+            // Pages never authenticate by token; were one refused here, it
+            // reads as any refused credential.
+            S::InvalidCredentials | S::TokenExpired | S::TokenRevoked => Self::InvalidCredentials,
             S::Locked { minutes } => Self::Locked { minutes },
             S::TwoFactorLocked { minutes } => Self::TwoFactorLocked { minutes },
             S::Blocked => Self::Blocked,

@@ -307,9 +307,75 @@ pub fn parse_name(name: &str) -> Result<String, DomainError> {
     Ok(name.to_owned())
 }
 
+/// What a list of tokens can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenField {
+    Created,
+    Expires,
+    LastUsed,
+    Name,
+}
+
+/// An order of a token list, as GitLab names them (`Sortable`'s simple
+/// sorts and `PersonalAccessToken`'s own): a field first (`None`: by id
+/// alone), then the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSort {
+    pub field: Option<(TokenField, bool)>,
+    /// The id's direction (and the field's where it has none of its own).
+    pub id_descending: bool,
+}
+
+impl TokenSort {
+    /// GitLab's `sort` values; `None` for any other (GitLab's finder then
+    /// keeps its default order). Forgekey keeps no update time:
+    /// `updated_*` orders by id.
+    pub fn parse(value: &str) -> Option<Self> {
+        use TokenField::{Created, Expires, LastUsed, Name};
+        let (field, id_descending) = match value {
+            "id_asc" | "updated_asc" => (None, false),
+            "id_desc" | "updated_desc" => (None, true),
+            "created_asc" | "created_date" => (Some((Created, false)), false),
+            "created_desc" => (Some((Created, true)), true),
+            "expires_at_asc_id_desc" | "expires_asc" => (Some((Expires, false)), true),
+            "expires_desc" => (Some((Expires, true)), true),
+            "last_used_asc" => (Some((LastUsed, false)), true),
+            "last_used_desc" => (Some((LastUsed, true)), true),
+            "name_asc" => (Some((Name, false)), false),
+            "name_desc" => (Some((Name, true)), true),
+            _ => return None,
+        };
+        Some(Self {
+            field,
+            id_descending,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_sorts_are_gitlabs() {
+        let s = |v| TokenSort::parse(v).map(|s| (s.field, s.id_descending));
+        assert_eq!(s("id_asc"), Some((None, false)));
+        assert_eq!(s("updated_desc"), Some((None, true)));
+        assert_eq!(
+            s("expires_at_asc_id_desc"),
+            Some((Some((TokenField::Expires, false)), true))
+        );
+        assert_eq!(
+            s("last_used_desc"),
+            Some((Some((TokenField::LastUsed, true)), true))
+        );
+        assert_eq!(
+            s("name_asc"),
+            Some((Some((TokenField::Name, false)), false))
+        );
+        assert_eq!(s("sideways"), None);
+        assert_eq!(s("NAME_ASC"), None);
+    }
 
     #[test]
     fn rotation_endpoints_are_recognised_as_gitlab_matches_them() {

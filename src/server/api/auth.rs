@@ -182,6 +182,8 @@ impl From<Refused> for ApiError {
     fn from(refused: Refused) -> Self {
         match refused {
             Refused::Unauthenticated => Self::Unauthorized,
+            Refused::Expired => Self::TokenExpired,
+            Refused::Revoked => Self::TokenRevoked,
             Refused::MissingScope { needed } => Self::InsufficientScope { needed },
             Refused::Forbidden => Self::Forbidden,
             Refused::Blocked => Self::ForbiddenBecause("Your account has been blocked."),

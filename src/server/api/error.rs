@@ -11,8 +11,12 @@ pub const RETRY_AFTER_SECONDS: &str = "5";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// No token, or one that is malformed, unknown, expired or revoked.
+    /// No token, or one that is malformed or unknown.
     Unauthorized,
+    /// A token that expired: GitLab's OAuth-style `invalid_token` answer.
+    TokenExpired,
+    /// A token that was revoked (or rotated away), likewise.
+    TokenRevoked,
     /// The token works but its scopes do not cover the request.
     InsufficientScope {
         needed: &'static str,
@@ -87,6 +91,8 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(fields) => Self::Invalid(fields),
             ServiceError::InvalidCredentials => Self::Unauthorized,
+            ServiceError::TokenExpired => Self::TokenExpired,
+            ServiceError::TokenRevoked => Self::TokenRevoked,
             ServiceError::Locked { .. }
             | ServiceError::TwoFactorLocked { .. }
             | ServiceError::Blocked => Self::Forbidden,
@@ -127,6 +133,29 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 json!({ "message": "401 Unauthorized" }),
                 Some("Bearer realm=\"Forgekey\", error=\"invalid_token\""),
+            ),
+            // API::APIGuard's answers to ExpiredError and RevokedError.
+            ApiError::TokenExpired => (
+                StatusCode::UNAUTHORIZED,
+                json!({
+                    "error": "invalid_token",
+                    "error_description": "Token has expired.",
+                }),
+                Some(
+                    "Bearer realm=\"Forgekey\", error=\"invalid_token\", \
+                     error_description=\"Token has expired.\"",
+                ),
+            ),
+            ApiError::TokenRevoked => (
+                StatusCode::UNAUTHORIZED,
+                json!({
+                    "error": "invalid_token",
+                    "error_description": "Token was revoked. You have to re-authorize from the user.",
+                }),
+                Some(
+                    "Bearer realm=\"Forgekey\", error=\"invalid_token\", \
+                     error_description=\"Token was revoked. You have to re-authorize from the user.\"",
+                ),
             ),
             ApiError::InsufficientScope { needed } => (
                 StatusCode::FORBIDDEN,

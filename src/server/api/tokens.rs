@@ -10,6 +10,7 @@ use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::domain::search::NameSearch;
+use crate::domain::token::TokenSort;
 use crate::server::db::tokens::{Between, IdRange, Token, TokenFilter};
 use crate::server::db::users::User;
 use crate::server::services::accounts;
@@ -66,6 +67,13 @@ fn filter(
         ids: IdRange {
             after: params.int("id_after")?,
             before: params.int("id_before")?,
+        },
+        // GitLab's finder sorts by the values it knows and ignores others;
+        // in keyset pagination `sort` is the id's direction instead.
+        sort: if params.get("pagination") == Some("keyset") {
+            None
+        } else {
+            params.get("sort").and_then(TokenSort::parse)
         },
     })
 }

@@ -251,8 +251,19 @@ pub(crate) struct Conditions {
     /// Where ids are chosen, and their expression there (default: the
     /// listed table and its `id`).
     source: Option<(String, String)>,
-    /// A column of the listed table the list is ordered by before its id.
-    sort: Option<&'static str>,
+    /// What the list is ordered by before its id.
+    sort: Option<SortKey>,
+}
+
+/// A column of the listed table a list is ordered by before its id.
+#[derive(Debug, Clone, Copy)]
+struct SortKey {
+    column: &'static str,
+    /// `None`: the id's direction.
+    descending: Option<bool>,
+    /// The column may be NULL: NULLs come last ascending and first
+    /// descending on both backends (PostgreSQL's rule; SQLite's differs).
+    nullable: bool,
 }
 
 impl Conditions {
@@ -282,9 +293,24 @@ impl Conditions {
         self.source = Some((from.into(), key.into()));
     }
 
-    /// Orders the list by `column` of the listed table, then by id.
+    /// Orders the list by `column` of the listed table, then by id, both
+    /// in the list's direction.
     pub fn sort_by(&mut self, column: &'static str) {
-        self.sort = Some(column);
+        self.sort = Some(SortKey {
+            column,
+            descending: None,
+            nullable: false,
+        });
+    }
+
+    /// Orders the list by `column` (qualified with its table where ids are
+    /// chosen in a join) in its own direction, then by id in the list's.
+    pub fn sort_by_in(&mut self, column: &'static str, descending: bool, nullable: bool) {
+        self.sort = Some(SortKey {
+            column,
+            descending: Some(descending),
+            nullable,
+        });
     }
 
     /// How the listed table's id reads where ids are chosen.
@@ -334,7 +360,23 @@ impl Conditions {
         let key = self.key();
         let n = self.bound.len();
         let by = |id: &str| match self.sort {
-            Some(column) => format!("{column} {direction}, {id} {direction}"),
+            Some(SortKey {
+                column,
+                descending,
+                nullable,
+            }) => {
+                let own = match descending {
+                    Some(true) => "DESC",
+                    Some(false) => "ASC",
+                    None => direction,
+                };
+                let nulls = if nullable {
+                    format!("({column} IS NULL) {own}, ")
+                } else {
+                    String::new()
+                };
+                format!("{nulls}{column} {own}, {id} {direction}")
+            }
             None => format!("{id} {direction}"),
         };
         let select = format!(

@@ -5,7 +5,7 @@ use super::{flag, Backend, Conditions, Db};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::scope::{self, Scope};
 use crate::domain::search::NameSearch;
-use crate::domain::token::{TokenDigest, TokenState};
+use crate::domain::token::{TokenDigest, TokenField, TokenSort, TokenState};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -173,6 +173,8 @@ pub struct TokenFilter {
     pub last_used: Between,
     pub expires: Between,
     pub ids: IdRange,
+    /// An order of its own for a page-numbered list (`None`: by id).
+    pub sort: Option<TokenSort>,
 }
 
 const TABLE: &str = "personal_access_tokens";
@@ -255,8 +257,9 @@ fn conditions(db: &Db, filter: &TokenFilter) -> Conditions {
     c
 }
 
-/// One page of the tokens matching `filter` by id (`newest_first`:
-/// descending), `offset` tokens in, and how many match in all.
+/// One page of the tokens matching `filter`, in its `sort` or else by id
+/// (`newest_first`: descending), `offset` tokens in, and how many match in
+/// all.
 pub async fn page(
     db: &Db,
     filter: &TokenFilter,
@@ -264,15 +267,29 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Token>, i64), sqlx::Error> {
-    conditions(db, filter)
-        .page(
-            db,
-            (COLUMNS, TABLE),
-            newest_first,
-            (offset, limit),
-            from_row,
-        )
-        .await
+    let mut c = conditions(db, filter);
+    let mut newest_first = newest_first;
+    if let Some(sort) = filter.sort {
+        newest_first = sort.id_descending;
+        if let Some((field, descending)) = sort.field {
+            // Qualified: the name index's join has a `name` of its own.
+            let (column, nullable) = match field {
+                TokenField::Created => ("personal_access_tokens.created_at", false),
+                TokenField::Expires => ("personal_access_tokens.expires_at", true),
+                TokenField::LastUsed => ("personal_access_tokens.last_used_at", true),
+                TokenField::Name => ("personal_access_tokens.name", false),
+            };
+            c.sort_by_in(column, descending, nullable);
+        }
+    }
+    c.page(
+        db,
+        (COLUMNS, TABLE),
+        newest_first,
+        (offset, limit),
+        from_row,
+    )
+    .await
 }
 
 /// The first `limit` personal access tokens matching `filter` in id order

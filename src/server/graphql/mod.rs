@@ -316,9 +316,13 @@ async fn identify(
             user: Some(caller.user),
             admin: caller.admin,
         }),
-        Err(Refused::Unauthenticated | Refused::MissingScope { .. } | Refused::NoSuchUser) => {
-            Err(error(StatusCode::UNAUTHORIZED, "Invalid token"))
-        }
+        Err(
+            Refused::Unauthenticated
+            | Refused::Expired
+            | Refused::Revoked
+            | Refused::MissingScope { .. }
+            | Refused::NoSuchUser,
+        ) => Err(error(StatusCode::UNAUTHORIZED, "Invalid token")),
         Err(Refused::Blocked | Refused::Forbidden | Refused::SudoNotAdmin) => {
             Err(error(StatusCode::FORBIDDEN, "API not accessible for user"))
         }

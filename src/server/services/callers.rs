@@ -53,8 +53,12 @@ pub struct Caller {
 /// needed, 403, 404 for an unknown `Sudo` user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
-    #[error("the token is missing, unknown, revoked or expired")]
+    #[error("the token is missing or unknown")]
     Unauthenticated,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token was revoked")]
+    Revoked,
     #[error("the token lacks the {needed} scope")]
     MissingScope { needed: &'static str },
     #[error("forbidden")]
@@ -92,6 +96,8 @@ pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, 
     let auth = auth.map_err(|e| match e {
         ServiceError::Internal | ServiceError::Unavailable => internal(e),
         ServiceError::Blocked => Refused::Blocked,
+        ServiceError::TokenExpired => Refused::Expired,
+        ServiceError::TokenRevoked => Refused::Revoked,
         _ => Refused::Unauthenticated,
     })?;
     access::check(&auth.token.scopes, presented.read_only, presented.area)

@@ -26,6 +26,13 @@ pub enum ServiceError {
     Invalid(Vec<FieldError>),
     #[error("invalid login or password")]
     InvalidCredentials,
+    /// A real token that expired (and expiry is enforced): only whoever
+    /// holds its secret learns this.
+    #[error("the token has expired")]
+    TokenExpired,
+    /// A real token that was revoked (or rotated away).
+    #[error("the token was revoked")]
+    TokenRevoked,
     #[error("account locked for {minutes} more minutes")]
     Locked { minutes: i64 },
     /// An administrator blocked the account.

@@ -320,7 +320,12 @@ async fn authenticate_at(
     let checked = find_authenticated(state, secret, rotation).await;
     let outcome = match &checked {
         Ok((_, source)) => *source,
-        Err(ServiceError::InvalidCredentials | ServiceError::Blocked) => "refused",
+        Err(
+            ServiceError::InvalidCredentials
+            | ServiceError::TokenExpired
+            | ServiceError::TokenRevoked
+            | ServiceError::Blocked,
+        ) => "refused",
         Err(_) => "failed",
     };
     metrics::counter!("forgekey_token_authentications_total", "outcome" => outcome).increment(1);
@@ -347,7 +352,8 @@ async fn find_authenticated(
     check_shape(secret).map_err(|_| ServiceError::InvalidCredentials)?;
     let loader = match state.token_cache.lookup(&digest, now, rotation).await {
         Lookup::Hit(hit) => return Ok((hit, "cached")),
-        Lookup::Dead => return Err(ServiceError::InvalidCredentials),
+        // Remembered as rotated away: revoked.
+        Lookup::Dead => return Err(ServiceError::TokenRevoked),
         Lookup::Miss(loader) => loader,
     };
     let token = tokens::find_by_digest(&state.db, &digest)
@@ -375,18 +381,17 @@ async fn find_authenticated(
                 "a rotated-away token was presented and refused"
             );
         }
-        return Err(ServiceError::InvalidCredentials);
+        return Err(ServiceError::TokenRevoked);
     }
-    let works = match token.state(now) {
-        TokenState::Active => true,
+    match token.state(now) {
+        TokenState::Active => {}
         // The settings are read only on this rare path.
         expired @ TokenState::Expired { .. } => {
-            expired.authenticates(expiry_enforced(state).await?)
+            if !expired.authenticates(expiry_enforced(state).await?) {
+                return Err(ServiceError::TokenExpired);
+            }
         }
-        TokenState::Revoked { .. } => false,
-    };
-    if !works {
-        return Err(ServiceError::InvalidCredentials);
+        TokenState::Revoked { .. } => return Err(ServiceError::TokenRevoked),
     }
     let user = users::find_by_id(&state.db, token.user_id)
         .await?

@@ -734,3 +734,123 @@ both_backends!(
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     }
 );
+
+// --- sort (PersonalAccessTokensFinder's simple sorts) -----------------------
+
+both_backends!(get_personal_access_tokens_with_sort_orders_the_list, |t| {
+    let w = World::new(&t, false).await;
+    let day = 86_400;
+    let banana = w
+        .insert(
+            &w.current,
+            "banana",
+            Row {
+                created_at: Some(T0 - 3 * day),
+                expires_at: Some(T0 + 20 * day),
+                last_used_at: Some(T0 - day),
+                ..Row::default()
+            },
+        )
+        .await;
+    let apple = w
+        .insert(
+            &w.current,
+            "apple",
+            Row {
+                created_at: Some(T0 - 2 * day),
+                expires_at: Some(T0 + 10 * day),
+                ..Row::default()
+            },
+        )
+        .await;
+    let cherry = w
+        .insert(
+            &w.current,
+            "cherry",
+            Row {
+                created_at: Some(T0 - day),
+                expires_at: Some(T0 + 40 * day),
+                last_used_at: Some(T0 - 2 * day),
+                ..Row::default()
+            },
+        )
+        .await;
+    // `mine` (w.id): created at T0, expires T0 + 31 days, used at T0.
+    let mine = w.id;
+    let w = &w;
+    let listed = |query: &'static str| async move {
+        let (status, body) = w.get(query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed("sort=name_asc").await, [apple, banana, cherry, mine]);
+    assert_eq!(
+        listed("sort=name_desc").await,
+        [mine, cherry, banana, apple]
+    );
+    assert_eq!(
+        listed("sort=created_asc").await,
+        [banana, apple, cherry, mine]
+    );
+    assert_eq!(
+        listed("sort=created_desc").await,
+        [mine, cherry, apple, banana]
+    );
+    assert_eq!(
+        listed("sort=expires_at_asc_id_desc").await,
+        [apple, banana, mine, cherry]
+    );
+    // Never used comes last ascending and first descending, on both backends.
+    assert_eq!(
+        listed("sort=last_used_asc").await,
+        [cherry, banana, mine, apple]
+    );
+    assert_eq!(
+        listed("sort=last_used_desc").await,
+        [apple, mine, banana, cherry]
+    );
+    assert_eq!(listed("sort=id_desc").await, [cherry, apple, banana, mine]);
+    // An unknown sort keeps the default order (oldest id first).
+    assert_eq!(listed("sort=sideways").await, [mine, banana, apple, cherry]);
+    // With a name search (through SQLite's trigram index) and pages.
+    assert_eq!(listed("sort=name_desc&search=ana").await, [banana]);
+    assert_eq!(
+        listed("sort=name_asc&per_page=2&page=2").await,
+        [cherry, mine]
+    );
+    // An administrator's search goes through the name index's join
+    // (SQLite), where the sort's column must still be the token's.
+    let root = crate::server::services::accounts::find_by_username(&w.s.st, "root")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = tokens::create(
+        &w.s.st,
+        &Actor::user(&root),
+        &root,
+        "bananas",
+        "2026-02-01",
+        &["api"],
+    )
+    .await
+    .unwrap();
+    let r = Rest::get(
+        &w.s.app,
+        "/api/v4/personal_access_tokens?sort=name_desc&search=anan",
+    )
+    .token(&admin.secret)
+    .send()
+    .await;
+    let names: Vec<String> = serde_json::from_str::<Value>(&r.body)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["bananas", "banana"]);
+});

@@ -11,6 +11,7 @@ mod bursts;
 mod change_feed;
 mod db;
 mod git;
+mod gitlab_auth_finders;
 mod gitlab_helpers;
 mod gitlab_pagination;
 mod gitlab_rotate;
