@@ -9,6 +9,7 @@ use crate::domain::access::{may_use_token, TokenUse};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
+use crate::domain::scope::Scope;
 use crate::domain::search::NameSearch;
 use crate::domain::token::TokenSort;
 use crate::server::db::tokens::{Between, IdRange, Token, TokenFilter};
@@ -271,6 +272,10 @@ async fn issue_from(
     .collect();
     if !missing.is_empty() {
         return Err(ApiError::all_missing(&missing));
+    }
+    // Grape's `values:` check on the scope names, before any other.
+    if scopes.iter().any(|s| s.parse::<Scope>().is_err()) {
+        return Err(ApiError::not_a_valid_value("scopes"));
     }
     let name = params.required("name")?;
     let now = state.now();

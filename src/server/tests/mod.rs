@@ -17,6 +17,7 @@ mod gitlab_pagination;
 mod gitlab_rotate;
 mod gitlab_self;
 mod gitlab_tokens;
+mod gitlab_users;
 mod graphql;
 mod http;
 mod jobs;
