@@ -8,7 +8,9 @@
 # the per-pair throughput ratios (wrk shares the server's two cores, and a
 # shared machine's neighbours move single rounds by ±15 %).
 # Not a test: figures vary with the machine; compare ratios, not absolutes.
-#   scripts/bench.sh     (FORGEKEY_BENCH_SECONDS=6 per round, FORGEKEY_BENCH_PAIRS=5)
+#   scripts/bench.sh     (FORGEKEY_BENCH_SECONDS=6 per round, FORGEKEY_BENCH_PAIRS=5;
+#   FORGEKEY_BENCH_ACCEPT_ENCODING="gzip, br" sends that header on both routes,
+#   as browsers and most HTTP clients do, so compression is in the run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -20,9 +22,11 @@ port=${FORGEKEY_BENCH_PORT:-3200}
 source scripts/lib/release-server.sh
 prepare_release_run bench
 
+accept=()
+[ -z "${FORGEKEY_BENCH_ACCEPT_ENCODING:-}" ] || accept=(-H "Accept-Encoding: $FORGEKEY_BENCH_ACCEPT_ENCODING")
 # wrk's summary of one round: requests/s, p50 ms, p99 ms, errors.
 round() {
-  local out; out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$@")
+  local out; out=$(wrk -t2 -c64 -d"${seconds}s" --latency "${accept[@]}" "$@")
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-echo; echo "==> Building Forgekey (release)"
-cargo leptos build --release
+echo; echo "==> Building Forgekey (release; front end hashed and precompressed)"
+cargo leptos build --release --precompress
 export LEPTOS_SITE_ROOT=target/site
 exec target/release/forgekey serve "$@"

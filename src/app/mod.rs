@@ -13,7 +13,7 @@ use fns::auth::{get_current_user, SignIn, SignOut, SignUp};
 use fns::two_factor::{DisableTwoFactor, VerifyTwoFactor};
 use fns::CurrentUser;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -35,7 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <HydrationScripts options />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <FrontEndScript options />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-gray-50 text-gray-900 antialiased">
@@ -43,6 +44,57 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Loads the WebAssembly front end and hydrates the page, once the page
+/// has been painted and the browser is idle. Pages work without it (every
+/// form posts as plain HTML), so on a slow network the server-rendered page
+/// is complete long before the front end arrives, and nothing of it is
+/// fetched before the first paint (leptos' `HydrationScripts` preloads it,
+/// which a slow phone pays for in its largest contentful paint).
+#[component]
+fn FrontEndScript(options: LeptosOptions) -> impl IntoView {
+    let (js, wasm) = front_end_files(&options);
+    let script = format!(
+        "const start=()=>import('/pkg/{js}').then(m=>m.default({{module_or_path:'/pkg/{wasm}'}})\
+         .then(()=>m.hydrate()));\
+         const idle=()=>requestAnimationFrame(()=>requestAnimationFrame(()=>\
+         'requestIdleCallback' in window?requestIdleCallback(start,{{timeout:2000}}):setTimeout(start)));\
+         document.readyState==='complete'?idle():addEventListener('load',idle,{{once:true}});"
+    );
+    view! {
+        <script type="module" nonce=use_nonce()>
+            {script}
+        </script>
+    }
+}
+
+/// The front end's script and WebAssembly file names: content-hashed when
+/// the build hashed them (the names are in its hash file, read once).
+fn front_end_files(options: &LeptosOptions) -> (String, String) {
+    static NAMES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let name = options.output_name.to_string();
+            let hashes = options
+                .hash_files
+                .then(|| std::fs::read_to_string(options.hash_file.as_ref()).ok())
+                .flatten()
+                .unwrap_or_default();
+            let hash = |kind: &str| {
+                hashes.lines().find_map(|line| {
+                    let (k, v) = line.split_once(':')?;
+                    (k.trim() == kind).then(|| v.trim().to_owned())
+                })
+            };
+            match (hash("js"), hash("wasm")) {
+                (Some(js), Some(wasm)) => {
+                    (format!("{name}.{js}.js"), format!("{name}.{wasm}.wasm"))
+                }
+                _ => (format!("{name}.js"), format!("{name}.wasm")),
+            }
+        })
+        .clone()
 }
 
 /// The actions that change who is signed in. The current-user resource
@@ -101,7 +153,6 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/forgekey.css" />
         <Title formatter=|title: String| {
             if title.is_empty() { "Forgekey".to_owned() } else { format!("{title} · Forgekey") }
         } />

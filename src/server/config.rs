@@ -130,6 +130,9 @@ pub struct WebConfig {
     pub listen_addr: std::net::SocketAddr,
     /// Who may read `/-/metrics` besides loopback clients.
     pub metrics: crate::server::metrics::MetricsAccess,
+    /// The front end's file names carry content hashes (cargo-leptos'
+    /// `hash-files`): browsers may keep them for a year.
+    pub hashed_assets: bool,
 }
 
 impl WebConfig {

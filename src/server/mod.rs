@@ -41,6 +41,8 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use state::AppState;
 use std::sync::OnceLock;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -148,6 +150,21 @@ async fn resolve_client(
 }
 
 /// The whole web application: pages, server functions and middleware.
+/// Brotli or gzip, as the client accepts, for answers above one packet's
+/// worth (smaller ones gain nothing on the wire and would cost the busy API
+/// routes CPU). The front end's files come precompressed from the build
+/// and pass through unchanged; Git's streams are never touched.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .quality(tower_http::CompressionLevel::Fastest)
+        .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE_BYTES)))
+}
+
+/// Answers shorter than this go out uncompressed.
+pub const COMPRESS_ABOVE_BYTES: u16 = 1400;
+
 pub fn router(state: AppState, store: session::Store) -> Router {
     metrics::handle();
     let config = state.config.clone();
@@ -200,7 +217,8 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .merge(api::router())
         .merge(graphql::router())
         .merge(web)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(compression());
     // Git over HTTP: Basic authentication, and pushes of any size
     // (streamed to git, never buffered).
     Router::new()

@@ -81,20 +81,37 @@ pub fn page_csp(nonce: &str) -> String {
 /// secret's field selects itself, even without JavaScript loaded).
 const SELECT_ON_FOCUS_HASH: &str = "sha256-biFQTroSCI3Z5BmsMGyEE2jFZdwjjG1Oe7JLytgH6jM=";
 
-/// Adds the security headers every response carries. Everything but the
-/// static front end is `no-store`: pages show private data, and a one-time
-/// token secret must not come back from the cache with the back button.
+/// Adds the security headers every response carries, and how long it may
+/// be cached. Everything but the static front end is `no-store`: pages show
+/// private data, and a one-time token secret must not come back from the
+/// cache with the back button.
 pub async fn security_headers(
     State(config): State<Arc<WebConfig>>,
     req: Request<Body>,
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    let cacheable = path.starts_with("/pkg/") || path == "/favicon.svg";
+    // The front end's files are named by their content when hashing is on:
+    // a browser keeps them for a year and never asks again; else it asks
+    // each time whether they changed.
+    let caching = if path.starts_with("/pkg/") {
+        if config.hashed_assets {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }
+    } else if path == "/favicon.svg" || path == "/no_avatar.svg" {
+        "public, max-age=86400"
+    } else {
+        "no-store"
+    };
     let mut res = next.run(req).await;
+    // Only what was found is kept; a miss is asked again.
+    let found = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    let caching = if found { caching } else { "no-store" };
     let headers = res.headers_mut();
-    if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
     }
     let defaults = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -131,6 +148,7 @@ mod tests {
             trusted_proxies: Default::default(),
             listen_addr: ([127, 0, 0, 1], 3000).into(),
             metrics: Default::default(),
+            hashed_assets: false,
         }
     }
 

@@ -210,6 +210,7 @@ impl Storage {
             trusted_proxies: TrustedProxies::default(),
             listen_addr: ([127, 0, 0, 1], 3000).into(),
             metrics: Default::default(),
+            hashed_assets: false,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::server::usage::UsageRecorder;
 use clap::Args;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,11 +145,19 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     let store = Store::open(&storage.url, storage.db.backend, storage.timeouts)
         .await
         .map_err(|e| fail("session store", e))?;
+    let hashes = hashed_front_end(Path::new(&args.site_root));
     let leptos_options = LeptosOptions::builder()
         .output_name("forgekey")
         .site_root(args.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(args.addr)
+        .hash_files(hashes.is_some())
+        .hash_file(Arc::from(
+            hashes
+                .as_deref()
+                .and_then(Path::to_str)
+                .unwrap_or("hash.txt"),
+        ))
         .build();
     let config = WebConfig {
         public_url: args.public_url,
@@ -161,6 +170,7 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
             args.metrics_allow,
             std::env::var("FORGEKEY_METRICS_TOKEN").ok().as_deref(),
         ),
+        hashed_assets: hashes.is_some(),
     };
     let mut core = storage.core(config, Arc::new(SystemClock));
     core.passwords.preallocate();
@@ -230,5 +240,55 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// The hash file of a front end built with content-hashed file names
+/// (cargo-leptos writes `hash.txt` beside the server binary; a copy in the
+/// site root is read first), as an absolute path, if the files it names are
+/// in `site_root`. A stale or missing one means unhashed names.
+fn hashed_front_end(site_root: &Path) -> Option<std::path::PathBuf> {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    let file = [Some(site_root.join("hash.txt")), beside_binary]
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())?;
+    let hashes = std::fs::read_to_string(&file).ok()?;
+    let js = hashes
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("js:"))?
+        .trim();
+    let script = site_root.join("pkg").join(format!("forgekey.{js}.js"));
+    if !script.is_file() {
+        tracing::warn!(
+            hash_file = %file.display(),
+            "the hash file names front-end files the site root does not hold: \
+             serving unhashed names"
+        );
+        return None;
+    }
+    std::path::absolute(&file).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_file_counts_only_when_the_files_it_names_are_there() {
+        let root = tempfile::tempdir().unwrap();
+        assert_eq!(hashed_front_end(root.path()), None, "no hash file");
+        std::fs::write(root.path().join("hash.txt"), "js: Qx7\nwasm: W9\ncss: C1\n").unwrap();
+        assert_eq!(hashed_front_end(root.path()), None, "stale: no such script");
+        std::fs::create_dir_all(root.path().join("pkg")).unwrap();
+        std::fs::write(root.path().join("pkg/forgekey.Qx7.js"), "").unwrap();
+        let found = hashed_front_end(root.path()).unwrap();
+        assert!(found.is_absolute());
+        assert_eq!(
+            found,
+            std::path::absolute(root.path().join("hash.txt")).unwrap()
+        );
     }
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod admin;
 mod api;
+mod assets;
 mod audit;
 mod bursts;
 mod change_feed;

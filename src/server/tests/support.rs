@@ -171,6 +171,31 @@ pub fn state_over(
     clock: &ManualClock,
     configure: impl FnOnce(&mut WebConfig),
 ) -> AppState {
+    AppState::new(
+        LeptosOptions::builder().output_name("forgekey").build(),
+        core_over(db, t, clock, configure),
+    )
+}
+
+/// A state serving the front end built into `site_root` (content-hashed
+/// file names when `hashed`).
+pub fn state_serving(t: &TestDb, clock: &ManualClock, site_root: &str, hashed: bool) -> AppState {
+    AppState::new(
+        LeptosOptions::builder()
+            .output_name("forgekey")
+            .site_root(site_root)
+            .site_pkg_dir("pkg")
+            .build(),
+        core_over(t.db.clone(), t, clock, |c| c.hashed_assets = hashed),
+    )
+}
+
+fn core_over(
+    db: Db,
+    t: &TestDb,
+    clock: &ManualClock,
+    configure: impl FnOnce(&mut WebConfig),
+) -> Core {
     let mut config = WebConfig {
         public_url: None,
         session_lifetime: time::Duration::days(7),
@@ -179,15 +204,13 @@ pub fn state_over(
         trusted_proxies: Default::default(),
         listen_addr: ([127, 0, 0, 1], 3000).into(),
         metrics: Default::default(),
+        hashed_assets: false,
     };
     configure(&mut config);
     let mut core = Core::new(db, config, Arc::new(clock.clone()), t.repositories());
     // Two hashes at once, as on the CI machine, whatever this one has.
     core.passwords = Passwords::new(2, Duration::from_secs(5));
-    AppState::new(
-        LeptosOptions::builder().output_name("forgekey").build(),
-        core,
-    )
+    core
 }
 
 pub async fn app(t: &TestDb, state: AppState) -> Router {
@@ -249,7 +272,8 @@ impl Client {
             .unwrap()
             .to_bytes()
             .to_vec();
-        let body = String::from_utf8(body).unwrap();
+        // Lossy: a compressed answer is bytes, not text.
+        let body = String::from_utf8_lossy(&body).into_owned();
         Reply {
             status,
             headers,
