@@ -14,7 +14,7 @@ users=${FORGEKEY_BENCH_USERS:-100000}
 tokens=${FORGEKEY_BENCH_TOKENS:-1000000}
 bin=target/release/forgekey
 echo "==> Building the release binary"
-cargo leptos build --release --precompress 2>&1 | tail -2
+cargo leptos build --release --precompress --split 2>&1 | tail -2
 work=$(mktemp -d /tmp/forgekey-bench-jobs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$bin" --data-dir "$work" settings show >/dev/null # creates and migrates the database

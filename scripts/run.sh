@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo; echo "==> Building Forgekey (release; front end hashed and precompressed)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 export LEPTOS_SITE_ROOT=target/site
 exec target/release/forgekey serve "$@"

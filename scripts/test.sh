@@ -59,7 +59,7 @@ summary+=("lint: $lint_pass passed, $lint_fail failed")
 
 echo "==> Building the release server and front end (what scripts/run.sh serves)"
 rm -f target/release/forgekey
-cargo leptos build --release --precompress >"$work/build.log" 2>&1
+cargo leptos build --release --precompress --split >"$work/build.log" 2>&1
 if [ $? != 0 ]; then
   grep -E -A12 '^error' "$work/build.log" | head -60; tail -5 "$work/build.log"
   echo "release build failed"; rm -f target/release/forgekey; status=1

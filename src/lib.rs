@@ -12,9 +12,17 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Lets browser tests wait until the page is interactive.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Asynchronous hydration: a page split out of the main file (a lazy
+    // route) is fetched before its part of the page is hydrated.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let Some(body) = leptos::prelude::document().body() else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // Lets browser tests wait until the page is interactive.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

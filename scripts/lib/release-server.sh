@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
 prepare_release_run() {
   bin=target/release/forgekey
   echo "==> Building the release server"
-  cargo leptos build --release --precompress 2>&1 | tail -2
+  cargo leptos build --release --precompress --split 2>&1 | tail -2
   work=$(mktemp -d "/tmp/forgekey-$1.XXXXXX")
   chmod 755 "$work"
   server_pid=""

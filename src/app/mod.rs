@@ -15,7 +15,7 @@ use fns::CurrentUser;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 /// The HTML document around the app. On the server it also sets the page's
 /// Content-Security-Policy with this response's nonce.
@@ -97,6 +97,34 @@ fn front_end_files(options: &LeptosOptions) -> (String, String) {
         .clone()
 }
 
+/// Pages few visitors open (the Admin Area, enrolling in two-factor
+/// authentication) are split out of the front end's main WebAssembly file
+/// (`cargo leptos build --split`) and fetched when first shown: everyone
+/// else never downloads them.
+macro_rules! lazy_page {
+    ($route:ident, $page:path) => {
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    };
+}
+lazy_page!(TwoFactorRoute, pages::settings::two_factor::TwoFactor);
+lazy_page!(AdminOverviewRoute, pages::admin::overview::Overview);
+lazy_page!(AdminSettingsRoute, pages::admin::settings::AdminSettings);
+lazy_page!(AdminUsersRoute, pages::admin::users::AdminUsers);
+lazy_page!(AdminUserRoute, pages::admin::user::AdminUser);
+lazy_page!(AuditLogRoute, pages::admin::audit::AuditLog);
+lazy_page!(OutboxRoute, pages::admin::outbox::Outbox);
+
 /// The actions that change who is signed in. The current-user resource
 /// reloads whenever one of them completes.
 #[derive(Clone, Copy)]
@@ -152,6 +180,14 @@ pub fn App() -> impl IntoView {
     let user: UserResource = Resource::new(move || auth.version(), |_| get_current_user());
     provide_context(user);
 
+    // The pages split out of the main WebAssembly file (see `lazy_page!`).
+    let two_factor = Lazy::<TwoFactorRoute>::new();
+    let admin_overview = Lazy::<AdminOverviewRoute>::new();
+    let admin_settings = Lazy::<AdminSettingsRoute>::new();
+    let admin_users = Lazy::<AdminUsersRoute>::new();
+    let admin_user = Lazy::<AdminUserRoute>::new();
+    let audit_log = Lazy::<AuditLogRoute>::new();
+    let outbox = Lazy::<OutboxRoute>::new();
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "Forgekey".to_owned() } else { format!("{title} · Forgekey") }
@@ -201,7 +237,7 @@ pub fn App() -> impl IntoView {
                     // cookie cleared after a one-time secret) is ready first.
                     <Route
                         path=path!("/-/user_settings/two_factor_auth")
-                        view=pages::settings::two_factor::TwoFactor
+                        view=two_factor
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -209,36 +245,20 @@ pub fn App() -> impl IntoView {
                         view=pages::settings::access_tokens::AccessTokens
                         ssr=SsrMode::Async
                     />
-                    <Route
-                        path=path!("/admin")
-                        view=pages::admin::overview::Overview
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/admin") view=admin_overview ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/application_settings")
-                        view=pages::admin::settings::AdminSettings
+                        view=admin_settings
                         ssr=SsrMode::Async
                     />
-                    <Route
-                        path=path!("/admin/users")
-                        view=pages::admin::users::AdminUsers
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/admin/users") view=admin_users ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/users/:username")
-                        view=pages::admin::user::AdminUser
+                        view=admin_user
                         ssr=SsrMode::Async
                     />
-                    <Route
-                        path=path!("/admin/audit_events")
-                        view=pages::admin::audit::AuditLog
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/outbox")
-                        view=pages::admin::outbox::Outbox
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/admin/audit_events") view=audit_log ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=outbox ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
