@@ -49,6 +49,12 @@ pub struct WebUrl<'a> {
     username: &'a str,
 }
 
+impl<'a> WebUrl<'a> {
+    pub fn new(base_url: &'a str, username: &'a str) -> Self {
+        Self { base_url, username }
+    }
+}
+
 impl std::fmt::Display for WebUrl<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.base_url)?;
@@ -70,9 +76,22 @@ pub struct AvatarUrl<'a> {
     base_url: &'a str,
 }
 
+impl<'a> AvatarUrl<'a> {
+    pub fn new(base_url: &'a str) -> Self {
+        Self { base_url }
+    }
+}
+
+impl std::fmt::Display for AvatarUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.base_url)?;
+        f.write_str("/no_avatar.svg")
+    }
+}
+
 impl Serialize for AvatarUrl<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!("{}/no_avatar.svg", self.base_url))
+        serializer.collect_str(self)
     }
 }
 

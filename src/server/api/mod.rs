@@ -6,7 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod json;
 pub mod params;
-mod projects;
+pub mod projects;
 mod tokens;
 mod users;
 

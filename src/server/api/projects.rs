@@ -17,8 +17,23 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+/// `namespace/path`.
+pub fn full_path(p: &Project) -> String {
+    format!("{}/{}", p.namespace, p.path)
+}
+
+/// The project's page.
+pub fn web_url(p: &Project, base: &str) -> String {
+    format!("{base}/{}", full_path(p))
+}
+
+/// Where Git clones it over HTTP.
+pub fn http_url_to_repo(p: &Project, base: &str) -> String {
+    format!("{base}/{}.git", full_path(p))
+}
+
 pub fn project_json(p: &Project, base: &str) -> Value {
-    let full_path = format!("{}/{}", p.namespace, p.path);
+    let full_path = full_path(p);
     json!({
         "id": p.id,
         "description": null,
@@ -30,8 +45,8 @@ pub fn project_json(p: &Project, base: &str) -> Value {
         "default_branch": "main",
         "visibility": p.visibility.as_str(),
         "ssh_url_to_repo": null,
-        "http_url_to_repo": format!("{base}/{full_path}.git"),
-        "web_url": format!("{base}/{full_path}"),
+        "http_url_to_repo": http_url_to_repo(p, base),
+        "web_url": web_url(p, base),
         "namespace": {
             "id": p.owner_id,
             "name": p.namespace,

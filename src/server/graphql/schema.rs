@@ -7,6 +7,8 @@
 use crate::domain::ids::UserId;
 use crate::domain::instant::Rfc3339;
 use crate::domain::paging::{Window, MAX_PAGE_SIZE};
+use crate::server::api::json::{AvatarUrl, WebUrl};
+use crate::server::api::projects as rest;
 use crate::server::db::projects::Project;
 use crate::server::db::users::{User, UserFilter, UserOrder};
 use crate::server::services::{accounts, projects, ServiceError};
@@ -210,12 +212,12 @@ impl<Kind: Send + Sync + 'static> UserNode<Kind> {
 
     /// URL of the user's avatar.
     async fn avatar_url(&self, gql: &Context<'_>) -> String {
-        format!("{}/no_avatar.svg", context(gql).base_url)
+        AvatarUrl::new(&context(gql).base_url).to_string()
     }
 
     /// Web URL of the user.
     async fn web_url(&self, gql: &Context<'_>) -> String {
-        format!("{}/{}", context(gql).base_url, self.user.username)
+        WebUrl::new(&context(gql).base_url, &self.user.username).to_string()
     }
 
     /// Web path of the user.
@@ -294,7 +296,7 @@ impl ProjectNode {
 
     /// Full path of the project.
     async fn full_path(&self) -> ID {
-        ID(format!("{}/{}", self.0.namespace, self.0.path))
+        ID(rest::full_path(&self.0))
     }
 
     /// Full name of the project with its namespace.
@@ -324,22 +326,12 @@ impl ProjectNode {
 
     /// Web URL of the project.
     async fn web_url(&self, gql: &Context<'_>) -> String {
-        format!(
-            "{}/{}/{}",
-            context(gql).base_url,
-            self.0.namespace,
-            self.0.path
-        )
+        rest::web_url(&self.0, &context(gql).base_url)
     }
 
     /// URL to connect to the project via HTTPS.
     async fn http_url_to_repo(&self, gql: &Context<'_>) -> String {
-        format!(
-            "{}/{}/{}.git",
-            context(gql).base_url,
-            self.0.namespace,
-            self.0.path
-        )
+        rest::http_url_to_repo(&self.0, &context(gql).base_url)
     }
 
     /// URL to connect to the project via SSH (Forgekey serves Git over
@@ -680,7 +672,7 @@ impl Query {
         }
         if let Some(paths) = full_paths {
             let wanted: Vec<String> = paths.iter().map(|p| p.to_lowercase()).collect();
-            list.retain(|p| wanted.contains(&format!("{}/{}", p.namespace, p.path).to_lowercase()));
+            list.retain(|p| wanted.contains(&rest::full_path(p).to_lowercase()));
         }
         // GitLab ignores a sort it does not know, as this does.
         match sort.as_deref().unwrap_or("id_desc") {
