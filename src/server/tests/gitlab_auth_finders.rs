@@ -6,12 +6,12 @@
 //! runner, cluster-agent and OAuth tokens are left out: Forgekey has none;
 //! so is `impersonation_enabled: false` (no such switch here).
 
-use super::support::{both_backends, register, Rest, Scenario, TestDb};
+use super::support::{both_backends, register, token_with_scopes, Rest, Scenario, TestDb};
 use crate::domain::ids::TokenId;
 use crate::server::db::tokens as db_tokens;
 use crate::server::db::users::User;
 use crate::server::services::audit::Actor;
-use crate::server::services::tokens::{self, Issuer};
+use crate::server::services::tokens;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -28,18 +28,7 @@ impl World {
     }
 
     async fn token(&self, scopes: &[&str]) -> (TokenId, String) {
-        let created = tokens::issue(
-            &self.s.st,
-            &Actor::command_line(),
-            &self.user,
-            Issuer::Owner,
-            "t",
-            "2026-02-01",
-            scopes,
-        )
-        .await
-        .unwrap();
-        (created.token.id, created.secret)
+        token_with_scopes(&self.s.st, &self.user, scopes).await
     }
 
     async fn revoked(&self, id: TokenId) -> bool {

@@ -4,11 +4,10 @@
 //! Warden (session) and job-token examples are left out: sessions never
 //! authenticate Forgekey's API, and it has no CI jobs.
 
-use super::support::{both_backends, register, Rest, Scenario, TestDb};
+use super::support::{both_backends, register, token_with_scopes, Rest, Scenario, TestDb};
 use crate::domain::ids::TokenId;
 use crate::server::db::users::User;
 use crate::server::services::audit::Actor;
-use crate::server::services::tokens::{self, Issuer};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -27,18 +26,7 @@ impl World {
     }
 
     async fn token(&self, owner: &User, scopes: &[&str]) -> (TokenId, String) {
-        let created = tokens::issue(
-            &self.s.st,
-            &Actor::command_line(),
-            owner,
-            Issuer::Owner,
-            "t",
-            "2026-02-01",
-            scopes,
-        )
-        .await
-        .unwrap();
-        (created.token.id, created.secret)
+        token_with_scopes(&self.s.st, owner, scopes).await
     }
 
     /// `GET /user` with `token` and `Sudo` given as a header or parameter.

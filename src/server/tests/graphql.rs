@@ -4,12 +4,13 @@
 //! sessions, job, LFS and dependency-proxy tokens are left out: Forgekey
 //! has none of them). The rest pin the queries Forgekey serves.
 
-use super::support::{both_backends, register, Client, Rest, Scenario, TestDb, T0};
+use super::support::{
+    both_backends, register, token_with_scopes, Client, Rest, Scenario, TestDb, T0,
+};
 use crate::domain::ids::TokenId;
 use crate::server::db::tokens as db_tokens;
 use crate::server::db::users::User;
 use crate::server::services::audit::Actor;
-use crate::server::services::tokens::{self, Issuer};
 use crate::server::services::{admin, projects};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -31,18 +32,7 @@ impl World {
     }
 
     async fn token(&self, owner: &User, scopes: &[&str]) -> (TokenId, String) {
-        let created = tokens::issue(
-            &self.s.st,
-            &Actor::command_line(),
-            owner,
-            Issuer::Owner,
-            "graphql",
-            "2026-02-01",
-            scopes,
-        )
-        .await
-        .unwrap();
-        (created.token.id, created.secret)
+        token_with_scopes(&self.s.st, owner, scopes).await
     }
 
     /// `POST /api/graphql` with `query` and `variables`, the token in the

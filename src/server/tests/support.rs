@@ -389,6 +389,28 @@ pub async fn register(st: &AppState, name: &str) -> crate::server::db::users::Us
     .unwrap()
 }
 
+/// A token of `owner` with `scopes`, made from the command line, expiring
+/// on 2026-02-01 (a month after [`T0`]): its id and secret.
+pub async fn token_with_scopes(
+    st: &AppState,
+    owner: &crate::server::db::users::User,
+    scopes: &[&str],
+) -> (crate::domain::ids::TokenId, String) {
+    use crate::server::services::tokens::{issue, Issuer};
+    let created = issue(
+        st,
+        &crate::server::services::audit::Actor::command_line(),
+        owner,
+        Issuer::Owner,
+        "t",
+        "2026-02-01",
+        scopes,
+    )
+    .await
+    .unwrap();
+    (created.token.id, created.secret)
+}
+
 /// An `api` token of `user` named `name`, expiring on `expires`.
 pub async fn api_token(
     st: &AppState,
