@@ -32,12 +32,7 @@ impl World {
     }
 
     async fn revoked(&self, id: TokenId) -> bool {
-        db_tokens::find(&self.s.st.db, id)
-            .await
-            .unwrap()
-            .unwrap()
-            .revoked_at
-            .is_some()
+        crate::server::tests::support::is_revoked(&self.s.st, id).await
     }
 }
 

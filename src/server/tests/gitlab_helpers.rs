@@ -7,7 +7,6 @@
 use super::support::{both_backends, register, token_with_scopes, Rest, Scenario, TestDb};
 use crate::domain::ids::TokenId;
 use crate::server::db::users::User;
-use crate::server::services::audit::Actor;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -85,14 +84,7 @@ both_backends!(
     |t| {
         let w = World::new(&t).await;
         let (_, secret) = w.token(&w.user, &["api"]).await;
-        crate::server::services::admin::change_user(
-            &w.s.st,
-            &Actor::user(&w.admin),
-            w.user.id,
-            crate::domain::admin::UserChange::Block,
-        )
-        .await
-        .unwrap();
+        crate::server::tests::support::block(&w.s.st, &w.admin, w.user.id).await;
         let (status, body) = w.whoami(&secret, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(
@@ -186,14 +178,7 @@ both_backends!(
 both_backends!(sudo_as_a_blocked_user_is_refused_unlike_gitlab, |t| {
     let w = World::new(&t).await;
     let (_, secret) = w.token(&w.admin, &["api", "sudo"]).await;
-    crate::server::services::admin::change_user(
-        &w.s.st,
-        &Actor::user(&w.admin),
-        w.user.id,
-        crate::domain::admin::UserChange::Block,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::block(&w.s.st, &w.admin, w.user.id).await;
     let (status, _) = w.whoami(&secret, Some(("user", true))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 });

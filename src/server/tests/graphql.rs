@@ -11,7 +11,7 @@ use crate::domain::ids::TokenId;
 use crate::server::db::tokens as db_tokens;
 use crate::server::db::users::User;
 use crate::server::services::audit::Actor;
-use crate::server::services::{admin, projects};
+use crate::server::services::projects;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -227,14 +227,7 @@ both_backends!(
 both_backends!(graphql_spec_prevents_access_by_deactivated_users, |t| {
     let w = World::new(&t).await;
     let (_, secret) = w.token(&w.alice, &["api"]).await;
-    admin::change_user(
-        &w.s.st,
-        &Actor::user(&w.root),
-        w.alice.id,
-        crate::domain::admin::UserChange::Block,
-    )
-    .await
-    .unwrap();
+    crate::server::tests::support::block(&w.s.st, &w.root, w.alice.id).await;
     let (status, body) = w.post(Some(&secret), ECHO, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["errors"][0]["message"], "API not accessible for user");

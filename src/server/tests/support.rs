@@ -411,6 +411,32 @@ pub async fn token_with_scopes(
     (created.token.id, created.secret)
 }
 
+/// Blocks `user` as the administrator `admin` does in the Admin Area.
+pub async fn block(
+    st: &AppState,
+    admin: &crate::server::db::users::User,
+    user: crate::domain::ids::UserId,
+) {
+    crate::server::services::admin::change_user(
+        st,
+        &crate::server::services::audit::Actor::user(admin),
+        user,
+        crate::domain::admin::UserChange::Block,
+    )
+    .await
+    .unwrap();
+}
+
+/// Whether token `id` is revoked, as stored.
+pub async fn is_revoked(st: &AppState, id: crate::domain::ids::TokenId) -> bool {
+    crate::server::db::tokens::find(&st.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_some()
+}
+
 /// An `api` token of `user` named `name`, expiring on `expires`.
 pub async fn api_token(
     st: &AppState,
