@@ -97,8 +97,9 @@ fn front_end_files(options: &LeptosOptions) -> (String, String) {
         .clone()
 }
 
-/// Pages few visitors open (the Admin Area, enrolling in two-factor
-/// authentication) are split out of the front end's main WebAssembly file
+/// Pages few visitors open, or open once (signing up, the second sign-in
+/// step, projects, password settings, the Admin Area, enrolling in two-factor
+/// authentication), are split out of the front end's main WebAssembly file
 /// (`cargo leptos build --split`) and fetched when first shown: everyone
 /// else never downloads them.
 macro_rules! lazy_page {
@@ -117,6 +118,10 @@ macro_rules! lazy_page {
         }
     };
 }
+lazy_page!(SignUpRoute, pages::sign_up::SignUp);
+lazy_page!(SecondStepRoute, pages::second_step::SecondStep);
+lazy_page!(ProjectsRoute, pages::projects::Projects);
+lazy_page!(AccountRoute, pages::settings::account::Account);
 lazy_page!(TwoFactorRoute, pages::settings::two_factor::TwoFactor);
 lazy_page!(AdminOverviewRoute, pages::admin::overview::Overview);
 lazy_page!(AdminSettingsRoute, pages::admin::settings::AdminSettings);
@@ -181,6 +186,10 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     // The pages split out of the main WebAssembly file (see `lazy_page!`).
+    let sign_up = Lazy::<SignUpRoute>::new();
+    let second_step = Lazy::<SecondStepRoute>::new();
+    let projects = Lazy::<ProjectsRoute>::new();
+    let account = Lazy::<AccountRoute>::new();
     let two_factor = Lazy::<TwoFactorRoute>::new();
     let admin_overview = Lazy::<AdminOverviewRoute>::new();
     let admin_settings = Lazy::<AdminSettingsRoute>::new();
@@ -208,21 +217,9 @@ pub fn App() -> impl IntoView {
                         view=pages::sign_in::SignIn
                         ssr=SsrMode::InOrder
                     />
-                    <Route
-                        path=path!("/users/sign_up")
-                        view=pages::sign_up::SignUp
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=path!("/projects")
-                        view=pages::projects::Projects
-                        ssr=SsrMode::InOrder
-                    />
-                    <Route
-                        path=path!("/users/two_factor")
-                        view=pages::second_step::SecondStep
-                        ssr=SsrMode::InOrder
-                    />
+                    <Route path=path!("/users/sign_up") view=sign_up ssr=SsrMode::InOrder />
+                    <Route path=path!("/projects") view=projects ssr=SsrMode::InOrder />
+                    <Route path=path!("/users/two_factor") view=second_step ssr=SsrMode::InOrder />
                     <Route
                         path=path!("/-/user_settings/profile")
                         view=pages::settings::profile::Profile
@@ -230,7 +227,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("/-/user_settings/account")
-                        view=pages::settings::account::Account
+                        view=account
                         ssr=SsrMode::InOrder
                     />
                     // Async: the whole page (and its headers, such as the
