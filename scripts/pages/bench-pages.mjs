@@ -33,8 +33,9 @@ const PAGES = [
   { name: "admin-users", path: "/admin/users", signedIn: true },
 ];
 const GOALS = { performance: 0.95, accessibility: 1, "best-practices": 1 };
-const FIRST_VISIT_LIMIT = 300 * 1024; // the Access Tokens page
-const SECOND_VISIT_LIMIT = 20 * 1024;
+// The issue's goals are in kilobytes of 1,000 bytes (stricter than KiB).
+const FIRST_VISIT_LIMIT = 300_000; // the Access Tokens page
+const SECOND_VISIT_LIMIT = 20_000;
 const PORT = Number(process.env.FORGEKEY_PAGES_DEBUG_PORT ?? 9333);
 
 const profile = mkdtempSync(join(tmpdir(), "forgekey-pages-"));
@@ -79,7 +80,7 @@ async function signIn() {
 }
 
 let failed = 0;
-const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+const kb = (n) => `${(n / 1000).toFixed(0)} KB`;
 for (const { name, path, signedIn } of PAGES) {
   if (signedIn) {
     await signIn();
@@ -119,14 +120,14 @@ for (const { name, path, signedIn } of PAGES) {
     if (scores[category] < goal) misses.push(`${category} < ${goal}`);
   }
   if (name === "access-tokens" && firstVisit > FIRST_VISIT_LIMIT) {
-    misses.push(`first visit > ${kib(FIRST_VISIT_LIMIT)}`);
+    misses.push(`first visit > ${kb(FIRST_VISIT_LIMIT)}`);
   }
-  if (secondVisit > SECOND_VISIT_LIMIT) misses.push(`second visit > ${kib(SECOND_VISIT_LIMIT)}`);
+  if (secondVisit > SECOND_VISIT_LIMIT) misses.push(`second visit > ${kb(SECOND_VISIT_LIMIT)}`);
   failed += misses.length;
   console.log(
     `${name}: performance ${scores.performance} accessibility ${scores.accessibility} ` +
       `best-practices ${scores["best-practices"]} LCP ${(lcp / 1000).toFixed(1)} s ` +
-      `first visit ${kib(firstVisit)} second visit ${kib(secondVisit)}` +
+      `first visit ${kb(firstVisit)} second visit ${kb(secondVisit)}` +
       (misses.length ? `  MISSED: ${misses.join(", ")}` : ""),
   );
 }
