@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { account, hydrated, js, signOut, signUp } from "./helpers";
+import { account, hydrated, js, openTokenForm, signOut, signUp } from "./helpers";
 
 test("sign up, sign out, sign in", async ({ page }, info) => {
   const a = account(info.project.name);
@@ -54,11 +54,76 @@ test("change password", async ({ page }, info) => {
   await page.getByLabel("New password").fill("a brand new secret");
   await page.getByLabel("Password confirmation").fill("a brand new secret");
   await page.getByRole("button", { name: "Save password" }).click();
-  await expect(page.getByRole("status")).toContainText("Password was successfully updated");
+  await expect(page.getByRole("status").filter({ hasText: "Password was successfully updated" })).toBeVisible();
   await signOut(page);
   await hydrated(page, info.project.name);
   await page.getByLabel("Username or email").fill(a.username);
   await page.getByLabel("Password").fill("a brand new secret");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: `Welcome, ${a.username}` })).toBeVisible();
+});
+
+test("the user menu closes on Escape, on a click outside and on going to another page", async ({ page }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+  await hydrated(page, project);
+  const button = page.getByTestId("user-menu");
+  const menu = page.locator("details", { has: button });
+  const open = async () => {
+    await button.click();
+    await expect(menu).toHaveAttribute("open", "");
+  };
+  await open();
+  if (!js(project)) {
+    // A <details> element: it opens and closes with its button alone.
+    await button.click();
+    await expect(menu).not.toHaveAttribute("open");
+    return;
+  }
+  await page.keyboard.press("Escape");
+  await expect(menu).not.toHaveAttribute("open");
+  await expect(button).toBeFocused();
+
+  await open();
+  await page.getByRole("heading", { name: `Welcome, ${a.username}` }).click();
+  await expect(menu).not.toHaveAttribute("open");
+
+  await open();
+  await menu.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/-\/user_settings\/profile$/);
+  await expect(menu).not.toHaveAttribute("open");
+  // A click inside the menu keeps it open.
+  await open();
+  await menu.getByText("Signed in as").click();
+  await expect(menu).toHaveAttribute("open", "");
+});
+
+test("after moving to another page, focus is on its heading; a refused form focuses its first wrong field", async ({ page }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+  await page.goto("/-/user_settings/profile");
+  await hydrated(page, project);
+  await page.getByRole("link", { name: "Access Tokens" }).click();
+  const heading = page.getByRole("heading", { level: 1, name: "Personal access tokens" });
+  await expect(heading).toBeVisible();
+  if (js(project)) {
+    await expect(heading).toBeFocused();
+  }
+  // A blank name and no scope: the name is the first field in error, with
+  // and without JavaScript.
+  await hydrated(page, project);
+  await openTokenForm(page);
+  await page.getByLabel("Token name").fill("   ");
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  await expect(page.getByText("Enter a name for the token.")).toBeVisible();
+  await expect(page.getByLabel("Token name")).toBeFocused();
+  // Only the scopes wrong: the first box.
+  await page.getByLabel("Token name").fill("named");
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  await expect(page.getByText("Enter a name for the token.")).toHaveCount(0);
+  await expect(page.getByText("Select at least one scope.")).toBeVisible();
+  await expect(page.getByLabel("Token name")).toHaveValue("named");
+  await expect(page.getByRole("checkbox").first()).toBeFocused();
 });

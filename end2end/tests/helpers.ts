@@ -33,3 +33,28 @@ export async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/users\/sign_in$/);
   await expect(page.getByRole("link", { name: "Register" }).first()).toBeVisible();
 }
+
+// scripts/test.sh creates this administrator before the server starts.
+export const ADMIN = {
+  username: "e2e-admin",
+  email: "e2e-admin@example.com",
+  password: process.env.FORGEKEY_E2E_ADMIN_PASSWORD ?? "e2e-admin-password",
+};
+
+export async function signIn(page: Page, project: string, a: Pick<Account, "username" | "password">) {
+  await page.goto("/users/sign_in");
+  await hydrated(page, project);
+  await page.getByLabel("Username or email").fill(a.username);
+  await page.getByLabel("Password").fill(a.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${a.username}` })).toBeVisible();
+}
+
+/** On Access Tokens: opens the new-token form ("Add new token", GitLab 16) unless it is open. */
+export async function openTokenForm(page: Page) {
+  const form = page.getByRole("heading", { name: "Add a personal access token" });
+  if (!(await form.isVisible())) {
+    await page.getByTestId("add-token").click();
+  }
+  await expect(form).toBeVisible();
+}

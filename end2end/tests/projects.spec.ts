@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { account, hydrated, signUp } from "./helpers";
+import { account, hydrated, openTokenForm, signUp } from "./helpers";
 
 /** Runs git with no prompt and no stored credentials. */
 function git(cwd: string, ...args: string[]) {
@@ -28,7 +28,7 @@ test("create a project, push and clone it with a token", async ({ page }, info) 
   await page.getByLabel("Project name").fill("Tools 2");
   await page.getByLabel("Public").check();
   await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("status")).toHaveText("Project 'Tools 2' was successfully created.");
+  await expect(page.getByRole("status").filter({ hasText: "Project 'Tools 2' was successfully created." })).toBeVisible();
   const item = page.getByTestId("project");
   await expect(item).toContainText(`${a.username}/tools-2`);
   await expect(item).toContainText("public");
@@ -44,6 +44,7 @@ test("create a project, push and clone it with a token", async ({ page }, info) 
   // A write_repository token from the tokens page pushes; anyone clones.
   await page.goto("/-/user_settings/personal_access_tokens");
   await hydrated(page, project);
+  await openTokenForm(page);
   await page.getByLabel("Token name").fill("git");
   await page.getByLabel("write_repository", { exact: true }).check();
   await page.getByRole("button", { name: "Create personal access token" }).click();

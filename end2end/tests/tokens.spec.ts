@@ -1,15 +1,18 @@
 import { expect, test, type Page } from "@playwright/test";
-import { account, hydrated, js, signOut, signUp } from "./helpers";
+import { account, hydrated, js, openTokenForm, signOut, signUp } from "./helpers";
 
 const PAGE = "/-/user_settings/personal_access_tokens";
 
 async function openTokens(page: Page, project: string) {
   await page.goto(PAGE);
   await hydrated(page, project);
-  await expect(page.getByRole("heading", { name: "Add a personal access token" })).toBeVisible();
+  // The list first; the form opens from its button (GitLab 16).
+  await expect(page.getByRole("heading", { name: /^Active personal access tokens/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Add a personal access token" })).toBeHidden();
 }
 
 async function createToken(page: Page, name: string, scopes: string[]) {
+  await openTokenForm(page);
   await page.getByLabel("Token name").fill(name);
   for (const scope of scopes) {
     await page.getByLabel(scope, { exact: true }).check();
@@ -100,6 +103,7 @@ test("errors keep the form; others cannot see or revoke a token", async ({ page 
   const owner = account(project);
   await signUp(page, project, owner);
   await openTokens(page, project);
+  await openTokenForm(page);
 
   // No scope chosen: a clear error, the name kept.
   await page.getByLabel("Token name").fill("needs a scope");
@@ -122,7 +126,104 @@ test("errors keep the form; others cannot see or revoke a token", async ({ page 
   // The owner's confirmation URL shows nothing to someone else.
   await page.goto(revokeHref!);
   await hydrated(page, project);
-  await expect(page.getByRole("heading", { name: "Add a personal access token" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Active personal access tokens (0)" })).toBeVisible();
   await expect(page.getByTestId("revoke-dialog")).toHaveCount(0);
   expect(await page.content()).not.toContain("owner-only");
+});
+
+test("a link from a tool, old address included, opens a prefilled form; an empty date takes the limit", async ({ page }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+
+  // GitLab 14.1+ links, here to GitLab 16's older address of the page.
+  await page.goto("/-/profile/personal_access_tokens?name=Release%20bot&scopes=api,read_user");
+  await expect(page).toHaveURL(new RegExp(`${PAGE}\\?name=Release%20bot&scopes=api,read_user$`));
+  await hydrated(page, project);
+  await expect(page.getByLabel("Token name")).toHaveValue("Release bot");
+  await expect(page.getByLabel("api", { exact: true })).toBeChecked();
+  await expect(page.getByLabel("read_user", { exact: true })).toBeChecked();
+  await expect(page.getByLabel("read_api", { exact: true })).not.toBeChecked();
+
+  // The form says what an empty date gives, and gives it: the limit.
+  const expiry = page.getByLabel("Expiration date");
+  const latest = await expiry.getAttribute("max");
+  await expect(page.getByText(`Leave it empty for the longest lifetime allowed, 365 days (until ${latest}).`))
+    .toBeVisible();
+  await expiry.fill("");
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  await expect(page.getByTestId("new-token-secret")).toBeVisible();
+  const row = page.getByTestId("active-token").filter({ hasText: "Release bot" });
+  await expect(row.locator(`time[datetime="${latest}T00:00:00Z"]`)).toHaveCount(1);
+  await expect(page).toHaveTitle("Personal access tokens · Forgekey");
+
+  // The home page has a title too.
+  await page.goto("/");
+  await expect(page).toHaveTitle("Forgekey");
+});
+
+test("the new secret comes into view focused; copying says whether it worked, on plain HTTP too", async ({ page, context }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signUp(page, project, a);
+  await openTokens(page, project);
+  const secret = await createToken(page, "phone", ["read_api"]);
+  const field = page.getByTestId("new-token-secret");
+  await expect(field).toBeFocused();
+  await expect(field).toBeInViewport();
+  if (!js(project)) return; // no copy button without JavaScript: the field selects itself
+
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  // "Copy token", then "Copied".
+  const copy = page.getByRole("button", { name: /^(Copy token|Copied)$/ });
+  const status = page.getByTestId("copy-status");
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  await copy.click();
+  await expect(status).toHaveText("Copied to the clipboard.");
+  expect(await clipboard()).toBe(secret);
+
+  // A plain-HTTP origin has no clipboard API: the copy command does it.
+  await page.evaluate(async () => {
+    await navigator.clipboard.writeText("");
+    Object.defineProperty(window, "isSecureContext", { value: false });
+    navigator.clipboard.writeText = () => Promise.reject(new Error("not a secure context"));
+  });
+  await copy.click();
+  await expect(status).toHaveText("Copied to the clipboard.");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+  await expect(copy).toBeFocused();
+
+  // And where the browser refuses that too, it says what to do.
+  await page.evaluate(() => {
+    document.execCommand = () => false;
+  });
+  await copy.click();
+  await expect(status).toHaveText("The browser refused to copy: select the text and press Ctrl+C (⌘C on a Mac).");
+});
+
+test("the revoke dialog: modal, Cancel focused, Escape cancels and focus returns, fits a phone", async ({ page }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signUp(page, project, a);
+  await openTokens(page, project);
+  await createToken(page, "laptop", ["read_api"]);
+  const revoke = page.getByRole("link", { name: "Revoke laptop" });
+  await revoke.click();
+  const dialog = page.getByTestId("revoke-dialog");
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("link", { name: "Cancel" })).toBeFocused();
+  const box = (await dialog.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  if (!js(project)) return; // a page of its own: Cancel is a link back
+
+  // Modal: the page behind it cannot be reached.
+  expect(await dialog.evaluate((d) => d.matches(":modal"))).toBe(true);
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(page).toHaveURL(new RegExp(`${PAGE}$`));
+  await expect(revoke).toBeFocused();
+  await expect(page.getByTestId("active-token")).toHaveCount(1);
 });

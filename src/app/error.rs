@@ -28,6 +28,14 @@ pub enum AppError {
     ReauthRequired,
     #[error("{0}")]
     Conflict(String),
+    /// Saving would revoke tokens: the form asks to confirm, beside the
+    /// setting that does it.
+    #[error("{}", crate::domain::admin::revocation_notice(*max_days, *tokens, *owners))]
+    ConfirmRevocations {
+        max_days: i64,
+        tokens: i64,
+        owners: i64,
+    },
     #[error("You need to sign in before you continue.")]
     Unauthenticated,
     #[error("Not found.")]
@@ -45,6 +53,18 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Whether the error names fields of a form (else it is about the
+    /// whole request).
+    pub fn has_fields(&self) -> bool {
+        matches!(self, Self::Invalid(errors) if !errors.is_empty())
+    }
+
+    /// Whether the answer is a question (confirm to go on) rather than a
+    /// failure: forms ask it where it arises, never as a red banner.
+    pub fn asks_confirmation(&self) -> bool {
+        matches!(self, Self::ConfirmRevocations { .. })
+    }
+
     /// The message for one field, if the error names it.
     pub fn field(&self, name: &str) -> Option<String> {
         match self {
@@ -59,7 +79,7 @@ impl AppError {
     /// The HTTP status a server function answers with for this error.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Invalid(_) => 422,
+            Self::Invalid(_) | Self::ConfirmRevocations { .. } => 422,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::Locked { .. } | Self::TwoFactorLocked { .. } => 423,
             Self::SignInExpired => 401,
@@ -107,13 +127,11 @@ impl From<crate::server::services::ServiceError> for AppError {
                 max_days,
                 tokens,
                 owners,
-            } => Self::Invalid(vec![FieldError::new(
-                "confirm",
-                format!(
-                    "{} Tick the box to confirm.",
-                    crate::domain::admin::revocation_notice(max_days, tokens, owners)
-                ),
-            )]),
+            } => Self::ConfirmRevocations {
+                max_days,
+                tokens,
+                owners,
+            },
             S::Busy => Self::Busy,
             S::NotFound => Self::NotFound,
             S::Unavailable => {

@@ -209,6 +209,7 @@ pub fn App() -> impl IntoView {
                 "Skip to content"
             </a>
             <components::layout::TopBar />
+            <components::focus::FocusHeadingOnNavigation />
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder />

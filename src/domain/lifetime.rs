@@ -11,8 +11,9 @@ pub struct LifetimePolicy {
     pub max_days: i64,
     /// What the form suggests.
     pub suggested_days: i64,
-    /// Whether every new token needs an expiry date (else none means the
-    /// token never expires).
+    /// Whether every new token expires (GitLab's "require expiration
+    /// date"): a token asked for without a date then lives as long as the
+    /// limit allows; else such a token never expires.
     pub expiry_required: bool,
 }
 
@@ -69,17 +70,32 @@ impl LifetimePolicy {
         expires_on.is_none_or(|date| date > self.latest(today))
     }
 
-    /// Parses an optional expiry date: empty means "never" where the
-    /// policy allows it, else the date must be in range.
+    /// Parses an optional expiry date. Empty means the longest lifetime
+    /// allowed (`latest`), as GitLab 16 gives a token created without a
+    /// date, or "never" where administrators allow tokens without one; a
+    /// date must be in range.
     pub fn parse_optional_expiry(
         &self,
         input: &str,
         today: Date,
     ) -> Result<Option<Date>, DomainError> {
-        if input.trim().is_empty() && !self.expiry_required {
-            return Ok(None);
+        if input.trim().is_empty() {
+            return Ok(self.expiry_required.then(|| self.latest(today)));
         }
         self.parse_expiry(input, today).map(Some)
+    }
+
+    /// What an empty expiry date means, in words for a form's hint.
+    pub fn empty_expiry_means(&self, today: Date) -> String {
+        if self.expiry_required {
+            format!(
+                "Leave it empty for the longest lifetime allowed, {} days (until {}).",
+                self.max_days,
+                iso(self.latest(today))
+            )
+        } else {
+            "Leave it empty for a token that never expires.".to_owned()
+        }
     }
 
     /// The earliest date a new token may expire on: tomorrow.
@@ -243,15 +259,28 @@ mod tests {
     }
 
     #[test]
-    fn no_expiry_only_where_administrators_allow_it() {
+    fn no_date_means_the_limit_or_never_where_administrators_allow_it() {
         let today = date!(2026 - 11 - 22);
         let required = LifetimePolicy::new(30, true);
         assert_eq!(
-            message(required.parse_optional_expiry(" ", today).unwrap_err()),
-            "Choose an expiration date."
+            required.parse_optional_expiry(" ", today),
+            Ok(Some(date!(2026 - 12 - 22)))
+        );
+        assert_eq!(
+            required.empty_expiry_means(today),
+            "Leave it empty for the longest lifetime allowed, 30 days (until 2026-12-22)."
+        );
+        assert_eq!(
+            LifetimePolicy::default().parse_optional_expiry("", today),
+            Ok(Some(date!(2027 - 11 - 22))),
+            "365 days unless administrators set less"
         );
         let optional = LifetimePolicy::new(30, false);
         assert_eq!(optional.parse_optional_expiry("", today), Ok(None));
+        assert_eq!(
+            optional.empty_expiry_means(today),
+            "Leave it empty for a token that never expires."
+        );
         assert_eq!(
             optional.parse_optional_expiry("2026-12-01", today),
             Ok(Some(date!(2026 - 12 - 01)))

@@ -11,6 +11,7 @@ pub mod flash;
 pub mod git;
 pub mod graphql;
 pub mod jobs;
+pub mod legacy;
 pub mod listen;
 pub mod log_limit;
 pub mod mailer;
@@ -214,6 +215,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .route("/-/liveness", get(probes::liveness))
         .route("/-/readiness", get(probes::readiness))
         .route("/-/metrics", get(metrics::render))
+        .merge(legacy::router())
         .merge(api::router())
         .merge(graphql::router())
         .merge(web)

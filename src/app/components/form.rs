@@ -68,26 +68,55 @@ impl ToNotice for String {
     }
 }
 
-/// The banner above a form: the error, or the success notice.
+/// The banner above a form: the error (an alert), or the success notice
+/// (in a status region that is always there). When an
+/// answer names fields, focus moves to the first of them (or to what the
+/// form asks to confirm), as it does on the page a refused plain form
+/// post comes back to (`Field`'s `autofocus`).
 #[component]
 pub fn FormMessages(feedback: Feedback) -> impl IntoView {
+    Effect::new(move || {
+        let points_at_a_field = feedback.error.with(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.has_fields() || e.asks_confirmation())
+        });
+        if feedback.settled.get() && points_at_a_field {
+            request_animation_frame(move || {
+                let first = document()
+                    .query_selector("[aria-invalid=true], [data-confirm]")
+                    .ok()
+                    .flatten();
+                if let Some(first) = first {
+                    use wasm_bindgen::JsCast;
+                    let _ = first.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            });
+        }
+    });
     view! {
-        {move || { feedback.error.get().map(|e| view! { <ErrorBox message=e.to_string() /> }) }}
         {move || {
             feedback
-                .notice
+                .error
                 .get()
-                .map(|n| {
-                    view! {
-                        <div
-                            role="status"
-                            class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-800"
-                        >
-                            {n}
-                        </div>
-                    }
-                })
+                .filter(|e| !e.asks_confirmation())
+                .map(|e| view! { <ErrorBox message=e.to_string() /> })
         }}
+        // In the page before any notice, so that screen readers announce
+        // one when it arrives (hidden while empty).
+        <div role="status" class="empty:hidden">
+            {move || {
+                feedback
+                    .notice
+                    .get()
+                    .map(|n| {
+                        view! {
+                            <div class="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-800">
+                                {n}
+                            </div>
+                        }
+                    })
+            }}
+        </div>
     }
 }
 
@@ -163,6 +192,9 @@ pub fn Field(
                 type=kind
                 value=value
                 required=required
+                // A refused plain form post comes back with its first
+                // invalid field focused.
+                autofocus=error.get_untracked().is_some()
                 minlength=minlength
                 maxlength=maxlength
                 min=min
@@ -193,6 +225,9 @@ pub fn Field(
     }
 }
 
+/// The look of a form's primary button.
+pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 disabled:opacity-60";
+
 /// The primary button of a form.
 #[component]
 pub fn SubmitButton(
@@ -200,11 +235,7 @@ pub fn SubmitButton(
     #[prop(into, optional)] pending: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        <button
-            type="submit"
-            disabled=move || pending.get()
-            class="inline-flex items-center justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 disabled:opacity-60"
-        >
+        <button type="submit" disabled=move || pending.get() class=PRIMARY_BUTTON>
             {label}
         </button>
     }

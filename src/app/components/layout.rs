@@ -1,5 +1,6 @@
 //! Page chrome: the top bar with the user's menu and the settings layout.
 
+use crate::app::components::focus::{details_by_id, focus_by_id};
 use crate::app::fns::CurrentUser;
 use crate::app::{use_auth, use_current_user};
 use crate::paths;
@@ -61,14 +62,49 @@ fn SignedOutLinks() -> impl IntoView {
     }
 }
 
+const USER_MENU: &str = "user-menu";
+const USER_MENU_BUTTON: &str = "user-menu-button";
+
 /// The signed-in user's menu. A `<details>` element, so it opens with the
-/// keyboard and without JavaScript.
+/// keyboard and without JavaScript; with it, the menu also closes as menus
+/// do: on Escape (focus back on its button), on a click outside it, and on
+/// choosing one of its links.
 #[component]
 fn UserMenu(user: CurrentUser) -> impl IntoView {
     let sign_out = use_auth().sign_out;
+    let menu = || details_by_id(USER_MENU);
+    let close = move || {
+        let open = menu().filter(|menu| menu.open());
+        if let Some(menu) = &open {
+            menu.set_open(false);
+        }
+        open.is_some()
+    };
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && close() {
+            focus_by_id(USER_MENU_BUTTON);
+        }
+    });
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        use wasm_bindgen::JsCast;
+        let target = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let inside = menu().is_some_and(|menu| menu.contains(target.as_ref().map(|t| t.as_ref())));
+        // Its links and its button lead elsewhere: the menu closes too.
+        let leaves = target.is_some_and(|t| t.closest("a, button").ok().flatten().is_some());
+        if !inside || leaves {
+            close();
+        }
+    });
+    on_cleanup(move || {
+        escape.remove();
+        outside.remove();
+    });
     view! {
-        <details class="relative">
+        <details class="relative" id=USER_MENU>
             <summary
+                id=USER_MENU_BUTTON
                 class="flex cursor-pointer list-none items-center gap-2 rounded px-3 py-1.5 text-sm hover:bg-gray-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-white"
                 data-testid="user-menu"
             >

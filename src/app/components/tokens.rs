@@ -25,9 +25,12 @@ pub fn ScopeCheckboxes(
     let scopes = Scope::ALL
         .into_iter()
         .filter(move |s| is_admin || !s.admin_only())
-        .map(|scope| {
+        .enumerate()
+        .map(|(i, scope)| {
             let id = format!("scope-{scope}");
             let checked = selected.iter().any(|s| s == scope.as_str());
+            // As `Field` does: a refused plain post focuses the first box.
+            let autofocus = i == 0 && error.get_untracked().is_some();
             view! {
                 <div class="flex items-start gap-3">
                     <input
@@ -36,6 +39,8 @@ pub fn ScopeCheckboxes(
                         name="scopes[]"
                         value=scope.as_str()
                         checked=checked
+                        autofocus=autofocus
+                        aria-invalid=move || error.get().is_some().then_some("true")
                         aria-describedby=format!("{id}-description")
                         class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
                     />
@@ -63,8 +68,9 @@ pub fn ScopeCheckboxes(
     }
 }
 
-/// A new token's expiration date: bounded by the administrators' limit,
-/// suggested, and optional only where they allow tokens without one.
+/// A new token's expiration date: bounded by the administrators' limit and
+/// suggested; left empty, the longest lifetime allowed (or none, where
+/// administrators allow tokens without one).
 #[component]
 pub fn ExpiryField(
     bounds: ExpiryBounds,
@@ -72,11 +78,10 @@ pub fn ExpiryField(
     typed: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let hint = if bounds.expiry_required {
-        "The token stops working at 00:00 UTC on this date."
-    } else {
-        "The token stops working at 00:00 UTC on this date. Leave it empty for a token that never expires."
-    };
+    let hint = format!(
+        "The token stops working at 00:00 UTC on this date. {}",
+        bounds.when_empty
+    );
     view! {
         <Field
             label="Expiration date"
@@ -85,8 +90,8 @@ pub fn ExpiryField(
             value=typed.unwrap_or(bounds.suggested)
             min=bounds.earliest
             max=bounds.latest
+            required=false
             error
-            required=bounds.expiry_required
             hint
         />
     }
@@ -117,9 +122,21 @@ pub fn NewTokenFields(
     }
 }
 
+const SECRET_FIELD: &str = "new-token-secret";
+
 /// A new token's secret, shown this once.
 #[component]
-pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
+pub fn OneTimeSecret(
+    created: NewTokenSecret,
+    /// What was made: a personal access token, or an administrator's
+    /// impersonation token.
+    #[prop(default = "personal access token")]
+    kind: &'static str,
+) -> impl IntoView {
+    // Shown above the form that made it, often off-screen: focusing the
+    // field brings it into view, selects it, and has it read out. (On
+    // mount: the page may render it again once its list has reloaded.)
+    Effect::new(|| crate::app::components::focus::focus_by_id(SECRET_FIELD));
     view! {
         <section
             role="status"
@@ -127,16 +144,16 @@ pub fn OneTimeSecret(created: NewTokenSecret) -> impl IntoView {
             class="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4"
         >
             <h2 id="new-token-heading" class="font-semibold text-green-900">
-                "Your new personal access token “"
-                {created.token.name.clone()}
-                "”"
+                {format!("Your new {kind} “{}”", created.token.name)}
             </h2>
             <div class="flex gap-2">
-                <label for="new-token-secret" class="sr-only">
-                    "Your new personal access token"
+                <label for=SECRET_FIELD class="sr-only">
+                    {format!("Your new {kind}")}
                 </label>
                 <input
-                    id="new-token-secret"
+                    // Without JavaScript, the page that shows it focuses it.
+                    autofocus=true
+                    id=SECRET_FIELD
                     data-testid="new-token-secret"
                     type="text"
                     readonly=true
@@ -179,17 +196,29 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
             let revoke_href = format!("{}?revoke={}", paths::TOKENS, t.id);
             let label = format!("Revoke {}", t.name);
             view! {
-                <tr data-testid="active-token">
-                    <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
-                    <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
-                    <td class="px-3 py-2">{when(t.created_at)}</td>
-                    <td class="px-3 py-2">
+                <tr role="row" data-testid="active-token">
+                    <td role="cell" data-label="Token name" class="px-3 py-2 font-medium">
+                        {t.name.clone()}
+                    </td>
+                    <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
+                        {scope_list(&t.scopes)}
+                    </td>
+                    <td role="cell" data-label="Created" class="px-3 py-2">
+                        {when(t.created_at)}
+                    </td>
+                    <td role="cell" data-label="Last used" class="px-3 py-2">
                         {t
                             .last_used_at
                             .map(|u| instant::relative(now, u))
                             .unwrap_or_else(|| "Never".to_owned())}
                     </td>
-                    <td class="px-3 py-2" class:text-amber-800=soon class:font-semibold=soon>
+                    <td
+                        role="cell"
+                        data-label="Expires"
+                        class="px-3 py-2"
+                        class:text-amber-800=soon
+                        class:font-semibold=soon
+                    >
                         {match t.expires_at {
                             Some(at) => {
                                 view! {
@@ -203,7 +232,7 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                         }}
                         {soon.then_some(" (expires soon)")}
                     </td>
-                    <td class="px-3 py-2 text-right">
+                    <td role="cell" class="px-3 py-2 text-right">
                         <A
                             href=revoke_href
                             attr:aria-label=label
@@ -286,11 +315,17 @@ pub fn InactiveTokens(
         .map(|t| {
             let state = t.state(now);
             view! {
-                <tr data-testid="inactive-token">
-                    <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
-                    <td class="px-3 py-2 font-mono text-xs">{scope_list(&t.scopes)}</td>
-                    <td class="px-3 py-2">{when(t.created_at)}</td>
-                    <td class="px-3 py-2">
+                <tr role="row" data-testid="inactive-token">
+                    <td role="cell" data-label="Token name" class="px-3 py-2 font-medium">
+                        {t.name.clone()}
+                    </td>
+                    <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
+                        {scope_list(&t.scopes)}
+                    </td>
+                    <td role="cell" data-label="Created" class="px-3 py-2">
+                        {when(t.created_at)}
+                    </td>
+                    <td role="cell" data-label="Status" class="px-3 py-2">
                         <TokenStatus state expiry_enforced />
                     </td>
                 </tr>

@@ -42,6 +42,30 @@ pub struct TypedToken {
 }
 
 impl TypedToken {
+    /// A link's prefilled form (GitLab 14.1+):
+    /// `?name=…&scopes=api,read_user`. Unknown scopes check no box.
+    pub fn prefilled(name: Option<String>, scopes: Option<String>) -> Self {
+        Self {
+            name: name.filter(|n| !n.trim().is_empty()),
+            expires_at: None,
+            scopes: scopes
+                .iter()
+                .flat_map(|list| list.split(','))
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
+
+    /// What a refused form typed, else what the link prefilled.
+    pub fn or(self, other: Self) -> Self {
+        if self == Self::default() {
+            other
+        } else {
+            self
+        }
+    }
+
     pub fn from_flash(flash: Option<&FormFlash>) -> Self {
         let Some(f) = flash else {
             return Self::default();
@@ -307,5 +331,36 @@ pub(crate) mod ctx {
             }
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TypedToken;
+
+    #[test]
+    fn a_link_prefills_name_and_scopes_as_gitlab_does() {
+        let typed = TypedToken::prefilled(
+            Some("CI deploy".to_owned()),
+            Some("api, read_user,,".to_owned()),
+        );
+        assert_eq!(typed.name.as_deref(), Some("CI deploy"));
+        assert_eq!(typed.scopes, ["api", "read_user"]);
+        assert_eq!(typed.expires_at, None);
+        assert_eq!(
+            TypedToken::prefilled(Some(" ".to_owned()), None),
+            TypedToken::default()
+        );
+    }
+
+    #[test]
+    fn what_a_refused_form_typed_wins_over_the_link() {
+        let link = TypedToken::prefilled(Some("from link".to_owned()), None);
+        let typed = TypedToken {
+            name: Some("typed".to_owned()),
+            ..TypedToken::default()
+        };
+        assert_eq!(typed.clone().or(link.clone()), typed);
+        assert_eq!(TypedToken::default().or(link.clone()), link);
     }
 }

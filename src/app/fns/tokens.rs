@@ -33,8 +33,9 @@ pub struct ExpiryBounds {
     pub earliest: String,
     pub latest: String,
     pub suggested: String,
-    /// Whether a new token needs an expiry date.
-    pub expiry_required: bool,
+    /// What leaving the date empty gives (the longest lifetime allowed, or
+    /// no expiry where administrators allow it).
+    pub when_empty: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -45,7 +46,7 @@ impl ExpiryBounds {
             earliest: iso(policy.earliest(today)),
             latest: iso(policy.latest(today)),
             suggested: iso(policy.suggested(today)),
-            expiry_required: policy.expiry_required,
+            when_empty: policy.empty_expiry_means(today),
         }
     }
 }

@@ -1,12 +1,15 @@
 use crate::app::use_current_user;
 use crate::paths;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn Home() -> impl IntoView {
     let user = use_current_user();
     view! {
+        // The app's formatter titles an empty page name "Forgekey".
+        <Title text="" />
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {

@@ -22,8 +22,9 @@ pub enum TokenCommand {
         /// read_registry, write_registry, sudo, admin_mode.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
-        /// The date (YYYY-MM-DD, UTC) the token stops working at 00:00; may be left out only
-        /// while `settings set --token-expiry-required off`.
+        /// The date (YYYY-MM-DD, UTC) the token stops working at 00:00. Left out: the longest
+        /// lifetime allowed (`settings set --token-max-lifetime-days`), or no expiry while
+        /// `settings set --token-expiry-required off`.
         #[arg(long, default_value = "")]
         expires_at: String,
     },

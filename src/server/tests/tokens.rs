@@ -670,3 +670,78 @@ both_backends!(
         assert_eq!(written().await, 30, "none written again within ten minutes");
     }
 );
+
+/// The opening tag of the `element` whose id is `id`, as the page
+/// rendered it.
+fn tag<'a>(body: &'a str, element: &str, id: &str) -> &'a str {
+    let start = body
+        .find(&format!("<{element} id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {element} {id}"));
+    let end = start + body[start..].find('>').unwrap();
+    &body[start..=end]
+}
+
+fn input_tag<'a>(body: &'a str, id: &str) -> &'a str {
+    tag(body, "input", id)
+}
+
+both_backends!(old_addresses_and_prefilled_links_reach_a_filled_form, |t| {
+    let clock = ManualClock::at(T0);
+    let mut c = Client::new(app(&t, state(&t, &clock)).await);
+    c.sign_up("lee").await;
+    // GitLab's older addresses redirect for good, keeping the query.
+    let query = "name=CI%20deploy&scopes=api,read_user,no_such_scope";
+    for old in [
+        "/-/profile/personal_access_tokens",
+        "/profile/personal_access_tokens",
+    ] {
+        let r = c.get(&format!("{old}?{query}")).await;
+        assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY, "{old}");
+        assert_eq!(r.headers[header::LOCATION], format!("{PAGE}?{query}"));
+        let bare = c.get(old).await;
+        assert_eq!(bare.headers[header::LOCATION], PAGE);
+    }
+    let r = c.get("/-/profile/two_factor_auth").await;
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/-/user_settings/two_factor_auth"
+    );
+
+    // The link fills the form (GitLab 14.1+): the name, and the boxes of
+    // the scopes it names that exist.
+    let page = c.get(&format!("{PAGE}?{query}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The form, closed behind "Add new token" otherwise, is open for it.
+    let form = tag(&page.body, "details", "add-token-form");
+    assert!(form.contains(" open"), "the form is open: {form}");
+    assert!(input_tag(&page.body, "field-name").contains("value=\"CI deploy\""));
+    assert!(input_tag(&page.body, "scope-api").contains("checked"));
+    assert!(input_tag(&page.body, "scope-read_user").contains("checked"));
+    assert!(!input_tag(&page.body, "scope-read_api").contains("checked"));
+    // Without a prefill the form is closed and nothing is checked.
+    let plain = c.get(PAGE).await;
+    assert!(!tag(&plain.body, "details", "add-token-form").contains(" open"));
+    assert!(!input_tag(&plain.body, "scope-api").contains("checked"));
+    assert!(input_tag(&plain.body, "field-name").contains("value=\"\""));
+    // The form says what an empty expiry date gives (T0 is 2026-01-01).
+    assert!(plain
+        .body
+        .contains("Leave it empty for the longest lifetime allowed, 365 days (until 2027-01-01)."));
+    assert!(!input_tag(&plain.body, "field-expires_at").contains("required"));
+    // And it gives it, without JavaScript too.
+    let r = c
+        .submit(
+            "create_token",
+            PAGE,
+            &[("name", "a year"), ("expires_at", ""), ("scopes[]", "api")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let list = load(&mut c).await;
+    let tokens = list["active"].as_array().unwrap();
+    let year = tokens.iter().find(|t| t["name"] == "a year").unwrap();
+    assert_eq!(
+        year["expires_at"],
+        token::expires_at(time::macros::date!(2027 - 01 - 01)).unix_timestamp()
+    );
+});

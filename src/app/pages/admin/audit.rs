@@ -128,13 +128,17 @@ pub fn AuditLog() -> impl IntoView {
                                         .cloned()
                                         .map(|e| {
                                             view! {
-                                                <tr data-testid="audit-event">
-                                                    <td class="px-3 py-2 whitespace-nowrap">
+                                                <tr role="row" data-testid="audit-event">
+                                                    <td
+                                                        role="cell"
+                                                        data-label="When"
+                                                        class="px-3 py-2 whitespace-nowrap"
+                                                    >
                                                         <time datetime=instant::machine(
                                                             e.at,
                                                         )>{instant::date_time(e.at)}</time>
                                                     </td>
-                                                    <td class="px-3 py-2">
+                                                    <td role="cell" data-label="Who" class="px-3 py-2">
                                                         {e.actor}
                                                         {e
                                                             .acted_as
@@ -144,17 +148,33 @@ pub fn AuditLog() -> impl IntoView {
                                                                 }
                                                             })}
                                                     </td>
-                                                    <td class="px-3 py-2 font-mono text-xs">{e.address}</td>
-                                                    <td class="px-3 py-2">{e.action}</td>
-                                                    <td class="px-3 py-2">
+                                                    <td
+                                                        role="cell"
+                                                        data-label="From"
+                                                        class="px-3 py-2 font-mono text-xs"
+                                                    >
+                                                        {e.address}
+                                                    </td>
+                                                    <td role="cell" data-label="Action" class="px-3 py-2">
+                                                        {e.action}
+                                                    </td>
+                                                    <td role="cell" data-label="User" class="px-3 py-2">
                                                         {e
                                                             .target
                                                             .map(|t| {
                                                                 view! { <A href=paths::admin_user(&t)>{t.clone()}</A> }
                                                             })}
                                                     </td>
-                                                    <td class="px-3 py-2">{e.token}</td>
-                                                    <td class="px-3 py-2 text-gray-700">{e.details}</td>
+                                                    <td role="cell" data-label="Token" class="px-3 py-2">
+                                                        {e.token}
+                                                    </td>
+                                                    <td
+                                                        role="cell"
+                                                        data-label="Details"
+                                                        class="px-3 py-2 text-gray-700"
+                                                    >
+                                                        {e.details}
+                                                    </td>
                                                 </tr>
                                             }
                                         })

@@ -43,7 +43,7 @@ pub fn Outbox() -> impl IntoView {
                                             view! {
                                                 <article
                                                     data-testid="mail"
-                                                    class="space-y-2 rounded-lg border border-gray-200 bg-white p-4"
+                                                    class="space-y-2 rounded-lg border border-gray-200 bg-white p-4 wrap-anywhere"
                                                 >
                                                     <h2 class="font-semibold">{m.subject}</h2>
                                                     <p class="text-xs text-gray-600">

@@ -2,7 +2,8 @@
 //! instance settings.
 
 use super::{admin_mode_entered, failed, AdminLayout, LOADING};
-use crate::app::components::form::{Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::form::{Feedback, Field, FormMessages, PRIMARY_BUTTON};
+use crate::app::error::AppError;
 use crate::app::fns::admin::{load_admin_settings, SaveAdminSettings};
 use crate::app::fns::take_flash;
 use crate::domain::settings::{MAX_LIFETIME_DAYS_RANGE, RETENTION_DAYS_RANGE};
@@ -89,7 +90,18 @@ pub fn AdminSettings() -> impl IntoView {
                             "git_token_username_match",
                             s.git_token_username_match,
                         );
-                        let confirm = feedback.field("confirm");
+                        let revocations = move || {
+                            feedback
+                                .error
+                                .get()
+                                .and_then(|e| match e {
+                                    AppError::ConfirmRevocations { tokens, .. } => {
+                                        Some((e.to_string(), tokens))
+                                    }
+                                    _ => None,
+                                })
+                        };
+                        // Saving would revoke tokens: asked beside the limit.
                         // What a refused plain form post typed, else what is stored.
                         view! {
                             <AdminLayout title="Settings">
@@ -114,6 +126,29 @@ pub fn AdminSettings() -> impl IntoView {
                                                 MAX_LIFETIME_DAYS_RANGE.end(),
                                             )
                                         />
+                                        {move || {
+                                            revocations()
+                                                .map(|(message, _)| {
+                                                    view! {
+                                                        <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
+                                                            <input
+                                                                id="setting-confirm"
+                                                                type="checkbox"
+                                                                name="confirm"
+                                                                value="yes"
+                                                                required=true
+                                                                autofocus=true
+                                                                data-confirm=""
+                                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-amber-700 focus:ring-2 focus:ring-amber-500"
+                                                            />
+                                                            <label for="setting-confirm" class="text-sm text-amber-900">
+                                                                {message}
+                                                                " Tick to confirm."
+                                                            </label>
+                                                        </div>
+                                                    }
+                                                })
+                                        }}
                                         <Toggle
                                             label="Require an expiration date"
                                             name="token_expiry_required"
@@ -161,33 +196,17 @@ pub fn AdminSettings() -> impl IntoView {
                                             hint="When off, any username works with a personal access token as the password."
                                         />
                                     </fieldset>
-                                    {move || {
-                                        confirm
-                                            .get()
-                                            .map(|message| {
-                                                view! {
-                                                    <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
-                                                        <input
-                                                            id="setting-confirm"
-                                                            type="checkbox"
-                                                            name="confirm"
-                                                            value="yes"
-                                                            required=true
-                                                            aria-describedby="setting-confirm-text"
-                                                            class="mt-1 h-4 w-4 rounded border-gray-300 text-red-600 focus:ring-2 focus:ring-red-500"
-                                                        />
-                                                        <label
-                                                            for="setting-confirm"
-                                                            id="setting-confirm-text"
-                                                            class="text-sm text-amber-900"
-                                                        >
-                                                            {message}
-                                                        </label>
-                                                    </div>
-                                                }
-                                            })
-                                    }}
-                                    <SubmitButton label="Save changes" pending=save.pending() />
+                                    <button
+                                        type="submit"
+                                        disabled=move || save.pending().get()
+                                        class=PRIMARY_BUTTON
+                                    >
+                                        {move || match revocations() {
+                                            Some((_, 1)) => "Revoke 1 token and save".to_owned(),
+                                            Some((_, n)) => format!("Revoke {n} tokens and save"),
+                                            None => "Save changes".to_owned(),
+                                        }}
+                                    </button>
                                 </ActionForm>
                             </AdminLayout>
                         }

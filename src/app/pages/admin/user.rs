@@ -131,12 +131,23 @@ pub fn AdminUser() -> impl IntoView {
                                     </p>
                                     {move || match create.value().get() {
                                         Some(Ok(created)) => {
-                                            Some(view! { <OneTimeSecret created=created.0 /> })
+                                            Some(
+                                                view! {
+                                                    <OneTimeSecret
+                                                        created=created.0
+                                                        kind="impersonation token"
+                                                    />
+                                                },
+                                            )
                                         }
                                         _ => {
                                             revealed
                                                 .clone()
-                                                .map(|created| view! { <OneTimeSecret created /> })
+                                                .map(|created| {
+                                                    view! {
+                                                        <OneTimeSecret created kind="impersonation token" />
+                                                    }
+                                                })
                                         }
                                     }}
                                     <FormMessages feedback=create_feedback />
@@ -335,24 +346,28 @@ fn TokenTable(
             };
             let aria = format!("{label} {}", t.name);
             view! {
-                <tr data-testid="admin-token">
-                    <td class="px-3 py-2 font-medium">{t.name.clone()}</td>
-                    <td class="px-3 py-2 font-mono text-xs">
+                <tr role="row" data-testid="admin-token">
+                    <td role="cell" data-label="Name" class="px-3 py-2 font-medium">
+                        {t.name.clone()}
+                    </td>
+                    <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
                         {t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}
                     </td>
-                    <td class="px-3 py-2">{instant::date(t.created_at)}</td>
-                    <td class="px-3 py-2">
+                    <td role="cell" data-label="Created" class="px-3 py-2">
+                        {instant::date(t.created_at)}
+                    </td>
+                    <td role="cell" data-label="Last used" class="px-3 py-2">
                         {t
                             .last_used_at
                             .map_or_else(|| "Never".to_owned(), |u| instant::relative(now, u))}
                     </td>
-                    <td class="px-3 py-2">
+                    <td role="cell" data-label="Expires" class="px-3 py-2">
                         {t.expires_at.map_or_else(|| "Never".to_owned(), instant::date)}
                     </td>
-                    <td class="px-3 py-2" data-testid="token-state">
+                    <td role="cell" data-label="State" class="px-3 py-2" data-testid="token-state">
                         <TokenStatus state=t.state(now) expiry_enforced=enforced />
                     </td>
-                    <td class="px-3 py-2 text-right">
+                    <td role="cell" class="px-3 py-2 text-right">
                         <A href=href attr:aria-label=aria attr:class=class>
                             {label}
                         </A>

@@ -76,8 +76,12 @@ pub fn AdminUsers() -> impl IntoView {
                                         .cloned()
                                         .map(|u| {
                                             view! {
-                                                <tr data-testid="admin-user">
-                                                    <td class="px-3 py-2 font-medium">
+                                                <tr role="row" data-testid="admin-user">
+                                                    <td
+                                                        role="cell"
+                                                        data-label="Username"
+                                                        class="px-3 py-2 font-medium"
+                                                    >
                                                         <A
                                                             href=paths::admin_user(&u.username)
                                                             attr:class="text-indigo-700 underline"
@@ -85,20 +89,24 @@ pub fn AdminUsers() -> impl IntoView {
                                                             {u.username.clone()}
                                                         </A>
                                                     </td>
-                                                    <td class="px-3 py-2">{u.email}</td>
-                                                    <td class="px-3 py-2">{yes_no(u.is_admin)}</td>
-                                                    <td class="px-3 py-2">
+                                                    <td role="cell" data-label="Email" class="px-3 py-2">
+                                                        {u.email}
+                                                    </td>
+                                                    <td role="cell" data-label="Admin" class="px-3 py-2">
+                                                        {yes_no(u.is_admin)}
+                                                    </td>
+                                                    <td role="cell" data-label="2FA" class="px-3 py-2">
                                                         {if u.two_factor_enabled { "Enabled" } else { "Disabled" }}
                                                     </td>
-                                                    <td class="px-3 py-2">
+                                                    <td role="cell" data-label="State" class="px-3 py-2">
                                                         {if u.blocked { "Blocked" } else { "Active" }}
                                                     </td>
-                                                    <td class="px-3 py-2">
+                                                    <td role="cell" data-label="Created" class="px-3 py-2">
                                                         <time datetime=instant::machine(
                                                             u.created_at,
                                                         )>{instant::date(u.created_at)}</time>
                                                     </td>
-                                                    <td class="px-3 py-2">
+                                                    <td role="cell" data-label="Last sign-in" class="px-3 py-2">
                                                         {u
                                                             .last_sign_in_at
                                                             .map_or_else(|| "Never".to_owned(), instant::date)}

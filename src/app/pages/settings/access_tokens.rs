@@ -1,4 +1,7 @@
-use crate::app::components::form::{ErrorBox, Feedback, FormMessages, SubmitButton};
+use crate::app::components::focus::details_by_id;
+use crate::app::components::form::{
+    ErrorBox, Feedback, FormMessages, SubmitButton, PRIMARY_BUTTON,
+};
 use crate::app::components::layout::{Card, SettingsLayout};
 use crate::app::components::tokens::{
     ActiveTokens, InactiveTokens, NewTokenFields, OneTimeSecret, RevokeDialog,
@@ -11,6 +14,8 @@ use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
+
+const ADD_FORM: &str = "add-token-form";
 
 #[component]
 pub fn AccessTokens() -> impl IntoView {
@@ -27,6 +32,10 @@ pub fn AccessTokens() -> impl IntoView {
             // the form for the next token.
             if let Some(form) = form.get_untracked() {
                 form.reset();
+            }
+            // The new secret is what to look at now.
+            if let Some(add_form) = details_by_id(ADD_FORM) {
+                add_form.set_open(false);
             }
         }
     });
@@ -65,7 +74,14 @@ pub fn AccessTokens() -> impl IntoView {
                                     Ok(page) => {
                                         let feedback = Feedback::new(create, flash.clone());
                                         let revoke_feedback = Feedback::new(revoke, revoked);
-                                        let typed = TypedToken::from_flash(flash.as_ref());
+                                        let prefilled = query
+                                            .with_untracked(|q| {
+                                                TypedToken::prefilled(q.get("name"), q.get("scopes"))
+                                            });
+                                        let typed = TypedToken::from_flash(flash.as_ref())
+                                            .or(prefilled);
+                                        let open_form = typed != TypedToken::default()
+                                            || flash.as_ref().is_some_and(|f| f.error.is_some());
                                         let revealed = page.revealed.clone();
                                         let active = page.active.clone();
                                         let confirm = move || {
@@ -75,6 +91,9 @@ pub fn AccessTokens() -> impl IntoView {
                                                 })?;
                                             active.iter().find(|t| t.id == id).cloned()
                                         };
+                                        // The list comes first; the form opens from
+                                        // "Add new token" (GitLab 16), or at once for a
+                                        // prefilled link or a form to correct.
                                         view! {
                                             {move || match create.value().get() {
                                                 Some(Ok(created)) => {
@@ -87,25 +106,35 @@ pub fn AccessTokens() -> impl IntoView {
                                                 }
                                             }}
                                             <FormMessages feedback=revoke_feedback />
-                                            <Card name="add" title="Add a personal access token">
-                                                <FormMessages feedback />
-                                                <ActionForm
-                                                    action=create
-                                                    node_ref=form
-                                                    attr:class="max-w-2xl space-y-5"
+                                            <details id=ADD_FORM open=open_form>
+                                                <summary
+                                                    data-testid="add-token"
+                                                    class=format!("{PRIMARY_BUTTON} cursor-pointer list-none")
                                                 >
-                                                    <NewTokenFields
-                                                        feedback=feedback
-                                                        typed=typed.clone()
-                                                        bounds=page.expiry.clone()
-                                                        is_admin=page.is_admin
-                                                    />
-                                                    <SubmitButton
-                                                        label="Create personal access token"
-                                                        pending=create.pending()
-                                                    />
-                                                </ActionForm>
-                                            </Card>
+                                                    "Add new token"
+                                                </summary>
+                                                <div class="mt-4">
+                                                    <Card name="add" title="Add a personal access token">
+                                                        <FormMessages feedback />
+                                                        <ActionForm
+                                                            action=create
+                                                            node_ref=form
+                                                            attr:class="max-w-2xl space-y-5"
+                                                        >
+                                                            <NewTokenFields
+                                                                feedback=feedback
+                                                                typed=typed.clone()
+                                                                bounds=page.expiry.clone()
+                                                                is_admin=page.is_admin
+                                                            />
+                                                            <SubmitButton
+                                                                label="Create personal access token"
+                                                                pending=create.pending()
+                                                            />
+                                                        </ActionForm>
+                                                    </Card>
+                                                </div>
+                                            </details>
                                             <ActiveTokens tokens=page.active.clone() now=page.now />
                                             <InactiveTokens
                                                 tokens=page.inactive.clone()
