@@ -97,11 +97,11 @@ fn front_end_files(options: &LeptosOptions) -> (String, String) {
         .clone()
 }
 
-/// Pages few visitors open, or open once (signing up, the second sign-in
-/// step, projects, password settings, the Admin Area, enrolling in two-factor
-/// authentication), are split out of the front end's main WebAssembly file
-/// (`cargo leptos build --split`) and fetched when first shown: everyone
-/// else never downloads them.
+/// Every page but Access Tokens and "not found" is split out of the front
+/// end's main WebAssembly file (`cargo leptos build --split`) and fetched
+/// when first shown: a first visit downloads the shared code and its own
+/// page only. (Access Tokens stays: most of its code is what every page
+/// shares, and splitting it too was measured larger.)
 macro_rules! lazy_page {
     ($route:ident, $page:path) => {
         pub struct $route;
@@ -118,6 +118,9 @@ macro_rules! lazy_page {
         }
     };
 }
+lazy_page!(HomeRoute, pages::home::Home);
+lazy_page!(SignInRoute, pages::sign_in::SignIn);
+lazy_page!(ProfileRoute, pages::settings::profile::Profile);
 lazy_page!(SignUpRoute, pages::sign_up::SignUp);
 lazy_page!(SecondStepRoute, pages::second_step::SecondStep);
 lazy_page!(ProjectsRoute, pages::projects::Projects);
@@ -186,6 +189,9 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     // The pages split out of the main WebAssembly file (see `lazy_page!`).
+    let home = Lazy::<HomeRoute>::new();
+    let sign_in = Lazy::<SignInRoute>::new();
+    let profile = Lazy::<ProfileRoute>::new();
     let sign_up = Lazy::<SignUpRoute>::new();
     let second_step = Lazy::<SecondStepRoute>::new();
     let projects = Lazy::<ProjectsRoute>::new();
@@ -212,18 +218,14 @@ pub fn App() -> impl IntoView {
             <components::focus::FocusHeadingOnNavigation />
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("") view=pages::home::Home ssr=SsrMode::InOrder />
-                    <Route
-                        path=path!("/users/sign_in")
-                        view=pages::sign_in::SignIn
-                        ssr=SsrMode::InOrder
-                    />
+                    <Route path=path!("") view=home ssr=SsrMode::InOrder />
+                    <Route path=path!("/users/sign_in") view=sign_in ssr=SsrMode::InOrder />
                     <Route path=path!("/users/sign_up") view=sign_up ssr=SsrMode::InOrder />
                     <Route path=path!("/projects") view=projects ssr=SsrMode::InOrder />
                     <Route path=path!("/users/two_factor") view=second_step ssr=SsrMode::InOrder />
                     <Route
                         path=path!("/-/user_settings/profile")
-                        view=pages::settings::profile::Profile
+                        view=profile
                         ssr=SsrMode::InOrder
                     />
                     <Route
