@@ -157,6 +157,24 @@ fn users_the_secret_file_and_help() {
     fk.run(&["user", "block", "--user", "root"])
         .refused_with("at least one administrator");
     fk.create_user("eve", "eve@example.com").out();
+    // A new password from standard input, for instances without mail.
+    let reset = [
+        "user",
+        "reset-password",
+        "--user",
+        "eve",
+        "--password-stdin",
+    ];
+    fk.run_with_input(&reset, "short\n")
+        .refused_with("too short");
+    let done = fk.run_with_input(&reset, "another-long-password\n");
+    assert!(
+        done.out().contains("Password reset for 'eve'"),
+        "{}",
+        done.stdout
+    );
+    let audited = fk.run(&["audit", "list", "--action", "password_reset"]);
+    assert!(audited.out().contains("eve"), "{}", audited.stdout);
     let blocked = fk.run(&["user", "block", "--user", "eve"]);
     assert!(
         blocked.out().contains("'eve' is blocked"),
@@ -202,6 +220,20 @@ fn tokens_are_created_listed_revoked_and_unrevoked() {
     create("nobody", "api", "2030-01-01").refused_with("no user named 'nobody'");
     create("root", "api", "31/12/2026").refused_with("YYYY-MM-DD");
     create("root", "api", "2099-01-01").refused_with("at most 365 days");
+    // Without a date, the longest lifetime allowed (GitLab 16).
+    let year = fk.run(&[
+        "token", "create", "--user", "root", "--name", "y", "--scopes", "api",
+    ]);
+    let a_year = time::OffsetDateTime::now_utc().date() + time::Duration::days(365);
+    let a_year = forgekey::domain::token::expires_at(a_year).unix_timestamp();
+    assert!(
+        year.out().contains(&format!(
+            "expiring {}",
+            forgekey::domain::instant::date(a_year)
+        )),
+        "{}",
+        year.stdout
+    );
 
     assert!(fk.run(&["token", "revoke", "1"]).out().contains("Revoked"));
     let list = fk.run(&["token", "list", "--user", "root"]);
@@ -278,11 +310,17 @@ fn settings_and_a_lowered_limit_that_asks_for_confirmation() {
         set.stdout
     );
     assert_eq!(days(&fk), "7");
-    // Tokens without an expiry date, only while administrators allow them.
+    // Without a date: the limit (now 7 days) while an expiry is required,
+    // none only while administrators allow tokens without one.
     let forever = [
         "token", "create", "--user", "root", "--name", "forever", "--scopes", "api",
     ];
-    fk.run(&forever).refused_with("Choose an expiration date");
+    let week = time::OffsetDateTime::now_utc().date() + time::Duration::days(7);
+    let week = forgekey::domain::token::expires_at(week).unix_timestamp();
+    assert!(fk.run(&forever).out().contains(&format!(
+        "expiring {}",
+        forgekey::domain::instant::date(week)
+    )));
     fk.run(&["settings", "set", "--token-expiry-required", "off"])
         .out();
     assert!(fk.run(&forever).out().contains("expiring never"));

@@ -42,7 +42,7 @@ pub fn ScopeCheckboxes(
                         autofocus=autofocus
                         aria-invalid=move || error.get().is_some().then_some("true")
                         aria-describedby=format!("{id}-description")
-                        class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
+                        class="mt-1 h-4 w-4 shrink-0 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
                     />
                     <div>
                         <label for=id.clone() class="font-mono text-sm font-medium text-gray-900">
@@ -57,7 +57,12 @@ pub fn ScopeCheckboxes(
         })
         .collect_view();
     view! {
-        <fieldset class="space-y-3" aria-describedby="scopes-error">
+        // Described by the error only while there is one: a reference to
+        // an element not on the page is broken.
+        <fieldset
+            class="space-y-3"
+            aria-describedby=move || error.with(Option::is_some).then_some("scopes-error")
+        >
             <legend class="text-sm font-medium text-gray-900">"Select scopes"</legend>
             <p class="text-xs text-gray-600">
                 "Scopes set the permission levels granted to the token."

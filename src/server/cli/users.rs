@@ -36,6 +36,16 @@ pub enum UserCommand {
         #[arg(long)]
         user: String,
     },
+    /// Set a new password for a user who cannot sign in (instances without
+    /// mail): read from standard input; every session of the user ends.
+    /// Recorded in the audit log.
+    ResetPassword {
+        #[arg(long)]
+        user: String,
+        /// Read the new password from standard input (the only way).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Turn two-factor authentication off for a user who lost both their
     /// device and their recovery codes. They sign in with the password
     /// alone until they enrol again.
@@ -54,14 +64,8 @@ pub async fn run(storage: &Storage, command: UserCommand) -> Result<(), CliError
             admin,
             password_stdin: _,
         } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .map_err(|e| fail("cannot read the password from standard input", e))?;
-            // One trailing newline (from `echo` or a terminal) is not part of it.
-            let password = password.strip_suffix('\n').unwrap_or(&password);
-            let password = password.strip_suffix('\r').unwrap_or(password);
-            let user = accounts::register(&core, &username, &email, password, admin).await?;
+            let password = password_from_stdin()?;
+            let user = accounts::register(&core, &username, &email, &password, admin).await?;
             let event = Event::new(Action::UserCreated)
                 .on_user(&user)
                 .details(if user.is_admin { "administrator" } else { "" });
@@ -95,6 +99,18 @@ pub async fn run(storage: &Storage, command: UserCommand) -> Result<(), CliError
                 );
             }
         }
+        UserCommand::ResetPassword {
+            user,
+            password_stdin: _,
+        } => {
+            let user = find_user(&core, &user).await?;
+            let password = password_from_stdin()?;
+            accounts::reset_password(&core, &Actor::command_line(), &user, &password).await?;
+            println!(
+                "Password reset for '{}'; their sessions were signed out.",
+                user.username
+            );
+        }
         UserCommand::Block { user } => change(storage, &user, UserChange::Block).await?,
         UserCommand::Unblock { user } => change(storage, &user, UserChange::Unblock).await?,
         UserCommand::DisableTwoFactor { user } => {
@@ -113,6 +129,17 @@ pub async fn run(storage: &Storage, command: UserCommand) -> Result<(), CliError
         }
     }
     Ok(())
+}
+
+/// A password from standard input, without the one trailing newline `echo`
+/// or a terminal adds.
+fn password_from_stdin() -> Result<String, CliError> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| fail("cannot read the password from standard input", e))?;
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    Ok(password.strip_suffix('\r').unwrap_or(password).to_owned())
 }
 
 async fn change(storage: &Storage, username: &str, change: UserChange) -> Result<(), CliError> {

@@ -1,6 +1,7 @@
-//! Sign-up, sign-in with lockout, and password changes.
+//! Sign-up, sign-in with lockout, and password changes and resets.
 
 use super::attempts::{self, NotNow};
+use super::audit::{self, Action, Actor, Event};
 use super::ServiceError;
 use crate::domain::account::{unique_key, validate_password, NewAccount};
 use crate::domain::ids::UserId;
@@ -191,6 +192,26 @@ pub async fn change_password(
         session_epoch: epoch,
         ..credentials.user
     })
+}
+
+/// Sets a new password for someone who cannot give the current one (an
+/// operator's command, for instances without mail): every session of the
+/// user ends, and the audit log records who did it.
+pub async fn reset_password(
+    state: &Core,
+    actor: &Actor,
+    user: &User,
+    new: &str,
+) -> Result<(), ServiceError> {
+    validate_password(new, "password").map_err(|e| ServiceError::Invalid(vec![e]))?;
+    let hash = state.passwords.hash(new).await?;
+    users::set_password(&state.db, user.id, &hash).await?;
+    audit::record_now(
+        state,
+        actor,
+        Event::new(Action::PasswordReset).on_user(user),
+    )
+    .await
 }
 
 /// One page of users matching `filter`, oldest first, and how many match

@@ -104,10 +104,11 @@ pub enum Action {
     TokenUnrevoked,
     TokenRevokedByLimit,
     ProjectCreated,
+    PasswordReset,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -125,6 +126,7 @@ impl Action {
         Self::TokenUnrevoked,
         Self::TokenRevokedByLimit,
         Self::ProjectCreated,
+        Self::PasswordReset,
     ];
 
     /// The name stored in the log.
@@ -147,6 +149,7 @@ impl Action {
             Self::TokenUnrevoked => "token_unrevoked",
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::ProjectCreated => "project_created",
+            Self::PasswordReset => "password_reset",
         }
     }
 
@@ -169,6 +172,7 @@ impl Action {
             Self::TokenUnrevoked => "Unrevoked token",
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::ProjectCreated => "Created project",
+            Self::PasswordReset => "Reset password",
         }
     }
 

@@ -498,3 +498,47 @@ both_backends!(sign_ups_are_limited_per_address, |t| {
     let again = sign_up("user14".into(), [198, 51, 100, 1]).await;
     assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
 });
+
+both_backends!(
+    an_operators_password_reset_signs_out_everywhere_and_is_audited,
+    |t| {
+        use crate::server::services::{accounts, audit};
+        let clock = ManualClock::at(T0);
+        let st = state(&t, &clock);
+        let mut lee = Client::new(app(&t, st.clone()).await);
+        lee.sign_up("lee").await;
+        assert_eq!(lee.whoami().await.as_deref(), Some("lee"));
+        let user = accounts::find_by_username(&st, "lee")
+            .await
+            .unwrap()
+            .unwrap();
+        let operator = audit::Actor::command_line();
+        // A password the sign-up form would refuse is refused here too.
+        let short = accounts::reset_password(&st, &operator, &user, "short").await;
+        assert!(
+            matches!(short, Err(crate::server::services::ServiceError::Invalid(ref f)) if f[0].field == "password")
+        );
+        accounts::reset_password(&st, &operator, &user, "a-new-long-password")
+            .await
+            .unwrap();
+        assert_eq!(lee.whoami().await, None, "every session ends");
+        assert!(accounts::authenticate(&st, "lee", "a-new-long-password")
+            .await
+            .is_ok());
+        assert!(accounts::authenticate(&st, "lee", "secret-password")
+            .await
+            .is_err());
+        let (events, _) = audit::list(
+            &st,
+            &audit::Filter {
+                action: Some("password_reset".to_owned()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(events.len(), 1);
+    }
+);

@@ -685,6 +685,17 @@ fn input_tag<'a>(body: &'a str, id: &str) -> &'a str {
     tag(body, "input", id)
 }
 
+/// The ids `aria-describedby` names that no element on the page has.
+fn broken_descriptions(body: &str) -> Vec<String> {
+    body.split("aria-describedby=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .flat_map(str::split_whitespace)
+        .filter(|id| !body.contains(&format!("id=\"{id}\"")))
+        .map(str::to_owned)
+        .collect()
+}
+
 both_backends!(old_addresses_and_prefilled_links_reach_a_filled_form, |t| {
     let clock = ManualClock::at(T0);
     let mut c = Client::new(app(&t, state(&t, &clock)).await);
@@ -721,6 +732,8 @@ both_backends!(old_addresses_and_prefilled_links_reach_a_filled_form, |t| {
     // Without a prefill the form is closed and nothing is checked.
     let plain = c.get(PAGE).await;
     assert!(!tag(&plain.body, "details", "add-token-form").contains(" open"));
+    assert_eq!(broken_descriptions(&plain.body), Vec::<String>::new());
+    assert_eq!(broken_descriptions(&page.body), Vec::<String>::new());
     assert!(!input_tag(&plain.body, "scope-api").contains("checked"));
     assert!(input_tag(&plain.body, "field-name").contains("value=\"\""));
     // The form says what an empty expiry date gives (T0 is 2026-01-01).
@@ -728,6 +741,17 @@ both_backends!(old_addresses_and_prefilled_links_reach_a_filled_form, |t| {
         .body
         .contains("Leave it empty for the longest lifetime allowed, 365 days (until 2027-01-01)."));
     assert!(!input_tag(&plain.body, "field-expires_at").contains("required"));
+    // A refused plain post comes back with its errors described and its
+    // first wrong field focused.
+    let r = c
+        .submit("create_token", PAGE, &[("name", " "), ("expires_at", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let refused = c.get(PAGE).await;
+    assert!(refused.body.contains("Enter a name for the token."));
+    assert_eq!(broken_descriptions(&refused.body), Vec::<String>::new());
+    assert!(input_tag(&refused.body, "field-name").contains("autofocus"));
+    assert!(!input_tag(&refused.body, "field-expires_at").contains("autofocus"));
     // And it gives it, without JavaScript too.
     let r = c
         .submit(

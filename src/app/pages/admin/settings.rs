@@ -28,7 +28,7 @@ fn Toggle(
                 value="on"
                 checked=checked
                 aria-describedby=format!("{id}-hint")
-                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
+                class="mt-1 h-4 w-4 shrink-0 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
             />
             <div>
                 <label for=id.clone() class="text-sm font-medium text-gray-900">
@@ -139,7 +139,7 @@ pub fn AdminSettings() -> impl IntoView {
                                                                 required=true
                                                                 autofocus=true
                                                                 data-confirm=""
-                                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-amber-700 focus:ring-2 focus:ring-amber-500"
+                                                                class="mt-1 h-4 w-4 shrink-0 rounded border-gray-300 text-amber-700 focus:ring-2 focus:ring-amber-500"
                                                             />
                                                             <label for="setting-confirm" class="text-sm text-amber-900">
                                                                 {message}

@@ -174,8 +174,13 @@ pub fn AdminUser() -> impl IntoView {
                                                 name="confirm"
                                                 value="yes"
                                                 required=true
-                                                aria-describedby="impersonation-confirm-error"
-                                                class="mt-1 h-4 w-4 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
+                                                aria-describedby=move || {
+                                                    create_feedback
+                                                        .field("confirm")
+                                                        .with(Option::is_some)
+                                                        .then_some("impersonation-confirm-error")
+                                                }
+                                                class="mt-1 h-4 w-4 shrink-0 rounded border-gray-300 text-indigo-600 focus:ring-2 focus:ring-indigo-500"
                                             />
                                             <div>
                                                 <label
