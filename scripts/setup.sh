@@ -55,8 +55,9 @@ if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]
   npm ci --no-audit --no-fund
 fi
 
-if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && [ ! -d end2end/node_modules/@playwright/test ]; then
-  log "Installing Playwright (using Debian's Chromium)"
+if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ] && { [ ! -d end2end/node_modules/@playwright/test ] ||
+  [ ! -d end2end/node_modules/@axe-core/playwright ]; }; then
+  log "Installing Playwright (using Debian's Chromium) and axe-core"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 

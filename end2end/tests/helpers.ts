@@ -58,3 +58,20 @@ export async function openTokenForm(page: Page) {
   }
   await expect(form).toBeVisible();
 }
+
+/** Every page, for checks that go through them all (layout, accessibility). */
+export const SIGNED_OUT_PAGES = ["/", "/users/sign_in", "/users/sign_up", "/no/such/page"];
+export const ADMIN_PAGES = [
+  "/",
+  "/projects",
+  "/-/user_settings/profile",
+  "/-/user_settings/account",
+  "/-/user_settings/two_factor_auth",
+  "/-/user_settings/personal_access_tokens",
+  "/admin",
+  "/admin/application_settings",
+  "/admin/users",
+  `/admin/users/${ADMIN.username}`,
+  "/admin/audit_events",
+  "/admin/outbox",
+];

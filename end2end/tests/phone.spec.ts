@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN, hydrated, js, openTokenForm, signIn, signOut } from "./helpers";
+import { ADMIN, ADMIN_PAGES, SIGNED_OUT_PAGES, hydrated, js, openTokenForm, signIn, signOut } from "./helpers";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -19,7 +19,7 @@ async function fitsThePhone(page: Page, project: string, path: string) {
 test("no page scrolls sideways on a phone; token rows are cards with every column", async ({ page }, info) => {
   const project = info.project.name;
   await page.setViewportSize(PHONE);
-  for (const path of ["/", "/users/sign_in", "/users/sign_up", "/no/such/page"]) {
+  for (const path of SIGNED_OUT_PAGES) {
     await fitsThePhone(page, project, path);
   }
 
@@ -33,20 +33,7 @@ test("no page scrolls sideways on a phone; token rows are cards with every colum
   await page.getByRole("button", { name: "Create personal access token" }).click();
   await expect(page.getByTestId("new-token-secret")).toBeVisible();
 
-  for (const path of [
-    "/",
-    "/projects",
-    "/-/user_settings/profile",
-    "/-/user_settings/account",
-    "/-/user_settings/two_factor_auth",
-    "/-/user_settings/personal_access_tokens",
-    "/admin",
-    "/admin/application_settings",
-    "/admin/users",
-    `/admin/users/${ADMIN.username}`,
-    "/admin/audit_events",
-    "/admin/outbox",
-  ]) {
+  for (const path of ADMIN_PAGES) {
     await fitsThePhone(page, project, path);
   }
 
