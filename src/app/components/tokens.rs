@@ -185,6 +185,21 @@ fn scope_list(scopes: &[Scope]) -> String {
         .join(", ")
 }
 
+/// The cells every token row starts with: its name, scopes and creation.
+fn first_cells(t: &TokenView) -> impl IntoView {
+    view! {
+        <td role="cell" data-label="Token name" class="px-3 py-2 font-medium">
+            {t.name.clone()}
+        </td>
+        <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
+            {scope_list(&t.scopes)}
+        </td>
+        <td role="cell" data-label="Created" class="px-3 py-2">
+            {when(t.created_at)}
+        </td>
+    }
+}
+
 fn when(unix: i64) -> impl IntoView {
     view! { <time datetime=instant::machine(unix)>{instant::date(unix)}</time> }
 }
@@ -202,15 +217,7 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
             let label = format!("Revoke {}", t.name);
             view! {
                 <tr role="row" data-testid="active-token">
-                    <td role="cell" data-label="Token name" class="px-3 py-2 font-medium">
-                        {t.name.clone()}
-                    </td>
-                    <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
-                        {scope_list(&t.scopes)}
-                    </td>
-                    <td role="cell" data-label="Created" class="px-3 py-2">
-                        {when(t.created_at)}
-                    </td>
+                    {first_cells(&t)}
                     <td role="cell" data-label="Last used" class="px-3 py-2">
                         {t
                             .last_used_at
@@ -321,15 +328,7 @@ pub fn InactiveTokens(
             let state = t.state(now);
             view! {
                 <tr role="row" data-testid="inactive-token">
-                    <td role="cell" data-label="Token name" class="px-3 py-2 font-medium">
-                        {t.name.clone()}
-                    </td>
-                    <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
-                        {scope_list(&t.scopes)}
-                    </td>
-                    <td role="cell" data-label="Created" class="px-3 py-2">
-                        {when(t.created_at)}
-                    </td>
+                    {first_cells(&t)}
                     <td role="cell" data-label="Status" class="px-3 py-2">
                         <TokenStatus state expiry_enforced />
                     </td>
