@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { account, hydrated, js, openTokenForm, signOut, signUp } from "./helpers";
+import { account, hydrated, js, openTokenForm, signOut, signUp, tokensFromSettings } from "./helpers";
 
 test("sign up, sign out, sign in", async ({ page }, info) => {
   const a = account(info.project.name);
@@ -103,9 +103,7 @@ test("after moving to another page, focus is on its heading; a refused form focu
   const project = info.project.name;
   const a = account(project);
   await signUp(page, project, a);
-  await page.goto("/-/user_settings/profile");
-  await hydrated(page, project);
-  await page.getByRole("link", { name: "Access Tokens" }).click();
+  await tokensFromSettings(page, project);
   const heading = page.getByRole("heading", { level: 1, name: "Personal access tokens" });
   await expect(heading).toBeVisible();
   if (js(project)) {

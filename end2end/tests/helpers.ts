@@ -50,6 +50,13 @@ export async function signIn(page: Page, project: string, a: Pick<Account, "user
   await expect(page.getByRole("heading", { name: `Welcome, ${a.username}` })).toBeVisible();
 }
 
+/** Reaches Access Tokens as a person does: User Settings, then its link. */
+export async function tokensFromSettings(page: Page, project: string) {
+  await page.goto("/-/user_settings/profile");
+  await hydrated(page, project);
+  await page.getByRole("link", { name: "Access Tokens" }).click();
+}
+
 /** On Access Tokens: opens the new-token form ("Add new token", GitLab 16) unless it is open. */
 export async function openTokenForm(page: Page) {
   const form = page.getByRole("heading", { name: "Add a personal access token" });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { account, hydrated, js, openTokenForm, signOut, signUp } from "./helpers";
+import { account, hydrated, js, openTokenForm, signOut, signUp, tokensFromSettings } from "./helpers";
 
 const PAGE = "/-/user_settings/personal_access_tokens";
 
@@ -30,9 +30,7 @@ test("create a token, see its secret once, revoke it", async ({ page }, info) =>
   await signUp(page, project, a);
 
   // Reached from User Settings.
-  await page.goto("/-/user_settings/profile");
-  await hydrated(page, project);
-  await page.getByRole("link", { name: "Access Tokens" }).click();
+  await tokensFromSettings(page, project);
   await expect(page).toHaveURL(new RegExp(`${PAGE}$`));
   await hydrated(page, project);
 

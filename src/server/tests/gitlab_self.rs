@@ -39,18 +39,7 @@ impl World {
         } else {
             Issuer::Owner
         };
-        let created = tokens::issue(
-            &self.s.st,
-            &Actor::command_line(),
-            owner,
-            issuer,
-            "t",
-            "2026-02-01",
-            scopes,
-        )
-        .await
-        .unwrap();
-        (created.token.id, created.secret)
+        crate::server::tests::support::issued_token(&self.s.st, owner, issuer, scopes).await
     }
 
     async fn revoked(&self, id: TokenId) -> bool {

@@ -396,12 +396,28 @@ pub async fn token_with_scopes(
     owner: &crate::server::db::users::User,
     scopes: &[&str],
 ) -> (crate::domain::ids::TokenId, String) {
-    use crate::server::services::tokens::{issue, Issuer};
-    let created = issue(
+    issued_token(
+        st,
+        owner,
+        crate::server::services::tokens::Issuer::Owner,
+        scopes,
+    )
+    .await
+}
+
+/// As [`token_with_scopes`], by `issuer` (an administrator's impersonation
+/// token, say).
+pub async fn issued_token(
+    st: &AppState,
+    owner: &crate::server::db::users::User,
+    issuer: crate::server::services::tokens::Issuer<'_>,
+    scopes: &[&str],
+) -> (crate::domain::ids::TokenId, String) {
+    let created = crate::server::services::tokens::issue(
         st,
         &crate::server::services::audit::Actor::command_line(),
         owner,
-        Issuer::Owner,
+        issuer,
         "t",
         "2026-02-01",
         scopes,
