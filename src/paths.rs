@@ -26,6 +26,11 @@ pub const ADMIN_OUTBOX: &str = "/admin/outbox";
 /// even without the wasm loaded.
 pub const SELECT_ON_FOCUS: &str = "this.select()";
 
+/// A page of one of the user's tokens: `edit` or `rotate`.
+pub fn token_page(id: i64, page: &str) -> String {
+    format!("{TOKENS}/{id}/{page}")
+}
+
 /// A user's page in the Admin Area.
 pub fn admin_user(username: &str) -> String {
     format!("{ADMIN_USERS}/{username}")

@@ -235,6 +235,24 @@ fn tokens_are_created_listed_revoked_and_unrevoked() {
         year.stdout
     );
 
+    // A description, as GitLab 17.7 has, bounded as in the browser.
+    let describe = |text: &str| {
+        fk.run(&[
+            "token",
+            "create",
+            "--user",
+            "root",
+            "--name",
+            "d",
+            "--scopes",
+            "api",
+            "--description",
+            text,
+        ])
+    };
+    describe(&"d".repeat(256)).refused_with("The description is too long");
+    assert!(describe("Backs up nightly").out().contains("Created"));
+
     assert!(fk.run(&["token", "revoke", "1"]).out().contains("Revoked"));
     let list = fk.run(&["token", "list", "--user", "root"]);
     assert!(list.out().contains("revoked"));

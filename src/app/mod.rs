@@ -126,6 +126,8 @@ lazy_page!(SecondStepRoute, pages::second_step::SecondStep);
 lazy_page!(ProjectsRoute, pages::projects::Projects);
 lazy_page!(AccountRoute, pages::settings::account::Account);
 lazy_page!(TwoFactorRoute, pages::settings::two_factor::TwoFactor);
+lazy_page!(EditTokenRoute, pages::settings::token::EditToken);
+lazy_page!(RotateTokenRoute, pages::settings::token::RotateToken);
 lazy_page!(AdminOverviewRoute, pages::admin::overview::Overview);
 lazy_page!(AdminSettingsRoute, pages::admin::settings::AdminSettings);
 lazy_page!(AdminUsersRoute, pages::admin::users::AdminUsers);
@@ -197,6 +199,8 @@ pub fn App() -> impl IntoView {
     let projects = Lazy::<ProjectsRoute>::new();
     let account = Lazy::<AccountRoute>::new();
     let two_factor = Lazy::<TwoFactorRoute>::new();
+    let edit_token = Lazy::<EditTokenRoute>::new();
+    let rotate_token = Lazy::<RotateTokenRoute>::new();
     let admin_overview = Lazy::<AdminOverviewRoute>::new();
     let admin_settings = Lazy::<AdminSettingsRoute>::new();
     let admin_users = Lazy::<AdminUsersRoute>::new();
@@ -243,6 +247,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/-/user_settings/personal_access_tokens")
                         view=pages::settings::access_tokens::AccessTokens
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/-/user_settings/personal_access_tokens/:id/edit")
+                        view=edit_token
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/-/user_settings/personal_access_tokens/:id/rotate")
+                        view=rotate_token
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/admin") view=admin_overview ssr=SsrMode::Async />

@@ -28,6 +28,9 @@ const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 
 pub const NAME_MAX: usize = 255;
 
+/// The longest description a token may carry (GitLab 17.7's limit).
+pub const DESCRIPTION_MAX: usize = 255;
+
 /// Is this a prefix a secret may start with? Lowercase letters, digits,
 /// `-` and `_`, at most 20 characters.
 pub fn valid_prefix(prefix: &str) -> bool {
@@ -245,6 +248,8 @@ pub fn is_rotation_path(path: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewToken {
     pub name: String,
+    /// What it is for, in the owner's words (GitLab 17.7).
+    pub description: Option<String>,
     pub scopes: Vec<Scope>,
     /// `None`: never expires (only where the policy allows it).
     pub expires_on: Option<Date>,
@@ -254,6 +259,7 @@ impl NewToken {
     /// Checks every field and reports all problems at once.
     pub fn parse<S: AsRef<str>>(
         name: &str,
+        description: &str,
         expires_on: &str,
         scopes: &[S],
         is_admin: bool,
@@ -262,6 +268,9 @@ impl NewToken {
     ) -> Result<Self, DomainError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let name = parse_name(name).map_err(|e| errors.extend(fields(e))).ok();
+        let description = parse_description(description)
+            .map_err(|e| errors.extend(fields(e)))
+            .ok();
         let expires_on = policy
             .parse_optional_expiry(expires_on, today)
             .map_err(|e| errors.extend(fields(e)))
@@ -269,12 +278,17 @@ impl NewToken {
         let scopes = scope::parse_choice(scopes, is_admin)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
-        match (name, expires_on, scopes) {
-            (Some(name), Some(expires_on), Some(scopes)) if errors.is_empty() => Ok(Self {
-                name,
-                scopes,
-                expires_on,
-            }),
+        match (name, description, expires_on, scopes) {
+            (Some(name), Some(description), Some(expires_on), Some(scopes))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    name,
+                    description,
+                    scopes,
+                    expires_on,
+                })
+            }
             _ => Err(DomainError::Invalid(errors)),
         }
     }
@@ -305,6 +319,176 @@ pub fn parse_name(name: &str) -> Result<String, DomainError> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// A token's description: optional (empty is none), at most
+/// [`DESCRIPTION_MAX`] characters, trimmed; lines may break, but no other
+/// control or text-direction character is allowed.
+pub fn parse_description(description: &str) -> Result<Option<String>, DomainError> {
+    let description = description.trim().replace("\r\n", "\n");
+    if description.is_empty() {
+        return Ok(None);
+    }
+    if description.chars().count() > DESCRIPTION_MAX {
+        return Err(DomainError::field(
+            "description",
+            format!("The description is too long (at most {DESCRIPTION_MAX} characters)."),
+        ));
+    }
+    if description.split('\n').any(super::text::has_unsafe_chars) {
+        return Err(DomainError::field(
+            "description",
+            "The description cannot contain control or text-direction characters.",
+        ));
+    }
+    Ok(Some(description))
+}
+
+/// How many days before its expiry a token is said to expire soon (GitLab's
+/// `PersonalAccessToken::DAYS_TO_EXPIRE`): the list marks it, and its
+/// "expiring soon" filter finds it.
+pub const EXPIRES_SOON_DAYS: i64 = 7;
+
+/// Whether a token still active at `now` expires within
+/// [`EXPIRES_SOON_DAYS`].
+pub fn expires_soon(now: i64, expires_at: Option<i64>) -> bool {
+    expires_at.is_some_and(|at| at > now && at - now < EXPIRES_SOON_DAYS * 86_400)
+}
+
+/// Which tokens the Access Tokens page lists (its filter, GitLab 17's
+/// states and "expiring soon").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StateFilter {
+    #[default]
+    All,
+    Active,
+    /// Active, and expiring within [`EXPIRES_SOON_DAYS`].
+    ExpiringSoon,
+    /// Past its expiry date, never revoked.
+    Expired,
+    Revoked,
+}
+
+impl StateFilter {
+    pub const ALL: [Self; 5] = [
+        Self::All,
+        Self::Active,
+        Self::ExpiringSoon,
+        Self::Expired,
+        Self::Revoked,
+    ];
+
+    /// Its value in the page's address (`?state=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::ExpiringSoon => "expiring_soon",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// The filter an address names (unknown or none: all).
+    pub fn parse(value: Option<&str>) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|s| Some(s.as_str()) == value)
+            .unwrap_or_default()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All tokens",
+            Self::Active => "Active",
+            Self::ExpiringSoon => "Expiring soon",
+            Self::Expired => "Expired",
+            Self::Revoked => "Revoked",
+        }
+    }
+}
+
+/// How the Access Tokens page orders its list (GitLab's `sort` values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListSort {
+    #[default]
+    Newest,
+    Oldest,
+    Name,
+    ExpiresSoonest,
+    RecentlyUsed,
+}
+
+impl ListSort {
+    pub const ALL: [Self; 5] = [
+        Self::Newest,
+        Self::Oldest,
+        Self::Name,
+        Self::ExpiresSoonest,
+        Self::RecentlyUsed,
+    ];
+
+    /// Its value in the page's address (`?sort=`), GitLab's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "created_desc",
+            Self::Oldest => "created_asc",
+            Self::Name => "name_asc",
+            Self::ExpiresSoonest => "expires_asc",
+            Self::RecentlyUsed => "last_used_desc",
+        }
+    }
+
+    /// The order an address names (unknown or none: newest first).
+    pub fn parse(value: Option<&str>) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|s| Some(s.as_str()) == value)
+            .unwrap_or_default()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Newest => "Newest first",
+            Self::Oldest => "Oldest first",
+            Self::Name => "Name",
+            Self::ExpiresSoonest => "Expires soonest",
+            Self::RecentlyUsed => "Recently used",
+        }
+    }
+
+    /// The order it stands for.
+    pub fn order(self) -> TokenSort {
+        TokenSort::parse(self.as_str()).unwrap_or(TokenSort {
+            field: None,
+            id_descending: true,
+        })
+    }
+}
+
+/// The Access Tokens page's list, as its address asks
+/// (`?search=&state=&sort=`). Unknown values read as the defaults: an old
+/// or hand-edited link still shows the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub search: Option<super::search::NameSearch>,
+    pub state: StateFilter,
+    pub sort: ListSort,
+}
+
+impl ListQuery {
+    pub fn parse(search: Option<&str>, state: Option<&str>, sort: Option<&str>) -> Self {
+        Self {
+            search: search.and_then(super::search::NameSearch::parse),
+            state: StateFilter::parse(state),
+            sort: ListSort::parse(sort),
+        }
+    }
+
+    /// Whether it lists everything in the default order.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// What a list of tokens can be ordered by.
@@ -528,13 +712,68 @@ mod tests {
     fn a_new_token_reports_every_problem_at_once() {
         let policy = LifetimePolicy::default();
         let today = date!(2026 - 11 - 22);
-        let ok = NewToken::parse("ci", "2026-12-22", &["read_api"], false, today, &policy).unwrap();
+        let ok =
+            NewToken::parse("ci", "", "2026-12-22", &["read_api"], false, today, &policy).unwrap();
         assert_eq!(ok.scopes, [Scope::ReadApi]);
         assert_eq!(ok.expires_on, Some(date!(2026 - 12 - 22)));
         let DomainError::Invalid(errors) =
-            NewToken::parse::<&str>(" ", "yesterday", &[], false, today, &policy).unwrap_err();
+            NewToken::parse::<&str>(" ", "x\u{202E}", "yesterday", &[], false, today, &policy)
+                .unwrap_err();
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["name", "expires_at", "scopes"]);
+        assert_eq!(names, ["name", "description", "expires_at", "scopes"]);
+    }
+
+    #[test]
+    fn descriptions_are_optional_bounded_and_may_break_lines() {
+        assert_eq!(parse_description("  ").unwrap(), None);
+        assert_eq!(
+            parse_description(" Deploys the\r\nstaging site ").unwrap(),
+            Some("Deploys the\nstaging site".to_owned())
+        );
+        let longest = "é".repeat(DESCRIPTION_MAX);
+        assert_eq!(parse_description(&longest).unwrap(), Some(longest.clone()));
+        for bad in [
+            format!("{longest}x"),
+            "tab\there".into(),
+            "a\u{202E}b".into(),
+        ] {
+            let DomainError::Invalid(errors) = parse_description(&bad).unwrap_err();
+            assert_eq!(errors[0].field, "description", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_expires_soon_in_its_last_week_only() {
+        let now = 1_000_000;
+        let day = 86_400;
+        assert!(expires_soon(now, Some(now + 1)));
+        assert!(expires_soon(now, Some(now + 7 * day - 1)));
+        assert!(!expires_soon(now, Some(now + 7 * day)));
+        assert!(!expires_soon(now, Some(now)), "already expired");
+        assert!(!expires_soon(now, None), "never expires");
+    }
+
+    #[test]
+    fn the_list_query_reads_its_address_leniently() {
+        let q = ListQuery::parse(Some(" deploy "), Some("expiring_soon"), Some("name_asc"));
+        assert_eq!(
+            q.search,
+            Some(super::super::search::NameSearch::Words(vec![
+                "deploy".into()
+            ]))
+        );
+        assert_eq!(q.state, StateFilter::ExpiringSoon);
+        assert_eq!(q.sort, ListSort::Name);
+        assert!(!q.is_default());
+        let odd = ListQuery::parse(Some(""), Some("bogus"), Some("rm -rf"));
+        assert!(odd.is_default());
+        for sort in ListSort::ALL {
+            assert_eq!(
+                TokenSort::parse(sort.as_str()),
+                Some(sort.order()),
+                "{sort:?} is one of GitLab's sorts"
+            );
+        }
     }
 
     proptest! {

@@ -318,6 +318,7 @@ mod tests {
             id: TokenId(id),
             user_id: UserId(1),
             name: "t".into(),
+            description: None,
             scopes: vec![],
             created_at: 0,
             expires_at: Some(expires_at),

@@ -181,7 +181,9 @@ const SETTINGS_MENU: &[(&str, &str)] = &[
 pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView {
     // Two-factor authentication is a page of Account.
     let current = |href: &str, path: &str| {
-        path == href || (href == paths::ACCOUNT && path == paths::TWO_FACTOR)
+        path == href
+            || (href == paths::ACCOUNT && path == paths::TWO_FACTOR)
+            || (href == paths::TOKENS && path.starts_with(paths::TOKENS))
     };
     view! {
         <SideMenuLayout label="User settings" menu=SETTINGS_MENU current title=title.to_owned()>

@@ -8,8 +8,9 @@ use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenVi
 use crate::app::fns::TypedToken;
 use crate::domain::instant;
 use crate::domain::scope::Scope;
-use crate::domain::token::TokenState;
-use crate::domain::token::NAME_MAX;
+use crate::domain::token::{
+    expires_soon, ListSort, StateFilter, TokenState, DESCRIPTION_MAX, NAME_MAX,
+};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -122,6 +123,14 @@ pub fn NewTokenFields(
             maxlength=NAME_MAX as u32
             hint="For example, the application using the token or its purpose."
         />
+        <Field
+            label="Description (optional)"
+            name="description"
+            value=typed.description.unwrap_or_default()
+            error=feedback.field("description")
+            maxlength=DESCRIPTION_MAX as u32
+            required=false
+        />
         <ExpiryField bounds typed=typed.expires_at error=feedback.field("expires_at") />
         <ScopeCheckboxes is_admin selected=typed.scopes error=feedback.field("scopes") />
     }
@@ -185,11 +194,22 @@ fn scope_list(scopes: &[Scope]) -> String {
         .join(", ")
 }
 
-/// The cells every token row starts with: its name, scopes and creation.
+/// The cells every token row starts with: its name (and description),
+/// scopes and creation.
 fn first_cells(t: &TokenView) -> impl IntoView {
     view! {
-        <td role="cell" data-label="Token name" class="px-3 py-2 font-medium">
-            {t.name.clone()}
+        <td role="cell" data-label="Token name" class="px-3 py-2">
+            <span class="font-medium">{t.name.clone()}</span>
+            {t
+                .description
+                .clone()
+                .map(|d| {
+                    view! {
+                        <span data-testid="token-description" class="block text-xs text-gray-600">
+                            {d}
+                        </span>
+                    }
+                })}
         </td>
         <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
             {scope_list(&t.scopes)}
@@ -204,6 +224,77 @@ fn when(unix: i64) -> impl IntoView {
     view! { <time datetime=instant::machine(unix)>{instant::date(unix)}</time> }
 }
 
+const FILTER_INPUT: &str = "block w-full rounded-md border border-gray-300 bg-white px-3 py-2 text-sm focus:outline-none focus:ring-2 focus:ring-indigo-500";
+
+/// Search, state filter and order of the list: a plain GET form, so the
+/// address keeps what is shown (a link or a reload shows the same).
+#[component]
+pub fn TokenFilters(
+    search: String,
+    state: StateFilter,
+    sort: ListSort,
+    /// How many match, and how many of them are listed.
+    matching: i64,
+    listed: usize,
+) -> impl IntoView {
+    let states = StateFilter::ALL
+        .into_iter()
+        .map(|s| view! { <option value=s.as_str() selected=s == state>{s.label()}</option> })
+        .collect_view();
+    let sorts = ListSort::ALL
+        .into_iter()
+        .map(|s| view! { <option value=s.as_str() selected=s == sort>{s.label()}</option> })
+        .collect_view();
+    view! {
+        <form
+            method="get"
+            action=paths::TOKENS
+            role="search"
+            aria-label="Filter tokens"
+            class="grid gap-3 sm:grid-cols-[1fr_auto_auto_auto] sm:items-end"
+        >
+            <div>
+                <label for="token-search" class="block text-sm font-medium text-gray-700">
+                    "Search by name"
+                </label>
+                <input id="token-search" type="search" name="search" value=search class=FILTER_INPUT />
+            </div>
+            <div>
+                <label for="token-state" class="block text-sm font-medium text-gray-700">
+                    "Show"
+                </label>
+                <select id="token-state" name="state" class=FILTER_INPUT>
+                    {states}
+                </select>
+            </div>
+            <div>
+                <label for="token-sort" class="block text-sm font-medium text-gray-700">
+                    "Sort by"
+                </label>
+                <select id="token-sort" name="sort" class=FILTER_INPUT>
+                    {sorts}
+                </select>
+            </div>
+            <button type="submit" class=ACTION>
+                "Apply"
+            </button>
+        </form>
+        {(matching > listed as i64)
+            .then(|| {
+                view! {
+                    <p class="text-sm text-gray-600">
+                        {format!(
+                            "Showing {listed} of {matching} tokens: search or filter to find the others.",
+                        )}
+                    </p>
+                }
+            })}
+    }
+}
+
+/// A token row's Edit and Rotate links.
+const ACTION: &str = "rounded-md border border-gray-300 px-3 py-1 text-sm font-medium text-gray-800 hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+
 /// "Active personal access tokens (N)": expiry shown relative, highlighted
 /// in its last week; each with a Revoke step.
 #[component]
@@ -212,9 +303,15 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
     let rows = tokens
         .into_iter()
         .map(|t| {
-            let soon = t.expires_at.is_some_and(|at| at - now < 7 * 86_400);
+            let soon = expires_soon(now, t.expires_at);
             let revoke_href = format!("{}?revoke={}", paths::TOKENS, t.id);
-            let label = format!("Revoke {}", t.name);
+            let (edit_label, rotate_label, label) = (
+                format!("Edit {}", t.name),
+                format!("Rotate {}", t.name),
+                format!("Revoke {}", t.name),
+            );
+            let ips = (!t.last_used_ips.is_empty())
+                .then(|| format!("from {}", t.last_used_ips.join(", ")));
             view! {
                 <tr role="row" data-testid="active-token">
                     {first_cells(&t)}
@@ -223,14 +320,19 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                             .last_used_at
                             .map(|u| instant::relative(now, u))
                             .unwrap_or_else(|| "Never".to_owned())}
+                        {ips
+                            .map(|ips| {
+                                view! {
+                                    <span
+                                        data-testid="last-used-ips"
+                                        class="block font-mono text-xs text-gray-600 wrap-anywhere"
+                                    >
+                                        {ips}
+                                    </span>
+                                }
+                            })}
                     </td>
-                    <td
-                        role="cell"
-                        data-label="Expires"
-                        class="px-3 py-2"
-                        class:text-amber-800=soon
-                        class:font-semibold=soon
-                    >
+                    <td role="cell" data-label="Expires" class="px-3 py-2">
                         {match t.expires_at {
                             Some(at) => {
                                 view! {
@@ -242,9 +344,34 @@ pub fn ActiveTokens(tokens: Vec<TokenView>, now: i64) -> impl IntoView {
                             }
                             None => "Never".into_any(),
                         }}
-                        {soon.then_some(" (expires soon)")}
+                        {soon
+                            .then(|| {
+                                view! {
+                                    " "
+                                    <span
+                                        data-testid="expires-soon"
+                                        class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900"
+                                    >
+                                        "Expires soon"
+                                    </span>
+                                }
+                            })}
                     </td>
-                    <td role="cell" class="px-3 py-2 text-right">
+                    <td role="cell" class="space-x-1 whitespace-nowrap px-3 py-2 text-right">
+                        <A
+                            href=paths::token_page(t.id.get(), "edit")
+                            attr:aria-label=edit_label
+                            attr:class=ACTION
+                        >
+                            "Edit"
+                        </A>
+                        <A
+                            href=paths::token_page(t.id.get(), "rotate")
+                            attr:aria-label=rotate_label
+                            attr:class=ACTION
+                        >
+                            "Rotate"
+                        </A>
                         <A
                             href=revoke_href
                             attr:aria-label=label

@@ -37,16 +37,23 @@ pub struct FormFlash {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TypedToken {
     pub name: Option<String>,
+    pub description: Option<String>,
     pub expires_at: Option<String>,
     pub scopes: Vec<String>,
 }
 
 impl TypedToken {
-    /// A link's prefilled form (GitLab 14.1+):
-    /// `?name=…&scopes=api,read_user`. Unknown scopes check no box.
-    pub fn prefilled(name: Option<String>, scopes: Option<String>) -> Self {
+    /// A link's prefilled form (GitLab 14.1+, the description 17.7+):
+    /// `?name=…&scopes=api,read_user&description=…`. Unknown scopes check
+    /// no box.
+    pub fn prefilled(
+        name: Option<String>,
+        scopes: Option<String>,
+        description: Option<String>,
+    ) -> Self {
         Self {
             name: name.filter(|n| !n.trim().is_empty()),
+            description: description.filter(|d| !d.trim().is_empty()),
             expires_at: None,
             scopes: scopes
                 .iter()
@@ -72,6 +79,7 @@ impl TypedToken {
         };
         Self {
             name: f.value("name"),
+            description: f.value("description"),
             expires_at: f.value("expires_at"),
             scopes: f
                 .values
@@ -343,19 +351,21 @@ mod tests {
         let typed = TypedToken::prefilled(
             Some("CI deploy".to_owned()),
             Some("api, read_user,,".to_owned()),
+            Some("Deploys staging".to_owned()),
         );
         assert_eq!(typed.name.as_deref(), Some("CI deploy"));
+        assert_eq!(typed.description.as_deref(), Some("Deploys staging"));
         assert_eq!(typed.scopes, ["api", "read_user"]);
         assert_eq!(typed.expires_at, None);
         assert_eq!(
-            TypedToken::prefilled(Some(" ".to_owned()), None),
+            TypedToken::prefilled(Some(" ".to_owned()), None, Some(" ".to_owned())),
             TypedToken::default()
         );
     }
 
     #[test]
     fn what_a_refused_form_typed_wins_over_the_link() {
-        let link = TypedToken::prefilled(Some("from link".to_owned()), None);
+        let link = TypedToken::prefilled(Some("from link".to_owned()), None, None);
         let typed = TypedToken {
             name: Some("typed".to_owned()),
             ..TypedToken::default()

@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 pub struct TokenView {
     pub id: crate::domain::ids::TokenId,
     pub name: String,
+    pub description: Option<String>,
     pub scopes: Vec<Scope>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// The last few distinct addresses it was used from, most recent first.
+    pub last_used_ips: Vec<String>,
     /// 00:00 UTC of the expiry date, unix seconds; `None`: never.
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -61,6 +64,11 @@ pub struct TokensPage {
     pub max_days: i64,
     /// Whether expired tokens stop working.
     pub expiry_enforced: bool,
+    /// How many tokens the filter matches (more than are listed when
+    /// beyond [`LIST_LIMIT`]).
+    pub matching: i64,
+    /// Whether the user has any personal access token at all.
+    pub any: bool,
     pub active: Vec<TokenView>,
     pub inactive: Vec<TokenView>,
     /// A token created by a plain form post, shown once.
@@ -84,22 +92,38 @@ impl std::fmt::Debug for NewTokenSecret {
 
 pub const TOKEN_CREATED: &str = "Your new personal access token has been created.";
 pub const TOKEN_REVOKED: &str = "The token was revoked.";
+pub const DESCRIPTION_SAVED: &str = "The description was saved.";
+
+/// The most tokens the page lists at once; search narrows the rest.
+pub const LIST_LIMIT: i64 = 200;
+
+/// The flash the list shows after a change made elsewhere (a revocation,
+/// a description saved without JavaScript).
+pub const LIST_FLASH: &str = "token_list";
 
 #[cfg(feature = "ssr")]
 pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
     TokenView {
         id: t.id,
         name: t.name,
+        description: t.description,
         scopes: t.scopes,
         created_at: t.created_at,
         last_used_at: t.last_used_at,
+        last_used_ips: t.last_used_ips,
         expires_at: t.expires_at,
         revoked_at: t.revoked_at,
     }
 }
 
+/// The list as the page's address asks: `?search=&state=&sort=`
+/// (`domain::token::ListQuery`).
 #[server(prefix = "/_fn", endpoint = "load_tokens")]
-pub async fn load_tokens() -> Result<TokensPage, AppError> {
+pub async fn load_tokens(
+    #[server(default)] search: Option<String>,
+    #[server(default)] list_state: Option<String>,
+    #[server(default)] sort: Option<String>,
+) -> Result<TokensPage, AppError> {
     use super::ctx;
     use crate::server::reveal;
     use crate::server::services::tokens;
@@ -110,28 +134,42 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
     let expiry_enforced = crate::server::services::settings::current(&state)
         .await?
         .token_expiry_enforced;
-    let (active, inactive): (Vec<_>, Vec<_>) = tokens::list(&state, user.id)
-        .await?
+    let query = crate::domain::token::ListQuery::parse(
+        search.as_deref(),
+        list_state.as_deref(),
+        sort.as_deref(),
+    );
+    let (listed, matching) = tokens::list_matching(&state, user.id, &query, LIST_LIMIT).await?;
+    let any = matching > 0 || (!query.is_default() && tokens::has_any(&state, user.id).await?);
+    let (active, inactive): (Vec<_>, Vec<_>) = listed
         .into_iter()
         .map(view)
         .partition(|t| t.state(now).is_active());
 
-    // A secret sealed for this session by a plain form post: shown once.
-    let revealed = ctx::take_secret(reveal::TOKEN_SECRET, &state, &session, user.id)
-        .await?
-        .and_then(|(ticket, secret)| {
-            let token = active
-                .iter()
-                .find(|t| t.id.get() == ticket.subject)
-                .cloned()?;
-            Some(NewTokenSecret { token, secret })
-        });
+    // A secret sealed for this session by a plain form post: shown once
+    // (whether or not the list's filter shows its token).
+    let revealed = match ctx::take_secret(reveal::TOKEN_SECRET, &state, &session, user.id).await? {
+        None => None,
+        Some((ticket, secret)) => {
+            let id = crate::domain::ids::TokenId(ticket.subject);
+            tokens::find_own(&state, user.id, id)
+                .await
+                .ok()
+                .filter(|t| t.is_active(now))
+                .map(|t| NewTokenSecret {
+                    token: view(t),
+                    secret,
+                })
+        }
+    };
     Ok(TokensPage {
         now,
         is_admin: user.is_admin,
         expiry: ExpiryBounds::of(&policy, today),
         max_days: policy.max_days,
         expiry_enforced,
+        matching,
+        any,
         active,
         inactive,
         revealed,
@@ -141,6 +179,7 @@ pub async fn load_tokens() -> Result<TokensPage, AppError> {
 #[server(prefix = "/_fn", endpoint = "create_token")]
 pub async fn create_token(
     name: String,
+    #[server(default)] description: String,
     expires_at: String,
     #[server(default)] scopes: Vec<String>,
 ) -> Result<NewTokenSecret, AppError> {
@@ -149,13 +188,18 @@ pub async fn create_token(
     use crate::server::services::tokens;
     let result = async {
         let (state, session, user) = ctx::signed_in().await?;
-        let created = tokens::create(
+        let request = tokens::Request {
+            name: &name,
+            description: &description,
+            expires_on: &expires_at,
+            scopes: &scopes,
+        };
+        let created = tokens::issue(
             &state,
             &ctx::actor(&user),
             &user,
-            &name,
-            &expires_at,
-            &scopes,
+            tokens::Issuer::Owner,
+            request,
         )
         .await?;
         let sealed = ctx::hand_over_secret(
@@ -181,6 +225,7 @@ pub async fn create_token(
     let mut values = Vec::new();
     if result.is_err() {
         values.push(("name", name.as_str()));
+        values.push(("description", description.as_str()));
         values.push(("expires_at", expires_at.as_str()));
         values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
     }
@@ -201,7 +246,107 @@ pub async fn revoke_token(id: crate::domain::ids::TokenId) -> Result<TokenView, 
         // Back to the list, not to the confirmation step it came from.
         leptos_axum::redirect(crate::paths::TOKENS);
     }
-    ctx::finish("revoke_token", &[], Some(TOKEN_REVOKED), result).await
+    ctx::finish(LIST_FLASH, &[], Some(TOKEN_REVOKED), result).await
+}
+
+/// One of the user's tokens, for its own pages (edit, rotate).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPage {
+    pub now: i64,
+    pub token: TokenView,
+    #[serde(flatten)]
+    pub expiry: ExpiryBounds,
+}
+
+#[server(prefix = "/_fn", endpoint = "load_token")]
+pub async fn load_token(id: crate::domain::ids::TokenId) -> Result<TokenPage, AppError> {
+    use super::ctx;
+    use crate::server::services::tokens;
+    let (state, _session, user) = ctx::signed_in().await?;
+    let now = state.now();
+    let token = tokens::find_own(&state, user.id, id).await?;
+    let policy = tokens::policy(&state).await?;
+    Ok(TokenPage {
+        now,
+        token: view(token),
+        expiry: ExpiryBounds::of(&policy, crate::domain::instant::date_of(now)),
+    })
+}
+
+/// A token whose description was just saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribedToken(pub TokenView);
+
+impl crate::app::components::form::ToNotice for DescribedToken {
+    fn to_notice(&self) -> Option<String> {
+        Some(DESCRIPTION_SAVED.to_owned())
+    }
+}
+
+#[server(prefix = "/_fn", endpoint = "describe_token")]
+pub async fn describe_token(
+    id: crate::domain::ids::TokenId,
+    #[server(default)] description: String,
+) -> Result<DescribedToken, AppError> {
+    use super::ctx;
+    use crate::server::services::tokens;
+    let result = async {
+        let (state, _session, user) = ctx::signed_in().await?;
+        let token = tokens::describe(&state, &ctx::actor(&user), &user, id, &description).await?;
+        Ok::<_, AppError>(DescribedToken(view(token)))
+    }
+    .await;
+    if result.is_ok() {
+        if ctx::is_plain_form_post() {
+            leptos_axum::redirect(crate::paths::TOKENS);
+        }
+        return ctx::finish(LIST_FLASH, &[], Some(DESCRIPTION_SAVED), result).await;
+    }
+    // A refused form comes back to its page as typed.
+    let values = [("description", description.as_str())];
+    ctx::finish("describe_token", &values, None::<&str>, result).await
+}
+
+/// Rotates one of the user's tokens: a new secret with the same name,
+/// description and scopes; the old one stops working at once. An empty
+/// date is what a new token's would be.
+#[server(prefix = "/_fn", endpoint = "rotate_token")]
+pub async fn rotate_token(
+    id: crate::domain::ids::TokenId,
+    #[server(default)] expires_at: String,
+) -> Result<NewTokenSecret, AppError> {
+    use super::ctx;
+    use crate::server::reveal;
+    use crate::server::services::tokens;
+    let result = async {
+        let (state, session, user) = ctx::signed_in().await?;
+        let created =
+            tokens::rotate_own(&state, &ctx::actor(&user), user.id, id, &expires_at).await?;
+        let sealed = ctx::hand_over_secret(
+            reveal::TOKEN_SECRET,
+            &state,
+            &session,
+            user.id,
+            created.token.id.get(),
+            &created.secret,
+        )
+        .await?;
+        Ok::<_, AppError>(NewTokenSecret {
+            token: view(created.token),
+            secret: if sealed {
+                String::new()
+            } else {
+                created.secret
+            },
+        })
+    }
+    .await;
+    if result.is_ok() && ctx::is_plain_form_post() {
+        // The list shows the new secret once.
+        leptos_axum::redirect(crate::paths::TOKENS);
+    }
+    let values = [("expires_at", expires_at.as_str())];
+    ctx::finish("rotate_token", &values, None::<&str>, result).await
 }
 
 impl crate::app::components::form::ToNotice for NewTokenSecret {

@@ -19,6 +19,8 @@ pub fn token(t: &Token, now: i64) -> Value {
     let mut v = json!({
         "id": t.id,
         "name": t.name,
+        // GitLab 17.7's addition.
+        "description": t.description,
         "revoked": t.revoked_at.is_some(),
         "created_at": instant(t.created_at),
         "scopes": t.scopes,

@@ -281,7 +281,14 @@ async fn issue_from(
     // Without a date the domain's rule decides (`parse_optional_expiry`).
     let expires_at = params.get("expires_at").unwrap_or_default();
     let actor = auth.actor(state).await?;
-    let created = tokens::issue(state, &actor, owner, issuer, name, expires_at, &scopes).await?;
+    // GitLab 17.7's optional description.
+    let request = tokens::Request {
+        name,
+        description: params.get("description").unwrap_or_default(),
+        expires_on: expires_at,
+        scopes: &scopes,
+    };
+    let created = tokens::issue(state, &actor, owner, issuer, request).await?;
     Ok((
         StatusCode::CREATED,
         Json(json::created(&created.token, &created.secret, now)),

@@ -18,6 +18,9 @@ pub enum TokenCommand {
         /// The token's name.
         #[arg(long)]
         name: String,
+        /// What the token is for (at most 255 characters), shown in its owner's list.
+        #[arg(long, default_value = "")]
+        description: String,
         /// Comma-separated scopes: api, read_api, read_user, read_repository, write_repository,
         /// read_registry, write_registry, sudo, admin_mode.
         #[arg(long, value_delimiter = ',', required = true)]
@@ -47,11 +50,19 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
         TokenCommand::Create {
             user,
             name,
+            description,
             scopes,
             expires_at,
         } => {
             let user = find_user(&core, &user).await?;
-            let created = tokens::create(&core, &actor, &user, &name, &expires_at, &scopes).await?;
+            let request = tokens::Request {
+                name: &name,
+                description: &description,
+                expires_on: &expires_at,
+                scopes: &scopes,
+            };
+            let created =
+                tokens::issue(&core, &actor, &user, tokens::Issuer::Owner, request).await?;
             println!(
                 "Created personal access token {} (id {}) for {}, expiring {}. It is shown only once:",
                 created.token.name,

@@ -15,6 +15,8 @@ pub struct Token {
     pub id: TokenId,
     pub user_id: UserId,
     pub name: String,
+    /// What it is for, in its owner's words.
+    pub description: Option<String>,
     pub scopes: Vec<Scope>,
     pub created_at: i64,
     /// 00:00 UTC of the expiry date, in unix seconds; `None`: never.
@@ -43,7 +45,8 @@ impl Token {
     }
 }
 
-const COLUMNS: &str = "id, user_id, name, scopes, created_at, expires_at, last_used_at, \
+const COLUMNS: &str =
+    "id, user_id, name, description, scopes, created_at, expires_at, last_used_at, \
                        last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by";
 
 fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
@@ -53,6 +56,7 @@ fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
         id,
         user_id: row.try_get("user_id")?,
         name: row.try_get("name")?,
+        description: row.try_get("description")?,
         scopes: scope::split(&row.try_get::<String, _>("scopes")?),
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
@@ -71,6 +75,7 @@ fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
 pub struct NewTokenRow<'a> {
     pub user_id: UserId,
     pub name: &'a str,
+    pub description: Option<&'a str>,
     pub digest: &'a TokenDigest,
     pub scopes: &'a [Scope],
     pub created_at: i64,
@@ -86,8 +91,9 @@ where
 {
     let row = sqlx::query(&format!(
         "INSERT INTO personal_access_tokens \
-         (user_id, name, token_digest, scopes, created_at, expires_at, family_id, impersonation, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+         (user_id, name, token_digest, scopes, created_at, expires_at, family_id, impersonation, \
+          created_by, description) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     ))
     .bind(new.user_id)
     .bind(new.name)
@@ -98,6 +104,7 @@ where
     .bind(new.family_id)
     .bind(i64::from(new.impersonation))
     .bind(new.created_by)
+    .bind(new.description)
     .fetch_one(executor)
     .await?;
     from_row(&row)
@@ -320,6 +327,26 @@ async fn list_where(
     }
     let rows = query.fetch_all(&db.pool).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Sets a token's description (`None`: none); the token as it now is, if
+/// it exists.
+pub async fn set_description<'e, E>(
+    executor: E,
+    id: TokenId,
+    description: Option<&str>,
+) -> Result<Option<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(&format!(
+        "UPDATE personal_access_tokens SET description = $1 WHERE id = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(description)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// One of a user's own tokens; another user's id reads as missing.

@@ -102,13 +102,14 @@ pub enum Action {
     TokenRotated,
     TokenRevoked,
     TokenUnrevoked,
+    TokenDescribed,
     TokenRevokedByLimit,
     ProjectCreated,
     PasswordReset,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -124,6 +125,7 @@ impl Action {
         Self::TokenRotated,
         Self::TokenRevoked,
         Self::TokenUnrevoked,
+        Self::TokenDescribed,
         Self::TokenRevokedByLimit,
         Self::ProjectCreated,
         Self::PasswordReset,
@@ -147,6 +149,7 @@ impl Action {
             Self::TokenRotated => "token_rotated",
             Self::TokenRevoked => "token_revoked",
             Self::TokenUnrevoked => "token_unrevoked",
+            Self::TokenDescribed => "token_description_changed",
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::ProjectCreated => "project_created",
             Self::PasswordReset => "password_reset",
@@ -170,6 +173,7 @@ impl Action {
             Self::TokenRotated => "Rotated token",
             Self::TokenRevoked => "Revoked token",
             Self::TokenUnrevoked => "Unrevoked token",
+            Self::TokenDescribed => "Changed token description",
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::ProjectCreated => "Created project",
             Self::PasswordReset => "Reset password",

@@ -9,6 +9,7 @@ use crate::domain::lifetime::LifetimePolicy;
 use crate::domain::token::{
     self, check_shape, format_secret, NewToken, TokenDigest, TokenState, RANDOM_BYTES,
 };
+pub use crate::domain::token::{ListQuery, StateFilter};
 use crate::server::db::tokens::{self, NewTokenRow, Token};
 use crate::server::db::users::{self, User};
 use crate::server::state::Core;
@@ -57,6 +58,18 @@ pub enum Issuer<'a> {
     Impersonation(&'a User),
 }
 
+/// What a new token is asked for with, as typed (`domain::token::NewToken`
+/// checks it).
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a, S> {
+    pub name: &'a str,
+    /// Empty: none.
+    pub description: &'a str,
+    /// `YYYY-MM-DD`; empty: what the policy gives (`LifetimePolicy`).
+    pub expires_on: &'a str,
+    pub scopes: &'a [S],
+}
+
 /// Issues a personal access token to `owner` (see [`Issuer`]), on the
 /// record as `actor`'s doing.
 pub async fn issue<S: AsRef<str>>(
@@ -64,15 +77,14 @@ pub async fn issue<S: AsRef<str>>(
     actor: &Actor,
     owner: &User,
     issuer: Issuer<'_>,
-    name: &str,
-    expires_on: &str,
-    scopes: &[S],
+    request: Request<'_, S>,
 ) -> Result<Created, ServiceError> {
     let now = state.now();
     let new = NewToken::parse(
-        name,
-        expires_on,
-        scopes,
+        request.name,
+        request.description,
+        request.expires_on,
+        request.scopes,
         owner.is_admin,
         date_of(now),
         &policy(state).await?,
@@ -90,6 +102,7 @@ pub async fn issue<S: AsRef<str>>(
         &NewTokenRow {
             user_id: owner.id,
             name: &new.name,
+            description: new.description.as_deref(),
             digest: &digest,
             scopes: &new.scopes,
             created_at: now,
@@ -130,11 +143,94 @@ pub async fn create<S: AsRef<str>>(
     expires_on: &str,
     scopes: &[S],
 ) -> Result<Created, ServiceError> {
-    issue(state, actor, user, Issuer::Owner, name, expires_on, scopes).await
+    let request = Request {
+        name,
+        description: "",
+        expires_on,
+        scopes,
+    };
+    issue(state, actor, user, Issuer::Owner, request).await
 }
 
 pub async fn list(state: &Core, user_id: UserId) -> Result<Vec<Token>, ServiceError> {
     Ok(tokens::list_for_user(&state.db, user_id).await?)
+}
+
+/// At most `limit` of a user's own tokens as the Access Tokens page's
+/// filter asks, and how many match in all.
+pub async fn list_matching(
+    state: &Core,
+    user_id: UserId,
+    query: &ListQuery,
+    limit: i64,
+) -> Result<(Vec<Token>, i64), ServiceError> {
+    let now = state.now();
+    let mut filter = tokens::TokenFilter {
+        user_id: Some(user_id),
+        search: query.search.clone(),
+        sort: Some(query.sort.order()),
+        ..Default::default()
+    };
+    match query.state {
+        StateFilter::All => {}
+        StateFilter::Active => filter.active_at = Some((true, now)),
+        StateFilter::ExpiringSoon => {
+            filter.active_at = Some((true, now));
+            filter.expires.before = Some(now + token::EXPIRES_SOON_DAYS * 86_400);
+        }
+        StateFilter::Expired => {
+            filter.active_at = Some((false, now));
+            filter.revoked = Some(false);
+        }
+        StateFilter::Revoked => filter.revoked = Some(true),
+    }
+    Ok(tokens::page(&state.db, &filter, true, 0, limit).await?)
+}
+
+/// Whether the user has any personal access token, in any state.
+pub async fn has_any(state: &Core, user_id: UserId) -> Result<bool, ServiceError> {
+    let filter = tokens::TokenFilter {
+        user_id: Some(user_id),
+        ..Default::default()
+    };
+    Ok(!tokens::keyset(&state.db, &filter, true, 1)
+        .await?
+        .0
+        .is_empty())
+}
+
+/// One of the user's own tokens (another user's reads as missing).
+pub async fn find_own(state: &Core, user_id: UserId, id: TokenId) -> Result<Token, ServiceError> {
+    tokens::find_for_user(&state.db, user_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Changes the description of one of the user's own tokens (empty: none),
+/// on the record. Revoked tokens keep theirs.
+pub async fn describe(
+    state: &Core,
+    actor: &Actor,
+    owner: &User,
+    id: TokenId,
+    description: &str,
+) -> Result<Token, ServiceError> {
+    let description = token::parse_description(description)?;
+    let existing = find_own(state, owner.id, id).await?;
+    if existing.revoked_at.is_some() {
+        return Err(Conflict::AlreadyRevoked.into());
+    }
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let token = tokens::set_description(&mut *tx, id, description.as_deref())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let event = Event::new(Action::TokenDescribed)
+        .on_user(owner)
+        .on_token(&token);
+    audit::record(&mut *tx, actor, event, now).await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// Revokes one of the user's own tokens, on the record. Revoking twice is
@@ -259,6 +355,7 @@ pub async fn rotate(
     let successor = NewTokenRow {
         user_id: old.user_id,
         name: &old.name,
+        description: old.description.as_deref(),
         digest: &digest,
         scopes: &old.scopes,
         created_at: now,
@@ -290,6 +387,24 @@ pub async fn rotate(
         "personal access token rotated"
     );
     Ok(Created { token, secret })
+}
+
+/// Rotates one of the user's own tokens (see [`rotate`]) with the expiry
+/// typed in a form: empty means what it means for a new token
+/// (`LifetimePolicy::parse_optional_expiry`).
+pub async fn rotate_own(
+    state: &Core,
+    actor: &Actor,
+    user_id: UserId,
+    id: TokenId,
+    expires_on: &str,
+) -> Result<Created, ServiceError> {
+    let old = find_own(state, user_id, id).await?;
+    let date = policy(state)
+        .await?
+        .parse_optional_expiry(expires_on, date_of(state.now()))?
+        .map(crate::domain::lifetime::iso);
+    rotate(state, actor, &old, date.as_deref()).await
 }
 
 /// Checks a presented secret. Any failure is the same `InvalidCredentials`:

@@ -123,9 +123,12 @@ both_backends!(
             &Actor::user(&root),
             &ann,
             tokens::Issuer::Impersonation(&root),
-            "support",
-            "2026-02-01",
-            &["api"],
+            tokens::Request {
+                name: "support",
+                description: "",
+                expires_on: "2026-02-01",
+                scopes: &["api"],
+            },
         )
         .await
         .unwrap();

@@ -28,9 +28,12 @@ impl World {
             &Actor::command_line(),
             &user,
             Issuer::Owner,
-            "ci",
-            "2026-01-31",
-            &["api", "read_user"],
+            tokens::Request {
+                name: "ci",
+                description: "",
+                expires_on: "2026-01-31",
+                scopes: &["api", "read_user"],
+            },
         )
         .await
         .unwrap();

@@ -39,9 +39,12 @@ impl World {
                     &Actor::command_line(),
                     &owner,
                     Issuer::Owner,
-                    "caller",
-                    "2026-02-01",
-                    &["api"],
+                    tokens::Request {
+                        name: "caller",
+                        description: "",
+                        expires_on: "2026-02-01",
+                        scopes: &["api"],
+                    },
                 )
                 .await
                 .unwrap()
@@ -72,9 +75,12 @@ impl World {
             &Actor::command_line(),
             &self.user,
             issuer,
-            "t",
-            "2026-02-01",
-            &["api"],
+            tokens::Request {
+                name: "t",
+                description: "",
+                expires_on: "2026-02-01",
+                scopes: &["api"],
+            },
         )
         .await
         .unwrap()

@@ -46,9 +46,12 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
         &Actor::user(&root),
         &ann,
         tokens::Issuer::Impersonation(&root),
-        "imp",
-        "2026-01-04",
-        &["api"],
+        tokens::Request {
+            name: "imp",
+            description: "",
+            expires_on: "2026-01-04",
+            scopes: &["api"],
+        },
     )
     .await
     .unwrap();

@@ -28,5 +28,6 @@ mod outage;
 mod parsers;
 mod schema;
 mod slow_clients;
+mod token_pages;
 mod tokens;
 mod two_factor;

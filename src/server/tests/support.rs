@@ -418,9 +418,12 @@ pub async fn issued_token(
         &crate::server::services::audit::Actor::command_line(),
         owner,
         issuer,
-        "t",
-        "2026-02-01",
-        scopes,
+        crate::server::services::tokens::Request {
+            name: "t",
+            description: "",
+            expires_on: "2026-02-01",
+            scopes,
+        },
     )
     .await
     .unwrap();
@@ -638,4 +641,29 @@ pub async fn database_contents(t: &TestDb) -> String {
             dump
         }
     }
+}
+
+/// The opening tag of the `element` whose id is `id`, as the page
+/// rendered it.
+pub fn tag<'a>(body: &'a str, element: &str, id: &str) -> &'a str {
+    let start = body
+        .find(&format!("<{element} id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {element} {id}"));
+    let end = start + body[start..].find('>').unwrap();
+    &body[start..=end]
+}
+
+pub fn input_tag<'a>(body: &'a str, id: &str) -> &'a str {
+    tag(body, "input", id)
+}
+
+/// The ids `aria-describedby` names that no element on the page has.
+pub fn broken_descriptions(body: &str) -> Vec<String> {
+    body.split("aria-describedby=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .flat_map(str::split_whitespace)
+        .filter(|id| !body.contains(&format!("id=\"{id}\"")))
+        .map(str::to_owned)
+        .collect()
 }

@@ -1,4 +1,6 @@
-use super::support::{app, both_backends, database_contents, state, Client, T0};
+use super::support::{
+    app, both_backends, broken_descriptions, database_contents, input_tag, state, tag, Client, T0,
+};
 use crate::domain::token;
 use crate::server::clock::ManualClock;
 use axum::http::{header, StatusCode};
@@ -328,6 +330,7 @@ both_backends!(
                 &NewTokenRow {
                     user_id,
                     name,
+                    description: None,
                     digest: &digest,
                     scopes: &[Scope::Api],
                     created_at: T0 - 1_000 + i as i64,
@@ -460,6 +463,7 @@ async fn insert_named(
         &NewTokenRow {
             user_id,
             name,
+            description: None,
             digest: &digest,
             scopes: &[Scope::Api],
             created_at: T0,
@@ -670,31 +674,6 @@ both_backends!(
         assert_eq!(written().await, 30, "none written again within ten minutes");
     }
 );
-
-/// The opening tag of the `element` whose id is `id`, as the page
-/// rendered it.
-fn tag<'a>(body: &'a str, element: &str, id: &str) -> &'a str {
-    let start = body
-        .find(&format!("<{element} id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no {element} {id}"));
-    let end = start + body[start..].find('>').unwrap();
-    &body[start..=end]
-}
-
-fn input_tag<'a>(body: &'a str, id: &str) -> &'a str {
-    tag(body, "input", id)
-}
-
-/// The ids `aria-describedby` names that no element on the page has.
-fn broken_descriptions(body: &str) -> Vec<String> {
-    body.split("aria-describedby=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .flat_map(str::split_whitespace)
-        .filter(|id| !body.contains(&format!("id=\"{id}\"")))
-        .map(str::to_owned)
-        .collect()
-}
 
 both_backends!(old_addresses_and_prefilled_links_reach_a_filled_form, |t| {
     let clock = ManualClock::at(T0);

@@ -170,6 +170,7 @@ pub async fn change_admin_token(
 pub async fn create_impersonation_token(
     user_id: UserId,
     name: String,
+    #[server(default)] description: String,
     expires_at: String,
     #[server(default)] scopes: Vec<String>,
     confirm: Option<String>,
@@ -195,9 +196,12 @@ pub async fn create_impersonation_token(
             &ctx::actor(&admin),
             &owner,
             Issuer::Impersonation(&admin),
-            &name,
-            &expires_at,
-            &scopes,
+            tokens::Request {
+                name: &name,
+                description: &description,
+                expires_on: &expires_at,
+                scopes: &scopes,
+            },
         )
         .await?;
         let sealed = ctx::hand_over_secret(
@@ -222,6 +226,7 @@ pub async fn create_impersonation_token(
     let mut values = Vec::new();
     if result.is_err() {
         values.push(("name", name.as_str()));
+        values.push(("description", description.as_str()));
         values.push(("expires_at", expires_at.as_str()));
         values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
     }

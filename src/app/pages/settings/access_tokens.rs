@@ -4,12 +4,13 @@ use crate::app::components::form::{
 };
 use crate::app::components::layout::{Card, SettingsLayout};
 use crate::app::components::tokens::{
-    ActiveTokens, InactiveTokens, NewTokenFields, OneTimeSecret, RevokeDialog,
+    ActiveTokens, InactiveTokens, NewTokenFields, OneTimeSecret, RevokeDialog, TokenFilters,
 };
-use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken};
+use crate::app::fns::tokens::{load_tokens, CreateToken, RevokeToken, LIST_FLASH};
 use crate::app::fns::{take_flash, TypedToken};
 use crate::app::pages::signed_in_only;
 use crate::domain::ids::TokenId;
+use crate::domain::token::{ListSort, StateFilter};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,10 +46,15 @@ pub fn AccessTokens() -> impl IntoView {
             use_navigate()(paths::TOKENS, Default::default());
         }
     });
-    let page = Resource::new(move || changes.get(), |_| load_tokens());
-    let create_flash = Resource::new(|| (), |_| take_flash("create_token".to_owned()));
-    let revoke_flash = Resource::new(|| (), |_| take_flash("revoke_token".to_owned()));
     let query = use_query_map();
+    // The list as the address asks (`?search=&state=&sort=`).
+    let asked = move || query.with(|q| (q.get("search"), q.get("state"), q.get("sort")));
+    let page = Resource::new(
+        move || (changes.get(), asked()),
+        |(_, (search, state, sort))| load_tokens(search, state, sort),
+    );
+    let create_flash = Resource::new(|| (), |_| take_flash("create_token".to_owned()));
+    let revoke_flash = Resource::new(|| (), |_| take_flash(LIST_FLASH.to_owned()));
 
     view! {
         <Title text="Personal access tokens" />
@@ -76,7 +82,11 @@ pub fn AccessTokens() -> impl IntoView {
                                         let revoke_feedback = Feedback::new(revoke, revoked);
                                         let prefilled = query
                                             .with_untracked(|q| {
-                                                TypedToken::prefilled(q.get("name"), q.get("scopes"))
+                                                TypedToken::prefilled(
+                                                    q.get("name"),
+                                                    q.get("scopes"),
+                                                    q.get("description"),
+                                                )
                                             });
                                         let typed = TypedToken::from_flash(flash.as_ref())
                                             .or(prefilled);
@@ -135,6 +145,21 @@ pub fn AccessTokens() -> impl IntoView {
                                                     </Card>
                                                 </div>
                                             </details>
+                                            {page
+                                                .any
+                                                .then(|| {
+                                                    let (search, state, sort) = asked();
+                                                    let listed = page.active.len() + page.inactive.len();
+                                                    view! {
+                                                        <TokenFilters
+                                                            search=search.unwrap_or_default()
+                                                            state=StateFilter::parse(state.as_deref())
+                                                            sort=ListSort::parse(sort.as_deref())
+                                                            matching=page.matching
+                                                            listed
+                                                        />
+                                                    }
+                                                })}
                                             <ActiveTokens tokens=page.active.clone() now=page.now />
                                             <InactiveTokens
                                                 tokens=page.inactive.clone()

@@ -1,4 +1,5 @@
 pub mod access_tokens;
 pub mod account;
 pub mod profile;
+pub mod token;
 pub mod two_factor;
