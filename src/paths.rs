@@ -9,6 +9,10 @@ pub const SIGN_UP: &str = "/users/sign_up";
 /// The second step of signing in: a TOTP or recovery code.
 pub const SECOND_STEP: &str = "/users/two_factor";
 pub const PROJECTS: &str = "/projects";
+/// "Forgot your password?": ask for a link (Devise's, as GitLab's).
+pub const FORGOT_PASSWORD: &str = "/users/password/new";
+/// Where a mailed link leads: `?reset_password_token=…`.
+pub const RESET_PASSWORD: &str = "/users/password/edit";
 
 pub const PROFILE: &str = "/-/user_settings/profile";
 pub const ACCOUNT: &str = "/-/user_settings/account";

@@ -44,6 +44,8 @@ pub enum AppError {
     Busy,
     #[error("Too many accounts were created from your address. Please try again later.")]
     TooManySignUps,
+    #[error("Too many password reset requests came from your address. Please try again later.")]
+    TooManyResetRequests,
     #[error("Forgekey cannot reach its database right now. Please try again in a few seconds.")]
     Unavailable,
     #[error("Something went wrong on our side. Please try again.")]
@@ -88,7 +90,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::NotFound => 404,
             Self::Busy | Self::Unavailable => 503,
-            Self::TooManySignUps => 429,
+            Self::TooManySignUps | Self::TooManyResetRequests => 429,
             Self::Internal => 500,
             Self::BadRequest => 400,
         }

@@ -123,6 +123,8 @@ lazy_page!(SignInRoute, pages::sign_in::SignIn);
 lazy_page!(ProfileRoute, pages::settings::profile::Profile);
 lazy_page!(SignUpRoute, pages::sign_up::SignUp);
 lazy_page!(SecondStepRoute, pages::second_step::SecondStep);
+lazy_page!(ForgotPasswordRoute, pages::password::ForgotPassword);
+lazy_page!(ResetPasswordRoute, pages::password::ResetPasswordPage);
 lazy_page!(ProjectsRoute, pages::projects::Projects);
 lazy_page!(AccountRoute, pages::settings::account::Account);
 lazy_page!(TwoFactorRoute, pages::settings::two_factor::TwoFactor);
@@ -196,6 +198,8 @@ pub fn App() -> impl IntoView {
     let profile = Lazy::<ProfileRoute>::new();
     let sign_up = Lazy::<SignUpRoute>::new();
     let second_step = Lazy::<SecondStepRoute>::new();
+    let forgot_password = Lazy::<ForgotPasswordRoute>::new();
+    let reset_password = Lazy::<ResetPasswordRoute>::new();
     let projects = Lazy::<ProjectsRoute>::new();
     let account = Lazy::<AccountRoute>::new();
     let two_factor = Lazy::<TwoFactorRoute>::new();
@@ -227,6 +231,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users/sign_up") view=sign_up ssr=SsrMode::InOrder />
                     <Route path=path!("/projects") view=projects ssr=SsrMode::InOrder />
                     <Route path=path!("/users/two_factor") view=second_step ssr=SsrMode::InOrder />
+                    <Route
+                        path=path!("/users/password/new")
+                        view=forgot_password
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route
+                        path=path!("/users/password/edit")
+                        view=reset_password
+                        ssr=SsrMode::InOrder
+                    />
                     <Route
                         path=path!("/-/user_settings/profile")
                         view=profile

@@ -140,6 +140,53 @@ pub fn validate_password(password: &str, field: &str) -> Result<(), FieldError> 
     Ok(())
 }
 
+/// How long a "Forgot your password?" link works: an hour.
+pub const RESET_LINK_SECONDS: i64 = 3600;
+/// One account is mailed a new link at most this often: a flood of
+/// requests for it sends one mail.
+pub const RESET_RESEND_SECONDS: i64 = 60;
+/// Reset requests one client address may make an hour.
+pub const RESET_REQUESTS_PER_HOUR: u32 = 5;
+/// What starts a reset link's secret (its own, so that a reset link is
+/// never mistaken for a token).
+pub const RESET_PREFIX: &str = "fkrst-";
+
+/// What a reset link that does not work (any more) says.
+pub const RESET_LINK_REFUSED: &str =
+    "This link to reset your password is not valid: it was used already, or it expired. Ask for a new one.";
+
+/// Whether a reset link made before `latest` (if any) leaves room for a
+/// new one at `now`.
+pub fn may_mail_reset_link(latest: Option<i64>, now: i64) -> bool {
+    latest.is_none_or(|at| now - at >= RESET_RESEND_SECONDS)
+}
+
+/// Whether a reset link that expires at `expires_at` and was used at
+/// `used_at` (if ever) still works at `now`.
+pub fn reset_link_works(expires_at: i64, used_at: Option<i64>, now: i64) -> bool {
+    used_at.is_none() && now < expires_at
+}
+
+/// A new password and its confirmation, as every form that sets one asks
+/// for them: all problems at once.
+pub fn check_new_password(
+    password: &str,
+    password_field: &str,
+    confirmation: &str,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Err(e) = validate_password(password, password_field) {
+        errors.push(e);
+    }
+    if password != confirmation {
+        errors.push(FieldError::new(
+            "password_confirmation",
+            "Password confirmation doesn't match the new password.",
+        ));
+    }
+    errors
+}
+
 /// A sign-up request whose fields all passed their rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
@@ -176,6 +223,41 @@ impl NewAccount {
 /// The key under which usernames and emails are unique: case-insensitive.
 pub fn unique_key(value: &str) -> String {
     value.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod reset_tests {
+    use super::*;
+
+    #[test]
+    fn a_reset_link_works_once_for_an_hour() {
+        let made = 1_000_000;
+        let expires = made + RESET_LINK_SECONDS;
+        assert!(reset_link_works(expires, None, made));
+        assert!(reset_link_works(expires, None, expires - 1));
+        assert!(!reset_link_works(expires, None, expires));
+        assert!(!reset_link_works(expires, Some(made + 5), made + 6));
+    }
+
+    #[test]
+    fn an_account_gets_one_link_a_minute() {
+        assert!(may_mail_reset_link(None, 100));
+        assert!(!may_mail_reset_link(
+            Some(100),
+            100 + RESET_RESEND_SECONDS - 1
+        ));
+        assert!(may_mail_reset_link(Some(100), 100 + RESET_RESEND_SECONDS));
+    }
+
+    #[test]
+    fn a_new_password_is_checked_with_its_confirmation() {
+        assert!(check_new_password("long enough", "password", "long enough").is_empty());
+        let fields: Vec<String> = check_new_password("short", "password", "other")
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["password", "password_confirmation"]);
+    }
 }
 
 #[cfg(test)]

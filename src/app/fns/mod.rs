@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod projects;
+pub mod recovery;
 pub mod tokens;
 pub mod two_factor;
 
@@ -333,6 +334,10 @@ pub(crate) mod ctx {
                     }
                     AppError::TooManySignUps => {
                         res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("360"))
+                    }
+                    // Five an hour (`RESET_REQUESTS_PER_HOUR`): one every 12 minutes.
+                    AppError::TooManyResetRequests => {
+                        res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("720"))
                     }
                     _ => {}
                 }

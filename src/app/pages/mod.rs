@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod home;
 pub mod not_found;
+pub mod password;
 pub mod projects;
 pub mod second_step;
 pub mod settings;

@@ -39,6 +39,14 @@ pub fn SignIn() -> impl IntoView {
                             />
                             <SubmitButton label="Sign in" pending=action.pending() />
                         </ActionForm>
+                        <p class="text-sm">
+                            <A
+                                href=paths::FORGOT_PASSWORD
+                                attr:class="font-medium text-indigo-700 underline"
+                            >
+                                "Forgot your password?"
+                            </A>
+                        </p>
                     }
                 })}
             </Suspense>

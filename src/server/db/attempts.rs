@@ -202,43 +202,64 @@ pub async fn purge_addresses(db: &Db, before: i64, now: i64) -> Result<u64, sqlx
     .rows_affected())
 }
 
-/// Takes one from `address`'s sign-up quota under the row's write lock:
+/// What a client address's hourly quota is for: each its own table of
+/// next arrival times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaTable {
+    SignUps,
+    PasswordResets,
+}
+
+impl QuotaTable {
+    fn table(self) -> &'static str {
+        match self {
+            Self::SignUps => "sign_up_quota",
+            Self::PasswordResets => "password_reset_quota",
+        }
+    }
+}
+
+/// Takes one from `address`'s quota in `table` under the row's write lock:
 /// `take` gets the stored arrival time and answers the one to store, or
 /// `None` when the quota is spent. Rows whose time has passed are deleted
 /// on the way. Returns whether one was taken.
-pub async fn take_sign_up(
+pub async fn take_quota(
     db: &Db,
+    table: QuotaTable,
     address: &str,
     now: i64,
     take: impl FnOnce(Option<i64>) -> Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let table = table.table();
     let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM sign_up_quota WHERE arrival <= $1")
+    sqlx::query(&format!("DELETE FROM {table} WHERE arrival <= $1"))
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO sign_up_quota (address, arrival) VALUES ($1, $2) \
-         ON CONFLICT (address) DO NOTHING",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO {table} (address, arrival) VALUES ($1, $2) \
+         ON CONFLICT (address) DO NOTHING"
+    ))
     .bind(address)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let stored: i64 = sqlx::query_scalar(
-        "UPDATE sign_up_quota SET arrival = arrival WHERE address = $1 RETURNING arrival",
-    )
+    let stored: i64 = sqlx::query_scalar(&format!(
+        "UPDATE {table} SET arrival = arrival WHERE address = $1 RETURNING arrival"
+    ))
     .bind(address)
     .fetch_one(&mut *tx)
     .await?;
     let Some(next) = take(Some(stored)) else {
         return Ok(false);
     };
-    sqlx::query("UPDATE sign_up_quota SET arrival = $2 WHERE address = $1")
-        .bind(address)
-        .bind(next)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(&format!(
+        "UPDATE {table} SET arrival = $2 WHERE address = $1"
+    ))
+    .bind(address)
+    .bind(next)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod instance;
 pub mod jobs;
 pub mod outbox;
+pub mod password_resets;
 pub mod projects;
 pub mod settings;
 pub mod tokens;

@@ -18,10 +18,12 @@ pub struct StoredMail {
     pub last_error: Option<String>,
     /// No attempt before this instant.
     pub next_attempt_at: Option<i64>,
+    /// The part for the recipient only, sealed (`services::mail`).
+    pub sealed: Option<String>,
 }
 
 const COLUMNS: &str =
-    "id, created_at, recipient, subject, body, sent_at, attempts, last_error, next_attempt_at";
+    "id, created_at, recipient, subject, body, sent_at, attempts, last_error, next_attempt_at, sealed";
 
 fn from_row(row: &AnyRow) -> Result<StoredMail, sqlx::Error> {
     Ok(StoredMail {
@@ -34,6 +36,7 @@ fn from_row(row: &AnyRow) -> Result<StoredMail, sqlx::Error> {
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
         next_attempt_at: row.try_get("next_attempt_at")?,
+        sealed: row.try_get("sealed")?,
     })
 }
 
@@ -43,17 +46,20 @@ pub async fn insert<'e, E>(
     recipient: &str,
     subject: &str,
     body: &str,
+    sealed: Option<&str>,
 ) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO outbox (created_at, recipient, subject, body) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO outbox (created_at, recipient, subject, body, sealed) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(now)
     .bind(recipient)
     .bind(subject)
     .bind(body)
+    .bind(sealed)
     .execute(executor)
     .await?;
     Ok(())

@@ -217,13 +217,25 @@ pub async fn record_sign_in(db: &Db, id: UserId, now: i64) -> Result<(), sqlx::E
 /// Stores a new password hash and ends every session of the user by moving
 /// their session epoch on. Returns the new epoch.
 pub async fn set_password(db: &Db, id: UserId, password_hash: &str) -> Result<i64, sqlx::Error> {
+    set_password_with(&db.pool, id, password_hash).await
+}
+
+/// As [`set_password`], through `executor` (a transaction).
+pub async fn set_password_with<'e, E>(
+    executor: E,
+    id: UserId,
+    password_hash: &str,
+) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_scalar(
         "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 \
          WHERE id = $2 RETURNING session_epoch",
     )
     .bind(password_hash)
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(executor)
     .await
 }
 

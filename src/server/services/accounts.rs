@@ -158,16 +158,7 @@ pub async fn change_password(
     new: &str,
     confirmation: &str,
 ) -> Result<User, ServiceError> {
-    let mut errors = Vec::new();
-    if let Err(e) = validate_password(new, "new_password") {
-        errors.push(e);
-    }
-    if new != confirmation {
-        errors.push(FieldError::new(
-            "password_confirmation",
-            "Password confirmation doesn't match the new password.",
-        ));
-    }
+    let mut errors = crate::domain::account::check_new_password(new, "new_password", confirmation);
     let credentials = match recheck_password(state, user_id, current).await {
         Ok(credentials) => Some(credentials),
         Err(ServiceError::InvalidCredentials) => {

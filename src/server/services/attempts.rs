@@ -289,12 +289,31 @@ pub async fn take_sign_up(
     ip: Option<IpAddr>,
     quota: crate::domain::quota::HourlyQuota,
 ) -> Result<bool, ServiceError> {
+    take_quota(state, attempts::QuotaTable::SignUps, ip, quota).await
+}
+
+/// Takes one password reset request from `ip`'s quota, as
+/// [`take_sign_up`] does sign-ups.
+pub async fn take_password_reset(
+    state: &Core,
+    ip: Option<IpAddr>,
+    quota: crate::domain::quota::HourlyQuota,
+) -> Result<bool, ServiceError> {
+    take_quota(state, attempts::QuotaTable::PasswordResets, ip, quota).await
+}
+
+async fn take_quota(
+    state: &Core,
+    table: attempts::QuotaTable,
+    ip: Option<IpAddr>,
+    quota: crate::domain::quota::HourlyQuota,
+) -> Result<bool, ServiceError> {
     let Some(ip) = ip else {
         return Ok(true);
     };
     let now = state.now();
     Ok(
-        attempts::take_sign_up(&state.db, &ip.to_string(), now, |stored| {
+        attempts::take_quota(&state.db, table, &ip.to_string(), now, |stored| {
             quota.take(stored, now)
         })
         .await?,

@@ -106,10 +106,11 @@ pub enum Action {
     TokenRevokedByLimit,
     ProjectCreated,
     PasswordReset,
+    PasswordResetLinkSent,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -129,6 +130,7 @@ impl Action {
         Self::TokenRevokedByLimit,
         Self::ProjectCreated,
         Self::PasswordReset,
+        Self::PasswordResetLinkSent,
     ];
 
     /// The name stored in the log.
@@ -153,6 +155,7 @@ impl Action {
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::ProjectCreated => "project_created",
             Self::PasswordReset => "password_reset",
+            Self::PasswordResetLinkSent => "password_reset_link_sent",
         }
     }
 
@@ -177,6 +180,7 @@ impl Action {
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::ProjectCreated => "Created project",
             Self::PasswordReset => "Reset password",
+            Self::PasswordResetLinkSent => "Sent password reset link",
         }
     }
 

@@ -13,6 +13,7 @@ use crate::server::db::outbox;
 use crate::server::db::tokens::Token;
 use crate::server::db::users::User;
 use crate::server::mailer::Mailer;
+use crate::server::sealed::Sealer;
 use crate::server::state::Core;
 use std::fmt::Write;
 
@@ -23,14 +24,85 @@ pub struct Mail {
     pub body: String,
 }
 
+/// Where a mail's part for its recipient only (a password reset link)
+/// stands in its stored body: the outbox, which administrators read,
+/// shows this; delivery puts the part, kept sealed, in its place.
+pub const SEALED_PART: &str = "[a link for the recipient only: it is in the mail they receive]";
+
+const SEAL_LABEL: &str = "forgekey outbox sealed part v1";
+
 /// Queues `mail` through `executor` (the change's transaction).
 pub async fn queue<'e, E>(executor: E, mail: &Mail, now: i64) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    outbox::insert(executor, now, &mail.to, &mail.subject, &mail.body).await?;
+    outbox::insert(executor, now, &mail.to, &mail.subject, &mail.body, None).await?;
     tracing::info!(subject = %mail.subject, "mail queued");
     Ok(())
+}
+
+/// Queues `mail`, whose body holds [`SEALED_PART`], with `part` sealed
+/// (AES-GCM under a key derived from the server secret, bound to the
+/// recipient): the database never holds it in clear.
+pub async fn queue_sealed<'e, E>(
+    executor: E,
+    state: &Core,
+    mail: &Mail,
+    part: &str,
+    now: i64,
+) -> Result<(), ServiceError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    debug_assert!(mail.body.contains(SEALED_PART));
+    let sealed = Sealer::new(&state.config.secret, SEAL_LABEL)
+        .seal(part.as_bytes(), mail.to.as_bytes())
+        .ok_or(ServiceError::Internal)?;
+    outbox::insert(
+        executor,
+        now,
+        &mail.to,
+        &mail.subject,
+        &mail.body,
+        Some(&sealed),
+    )
+    .await?;
+    tracing::info!(subject = %mail.subject, "mail queued");
+    Ok(())
+}
+
+/// The message as its recipient gets it: the sealed part opened in its
+/// place. `None` when it does not open (the server secret changed).
+fn for_recipient(state: &Core, mut mail: outbox::StoredMail) -> Option<outbox::StoredMail> {
+    if let Some(sealed) = mail.sealed.take() {
+        let part = Sealer::new(&state.config.secret, SEAL_LABEL)
+            .open(&sealed, mail.recipient.as_bytes())
+            .and_then(|bytes| String::from_utf8(bytes).ok())?;
+        mail.body = mail.body.replace(SEALED_PART, &part);
+    }
+    Some(mail)
+}
+
+/// The "Forgot your password?" mail: the link (`SEALED_PART` here) works
+/// once, within the hour. `by_admin`: an administrator sent it.
+pub fn password_reset(user: &User, by_admin: bool) -> Mail {
+    let why = if by_admin {
+        "An administrator sent you a link to choose a new password"
+    } else {
+        "Someone, hopefully you, asked to reset the password"
+    };
+    Mail {
+        to: user.email.clone(),
+        subject: "Reset password instructions".to_owned(),
+        body: format!(
+            "Hello {name},\n\n\
+             {why} of your Forgekey account {name}. Open this link within an hour to choose \
+             a new password:\n\n{SEALED_PART}\n\n\
+             The link works once. Choosing a new password signs you out everywhere.\n\
+             If you did not ask for this, ignore this mail: your password stays as it is.\n",
+            name = user.username,
+        ),
+    }
 }
 
 /// Where links in mail point: the public URL, else the address served.
@@ -134,6 +206,13 @@ pub async fn deliver_due(
         if !outbox::claim(&state.db, mail.id, now, now + CLAIM_SECONDS).await? {
             continue; // another instance is sending it
         }
+        let Some(mail) = for_recipient(state, mail.clone()) else {
+            tracing::warn!(mail_id = %mail.id, "mail not sent: its sealed part does not open");
+            let error = "its sealed part does not open (was the server secret changed?)";
+            outbox::mark_failed(&state.db, mail.id, error, None).await?;
+            delivery.failed += 1;
+            continue;
+        };
         match mailer.send(&mail).await {
             Ok(()) => {
                 outbox::mark_sent(&state.db, mail.id, state.now()).await?;

@@ -10,6 +10,7 @@ pub mod instance;
 pub mod jobs;
 pub mod mail;
 pub mod projects;
+pub mod recovery;
 pub mod settings;
 pub mod tokens;
 pub mod two_factor;

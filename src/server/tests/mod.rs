@@ -26,6 +26,7 @@ mod mail;
 mod metrics;
 mod outage;
 mod parsers;
+mod recovery;
 mod schema;
 mod slow_clients;
 mod token_pages;

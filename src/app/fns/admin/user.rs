@@ -136,6 +136,32 @@ pub async fn change_admin_user(user_id: UserId, change: UserChange) -> Result<St
     ctx::finish("change_admin_user", &[], notice.as_deref(), result).await
 }
 
+/// Mails the user a link to choose a new password ("Forgot your
+/// password?" on their behalf), on the record. The page tells it as it
+/// tells an account change.
+#[server(prefix = "/_fn", endpoint = "send_reset_link")]
+pub async fn send_reset_link(user_id: UserId) -> Result<String, AppError> {
+    use crate::app::fns::ctx;
+    use crate::server::services::{accounts, recovery};
+    let mut back = None;
+    let result = async {
+        let (state, _session, me) = ctx::admin().await?;
+        let user = accounts::find(&state, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        back = Some(crate::paths::admin_user(&user.username));
+        recovery::send_link(&state, &ctx::actor(&me), &user).await?;
+        Ok::<_, AppError>(format!(
+            "A link to choose a new password was mailed to {}. It works once, within an hour.",
+            user.email
+        ))
+    }
+    .await;
+    super::back_to(back);
+    let notice = result.as_ref().ok().cloned();
+    ctx::finish("change_admin_user", &[], notice.as_deref(), result).await
+}
+
 /// Revokes or unrevokes any token.
 #[server(prefix = "/_fn", endpoint = "change_admin_token")]
 pub async fn change_admin_token(

@@ -11,7 +11,7 @@ use crate::app::components::table::DataTable;
 use crate::app::components::tokens::{NewTokenFields, OneTimeSecret, TokenStatus};
 use crate::app::fns::admin::{
     load_admin_user, AdminUser, ChangeAdminToken, ChangeAdminUser, CreateImpersonationToken,
-    TokenChange, UserPage,
+    SendResetLink, TokenChange, UserPage,
 };
 use crate::app::fns::tokens::TokenView;
 use crate::app::fns::{take_flash, TypedToken};
@@ -36,6 +36,7 @@ pub fn AdminUser() -> impl IntoView {
     let change_user = ServerAction::<ChangeAdminUser>::new();
     let change_token = ServerAction::<ChangeAdminToken>::new();
     let create = ServerAction::<CreateImpersonationToken>::new();
+    let send_link = ServerAction::<SendResetLink>::new();
     // Reload after what succeeded, and leave the confirmation step.
     let (changes, set_changes) = signal(0u32);
     Effect::new(move || {
@@ -114,7 +115,8 @@ pub fn AdminUser() -> impl IntoView {
                             <AdminLayout title=u.username.clone()>
                                 <FormMessages feedback=user_feedback />
                                 <FormMessages feedback=token_feedback />
-                                <Account user=u.clone() />
+                                <FormMessages feedback=Feedback::new(send_link, None) />
+                                <Account user=u.clone() send_link />
                                 <TokenTable
                                     heading="Personal access tokens"
                                     empty="No personal access tokens."
@@ -251,7 +253,7 @@ pub fn AdminUser() -> impl IntoView {
 
 /// The account's facts and the actions on it.
 #[component]
-fn Account(user: AdminUser) -> impl IntoView {
+fn Account(user: AdminUser, send_link: ServerAction<SendResetLink>) -> impl IntoView {
     let base = paths::admin_user(&user.username);
     let link = move |change: UserChange| format!("{base}?confirm={}", change.as_str());
     view! {
@@ -302,6 +304,21 @@ fn Account(user: AdminUser) -> impl IntoView {
                     }
                         .into_any()
                 }}
+                {(!user.blocked)
+                    .then(|| {
+                        view! {
+                            <ActionForm action=send_link>
+                                <input type="hidden" name="user_id" value=user.id.to_string() />
+                                <button
+                                    type="submit"
+                                    class=BUTTON
+                                    disabled=move || send_link.pending().get()
+                                >
+                                    "Send reset link"
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
                 {if user.is_admin {
                     view! {
                         <A href=link(UserChange::RemoveAdmin) attr:class=BUTTON>
