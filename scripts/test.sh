@@ -74,18 +74,21 @@ else
   echo "$e2e_admin_password" | "$bin" --data-dir "$work/e2e-data" user create --username e2e-admin \
     --email e2e-admin@example.com --admin --password-stdin >/dev/null
   # Every browser test signs its own accounts up, all from 127.0.0.1.
+  # Mail goes to a directory, where the password reset test reads its link.
+  mkdir -p "$work/e2e-mail"
   LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$work/e2e-data" serve --addr "127.0.0.1:$web_port" \
-    --sign-ups-per-address-per-hour 10000 \
+    --sign-ups-per-address-per-hour 10000 --mail-dir "$work/e2e-mail" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
-  (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" FORGEKEY_E2E_ADMIN_PASSWORD="$e2e_admin_password" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
+  (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" FORGEKEY_E2E_ADMIN_PASSWORD="$e2e_admin_password" \
+    FORGEKEY_E2E_MAIL_DIR="$work/e2e-mail" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
   e2e_rc=${PIPESTATUS[0]}
   e2e_pass=$(grep -Eo '^ *[0-9]+ passed' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')
   e2e_fail=$(grep -Eo '^ *[0-9]+ (failed|flaky)' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')
   if [ "$e2e_rc" != 0 ] && [ "$e2e_fail" = 0 ]; then e2e_fail=1; fi
   [ "$e2e_rc" = 0 ] || { status=1; echo "--- server log"; tail -30 "$work/server.log"; }
   # The browser tests created tokens: no secret may have reached the log.
-  if grep -q 'fkpat-' "$work/server.log"; then
+  if grep -qE 'fkpat-|fkrst-' "$work/server.log"; then
     echo "e2e: a token secret appeared in the server log"; e2e_fail=$((e2e_fail+1)); status=1
   fi
   summary+=("e2e: $e2e_pass passed, $e2e_fail failed")

@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { account, hydrated, js, openTokenForm, signOut, signUp, tokensFromSettings } from "./helpers";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ADMIN, account, hydrated, js, openTokenForm, signIn, signOut, signUp, tokensFromSettings } from "./helpers";
 
 test("sign up, sign out, sign in", async ({ page }, info) => {
   const a = account(info.project.name);
@@ -124,4 +126,63 @@ test("after moving to another page, focus is on its heading; a refused form focu
   await expect(page.getByText("Select at least one scope.")).toBeVisible();
   await expect(page.getByLabel("Token name")).toHaveValue("named");
   await expect(page.getByRole("checkbox").first()).toBeFocused();
+});
+
+/** The newest reset link mailed to `email`, from the mail directory the test server writes to. */
+async function mailedResetLink(email: string): Promise<string> {
+  const dir = process.env.FORGEKEY_E2E_MAIL_DIR;
+  if (!dir) throw new Error("FORGEKEY_E2E_MAIL_DIR must name the server's --mail-dir");
+  for (let tries = 0; tries < 50; tries++) {
+    const mails = fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith(".eml"))
+      .sort((x, y) => parseInt(y) - parseInt(x))
+      .map((name) => fs.readFileSync(path.join(dir, name), "utf8"))
+      // Quoted-printable, as long lines are sent.
+      .map((raw) => raw.replace(/=\r?\n/g, "").replace(/=3D/g, "="))
+      .filter((raw) => raw.includes(`To: ${email}`));
+    const link = mails[0]?.match(/https?:\/\/\S+\/users\/password\/edit\?reset_password_token=\S+/);
+    if (link) return link[0];
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`no reset link mailed to ${email}`);
+}
+
+test("forgot password: a mailed link sets a new one, once; an administrator can send one", async ({ page }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+  await signOut(page);
+
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await hydrated(page, project);
+  await page.getByLabel("Email").fill(a.email);
+  await page.getByRole("button", { name: "Reset password" }).click();
+  await expect(page.getByText("If your email address exists in our database")).toBeVisible();
+
+  const link = await mailedResetLink(a.email);
+  await page.goto(link);
+  await hydrated(page, project);
+  await page.getByLabel("New password").fill("a brand new password");
+  await page.getByLabel("Confirm new password").fill("a brand new password");
+  await page.getByRole("button", { name: "Change your password" }).click();
+  await expect(page.getByText("Your password has been changed successfully.")).toBeVisible();
+  await page.getByRole("link", { name: "Sign in", exact: true }).click();
+  await signIn(page, project, { username: a.username, password: "a brand new password" });
+
+  // Once only.
+  await signOut(page);
+  await page.goto(link);
+  await expect(page.getByText("This link to reset your password is not valid")).toBeVisible();
+  await expect(page.getByLabel("New password")).toHaveCount(0);
+
+  // From the Admin Area: the user's page sends one.
+  await signIn(page, project, ADMIN);
+  await page.goto(`/admin/users/${a.username}`);
+  await hydrated(page, project);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByText(`A link to choose a new password was mailed to ${a.email}.`)).toBeVisible();
+  const fromAdmin = await mailedResetLink(a.email);
+  expect(fromAdmin).not.toBe(link);
 });

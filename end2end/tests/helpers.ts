@@ -67,7 +67,14 @@ export async function openTokenForm(page: Page) {
 }
 
 /** Every page, for checks that go through them all (layout, accessibility). */
-export const SIGNED_OUT_PAGES = ["/", "/users/sign_in", "/users/sign_up", "/no/such/page"];
+export const SIGNED_OUT_PAGES = [
+  "/",
+  "/users/sign_in",
+  "/users/sign_up",
+  "/users/password/new",
+  "/users/password/edit?reset_password_token=no-such-link",
+  "/no/such/page",
+];
 export const ADMIN_PAGES = [
   "/",
   "/projects",

@@ -225,3 +225,87 @@ test("the revoke dialog: modal, Cancel focused, Escape cancels and focus returns
   await expect(revoke).toBeFocused();
   await expect(page.getByTestId("active-token")).toHaveCount(1);
 });
+
+test("a description, edited later; rotate for a new secret; search, filter and sort the list", async ({ page }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+
+  // A tool's link may prefill the description (GitLab 17.7).
+  await page.goto(`${PAGE}?name=Nightly&scopes=read_api&description=Backs%20up`);
+  await hydrated(page, project);
+  await expect(page.getByLabel("Description (optional)")).toHaveValue("Backs up");
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  const first = (await page.getByTestId("new-token-secret").inputValue()).trim();
+  const row = page.getByTestId("active-token").filter({ hasText: "Nightly" });
+  await expect(row.getByTestId("token-description")).toHaveText("Backs up");
+
+  // Edit: its own page, back to the list.
+  await row.getByRole("link", { name: "Edit Nightly" }).click();
+  await expect(page.getByRole("heading", { name: "Edit personal access token", level: 1 })).toBeVisible();
+  await hydrated(page, project);
+  await expect(page.getByTestId("token-summary")).toContainText("read_api");
+  await page.getByLabel("Description").fill("Backs up the database");
+  await page.getByRole("button", { name: "Save description" }).click();
+  await expect(page).toHaveURL(new RegExp(`${PAGE}$`));
+  await expect(page.getByTestId("token-description")).toHaveText("Backs up the database");
+
+  // Rotate: a new secret, same name and description; the old one is gone.
+  await hydrated(page, project);
+  await page.getByTestId("active-token").getByRole("link", { name: "Rotate Nightly" }).click();
+  await expect(page.getByRole("heading", { name: "Rotate personal access token", level: 1 })).toBeVisible();
+  await hydrated(page, project);
+  await page.getByRole("button", { name: "Rotate token" }).click();
+  const field = page.getByTestId("new-token-secret");
+  await expect(field).toBeVisible();
+  await expect(field).toBeFocused();
+  await expect(page.getByRole("heading", { name: "Your new personal access token “Nightly”" })).toBeVisible();
+  const second = (await field.inputValue()).trim();
+  expect(second).toMatch(/^fkpat-/);
+  expect(second).not.toBe(first);
+  const api = async (secret: string) =>
+    (await page.request.get("/api/v4/personal_access_tokens/self", { headers: { "PRIVATE-TOKEN": secret } })).status();
+  expect(await api(first)).toBe(401);
+  expect(await api(second)).toBe(200);
+
+  // A token expiring tomorrow is marked.
+  await page.goto(PAGE);
+  await hydrated(page, project);
+  await openTokenForm(page);
+  await page.getByLabel("Token name").fill("Short-lived");
+  const expiry = page.getByLabel("Expiration date");
+  await expiry.fill((await expiry.getAttribute("min"))!);
+  await page.getByLabel("read_user", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  await expect(page.getByTestId("new-token-secret")).toBeVisible();
+  await page.goto(PAGE);
+  await hydrated(page, project);
+  const soon = page.getByTestId("active-token").filter({ hasText: "Short-lived" });
+  await expect(soon.getByTestId("expires-soon")).toHaveText("Expires soon");
+  await expect(page.getByTestId("active-token").filter({ hasText: "Nightly" }).getByTestId("expires-soon"))
+    .toHaveCount(0);
+  // The address it was used from shows once it is used.
+  await expect(page.getByTestId("active-token").filter({ hasText: "Nightly" }).getByTestId("last-used-ips"))
+    .toContainText("127.0.0.1");
+
+  // Filter: the form keeps what the address asks.
+  const search = page.getByRole("search", { name: "Filter tokens" });
+  await search.getByLabel("Show").selectOption("revoked");
+  await search.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/state=revoked/);
+  await expect(page.getByTestId("active-token")).toHaveCount(0);
+  await expect(page.getByTestId("inactive-token")).toHaveCount(1);
+  await expect(page.getByRole("search", { name: "Filter tokens" }).getByLabel("Show")).toHaveValue("revoked");
+  await page.getByRole("search", { name: "Filter tokens" }).getByLabel("Show").selectOption("expiring_soon");
+  await page.getByRole("search", { name: "Filter tokens" }).getByLabel("Search by name").fill("short");
+  await page.getByRole("search", { name: "Filter tokens" }).getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByTestId("active-token")).toHaveCount(1);
+  await expect(page.getByTestId("active-token")).toContainText("Short-lived");
+  // Sorted by name: "Nightly" before "Short-lived".
+  await page.goto(`${PAGE}?sort=name_asc`);
+  await hydrated(page, project);
+  await expect(page.getByTestId("active-token").first()).toContainText("Nightly");
+  await page.goto(`${PAGE}?sort=created_desc`);
+  await hydrated(page, project);
+  await expect(page.getByTestId("active-token").first()).toContainText("Short-lived");
+});

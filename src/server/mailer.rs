@@ -51,6 +51,8 @@ enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// Records messages instead (tests).
     Stub(AsyncStubTransport),
+    /// Each message as `<outbox id>.eml` in this directory.
+    Dir(std::path::PathBuf),
 }
 
 /// Sends stored mail.
@@ -87,6 +89,19 @@ impl Mailer {
         })
     }
 
+    /// Writes each message into `dir` as `<outbox id>.eml` (RFC 5322, as
+    /// it would go to an SMTP server): for a local mail pickup, or to read
+    /// mail on a machine without a mail server. The directory must exist.
+    pub fn dir(dir: std::path::PathBuf, from: Mailbox) -> Result<Self, String> {
+        if !dir.is_dir() {
+            return Err(format!("mail directory {} does not exist", dir.display()));
+        }
+        Ok(Self {
+            transport: Transport::Dir(dir),
+            from,
+        })
+    }
+
     pub fn stub(stub: AsyncStubTransport, from: Mailbox) -> Self {
         Self {
             transport: Transport::Stub(stub),
@@ -118,6 +133,18 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
+            Transport::Dir(dir) => {
+                // Written whole under a temporary name, then renamed: a
+                // reader never sees half a message.
+                let path = dir.join(format!("{}.eml", mail.id));
+                let partial = dir.join(format!(".{}.eml.partial", mail.id));
+                tokio::fs::write(&partial, message.formatted())
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+                tokio::fs::rename(&partial, &path)
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            }
         }
     }
 }

@@ -239,11 +239,23 @@ pub fn TokenFilters(
 ) -> impl IntoView {
     let states = StateFilter::ALL
         .into_iter()
-        .map(|s| view! { <option value=s.as_str() selected=s == state>{s.label()}</option> })
+        .map(|s| {
+            view! {
+                <option value=s.as_str() selected=s == state>
+                    {s.label()}
+                </option>
+            }
+        })
         .collect_view();
     let sorts = ListSort::ALL
         .into_iter()
-        .map(|s| view! { <option value=s.as_str() selected=s == sort>{s.label()}</option> })
+        .map(|s| {
+            view! {
+                <option value=s.as_str() selected=s == sort>
+                    {s.label()}
+                </option>
+            }
+        })
         .collect_view();
     view! {
         <form
@@ -257,7 +269,13 @@ pub fn TokenFilters(
                 <label for="token-search" class="block text-sm font-medium text-gray-700">
                     "Search by name"
                 </label>
-                <input id="token-search" type="search" name="search" value=search class=FILTER_INPUT />
+                <input
+                    id="token-search"
+                    type="search"
+                    name="search"
+                    value=search
+                    class=FILTER_INPUT
+                />
             </div>
             <div>
                 <label for="token-state" class="block text-sm font-medium text-gray-700">

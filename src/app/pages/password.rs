@@ -80,7 +80,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     let flash = flash.await.ok().flatten();
                     let works = works.await.unwrap_or(false);
                     let feedback = Feedback::new(action, flash);
-                    let done = move || feedback.error.with(Option::is_none) && feedback.notice.with(Option::is_some);
+                    let done = move || {
+                        feedback.error.with(Option::is_none)
+                            && feedback.notice.with(Option::is_some)
+                    };
                     move || {
                         if done() {
                             // The notice says it worked; the way on is signing in.

@@ -101,6 +101,10 @@ struct SmtpArgs {
     /// The sender of Forgekey's mail, e.g. "Forgekey <keys@example.com>" (required with --smtp-host).
     #[arg(long, env = "FORGEKEY_MAIL_FROM")]
     mail_from: Option<String>,
+    /// Instead of an SMTP server, write each mail into this existing directory as <id>.eml
+    /// (for a local mail pickup, or to read mail on a machine without a mail server).
+    #[arg(long, env = "FORGEKEY_MAIL_DIR", conflicts_with = "smtp_host")]
+    mail_dir: Option<std::path::PathBuf>,
 }
 
 impl SmtpArgs {
@@ -134,13 +138,25 @@ fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
 }
 
 pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
-    let smtp = match args.smtp.settings()? {
-        Some(settings) => {
+    let smtp = match (args.smtp.settings()?, &args.smtp.mail_dir) {
+        (Some(settings), _) => {
             let mailer = crate::server::mailer::Mailer::smtp(&settings).map_err(CliError)?;
             tracing::info!(?settings, "mail is delivered through SMTP");
             Some(mailer)
         }
-        None => None,
+        (None, Some(dir)) => {
+            let from = args
+                .smtp
+                .mail_from
+                .as_deref()
+                .unwrap_or("Forgekey <forgekey@localhost>")
+                .parse()
+                .map_err(|e| CliError(format!("--mail-from is not an address: {e}")))?;
+            let mailer = crate::server::mailer::Mailer::dir(dir.clone(), from).map_err(CliError)?;
+            tracing::info!(dir = %dir.display(), "mail is written to a directory");
+            Some(mailer)
+        }
+        (None, None) => None,
     };
     let store = Store::open(&storage.url, storage.db.backend, storage.timeouts)
         .await

@@ -179,3 +179,24 @@ both_backends!(mail_goes_through_a_real_smtp_conversation, |t| {
     assert!(data.contains("To: ann@example.com"), "{data}");
     assert!(data.contains("Hello ann@example.com"), "{data}");
 });
+
+both_backends!(a_mail_directory_gets_each_message_whole, |t| {
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let dir = tempfile::tempdir().unwrap();
+    assert!(Mailer::dir(dir.path().join("missing"), from()).is_err());
+    let mailer = Mailer::dir(dir.path().to_owned(), from()).unwrap();
+    queue(&st, "ann@example.com", "To a file").await;
+    let d = deliver_due(&st, &mailer, 10).await.unwrap();
+    assert_eq!(d, Delivery { sent: 1, failed: 0 });
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let id = stored(&st).await[0].id;
+    assert_eq!(names, [format!("{id}.eml")]);
+    let raw = std::fs::read_to_string(dir.path().join(&names[0])).unwrap();
+    assert!(raw.contains("Subject: To a file"), "{raw}");
+    assert!(raw.contains("To: ann@example.com"), "{raw}");
+    assert!(raw.contains("Hello ann@example.com"), "{raw}");
+});

@@ -27,7 +27,7 @@ pub fn Outbox() -> impl IntoView {
                             <AdminLayout title="Outbox">
                                 <p class="text-sm text-gray-700">
                                     {if outbox.smtp {
-                                        "Mail Forgekey sends to users, newest first, and whether the SMTP server took it."
+                                        "Mail Forgekey sends to users, newest first, and whether it was delivered."
                                     } else {
                                         "No SMTP server is configured, so mail to users is kept here, newest first."
                                     }}

@@ -169,7 +169,9 @@ pub fn EditToken() -> impl IntoView {
     };
     view! {
         <Title text="Edit personal access token" />
-        <SettingsLayout title="Edit personal access token">{token_body(page, flash, form)}</SettingsLayout>
+        <SettingsLayout title="Edit personal access token">
+            {token_body(page, flash, form)}
+        </SettingsLayout>
     }
 }
 
@@ -195,27 +197,23 @@ pub fn RotateToken() -> impl IntoView {
             _ => {
                 let (id, bounds, typed) = (id.clone(), bounds.clone(), typed.clone());
                 view! {
-                        <p class="max-w-2xl text-sm text-gray-700">
-                            {format!(
-                                "Rotating “{name}” makes a new secret with the same name, description and scopes. The current secret stops working at once: update every script and application that uses it.",
-                            )}
-                        </p>
-                        <FormMessages feedback />
-                        <ActionForm action=rotate attr:class="max-w-2xl space-y-5">
-                            <input type="hidden" name="id" value=id />
-                            <ExpiryField
-                                bounds
-                                typed
-                                error=feedback.field("expires_at")
-                            />
-                            <div class="flex flex-wrap gap-3">
-                                <SubmitButton label="Rotate token" pending=rotate.pending() />
-                                <A href=paths::TOKENS attr:class=CANCEL>
-                                    "Cancel"
-                                </A>
-                            </div>
-                        </ActionForm>
-                    }
+                    <p class="max-w-2xl text-sm text-gray-700">
+                        {format!(
+                            "Rotating “{name}” makes a new secret with the same name, description and scopes. The current secret stops working at once: update every script and application that uses it.",
+                        )}
+                    </p>
+                    <FormMessages feedback />
+                    <ActionForm action=rotate attr:class="max-w-2xl space-y-5">
+                        <input type="hidden" name="id" value=id />
+                        <ExpiryField bounds typed error=feedback.field("expires_at") />
+                        <div class="flex flex-wrap gap-3">
+                            <SubmitButton label="Rotate token" pending=rotate.pending() />
+                            <A href=paths::TOKENS attr:class=CANCEL>
+                                "Cancel"
+                            </A>
+                        </div>
+                    </ActionForm>
+                }
                         .into_any()
             }
         }
