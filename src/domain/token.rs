@@ -355,6 +355,14 @@ pub fn expires_soon(now: i64, expires_at: Option<i64>) -> bool {
     expires_at.is_some_and(|at| at > now && at - now < EXPIRES_SOON_DAYS * 86_400)
 }
 
+/// The one of `all` whose name is `value`, else the default.
+fn named<T: Copy + Default>(all: &[T], name: fn(T) -> &'static str, value: Option<&str>) -> T {
+    all.iter()
+        .copied()
+        .find(|&t| Some(name(t)) == value)
+        .unwrap_or_default()
+}
+
 /// Which tokens the Access Tokens page lists (its filter, GitLab 17's
 /// states and "expiring soon").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -391,10 +399,7 @@ impl StateFilter {
 
     /// The filter an address names (unknown or none: all).
     pub fn parse(value: Option<&str>) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|s| Some(s.as_str()) == value)
-            .unwrap_or_default()
+        named(&Self::ALL, Self::as_str, value)
     }
 
     pub fn label(self) -> &'static str {
@@ -441,10 +446,7 @@ impl ListSort {
 
     /// The order an address names (unknown or none: newest first).
     pub fn parse(value: Option<&str>) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|s| Some(s.as_str()) == value)
-            .unwrap_or_default()
+        named(&Self::ALL, Self::as_str, value)
     }
 
     pub fn label(self) -> &'static str {

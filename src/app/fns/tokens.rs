@@ -118,6 +118,37 @@ pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
 
 /// The list as the page's address asks: `?search=&state=&sort=`
 /// (`domain::token::ListQuery`).
+/// A new token and its secret for the page that asked: in the response
+/// to JavaScript, else sealed for the one page a plain form post is
+/// redirected to (`ctx::hand_over_secret`), which `user_id`'s session
+/// reads.
+#[cfg(feature = "ssr")]
+pub(crate) async fn hand_over(
+    purpose: crate::server::reveal::Purpose,
+    state: &crate::server::state::AppState,
+    session: &tower_sessions::Session,
+    user_id: crate::domain::ids::UserId,
+    created: crate::server::services::tokens::Created,
+) -> Result<NewTokenSecret, AppError> {
+    let sealed = super::ctx::hand_over_secret(
+        purpose,
+        state,
+        session,
+        user_id,
+        created.token.id.get(),
+        &created.secret,
+    )
+    .await?;
+    Ok(NewTokenSecret {
+        token: view(created.token),
+        secret: if sealed {
+            String::new()
+        } else {
+            created.secret
+        },
+    })
+}
+
 #[server(prefix = "/_fn", endpoint = "load_tokens")]
 pub async fn load_tokens(
     #[server(default)] search: Option<String>,
@@ -202,23 +233,7 @@ pub async fn create_token(
             request,
         )
         .await?;
-        let sealed = ctx::hand_over_secret(
-            reveal::TOKEN_SECRET,
-            &state,
-            &session,
-            user.id,
-            created.token.id.get(),
-            &created.secret,
-        )
-        .await?;
-        Ok::<_, AppError>(NewTokenSecret {
-            token: view(created.token),
-            secret: if sealed {
-                String::new()
-            } else {
-                created.secret
-            },
-        })
+        hand_over(reveal::TOKEN_SECRET, &state, &session, user.id, created).await
     };
     let result = result.await;
     // A failed form comes back as typed; a created token leaves it empty.
@@ -322,23 +337,7 @@ pub async fn rotate_token(
         let (state, session, user) = ctx::signed_in().await?;
         let created =
             tokens::rotate_own(&state, &ctx::actor(&user), user.id, id, &expires_at).await?;
-        let sealed = ctx::hand_over_secret(
-            reveal::TOKEN_SECRET,
-            &state,
-            &session,
-            user.id,
-            created.token.id.get(),
-            &created.secret,
-        )
-        .await?;
-        Ok::<_, AppError>(NewTokenSecret {
-            token: view(created.token),
-            secret: if sealed {
-                String::new()
-            } else {
-                created.secret
-            },
-        })
+        hand_over(reveal::TOKEN_SECRET, &state, &session, user.id, created).await
     }
     .await;
     if result.is_ok() && ctx::is_plain_form_post() {

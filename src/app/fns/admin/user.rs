@@ -202,7 +202,7 @@ pub async fn create_impersonation_token(
     confirm: Option<String>,
 ) -> Result<CreatedImpersonation, AppError> {
     use crate::app::fns::ctx;
-    use crate::app::fns::tokens::view;
+    use crate::app::fns::tokens::hand_over;
     use crate::server::reveal;
     use crate::server::services::accounts;
     use crate::server::services::tokens::{self, Issuer};
@@ -230,23 +230,14 @@ pub async fn create_impersonation_token(
             },
         )
         .await?;
-        let sealed = ctx::hand_over_secret(
+        let secret = hand_over(
             reveal::IMPERSONATION_SECRET,
             &state,
             &session,
             admin.id,
-            created.token.id.get(),
-            &created.secret,
-        )
-        .await?;
-        Ok::<_, AppError>(CreatedImpersonation(NewTokenSecret {
-            token: view(created.token),
-            secret: if sealed {
-                String::new()
-            } else {
-                created.secret
-            },
-        }))
+            created,
+        );
+        Ok::<_, AppError>(CreatedImpersonation(secret.await?))
     }
     .await;
     let mut values = Vec::new();
