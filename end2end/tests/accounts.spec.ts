@@ -53,7 +53,7 @@ test("change password", async ({ page }, info) => {
   await page.goto("/-/user_settings/account");
   await hydrated(page, info.project.name);
   await page.getByLabel("Current password").fill(a.password);
-  await page.getByLabel("New password").fill("a brand new secret");
+  await page.getByLabel("New password", { exact: true }).fill("a brand new secret");
   await page.getByLabel("Password confirmation").fill("a brand new secret");
   await page.getByRole("button", { name: "Save password" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Password was successfully updated" })).toBeVisible();
@@ -167,7 +167,7 @@ test("forgot password: a mailed link sets a new one, once; an administrator can 
   const link = await mailedResetLink(a.email);
   await page.goto(link);
   await hydrated(page, project);
-  await page.getByLabel("New password").fill("a brand new password");
+  await page.getByLabel("New password", { exact: true }).fill("a brand new password");
   await page.getByLabel("Confirm new password").fill("a brand new password");
   await page.getByRole("button", { name: "Change your password" }).click();
   await expect(page.getByText("Your password has been changed successfully.")).toBeVisible();
@@ -178,7 +178,7 @@ test("forgot password: a mailed link sets a new one, once; an administrator can 
   await signOut(page);
   await page.goto(link);
   await expect(page.getByText("This link to reset your password is not valid")).toBeVisible();
-  await expect(page.getByLabel("New password")).toHaveCount(0);
+  await expect(page.getByLabel("New password", { exact: true })).toHaveCount(0);
 
   // From the Admin Area: the user's page sends one.
   await signIn(page, project, ADMIN);
@@ -189,5 +189,5 @@ test("forgot password: a mailed link sets a new one, once; an administrator can 
   const fromAdmin = await mailedResetLink(a.email, link);
   await signOut(page);
   await page.goto(fromAdmin);
-  await expect(page.getByLabel("New password")).toBeVisible();
+  await expect(page.getByLabel("New password", { exact: true })).toBeVisible();
 });
