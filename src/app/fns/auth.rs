@@ -31,8 +31,7 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
     use crate::server::{services::accounts, session};
     let state = ctx::state()?;
     let result = async {
-        let ip = leptos::prelude::use_context::<axum::http::request::Parts>()
-            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
+        let ip = ctx::client_ip();
         let quota = state.sign_ups.quota();
         if !crate::server::services::attempts::take_sign_up(&state, ip, quota).await? {
             return Err(AppError::TooManySignUps);

@@ -142,9 +142,13 @@ pub(crate) mod ctx {
     /// `user` acting in the browser, from the request's client address,
     /// for the audit log.
     pub fn actor(user: &User) -> crate::server::services::audit::Actor {
-        let address = use_context::<axum::http::request::Parts>()
-            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
-        crate::server::services::audit::Actor::user(user).from(address)
+        crate::server::services::audit::Actor::user(user).from(client_ip())
+    }
+
+    /// The request's client address, if it came over TCP.
+    pub fn client_ip() -> Option<std::net::IpAddr> {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions))
     }
 
     /// The state, session and signed-in user, or `Unauthenticated`.

@@ -45,8 +45,7 @@ pub async fn request_password_reset(email: String) -> Result<LinkRequested, AppE
                 "Enter the email address of your account.",
             )]));
         }
-        let ip = leptos::prelude::use_context::<axum::http::request::Parts>()
-            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
+        let ip = ctx::client_ip();
         let quota = HourlyQuota::per_hour(RESET_REQUESTS_PER_HOUR);
         if !attempts::take_password_reset(&state, ip, quota).await? {
             return Err(AppError::TooManyResetRequests);
@@ -84,8 +83,7 @@ pub async fn reset_password(
     use crate::server::services::recovery;
     let result = async {
         let state = ctx::state()?;
-        let ip = leptos::prelude::use_context::<axum::http::request::Parts>()
-            .and_then(|p| crate::server::client_addr::client_ip(&p.extensions));
+        let ip = ctx::client_ip();
         recovery::reset(
             &state,
             &reset_password_token,
