@@ -17,7 +17,13 @@ if [ "${FORGEKEY_SETUP_TESTS:-0}" = 1 ]; then
   need_apt chromium
   need_apt postgresql-15
   need_apt python3-venv
+  # A real container registry and a daemonless client for its tests.
+  need_apt docker-registry
+  need_apt skopeo
 fi
+# The container registry, when Forgekey is asked to run one (scripts/run.sh
+# sets this while the registry is enabled).
+[ "${FORGEKEY_SETUP_REGISTRY:-0}" = 1 ] && need_apt docker-registry
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "Installing Debian packages: ${apt_missing[*]}"
   as_root apt-get update -qq

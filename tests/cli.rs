@@ -456,3 +456,69 @@ fn backups_are_written_once_and_name_the_secret_to_keep() {
     fk.run(&["backup", "--to", to])
         .refused_with("already exists");
 }
+
+#[test]
+fn the_container_registry_is_turned_on_and_its_configuration_printed() {
+    let fk = Forgekey::new();
+    fk.create_user("root", "root@example.com").out();
+    let status = fk.run(&["registry", "status"]);
+    assert_eq!(status.out(), "enabled: no\nhost: \n");
+    // Its scopes wait for it.
+    fk.create_token("ci", "read_registry", 30)
+        .refused_with("available only when the container registry is enabled");
+
+    fk.run(&["registry", "enable", "--host", "bad host"])
+        .refused_with("host or host:port");
+    let on = fk.run(&["registry", "enable", "--host", "Registry.Example.com:5050"]);
+    assert_eq!(on.out(), "enabled: yes\nhost: registry.example.com:5050\n");
+    fk.create_token("ci", "read_registry,write_registry", 30)
+        .out();
+
+    let config = fk.run(&[
+        "registry",
+        "config",
+        "--forgekey-url",
+        "https://keys.example.com",
+    ]);
+    let yaml = config.out();
+    let data = fk.data_dir().display().to_string();
+    for line in [
+        "    realm: \"https://keys.example.com/jwt/auth\"".to_owned(),
+        "    service: \"container_registry\"".to_owned(),
+        "    issuer: \"forgekey\"".to_owned(),
+        format!("    rootcertbundle: \"{data}/registry-auth.crt\""),
+        format!("    rootdirectory: \"{data}/registry\""),
+        "  addr: \"127.0.0.1:5050\"".to_owned(),
+    ] {
+        assert!(yaml.lines().any(|l| l == line), "{line} in\n{yaml}");
+    }
+    // The key is made once, private; the certificate is the registry's.
+    let key = fk.data_dir().join("registry-auth.key");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let cert = std::fs::read_to_string(fk.data_dir().join("registry-auth.crt")).unwrap();
+    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
+    // The same secret, the same configuration.
+    assert_eq!(
+        fk.run(&[
+            "registry",
+            "config",
+            "--forgekey-url",
+            "https://keys.example.com"
+        ])
+        .out(),
+        yaml
+    );
+
+    let off = fk.run(&["registry", "disable"]);
+    assert_eq!(off.out(), "enabled: no\nhost: registry.example.com:5050\n");
+    let audit = fk.run(&["audit", "list", "--action", "settings_changed"]);
+    assert!(
+        audit
+            .out()
+            .contains("container registry: off → on (registry.example.com:5050)"),
+        "{}",
+        audit.out()
+    );
+}

@@ -15,6 +15,7 @@ pub mod lockout;
 pub mod paging;
 pub mod project;
 pub mod quota;
+pub mod registry;
 pub mod scope;
 pub mod search;
 pub mod settings;

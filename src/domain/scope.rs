@@ -90,6 +90,27 @@ impl Scope {
     pub const fn admin_only(self) -> bool {
         matches!(self, Scope::Sudo | Scope::AdminMode)
     }
+
+    /// Offered only while the instance has a container registry (GitLab
+    /// 16: "Available only when the Container Registry is enabled").
+    pub const fn registry_only(self) -> bool {
+        matches!(self, Scope::ReadRegistry | Scope::WriteRegistry)
+    }
+}
+
+/// Which scopes a new token may be given: the admin-only ones to
+/// administrators, the registry's while a registry is enabled. Tokens
+/// that have them keep them when the registry is turned off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offered {
+    pub admin: bool,
+    pub registry: bool,
+}
+
+impl Offered {
+    pub const fn includes(self, scope: Scope) -> bool {
+        (self.admin || !scope.admin_only()) && (self.registry || !scope.registry_only())
+    }
 }
 
 impl fmt::Display for Scope {
@@ -113,12 +134,11 @@ impl FromStr for Scope {
     }
 }
 
-/// The scopes someone chose for a new token: at least one, each known, the
-/// admin-only ones only for administrators. Returned sorted, without
-/// duplicates.
+/// The scopes someone chose for a new token: at least one, each known and
+/// `offered`. Returned sorted, without duplicates.
 pub fn parse_choice<S: AsRef<str>>(
     chosen: &[S],
-    is_admin: bool,
+    offered: Offered,
 ) -> Result<Vec<Scope>, DomainError> {
     let mut scopes = Vec::with_capacity(chosen.len());
     for name in chosen {
@@ -126,10 +146,19 @@ pub fn parse_choice<S: AsRef<str>>(
         let scope = name.parse::<Scope>().map_err(|e| {
             DomainError::field("scopes", format!("{}.", capitalize(&e.to_string())))
         })?;
-        if scope.admin_only() && !is_admin {
+        if scope.admin_only() && !offered.admin {
             return Err(DomainError::field(
                 "scopes",
                 format!("Only administrators can choose the '{scope}' scope."),
+            ));
+        }
+        if scope.registry_only() && !offered.registry {
+            return Err(DomainError::field(
+                "scopes",
+                format!(
+                    "The '{scope}' scope is available only when the container registry is \
+                     enabled."
+                ),
             ));
         }
         scopes.push(scope);
@@ -208,31 +237,64 @@ mod tests {
         assert!("write_api".parse::<Scope>().is_err());
     }
 
+    const USER: Offered = Offered {
+        admin: false,
+        registry: true,
+    };
+
     #[test]
     fn choices_are_checked_sorted_and_deduplicated() {
         assert_eq!(
-            parse_choice(&["read_user", "api", "api"], false),
+            parse_choice(&["read_user", "api", "api"], USER),
             Ok(vec![Scope::Api, Scope::ReadUser])
         );
         assert_eq!(
-            message(parse_choice::<&str>(&[], false).unwrap_err()),
+            message(parse_choice::<&str>(&[], USER).unwrap_err()),
             "Select at least one scope."
         );
         assert_eq!(
-            message(parse_choice(&["api", "everything"], false).unwrap_err()),
+            message(parse_choice(&["api", "everything"], USER).unwrap_err()),
             "Unknown scope 'everything'."
         );
     }
 
     #[test]
     fn sudo_and_admin_mode_are_for_administrators_only() {
+        let admin = Offered {
+            admin: true,
+            ..USER
+        };
         for scope in ["sudo", "admin_mode"] {
-            let err = parse_choice(&["api", scope], false).unwrap_err();
+            let err = parse_choice(&["api", scope], USER).unwrap_err();
             assert!(message(err).contains("Only administrators"), "{scope}");
-            assert!(parse_choice(&["api", scope], true).is_ok());
+            assert!(parse_choice(&["api", scope], admin).is_ok());
         }
         let admin_only: Vec<Scope> = Scope::ALL.into_iter().filter(|s| s.admin_only()).collect();
         assert_eq!(admin_only, [Scope::Sudo, Scope::AdminMode]);
+    }
+
+    #[test]
+    fn registry_scopes_only_while_a_registry_is_enabled() {
+        let without = Offered {
+            admin: true,
+            registry: false,
+        };
+        for scope in ["read_registry", "write_registry"] {
+            assert_eq!(
+                message(parse_choice(&["api", scope], without).unwrap_err()),
+                format!(
+                    "The '{scope}' scope is available only when the container registry is enabled."
+                )
+            );
+            assert!(parse_choice(&[scope], USER).is_ok());
+        }
+        let offered: Vec<Scope> = Scope::ALL
+            .into_iter()
+            .filter(|s| without.includes(*s))
+            .collect();
+        assert_eq!(offered.len(), 7);
+        assert!(!Offered::default().includes(Scope::Sudo));
+        assert!(Offered::default().includes(Scope::Api));
     }
 
     #[test]

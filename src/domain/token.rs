@@ -262,7 +262,7 @@ impl NewToken {
         description: &str,
         expires_on: &str,
         scopes: &[S],
-        is_admin: bool,
+        offered: scope::Offered,
         today: Date,
         policy: &LifetimePolicy,
     ) -> Result<Self, DomainError> {
@@ -275,7 +275,7 @@ impl NewToken {
             .parse_optional_expiry(expires_on, today)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
-        let scopes = scope::parse_choice(scopes, is_admin)
+        let scopes = scope::parse_choice(scopes, offered)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
         match (name, description, expires_on, scopes) {
@@ -714,13 +714,28 @@ mod tests {
     fn a_new_token_reports_every_problem_at_once() {
         let policy = LifetimePolicy::default();
         let today = date!(2026 - 11 - 22);
-        let ok =
-            NewToken::parse("ci", "", "2026-12-22", &["read_api"], false, today, &policy).unwrap();
+        let ok = NewToken::parse(
+            "ci",
+            "",
+            "2026-12-22",
+            &["read_api"],
+            scope::Offered::default(),
+            today,
+            &policy,
+        )
+        .unwrap();
         assert_eq!(ok.scopes, [Scope::ReadApi]);
         assert_eq!(ok.expires_on, Some(date!(2026 - 12 - 22)));
-        let DomainError::Invalid(errors) =
-            NewToken::parse::<&str>(" ", "x\u{202E}", "yesterday", &[], false, today, &policy)
-                .unwrap_err();
+        let DomainError::Invalid(errors) = NewToken::parse::<&str>(
+            " ",
+            "x\u{202E}",
+            "yesterday",
+            &[],
+            scope::Offered::default(),
+            today,
+            &policy,
+        )
+        .unwrap_err();
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(names, ["name", "description", "expires_at", "scopes"]);
     }

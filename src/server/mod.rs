@@ -1,6 +1,7 @@
 //! Everything that only runs on the server.
 
 pub mod api;
+pub mod basic_auth;
 pub mod change_feed;
 pub mod cli;
 pub mod client_addr;
@@ -18,6 +19,7 @@ pub mod mailer;
 pub mod metrics;
 pub mod passwords;
 pub mod probes;
+pub mod registry;
 pub mod reveal;
 pub mod sealed;
 pub mod security;
@@ -223,6 +225,7 @@ pub fn router(state: AppState, store: session::Store) -> Router {
         .merge(legacy::router())
         .merge(api::router())
         .merge(graphql::router())
+        .merge(registry::router())
         .merge(web)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(compression());

@@ -10,6 +10,7 @@ use super::db::Db;
 use super::git::state::GitState;
 use super::passwords::Passwords;
 use super::probes::Readiness;
+use super::registry::key::SigningKey;
 use super::settings_cache::SettingsCache;
 use super::sign_ups::SignUpLimiter;
 use super::token_cache::TokenCache;
@@ -31,6 +32,9 @@ pub struct Core {
     pub token_cache: Arc<TokenCache>,
     pub git: Arc<GitState>,
     pub settings: Arc<SettingsCache>,
+    /// What registry tokens are signed with (`None`: this core signs none,
+    /// and `/jwt/auth` is not found).
+    pub registry_key: Option<Arc<SigningKey>>,
 }
 
 impl Core {
@@ -48,7 +52,14 @@ impl Core {
             token_cache: Default::default(),
             git: Arc::new(GitState::new(repositories)),
             settings: Default::default(),
+            registry_key: None,
         }
+    }
+
+    /// This core, signing registry tokens with `key`.
+    pub fn with_registry_key(mut self, key: SigningKey) -> Self {
+        self.registry_key = Some(Arc::new(key));
+        self
     }
 
     pub fn now(&self) -> i64 {

@@ -7,7 +7,7 @@ use crate::app::components::table::DataTable;
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
 use crate::app::fns::TypedToken;
 use crate::domain::instant;
-use crate::domain::scope::Scope;
+use crate::domain::scope::{Offered, Scope};
 use crate::domain::token::{
     expires_soon, ListSort, StateFilter, TokenState, DESCRIPTION_MAX, NAME_MAX,
 };
@@ -15,17 +15,17 @@ use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The nine scopes as checkboxes with what each grants; the admin-only ones
-/// only for administrators.
+/// The scopes offered as checkboxes with what each grants (the admin-only
+/// ones for administrators, the registry's while a registry is enabled).
 #[component]
 pub fn ScopeCheckboxes(
-    is_admin: bool,
+    offered: Offered,
     selected: Vec<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let scopes = Scope::ALL
         .into_iter()
-        .filter(move |s| is_admin || !s.admin_only())
+        .filter(move |s| offered.includes(*s))
         .enumerate()
         .map(|(i, scope)| {
             let id = format!("scope-{scope}");
@@ -111,8 +111,8 @@ pub fn NewTokenFields(
     feedback: Feedback,
     typed: TypedToken,
     bounds: ExpiryBounds,
-    /// Whether the admin-only scopes are offered.
-    is_admin: bool,
+    /// The scopes offered.
+    offered: Offered,
 ) -> impl IntoView {
     view! {
         <Field
@@ -132,7 +132,7 @@ pub fn NewTokenFields(
             required=false
         />
         <ExpiryField bounds typed=typed.expires_at error=feedback.field("expires_at") />
-        <ScopeCheckboxes is_admin selected=typed.scopes error=feedback.field("scopes") />
+        <ScopeCheckboxes offered selected=typed.scopes error=feedback.field("scopes") />
     }
 }
 

@@ -12,13 +12,23 @@ pub struct ProjectView {
     pub visibility: String,
     /// What `git clone` takes.
     pub clone_url: String,
+    /// Where its container images live (`host/namespace/project`), while
+    /// the instance has a container registry.
+    pub image_path: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
-fn view(p: crate::server::db::projects::Project, base: &str) -> ProjectView {
+fn view(
+    p: crate::server::db::projects::Project,
+    base: &str,
+    registry: &crate::domain::registry::RegistrySettings,
+) -> ProjectView {
+    use crate::domain::registry::{image_path, project_has_image_name};
     let full_path = format!("{}/{}", p.namespace, p.path);
     ProjectView {
         id: p.id,
+        image_path: (registry.enabled && project_has_image_name(&p.namespace, &p.path))
+            .then(|| image_path(&registry.host, &p.namespace, &p.path)),
         name: p.name,
         clone_url: format!("{base}/{full_path}.git"),
         full_path,
@@ -37,13 +47,14 @@ fn base_url(state: &crate::server::state::AppState) -> String {
 #[server(prefix = "/_fn", endpoint = "load_projects")]
 pub async fn load_projects() -> Result<Vec<ProjectView>, AppError> {
     use super::ctx;
-    use crate::server::services::projects;
+    use crate::server::services::{projects, registry};
     let (state, _session, user) = ctx::signed_in().await?;
     let base = base_url(&state);
+    let registry = registry::settings(&state).await?;
     Ok(projects::list_owned(&state, &user)
         .await?
         .into_iter()
-        .map(|p| view(p, &base))
+        .map(|p| view(p, &base, &registry))
         .collect())
 }
 

@@ -58,7 +58,8 @@ impl ExpiryBounds {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokensPage {
     pub now: i64,
-    pub is_admin: bool,
+    /// The scopes a new token may have.
+    pub offered: crate::domain::scope::Offered,
     #[serde(flatten)]
     pub expiry: ExpiryBounds,
     pub max_days: i64,
@@ -195,7 +196,7 @@ pub async fn load_tokens(
     };
     Ok(TokensPage {
         now,
-        is_admin: user.is_admin,
+        offered: crate::server::services::registry::offered(&state, user.is_admin).await?,
         expiry: ExpiryBounds::of(&policy, today),
         max_days: policy.max_days,
         expiry_enforced,

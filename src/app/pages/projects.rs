@@ -118,6 +118,33 @@ pub fn Projects() -> impl IntoView {
     }
 }
 
+/// How to log in to the container registry and push and pull a
+/// project's images.
+#[component]
+fn RegistryCommands(path: String) -> impl IntoView {
+    let host = path.split('/').next().unwrap_or_default().to_owned();
+    let commands = format!(
+        "docker login {host}\ndocker build -t {path}/app:1 .\ndocker push {path}/app:1\ndocker pull {path}/app:1"
+    );
+    view! {
+        <div class="space-y-1 text-sm text-gray-700">
+            <p>
+                "Container registry: "
+                <code class="rounded bg-gray-100 px-1 font-mono text-xs" data-testid="image-path">
+                    {path}
+                </code>
+                " (log in with your username and a personal access token with the read_registry or write_registry scope)"
+            </p>
+            <pre
+                class="overflow-x-auto rounded bg-gray-100 p-2 font-mono text-xs"
+                data-testid="registry-commands"
+            >
+                {commands}
+            </pre>
+        </div>
+    }
+}
+
 #[component]
 fn ProjectList(list: Vec<ProjectView>) -> impl IntoView {
     view! {
@@ -146,6 +173,10 @@ fn ProjectList(list: Vec<ProjectView>) -> impl IntoView {
                                         {format!("git clone {}", p.clone_url)}
                                     </code>
                                 </p>
+                                {p
+                                    .image_path
+                                    .clone()
+                                    .map(|path| view! { <RegistryCommands path /> })}
                             </li>
                         }
                     })

@@ -7,6 +7,7 @@ mod audit;
 mod backup;
 mod jobs;
 mod projects;
+mod registry;
 mod serve;
 mod settings;
 mod tokens;
@@ -109,6 +110,9 @@ enum Command {
     /// Run the daily jobs by hand (the server runs each once a day itself).
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
+    /// The container registry: turn it on or off, print the configuration it needs.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// Read the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -214,6 +218,22 @@ impl Storage {
         }
     }
 
+    /// The container registry's configuration for this data directory and
+    /// secret: it listens on `listen` and sends clients for tokens to
+    /// `forgekey_url`.
+    fn registry_layout(
+        &self,
+        listen: std::net::SocketAddr,
+        forgekey_url: &str,
+    ) -> super::registry::process::Layout {
+        super::registry::process::Layout::in_data_dir(
+            &self.data_dir,
+            listen,
+            forgekey_url,
+            hex::encode(self.secret.subkey("forgekey registry http secret v1")),
+        )
+    }
+
     /// The core a command runs on, on the system clock.
     fn cli_core(&self) -> Core {
         self.core(self.cli_config(), Arc::new(SystemClock))
@@ -273,6 +293,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Settings(command) => settings::run(&storage, command).await,
         Command::Jobs(command) => jobs::run(&storage, command).await,
         Command::Audit(command) => audit::run(&storage, command).await,
+        Command::Registry(command) => registry::run(&storage, command).await,
         Command::Backup(args) => backup::run(&storage, args).await,
     }
 }

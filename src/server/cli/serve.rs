@@ -74,6 +74,8 @@ pub struct ServeArgs {
     metrics_allow: Vec<ipnet::IpNet>,
     #[command(flatten)]
     smtp: SmtpArgs,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// Mail goes to an outbox in the database, which administrators read in the
@@ -105,6 +107,26 @@ struct SmtpArgs {
     /// (for a local mail pickup, or to read mail on a machine without a mail server).
     #[arg(long, env = "FORGEKEY_MAIL_DIR", conflicts_with = "smtp_host")]
     mail_dir: Option<std::path::PathBuf>,
+}
+
+/// The container registry beside Forgekey (while enabled in the settings).
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// Where the container registry Forgekey starts listens.
+    #[arg(long = "registry-addr", env = "FORGEKEY_REGISTRY_ADDR",
+          default_value = crate::server::registry::process::DEFAULT_ADDR)]
+    addr: std::net::SocketAddr,
+    /// The registry program (Docker Distribution 2.8, Debian's docker-registry).
+    #[arg(
+        long = "registry-command",
+        env = "FORGEKEY_REGISTRY_COMMAND",
+        default_value = "docker-registry"
+    )]
+    command: std::path::PathBuf,
+    /// The registry runs elsewhere (configured from `forgekey registry config`): Forgekey only
+    /// signs its tokens and starts none.
+    #[arg(long, env = "FORGEKEY_EXTERNAL_REGISTRY")]
+    external_registry: bool,
 }
 
 impl SmtpArgs {
@@ -188,7 +210,15 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         ),
         hashed_assets: hashes.is_some(),
     };
-    let mut core = storage.core(config, Arc::new(SystemClock));
+    let registry_key = crate::server::registry::key::SigningKey::load_or_create(&storage.data_dir)
+        .map_err(|e| fail("container registry signing key", e))?;
+    let forgekey_url = config.public_url.as_ref().map_or_else(
+        || format!("http://{}", args.addr),
+        |url| url.as_str().to_owned(),
+    );
+    let mut core = storage
+        .core(config, Arc::new(SystemClock))
+        .with_registry_key(registry_key);
     core.passwords.preallocate();
     core.token_cache = Arc::new(TokenCache::with_capacity(args.token_cache_capacity));
     core.usage = Arc::new(UsageRecorder::with_capacity(args.token_cache_capacity));
@@ -207,6 +237,16 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     let feed = crate::server::change_feed::spawn(state.clone(), storage.url.clone());
     let scheduler = crate::server::jobs::spawn_scheduler(state.clone());
     let sender = smtp.map(|mailer| crate::server::jobs::spawn_sender(state.clone(), mailer));
+    let registry = (!args.registry.external_registry).then(|| {
+        use crate::server::registry::process;
+        process::supervise(
+            state.clone(),
+            args.registry.command.clone(),
+            storage.registry_layout(args.registry.addr, &forgekey_url),
+            storage.data_dir.join("registry.yml"),
+            storage.data_dir.join("registry.log"),
+        )
+    });
     let app = crate::server::router(state.clone(), store);
     let limits = listen::Limits {
         header_timeout: Duration::from_secs(args.header_timeout_seconds.into()),
@@ -231,6 +271,9 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
     feed.iter().for_each(tokio::task::JoinHandle::abort);
     if let Some(sender) = sender {
         sender.abort();
+    }
+    if let Some(registry) = registry {
+        registry.stop().await;
     }
     scheduler.stop().await;
     state.db.pool.close().await;

@@ -2,6 +2,7 @@
 //! them through the database.
 
 use super::{flag, Db};
+pub use crate::domain::registry::RegistrySettings;
 pub use crate::domain::settings::Settings;
 use sqlx::Row;
 
@@ -50,6 +51,47 @@ where
     .bind(i64::from(settings.token_expiry_enforced))
     .bind(settings.revoked_token_retention_days)
     .bind(i64::from(settings.token_expiry_required))
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// The container registry's settings (kept apart from [`Settings`]: read
+/// only where the registry is concerned).
+pub async fn registry(db: &Db) -> Result<RegistrySettings, sqlx::Error> {
+    registry_with(&db.pool).await
+}
+
+/// [`registry`] through any executor (inside a transaction).
+pub async fn registry_with<'e, E>(executor: E) -> Result<RegistrySettings, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT container_registry_enabled, container_registry_host FROM application_settings \
+         WHERE id = 1",
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(RegistrySettings {
+        enabled: flag(&row, "container_registry_enabled")?,
+        host: row.try_get("container_registry_host")?,
+    })
+}
+
+pub async fn set_registry<'e, E>(
+    executor: E,
+    registry: &RegistrySettings,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "UPDATE application_settings SET container_registry_enabled = $1, \
+         container_registry_host = $2 WHERE id = 1",
+    )
+    .bind(i64::from(registry.enabled))
+    .bind(&registry.host)
     .execute(executor)
     .await?;
     Ok(())

@@ -10,25 +10,17 @@ pub mod state;
 pub use state::GitState;
 
 use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation};
-use crate::domain::settings::Settings;
-use crate::domain::token::check_shape;
+use crate::server::basic_auth::{self, Client, Identity, Refusal};
 use crate::server::client_addr::client_ip;
 use crate::server::db::projects::Project;
 use crate::server::services::projects;
-use crate::server::services::settings;
-use crate::server::services::tokens::{self, Authenticated};
-use crate::server::services::two_factor::{self, GateError};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use base64::Engine;
-
-use crate::domain::lockout::Outcome;
-use crate::server::services::attempts::{self, AddressRefused};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,9 +32,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-const ACCESS_DENIED: &str = "HTTP Basic: Access denied. If a password was provided for Git \
-    authentication, the password was incorrect or you're required to use a token instead of a \
-    password. If a token was provided, it was either incorrect, expired, or improperly scoped.";
 const NOT_FOUND: &str = "The project you were looking for could not be found or you don't have \
     permission to view it.";
 const BANNED: &str = "Too many failed authentication attempts from this address. Try again later.";
@@ -101,81 +90,6 @@ async fn receive_pack(
     handle(state, path, req, GitOperation::Push, "git-receive-pack").await
 }
 
-/// Who a request's credentials name, after every check but the project's.
-enum Identity {
-    Anonymous,
-    Password(crate::server::db::users::User),
-    Token(Authenticated),
-}
-
-/// Why credentials were refused.
-enum Refusal {
-    /// Wrong, expired, revoked or not allowed: counts against the address.
-    Denied(String),
-    /// Not decided (busy, database unavailable, internal error): never a yes.
-    Failed(ServiceError),
-}
-
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    let (user, password) = decoded.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
-}
-
-async fn identify(
-    state: &AppState,
-    settings: Settings,
-    headers: &HeaderMap,
-) -> Result<Identity, Refusal> {
-    let Some((username, password)) = basic_credentials(headers) else {
-        return Ok(Identity::Anonymous);
-    };
-    if check_shape(&password).is_ok() {
-        let auth = tokens::authenticate(state, &password)
-            .await
-            .map_err(|e| match e {
-                ServiceError::Internal | ServiceError::Unavailable => Refusal::Failed(e),
-                _ => Refusal::Denied(ACCESS_DENIED.to_owned()),
-            })?;
-        // Any non-empty username works, as in GitLab, unless the stricter
-        // instance setting asks for the token owner's.
-        let username = username.trim();
-        let mismatch =
-            settings.git_token_username_match && !auth.user.username.eq_ignore_ascii_case(username);
-        if username.is_empty() || mismatch {
-            return Err(Refusal::Denied(ACCESS_DENIED.to_owned()));
-        }
-        return Ok(Identity::Token(auth));
-    }
-    two_factor::authenticate_password_client(
-        state,
-        &username,
-        &password,
-        settings.git_password_auth,
-    )
-    .await
-    .map(Identity::Password)
-    .map_err(|e| match e {
-        GateError::Refused(reason) => {
-            Refusal::Denied(reason.message(&state.config.base_url(headers)))
-        }
-        GateError::Locked { minutes } => Refusal::Denied(format!(
-            "HTTP Basic: Access denied. Your account is locked after too many failed sign-in \
-             attempts; try again in {minutes} minutes."
-        )),
-        GateError::InvalidCredentials => Refusal::Denied(ACCESS_DENIED.to_owned()),
-        GateError::Failed(e) => Refusal::Failed(e),
-    })
-}
-
 async fn handle(
     State(state): State<AppState>,
     Path((namespace, project)): Path<(String, String)>,
@@ -185,39 +99,9 @@ async fn handle(
 ) -> Response {
     let now = state.now();
     let ip = client_ip(req.extensions());
-    let settings = match settings::current(&state).await {
-        Ok(s) => s,
-        Err(e) => return error_response(e),
-    };
-    // A banned address is refused; credentials from an address are checked
-    // only within its limit (the reservation reads the ban itself).
-    let credentials = req.headers().contains_key(header::AUTHORIZATION);
-    let attempt = match ip {
-        Some(ip) if credentials => match attempts::reserve_address(&state, ip).await {
-            Ok(attempt) => Some(attempt),
-            Err(AddressRefused::Banned { until }) => return too_many_attempts(until - now),
-            Err(AddressRefused::Failed(e)) => return error_response(e),
-        },
-        Some(ip) => match attempts::address_banned_until(&state, ip).await {
-            Ok(Some(until)) => return too_many_attempts(until - now),
-            Ok(None) => None,
-            Err(e) => return error_response(e),
-        },
-        None => None,
-    };
-    let identity = identify(&state, settings, req.headers()).await;
-    if let Some(attempt) = attempt {
-        let outcome = match identity {
-            Err(Refusal::Denied(_)) => Outcome::Wrong,
-            _ => Outcome::Unchecked,
-        };
-        // A failure that cannot be counted is not answered as one.
-        if let Err(e) = attempt.settle(outcome).await {
-            return error_response(e);
-        }
-    }
-    let identity = match identity {
+    let identity = match basic_auth::authenticate(&state, req.headers(), ip, Client::Git).await {
         Ok(identity) => identity,
+        Err(Refusal::Banned { seconds }) => return too_many_attempts(seconds),
         Err(Refusal::Denied(message)) => return ask_for_credentials(&message),
         Err(Refusal::Failed(e)) => return error_response(e),
     };
@@ -299,28 +183,5 @@ fn error_response(e: ServiceError) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             "Something went wrong on our side. Please try again.",
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn basic_credentials_never_panic(value in proptest::collection::vec(0x20u8..0x7f, 0..200)) {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::AUTHORIZATION, HeaderValue::from_bytes(&value).unwrap());
-            let _ = basic_credentials(&headers);
-        }
-
-        #[test]
-        fn encoded_credentials_come_back_as_sent(user in "[^:]{0,30}", password in ".{0,60}") {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            let mut headers = HeaderMap::new();
-            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {encoded}")).unwrap());
-            prop_assert_eq!(basic_credentials(&headers), Some((user, password)));
-        }
     }
 }

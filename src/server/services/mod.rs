@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod mail;
 pub mod projects;
 pub mod recovery;
+pub mod registry;
 pub mod settings;
 pub mod tokens;
 pub mod two_factor;

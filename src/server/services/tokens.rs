@@ -85,7 +85,7 @@ pub async fn issue<S: AsRef<str>>(
         request.description,
         request.expires_on,
         request.scopes,
-        owner.is_admin,
+        super::registry::offered(state, owner.is_admin).await?,
         date_of(now),
         &policy(state).await?,
     )?;

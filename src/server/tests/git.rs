@@ -22,7 +22,7 @@ const PASSWORD: &str = "secret-password";
 const EXPIRES: &str = "2026-02-01";
 
 /// Serves `router` on a loopback port, with the client address known.
-async fn serve(router: Router) -> SocketAddr {
+pub(super) async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

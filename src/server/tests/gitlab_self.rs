@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 /// The world of one example: an administrator (the first user) and a
-/// regular user.
+/// regular user, on an instance with a container registry (as GitLab's
+/// test instance: every scope is available).
 struct World {
     s: Scenario,
     admin: User,
@@ -28,6 +29,7 @@ impl World {
         let s = Scenario::new(t).await;
         let admin = register(&s.st, "root").await;
         let user = register(&s.st, "user").await;
+        crate::server::tests::support::enable_registry(&s.st, "127.0.0.1:5050").await;
         Self { s, admin, user }
     }
 

@@ -27,6 +27,7 @@ mod metrics;
 mod outage;
 mod parsers;
 mod recovery;
+mod registry;
 mod schema;
 mod slow_clients;
 mod token_pages;

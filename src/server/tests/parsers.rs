@@ -4,7 +4,7 @@
 use crate::domain::account::{validate_email, validate_username};
 use crate::domain::lifetime::LifetimePolicy;
 use crate::domain::project::NewProject;
-use crate::domain::scope::parse_choice;
+use crate::domain::scope::{parse_choice, Offered};
 use crate::domain::token::check_shape;
 use crate::server::api::auth::presented_token;
 use crate::server::api::error::ApiError;
@@ -135,8 +135,9 @@ proptest! {
             0..5,
         ),
         admin in any::<bool>(),
+        registry in any::<bool>(),
     ) {
-        match parse_choice(&chosen, admin) {
+        match parse_choice(&chosen, Offered { admin, registry }) {
             Ok(scopes) => prop_assert!(!scopes.is_empty()),
             Err(crate::domain::DomainError::Invalid(errors)) => {
                 prop_assert!(errors.iter().all(|e| e.field == "scopes" && !e.message.is_empty()));

@@ -190,6 +190,28 @@ pub fn state_serving(t: &TestDb, clock: &ManualClock, site_root: &str, hashed: b
     )
 }
 
+/// Turns the container registry on at `host` (its scopes become
+/// available).
+pub async fn enable_registry(st: &AppState, host: &str) {
+    let on = crate::domain::registry::RegistrySettings::parse(true, host).unwrap();
+    crate::server::services::registry::configure(
+        st,
+        &crate::server::services::audit::Actor::command_line(),
+        &on,
+    )
+    .await
+    .unwrap();
+}
+
+/// A state that signs registry tokens (with a key of its own).
+pub fn registry_state(t: &TestDb, clock: &ManualClock) -> AppState {
+    let key = crate::server::registry::key::SigningKey::generate().unwrap();
+    AppState::new(
+        LeptosOptions::builder().output_name("forgekey").build(),
+        core_over(t.db.clone(), t, clock, |_| {}).with_registry_key(key),
+    )
+}
+
 fn core_over(
     db: Db,
     t: &TestDb,
@@ -553,6 +575,13 @@ impl Rest {
 
     pub fn header(mut self, name: &str, value: impl AsRef<str>) -> Self {
         self.request = self.request.header(name, value.as_ref());
+        self
+    }
+
+    /// Sent from `ip`, as the server sees the connection.
+    pub fn sent_from(mut self, ip: [u8; 4]) -> Self {
+        let peer = std::net::SocketAddr::from((ip, 40_000));
+        self.request = self.request.extension(axum::extract::ConnectInfo(peer));
         self
     }
 

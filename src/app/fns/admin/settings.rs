@@ -91,3 +91,40 @@ pub async fn save_admin_settings(
     let keep: &[(&str, &str)] = if result.is_err() { &values } else { &[] };
     ctx::finish("save_admin_settings", keep, notice.as_deref(), result).await
 }
+
+pub const REGISTRY_SAVED: &str = "The container registry settings were saved.";
+
+/// The container registry's settings, as stored.
+#[server(prefix = "/_fn", endpoint = "load_registry_settings")]
+pub async fn load_registry_settings() -> Result<crate::domain::registry::RegistrySettings, AppError>
+{
+    use crate::app::fns::ctx;
+    use crate::server::services::registry;
+    let (state, _session, _admin) = ctx::admin().await?;
+    Ok(registry::settings(&state).await?)
+}
+
+/// Turns the container registry on or off (`enabled` is present when
+/// ticked) at `host`.
+#[server(prefix = "/_fn", endpoint = "save_registry_settings")]
+pub async fn save_registry_settings(
+    enabled: Option<String>,
+    host: String,
+) -> Result<String, AppError> {
+    use crate::app::fns::ctx;
+    use crate::domain::registry::RegistrySettings;
+    use crate::server::services::registry;
+    let result = async {
+        let (state, _session, user) = ctx::admin().await?;
+        let new = RegistrySettings::parse(enabled.is_some(), &host)
+            .map_err(crate::server::services::ServiceError::from)?;
+        registry::configure(&state, &ctx::actor(&user), &new).await?;
+        Ok::<_, AppError>(REGISTRY_SAVED.to_owned())
+    }
+    .await;
+    let checked = if enabled.is_some() { "on" } else { "" };
+    let values = [("enabled", checked), ("host", host.as_str())];
+    let notice = result.as_ref().ok().cloned();
+    let keep: &[(&str, &str)] = if result.is_err() { &values } else { &[] };
+    ctx::finish("save_registry_settings", keep, notice.as_deref(), result).await
+}

@@ -22,6 +22,8 @@ pub struct UserPage {
     pub impersonation: Vec<TokenView>,
     /// What a new impersonation token's expiry date may be.
     pub expiry: ExpiryBounds,
+    /// The scopes it may have.
+    pub offered: crate::domain::scope::Offered,
     pub events: Vec<AuditLine>,
     /// An impersonation token created by a plain form post, shown once.
     pub revealed: Option<NewTokenSecret>,
@@ -93,6 +95,7 @@ pub async fn load_admin_user(
             Some(NewTokenSecret { token, secret })
         });
     let (events, _) = audit::about_user(&state, user.id, 0, 10).await?;
+    let offered = crate::server::services::registry::offered(&state, user.is_admin).await?;
     Ok(UserPage {
         now,
         expiry_enforced: settings::current(&state).await?.token_expiry_enforced,
@@ -105,6 +108,7 @@ pub async fn load_admin_user(
         },
         impersonation,
         expiry: ExpiryBounds::of(&policy, today),
+        offered,
         events: events.into_iter().map(super::audit::audit_line).collect(),
         revealed,
     })

@@ -4,8 +4,11 @@
 use super::{admin_mode_entered, failed, AdminLayout, LOADING};
 use crate::app::components::form::{Feedback, Field, FormMessages, PRIMARY_BUTTON};
 use crate::app::error::AppError;
-use crate::app::fns::admin::{load_admin_settings, SaveAdminSettings};
+use crate::app::fns::admin::{
+    load_admin_settings, load_registry_settings, SaveAdminSettings, SaveRegistrySettings,
+};
 use crate::app::fns::take_flash;
+use crate::domain::registry::RegistrySettings;
 use crate::domain::settings::{MAX_LIFETIME_DAYS_RANGE, RETENTION_DAYS_RANGE};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,6 +45,57 @@ fn Toggle(
     }
 }
 
+/// The container registry: on or off, and where clients reach it. A form
+/// of its own (saving it leaves the other settings alone).
+#[component]
+fn RegistryForm(
+    action: ServerAction<SaveRegistrySettings>,
+    stored: RegistrySettings,
+    flash: Option<crate::app::fns::FormFlash>,
+) -> impl IntoView {
+    let feedback = Feedback::new(action, flash.clone());
+    let refused = flash.filter(|f| f.error.is_some());
+    let enabled = refused
+        .as_ref()
+        .and_then(|f| f.value("enabled"))
+        .map_or(stored.enabled, |v| v == "on");
+    let host = refused
+        .as_ref()
+        .and_then(|f| f.value("host"))
+        .unwrap_or(stored.host);
+    view! {
+        <section aria-labelledby="registry-heading" class="mt-8 max-w-2xl space-y-4">
+            <FormMessages feedback />
+            <ActionForm
+                action
+                attr:class="space-y-5 rounded-lg border border-gray-200 bg-white p-6"
+                attr:aria-labelledby="registry-heading"
+            >
+                <h2 id="registry-heading" class="text-lg font-semibold">
+                    "Container registry"
+                </h2>
+                <Toggle
+                    label="Enable the container registry"
+                    name="enabled"
+                    checked=enabled
+                    hint="Forgekey becomes the registry's token server: docker, podman and skopeo log in with a username and a personal access token, and new tokens may have the read_registry and write_registry scopes. Forgekey starts the registry (Debian's docker-registry) unless it runs with --external-registry."
+                />
+                <Field
+                    label="Registry address"
+                    name="host"
+                    value=host
+                    required=false
+                    error=feedback.field("host")
+                    hint="The host, or host:port, clients name images by: registry.example.com, or 127.0.0.1:5050 for the registry Forgekey starts by default."
+                />
+                <button type="submit" disabled=move || action.pending().get() class=PRIMARY_BUTTON>
+                    "Save registry settings"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
 #[component]
 pub fn AdminSettings() -> impl IntoView {
     let save = ServerAction::<SaveAdminSettings>::new();
@@ -58,6 +112,12 @@ pub fn AdminSettings() -> impl IntoView {
         |_| load_admin_settings(),
     );
     let flash = Resource::new(|| (), |_| take_flash("save_admin_settings".to_owned()));
+    let save_registry = ServerAction::<SaveRegistrySettings>::new();
+    let registry = Resource::new(
+        move || (save_registry.version().get(), admin_mode_entered()),
+        |_| load_registry_settings(),
+    );
+    let registry_flash = Resource::new(|| (), |_| take_flash("save_registry_settings".to_owned()));
     view! {
         <Title text="Settings · Admin Area" />
         <Transition fallback=|| {
@@ -65,9 +125,17 @@ pub fn AdminSettings() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 let flash = flash.await.ok().flatten();
-                match page.await {
-                    Err(e) => failed(e),
-                    Ok(s) => {
+                let registry_flash = registry_flash.await.ok().flatten();
+                match (page.await, registry.await) {
+                    (Err(e), _) | (_, Err(e)) => failed(e),
+                    (Ok(s), Ok(registry)) => {
+                        let registry_form = view! {
+                            <RegistryForm
+                                action=save_registry
+                                stored=registry
+                                flash=registry_flash
+                            />
+                        };
                         let feedback = Feedback::new(save, flash.clone());
                         let refused = flash.filter(|f| f.error.is_some());
                         let typed = move |name: &str| refused.as_ref().and_then(|f| f.value(name));
@@ -208,6 +276,7 @@ pub fn AdminSettings() -> impl IntoView {
                                         }}
                                     </button>
                                 </ActionForm>
+                                {registry_form}
                             </AdminLayout>
                         }
                             .into_any()

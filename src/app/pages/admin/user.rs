@@ -167,7 +167,7 @@ pub fn AdminUser() -> impl IntoView {
                                             feedback=create_feedback
                                             typed=typed.clone()
                                             bounds=page.expiry.clone()
-                                            is_admin=u.is_admin
+                                            offered=page.offered
                                         />
                                         <div class="flex items-start gap-3 rounded-md border border-amber-300 bg-amber-50 p-4">
                                             <input

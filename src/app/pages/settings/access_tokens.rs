@@ -135,7 +135,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                                 feedback=feedback
                                                                 typed=typed.clone()
                                                                 bounds=page.expiry.clone()
-                                                                is_admin=page.is_admin
+                                                                offered=page.offered
                                                             />
                                                             <SubmitButton
                                                                 label="Create personal access token"
