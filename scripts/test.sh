@@ -76,12 +76,16 @@ else
   # Every browser test signs its own accounts up, all from 127.0.0.1.
   # Mail goes to a directory, where the password reset test reads its link.
   mkdir -p "$work/e2e-mail"
+  # The registry test turns the container registry on: Forgekey then starts
+  # one on this port (stopped with it).
+  registry_addr="127.0.0.1:$((web_port + 2))"
   LEPTOS_SITE_ROOT=target/site "$bin" --data-dir "$work/e2e-data" serve --addr "127.0.0.1:$web_port" \
-    --sign-ups-per-address-per-hour 10000 --mail-dir "$work/e2e-mail" \
+    --sign-ups-per-address-per-hour 10000 --mail-dir "$work/e2e-mail" --registry-addr "$registry_addr" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
   (cd end2end && FORGEKEY_URL="http://127.0.0.1:$web_port" FORGEKEY_E2E_ADMIN_PASSWORD="$e2e_admin_password" \
-    FORGEKEY_E2E_MAIL_DIR="$work/e2e-mail" npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
+    FORGEKEY_E2E_MAIL_DIR="$work/e2e-mail" FORGEKEY_E2E_REGISTRY="$registry_addr" \
+    npx playwright test --reporter=list 2>&1) | tee "$work/e2e.log"
   e2e_rc=${PIPESTATUS[0]}
   e2e_pass=$(grep -Eo '^ *[0-9]+ passed' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')
   e2e_fail=$(grep -Eo '^ *[0-9]+ (failed|flaky)' "$work/e2e.log" | awk '{s+=$1} END {print s+0}')

@@ -284,6 +284,14 @@ both_backends!(refused_credentials_are_401_and_count_toward_the_ban, |t| {
         );
     }
 
+    // A blocked user's token, and an expired one: refused.
+    let dan = user(&st, "dan").await;
+    let dans = token(&st, &dan, &["read_registry"]).await;
+    assert_eq!(ask(&router, Some(("dan", &dans)), &[]).await.status, 200);
+    // (alice, the first account, is the administrator.)
+    crate::server::tests::support::block(&st, &alice, dan.id).await;
+    assert_eq!(ask(&router, Some(("dan", &dans)), &[]).await.status, 401);
+
     // A 2FA user's password: refused with GitLab's hint to use a token.
     let (carol, _, _) =
         crate::server::tests::two_factor::enrol(&st, user(&st, "carol").await).await;
@@ -297,9 +305,9 @@ both_backends!(refused_credentials_are_401_and_count_toward_the_ban, |t| {
         200
     );
 
-    // Ten failures from an address (four above) ban it, whatever it sends
+    // Ten failures from an address (five above) ban it, whatever it sends
     // next.
-    for _ in 0..6 {
+    for _ in 0..5 {
         assert_eq!(
             ask(&router, Some(("alice", "guess")), &[]).await.status,
             401
@@ -308,6 +316,24 @@ both_backends!(refused_credentials_are_401_and_count_toward_the_ban, |t| {
     let banned = ask(&router, Some(("carol", &carols)), &[]).await;
     assert_eq!(banned.status, 429, "{}", banned.body);
     assert!(banned.headers.contains_key("retry-after"));
+});
+
+both_backends!(expired_tokens_are_refused, |t| {
+    let clock = ManualClock::at(T0);
+    let st = registry_state(&t, &clock);
+    let router = app(&t, st.clone()).await;
+    enable_registry(&st, "127.0.0.1:5050").await;
+    let alice = user(&st, "alice").await;
+    // Valid for 30 days: until 00:00 UTC on its expiry date.
+    let secret = token(&st, &alice, &["read_registry"]).await;
+    clock.advance(30 * 86_400 - 1);
+    assert_eq!(
+        ask(&router, Some(("alice", &secret)), &[]).await.status,
+        200
+    );
+    clock.advance(1);
+    let expired = ask(&router, Some(("alice", &secret)), &[]).await;
+    assert_eq!(expired.status, 401, "{}", expired.body);
 });
 
 both_backends!(registry_scopes_are_offered_only_while_enabled, |t| {
@@ -440,6 +466,19 @@ pub(super) fn oci_image(dir: &std::path::Path, tag: &str, content: &[u8]) {
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
 }
 
+/// The manifest digest an OCI layout's index names for `tag`.
+fn manifest_of(dir: &std::path::Path, tag: &str) -> String {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let entry = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap();
+    entry["digest"].as_str().unwrap().to_owned()
+}
+
 /// What `hello.txt` holds in the one layer of an OCI layout's image
 /// `tag` (compressed or not).
 fn layer_text(dir: &std::path::Path, tag: &str) -> String {
@@ -450,14 +489,7 @@ fn layer_text(dir: &std::path::Path, tag: &str) -> String {
     let read = |path: std::path::PathBuf| -> Value {
         serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
     };
-    let index = read(dir.join("index.json"));
-    let entry = index["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
-        .unwrap();
-    let manifest = read(blob(entry["digest"].as_str().unwrap()));
+    let manifest = read(blob(&manifest_of(dir, tag)));
     let layer = blob(manifest["layers"][0]["digest"].as_str().unwrap());
     // GNU tar reads gzip and plain archives alike.
     let out = std::process::Command::new("tar")
@@ -503,7 +535,8 @@ impl Skopeo {
         command
             .env("HOME", self.home.path())
             .env("XDG_RUNTIME_DIR", self.home.path())
-            .args(["--insecure-policy", "copy", "--quiet"])
+            .args(["--insecure-policy", "copy", "--quiet", "--digestfile"])
+            .arg(self.digest_file())
             .args(["--src-tls-verify=false", "--dest-tls-verify=false"]);
         if let Some(credentials) = credentials {
             let side = if to.starts_with("docker://") {
@@ -524,6 +557,20 @@ impl Skopeo {
         let said = String::from_utf8_lossy(&out.stderr).into_owned()
             + &String::from_utf8_lossy(&out.stdout);
         (out.status.success(), said)
+    }
+}
+
+impl Skopeo {
+    fn digest_file(&self) -> std::path::PathBuf {
+        self.home.path().join("pushed.digest")
+    }
+
+    /// The manifest digest the last push wrote.
+    pub(super) fn pushed_digest(&self) -> String {
+        std::fs::read_to_string(self.digest_file())
+            .unwrap()
+            .trim()
+            .to_owned()
     }
 }
 
@@ -672,7 +719,11 @@ both_backends!(skopeo_pushes_and_pulls_through_a_real_registry, |t| {
         )
         .await;
     assert!(ok, "pull: {said}");
-    // (The registry holds the layer compressed, as skopeo pushed it.)
+    // The image pulled is the one pushed (skopeo compressed its layer on
+    // the way in: the digest is the registry's manifest's).
+    let pushed = skopeo.pushed_digest();
+    assert!(pushed.starts_with("sha256:"), "{pushed}");
+    assert_eq!(manifest_of(&back, "1"), pushed);
     assert_eq!(layer_text(&back, "1"), "hello from forgekey\n");
 
     // read_registry pulls but cannot push.

@@ -64,7 +64,7 @@ fn RegistryForm(
         .and_then(|f| f.value("host"))
         .unwrap_or(stored.host);
     view! {
-        <section aria-labelledby="registry-heading" class="mt-8 max-w-2xl space-y-4">
+        <section class="mt-8 max-w-2xl space-y-4">
             <FormMessages feedback />
             <ActionForm
                 action
