@@ -297,3 +297,19 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::run(&storage, args).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every option of every command parses on its own: no two share an
+    /// id (a flattened group's field named like another's would silently
+    /// take its place), and the defaults are valid values.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["forgekey", "serve", "--registry-addr", "127.0.0.1:5999"]);
+        assert!(cli.is_ok(), "{cli:?}");
+    }
+}

@@ -115,14 +115,14 @@ pub struct RegistryArgs {
     /// Where the container registry Forgekey starts listens.
     #[arg(long = "registry-addr", env = "FORGEKEY_REGISTRY_ADDR",
           default_value = crate::server::registry::process::DEFAULT_ADDR)]
-    addr: std::net::SocketAddr,
+    registry_addr: std::net::SocketAddr,
     /// The registry program (Docker Distribution 2.8, Debian's docker-registry).
     #[arg(
         long = "registry-command",
         env = "FORGEKEY_REGISTRY_COMMAND",
         default_value = "docker-registry"
     )]
-    command: std::path::PathBuf,
+    registry_command: std::path::PathBuf,
     /// The registry runs elsewhere (configured from `forgekey registry config`): Forgekey only
     /// signs its tokens and starts none.
     #[arg(long, env = "FORGEKEY_EXTERNAL_REGISTRY")]
@@ -241,8 +241,8 @@ pub async fn serve(storage: Storage, args: ServeArgs) -> Result<(), CliError> {
         use crate::server::registry::process;
         process::supervise(
             state.clone(),
-            args.registry.command.clone(),
-            storage.registry_layout(args.registry.addr, &forgekey_url),
+            args.registry.registry_command.clone(),
+            storage.registry_layout(args.registry.registry_addr, &forgekey_url),
             storage.data_dir.join("registry.yml"),
             storage.data_dir.join("registry.log"),
         )
