@@ -29,17 +29,20 @@ pub async fn configure(
     let mut tx = state.db.begin_write().await?;
     let old = settings::registry_with(&mut *tx).await?;
     settings::set_registry(&mut *tx, new).await?;
-    if let Some(change) = old.describe_change(new) {
+    let change = old.describe_change(new);
+    if let Some(change) = &change {
         audit::record(
             &mut *tx,
             actor,
-            Event::new(AuditAction::SettingsChanged).details(change),
+            Event::new(AuditAction::SettingsChanged).details(change.clone()),
             state.now(),
         )
         .await?;
     }
     tx.commit().await?;
-    tracing::info!(actor = %actor.name, enabled = new.enabled, host = %new.host, "container registry settings changed");
+    if let Some(change) = change {
+        tracing::info!(actor = %actor.name, %change, "container registry settings changed");
+    }
     Ok(())
 }
 
