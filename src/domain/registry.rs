@@ -4,7 +4,6 @@
 //! asked for it gets. What is not allowed is left out of the grant, not
 //! refused: the registry then answers the client 401/403 itself.
 
-use super::ids::UserId;
 use super::project::{ProjectAccess, Visibility};
 use super::scope::Scope;
 use super::DomainError;
@@ -114,22 +113,9 @@ fn valid_component(part: &str) -> bool {
     true
 }
 
-/// Who asks for a registry token, as authentication established it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistryActor<'a> {
-    Anonymous,
-    /// A user by password: their whole account.
-    Password {
-        user_id: UserId,
-        is_admin: bool,
-    },
-    /// A user by personal access token: limited to its scopes.
-    Token {
-        user_id: UserId,
-        is_admin: bool,
-        scopes: &'a [Scope],
-    },
-}
+/// Who asks for a registry token: as for Git, by what authentication
+/// established (anonymous, a password, a token and its scopes).
+pub use super::project::GitActor as RegistryActor;
 
 /// The scopes that let a token pull images (push needs `write_registry` or
 /// `api`).
@@ -307,6 +293,7 @@ fn host_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::UserId;
     use Action::{Pull, Push};
 
     const OWNER: UserId = UserId(1);

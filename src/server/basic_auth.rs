@@ -6,6 +6,7 @@
 //! overrun the limit.
 
 use crate::domain::lockout::Outcome;
+use crate::domain::project::GitActor;
 use crate::domain::registry::token_may_authenticate;
 use crate::domain::token::check_shape;
 use crate::server::db::users::User;
@@ -37,6 +38,33 @@ pub enum Identity {
     Anonymous,
     Password(User),
     Token(Authenticated),
+}
+
+impl Identity {
+    /// Who asks, as the Git and registry rules take it.
+    pub fn actor(&self) -> GitActor<'_> {
+        match self {
+            Identity::Anonymous => GitActor::Anonymous,
+            Identity::Password(user) => GitActor::Password {
+                user_id: user.id,
+                is_admin: user.is_admin,
+            },
+            Identity::Token(auth) => GitActor::Token {
+                user_id: auth.user.id,
+                is_admin: auth.user.is_admin,
+                scopes: &auth.token.scopes,
+            },
+        }
+    }
+
+    /// The username it names (none when anonymous).
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            Identity::Anonymous => None,
+            Identity::Password(user) => Some(&user.username),
+            Identity::Token(auth) => Some(&auth.user.username),
+        }
+    }
 }
 
 /// Why credentials were refused.

@@ -9,7 +9,7 @@ pub mod state;
 
 pub use state::GitState;
 
-use crate::domain::project::{authorize_git, GitActor, GitDenied, GitOperation};
+use crate::domain::project::{authorize_git, GitDenied, GitOperation};
 use crate::server::basic_auth::{self, Client, Identity, Refusal};
 use crate::server::client_addr::client_ip;
 use crate::server::db::projects::Project;
@@ -112,18 +112,7 @@ async fn handle(
         Err(e) => return error_response(e),
     };
     let access = project.as_ref().map(Project::access);
-    let actor = match &identity {
-        Identity::Anonymous => GitActor::Anonymous,
-        Identity::Password(user) => GitActor::Password {
-            user_id: user.id,
-            is_admin: user.is_admin,
-        },
-        Identity::Token(auth) => GitActor::Token {
-            user_id: auth.user.id,
-            is_admin: auth.user.is_admin,
-            scopes: &auth.token.scopes,
-        },
-    };
+    let actor = identity.actor();
     match authorize_git(access, actor, operation) {
         Ok(()) => {}
         Err(GitDenied::Unauthorized) => return ask_for_credentials("HTTP Basic: Access denied."),
@@ -133,14 +122,10 @@ async fn handle(
     let Some(project) = project else {
         return text(StatusCode::NOT_FOUND, NOT_FOUND);
     };
-    let remote_user = match &identity {
-        Identity::Anonymous => None,
-        Identity::Password(user) => Some(user.username.clone()),
-        Identity::Token(auth) => {
-            state.usage.note(&state.db, &auth.token, now, ip);
-            Some(auth.user.username.clone())
-        }
-    };
+    if let Identity::Token(auth) = &identity {
+        state.usage.note(&state.db, &auth.token, now, ip);
+    }
+    let remote_user = identity.username().map(str::to_owned);
 
     let (parts, body) = req.into_parts();
     let request = cgi::CgiRequest {

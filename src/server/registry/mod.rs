@@ -12,7 +12,7 @@
 pub mod key;
 pub mod process;
 
-use crate::domain::registry::{RegistryActor, SERVICE};
+use crate::domain::registry::SERVICE;
 use crate::server::basic_auth::{self, Client, Identity, Refusal};
 use crate::server::client_addr::client_ip;
 use crate::server::services::registry::{self, RegistryToken};
@@ -90,24 +90,7 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
         }
         Err(Refusal::Failed(e)) => return failure(e),
     };
-    let (actor, subject) = match &identity {
-        Identity::Anonymous => (RegistryActor::Anonymous, ""),
-        Identity::Password(user) => (
-            RegistryActor::Password {
-                user_id: user.id,
-                is_admin: user.is_admin,
-            },
-            user.username.as_str(),
-        ),
-        Identity::Token(auth) => (
-            RegistryActor::Token {
-                user_id: auth.user.id,
-                is_admin: auth.user.is_admin,
-                scopes: &auth.token.scopes,
-            },
-            auth.user.username.as_str(),
-        ),
-    };
+    let (actor, subject) = (identity.actor(), identity.username().unwrap_or(""));
     let access = match registry::grants(&state, actor, &scopes).await {
         Ok(access) => access,
         Err(e) => return failure(e),
