@@ -56,11 +56,11 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
             _ => {}
         }
     }
-    match registry::settings(&state).await {
-        Ok(settings) if settings.enabled && state.registry_key.is_some() => {}
-        Ok(_) => return not_found("The container registry is not enabled on this instance."),
-        Err(e) => return failure(e),
-    }
+    let key = match (registry::settings(&state).await, state.registry_key.clone()) {
+        (Ok(settings), Some(key)) if settings.enabled => key,
+        (Err(e), _) => return failure(e),
+        _ => return not_found("The container registry is not enabled on this instance."),
+    };
     let Some(service) = service.filter(|s| s == SERVICE) else {
         return not_found("Unknown service: this token server signs for container_registry.");
     };
@@ -95,9 +95,8 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
         Ok(access) => access,
         Err(e) => return failure(e),
     };
-    let signed = match registry::sign(&state, subject, &service, &access) {
-        Ok(Some(signed)) => signed,
-        Ok(None) => return not_found("The container registry is not enabled on this instance."),
+    let signed = match registry::sign(&state, &key, subject, &service, &access) {
+        Ok(signed) => signed,
         Err(e) => return failure(e),
     };
     if let Identity::Token(auth) = &identity {

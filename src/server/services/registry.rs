@@ -11,6 +11,7 @@ use crate::domain::registry::{
 use crate::domain::scope::Offered;
 use crate::server::db::projects::Project;
 use crate::server::db::settings;
+use crate::server::registry::key::SigningKey;
 use crate::server::state::Core;
 use rand::RngCore;
 use serde::Serialize;
@@ -122,18 +123,15 @@ struct Claims<'a> {
     access: &'a [Access],
 }
 
-/// Signs a token for `subject` (a username; empty when anonymous) valid
-/// for `service` for five minutes. `None` when this instance has no
-/// signing key.
+/// Signs with `key` a token for `subject` (a username; empty when
+/// anonymous) valid for `service` for five minutes.
 pub fn sign(
     state: &Core,
+    key: &SigningKey,
     subject: &str,
     service: &str,
     access: &[Access],
-) -> Result<Option<RegistryToken>, ServiceError> {
-    let Some(key) = state.registry_key.as_deref() else {
-        return Ok(None);
-    };
+) -> Result<RegistryToken, ServiceError> {
     let now = state.now();
     let mut jti = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut jti);
@@ -152,9 +150,9 @@ pub fn sign(
         tracing::error!(error = %e, "cannot sign a registry token");
         ServiceError::Internal
     })?;
-    Ok(Some(RegistryToken {
+    Ok(RegistryToken {
         token,
         issued_at: now,
         expires_in: TOKEN_SECONDS,
-    }))
+    })
 }
