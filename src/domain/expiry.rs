@@ -1,7 +1,8 @@
-//! The daily jobs around token expiry, as GitLab schedules them: at 01:00
-//! UTC owners hear of tokens expiring within seven days, at 02:00 UTC of
-//! tokens expiring that day, and revoked tokens past their retention are
-//! deleted. When each is due and what it covers, for an injected `now`.
+//! The daily jobs around token expiry, as GitLab (17.6) schedules them: at
+//! 01:00 UTC owners hear of tokens expiring within sixty, thirty and seven
+//! days, at 02:00 UTC of tokens expiring that day, and revoked tokens past
+//! their retention are deleted. When each is due and what it covers, for
+//! an injected `now`.
 
 use time::{Date, Duration, OffsetDateTime, Time};
 
@@ -10,6 +11,10 @@ pub const NOTICE_DAYS: i64 = 7;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Job {
+    /// Tokens expiring in 31 to 60 days.
+    Expiring60Days,
+    /// Tokens expiring in 8 to 30 days.
+    Expiring30Days,
     /// Tokens expiring within the next seven days (after today).
     ExpiringSoon,
     /// Tokens expiring today.
@@ -19,10 +24,18 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 3] = [Self::ExpiringSoon, Self::ExpiringToday, Self::PurgeRevoked];
+    pub const ALL: [Job; 5] = [
+        Self::Expiring60Days,
+        Self::Expiring30Days,
+        Self::ExpiringSoon,
+        Self::ExpiringToday,
+        Self::PurgeRevoked,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Self::Expiring60Days => "expiring-60-days",
+            Self::Expiring30Days => "expiring-30-days",
             Self::ExpiringSoon => "expiring-soon",
             Self::ExpiringToday => "expiring-today",
             Self::PurgeRevoked => "purge-revoked",
@@ -36,7 +49,10 @@ impl Job {
     /// The time of day (UTC) the job runs.
     pub fn at(self) -> Time {
         match self {
-            Self::ExpiringSoon | Self::PurgeRevoked => Time::from_hms(1, 0, 0),
+            Self::Expiring60Days
+            | Self::Expiring30Days
+            | Self::ExpiringSoon
+            | Self::PurgeRevoked => Time::from_hms(1, 0, 0),
             Self::ExpiringToday => Time::from_hms(2, 0, 0),
         }
         .unwrap_or(Time::MIDNIGHT)
@@ -53,13 +69,27 @@ impl Job {
 
     /// For the notices: the first and last expiry dates covered on `today`.
     pub fn expiry_dates(self, today: Date) -> Option<(Date, Date)> {
+        let ahead = |first: i64, last: i64| {
+            Some((today + Duration::days(first), today + Duration::days(last)))
+        };
         match self {
-            Self::ExpiringSoon => Some((
-                today + Duration::days(1),
-                today + Duration::days(NOTICE_DAYS),
-            )),
+            Self::Expiring60Days => ahead(31, 60),
+            Self::Expiring30Days => ahead(NOTICE_DAYS + 1, 30),
+            Self::ExpiringSoon => ahead(1, NOTICE_DAYS),
             Self::ExpiringToday => Some((today, today)),
             Self::PurgeRevoked => None,
+        }
+    }
+
+    /// For the early notices: only tokens made to last longer than this
+    /// many days hear of it (whoever just made a token for 20 days needs
+    /// no "expires within 30 days" mail the next morning). The later
+    /// notices go to every token.
+    pub fn lifetime_over_days(self) -> Option<i64> {
+        match self {
+            Self::Expiring60Days => Some(60),
+            Self::Expiring30Days => Some(30),
+            Self::ExpiringSoon | Self::ExpiringToday | Self::PurgeRevoked => None,
         }
     }
 }
@@ -115,6 +145,18 @@ mod tests {
             Some((date!(2026 - 11 - 23), date!(2026 - 11 - 29)))
         );
         assert_eq!(Job::ExpiringToday.expiry_dates(today), Some((today, today)));
+        // GitLab 17.6's earlier notices, each window after the next.
+        assert_eq!(
+            Job::Expiring30Days.expiry_dates(today),
+            Some((date!(2026 - 11 - 30), date!(2026 - 12 - 22)))
+        );
+        assert_eq!(
+            Job::Expiring60Days.expiry_dates(today),
+            Some((date!(2026 - 12 - 23), date!(2027 - 01 - 21)))
+        );
+        assert_eq!(Job::Expiring60Days.lifetime_over_days(), Some(60));
+        assert_eq!(Job::ExpiringSoon.lifetime_over_days(), None);
+        assert_eq!(Job::Expiring30Days.at(), Job::ExpiringSoon.at());
         assert_eq!(Job::PurgeRevoked.expiry_dates(today), None);
     }
 

@@ -116,6 +116,30 @@ pub fn check_shape(secret: &str) -> Result<(), Malformed> {
     Ok(())
 }
 
+/// What a string presented as somebody's token is, before any lookup (the
+/// administrators' token information API answers each differently, as
+/// GitLab's does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recognized {
+    /// Shaped like a secret, checksum and all: worth looking up.
+    Secret,
+    /// Claims to be ours (our prefix) but cannot be one: no such token.
+    Impossible,
+    /// Not a kind of token Forgekey issues.
+    Foreign,
+}
+
+/// Sorts a presented string (see [`Recognized`]).
+pub fn recognize(presented: &str) -> Recognized {
+    if check_shape(presented).is_ok() {
+        Recognized::Secret
+    } else if presented.starts_with(DEFAULT_PREFIX) {
+        Recognized::Impossible
+    } else {
+        Recognized::Foreign
+    }
+}
+
 /// The keyed digest stored in place of a secret: HMAC-SHA-256 under the
 /// server secret. Deliberately not `Serialize`, and `Debug` hides it.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -601,6 +625,28 @@ mod tests {
         let zero = format_secret(DEFAULT_PREFIX, &[0; RANDOM_BYTES]);
         assert_eq!(&zero[6..49], "0".repeat(43));
         assert_eq!(check_shape(&zero), Ok(()));
+    }
+
+    #[test]
+    fn presented_strings_are_sorted_before_any_lookup() {
+        let real = secret(3);
+        assert_eq!(recognize(&real), Recognized::Secret);
+        // GitLab's spec: a real token with something appended is a token
+        // of a supported kind that does not exist (404), not an unknown kind.
+        assert_eq!(
+            recognize(&format!("{real}-non-existing")),
+            Recognized::Impossible
+        );
+        let mut typo = real.clone();
+        typo.replace_range(10..11, if &real[10..11] == "A" { "B" } else { "A" });
+        assert_eq!(recognize(&typo), Recognized::Impossible);
+        assert_eq!(recognize("fkpat-"), Recognized::Impossible);
+        // Another prefix with a valid checksum is still ours to look up.
+        let other = format_secret("glpat-", &[3; RANDOM_BYTES]);
+        assert_eq!(recognize(&other), Recognized::Secret);
+        for foreign in ["unsupported", "", "glpat-abc", "_gitlab_session=x"] {
+            assert_eq!(recognize(foreign), Recognized::Foreign, "{foreign}");
+        }
     }
 
     #[test]

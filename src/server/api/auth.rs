@@ -8,14 +8,16 @@
 
 use super::error::ApiError;
 use crate::domain::access::Area;
+use crate::domain::instant;
 use crate::domain::token::is_rotation_path;
 use crate::server::client_addr::client_ip;
 use crate::server::services::callers::{self, Presented, Refused};
 use crate::server::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderName, Method};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 /// Whom a REST request acts for: handlers take it as an argument.
 pub use crate::server::services::callers::Caller as ApiAuth;
@@ -78,6 +80,34 @@ pub async fn token_from_body(
             .insert(BodyToken(token.trim().to_owned()));
     }
     next.run(req).await
+}
+
+/// Forgekey's answer to GitHub's `GitHub-Authentication-Token-Expiration`:
+/// when the token that authenticated the request stops working (RFC 3339,
+/// UTC), so clients can warn before it does. Absent for tokens without an
+/// expiry date and for requests no token authenticated.
+pub const TOKEN_EXPIRES_AT: HeaderName = HeaderName::from_static("x-forgekey-token-expires-at");
+
+/// Where [`ApiAuth`] leaves the authenticating token's expiry for
+/// [`announce_expiry`] to write into the answer.
+#[derive(Clone, Default)]
+struct ExpirySlot(Arc<OnceLock<i64>>);
+
+/// Adds [`TOKEN_EXPIRES_AT`] to the answers of requests a token with an
+/// expiry date authenticated, whatever the handler answered.
+pub async fn announce_expiry(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let slot = ExpirySlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut res = next.run(req).await;
+    if let Some(&at) = slot.0.get() {
+        if let Ok(value) = HeaderValue::from_str(&instant::machine(at)) {
+            res.headers_mut().insert(TOKEN_EXPIRES_AT, value);
+        }
+    }
+    res
 }
 
 const PRIVATE_TOKEN: HeaderName = HeaderName::from_static("private-token");
@@ -146,16 +176,20 @@ impl FromRequestParts<AppState> for ApiAuth {
             sudo: sudo.as_deref(),
             address: client_ip(&parts.extensions),
         };
-        callers::identify(state, presented)
-            .await
-            .map_err(|refused| match (refused, sudo.as_deref()) {
-                // GitLab names what it looked for.
-                (Refused::NoSuchUser, Some(who)) => ApiError::NotFoundNamed(format!(
-                    "User with ID or username '{}'",
-                    who.trim().chars().take(255).collect::<String>()
-                )),
-                (refused, _) => refused.into(),
-            })
+        let caller = callers::identify(state, presented).await;
+        if let (Ok(caller), Some(slot)) = (&caller, parts.extensions.get::<ExpirySlot>()) {
+            if let Some(at) = caller.token.expires_at {
+                let _ = slot.0.set(at);
+            }
+        }
+        caller.map_err(|refused| match (refused, sudo.as_deref()) {
+            // GitLab names what it looked for.
+            (Refused::NoSuchUser, Some(who)) => ApiError::NotFoundNamed(format!(
+                "User with ID or username '{}'",
+                who.trim().chars().take(255).collect::<String>()
+            )),
+            (refused, _) => refused.into(),
+        })
     }
 }
 

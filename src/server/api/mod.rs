@@ -52,6 +52,15 @@ pub fn router() -> Router<AppState> {
             get(tokens::show_impersonation).merge(body(delete(tokens::revoke_impersonation))),
         )
         .route("/api/v4/personal_access_tokens", get(tokens::list))
+        // Forgekey's extension: no authentication (see `tokens::revoke_leaked`).
+        .route(
+            "/api/v4/personal_access_tokens/revoke_leaked",
+            post(tokens::revoke_leaked),
+        )
+        .route(
+            "/api/v4/admin/token",
+            body(post(tokens::admin_show_by_secret).delete(tokens::admin_revoke_by_secret)),
+        )
         .route(
             "/api/v4/personal_access_tokens/self",
             get(tokens::show_self).merge(body(delete(tokens::revoke_self))),
@@ -78,6 +87,7 @@ pub fn router() -> Router<AppState> {
         // GitLab's JSON 404.
         .route("/api/v4", any(not_found))
         .route("/api/v4/{*rest}", any(not_found))
+        .layer(axum::middleware::from_fn(auth::announce_expiry))
 }
 
 async fn not_found() -> ApiError {

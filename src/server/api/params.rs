@@ -73,6 +73,11 @@ impl Params {
         self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }
 
+    /// Every value given for `name`, as given.
+    pub fn values(&self, name: &str) -> &[String] {
+        self.0.get(name).map_or(&[], Vec::as_slice)
+    }
+
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name).ok_or_else(|| ApiError::missing(name))
     }

@@ -13,7 +13,8 @@ use crate::domain::token::TokenSort;
 use crate::server::db::tokens::{Between, IdRange, Token, TokenFilter};
 use crate::server::db::users::User;
 use crate::server::services::accounts;
-use crate::server::services::tokens::{self, Issuer};
+use crate::server::services::leaks::{self, NotTaken};
+use crate::server::services::tokens::{self, Identified, Issuer};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
@@ -391,4 +392,61 @@ pub async fn revoke_impersonation(
     check_unmodified_since(&headers, last_modified)?;
     tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The token behind the secret an administrator presents as `token`
+/// (GitLab 17's token information API): 422 for a kind of token Forgekey
+/// does not issue, 404 for none.
+async fn identified(state: &AppState, auth: &ApiAuth, params: &Params) -> Result<Token, ApiError> {
+    auth.require_admin()?;
+    let secret = params.required("token")?;
+    match tokens::identify(state, secret.trim()).await? {
+        Identified::Token(token) => Ok(token),
+        Identified::NotFound => Err(ApiError::NotFound("")),
+        Identified::Foreign => Err(ApiError::Unprocessable(
+            "Token type not supported.".to_owned(),
+        )),
+    }
+}
+
+/// `POST /admin/token`: what a secret is, whoever holds it.
+pub async fn admin_show_by_secret(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let token = identified(&state, &auth, &params).await?;
+    Ok(Json(json::token(&token, state.now())))
+}
+
+/// `DELETE /admin/token`: revokes the token behind a secret (again is fine).
+pub async fn admin_revoke_by_secret(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    params: Params,
+) -> Result<StatusCode, ApiError> {
+    let token = identified(&state, &auth, &params).await?;
+    tokens::revoke_as(&state, &auth.actor(&state).await?, token.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /personal_access_tokens/revoke_leaked` (a Forgekey extension):
+/// anybody may report secrets found in public, as `{"tokens": [...]}`.
+/// Always `202 Accepted`, whether or not any secret existed; 400 for no
+/// secret or more than `leaks::MAX_SECRETS`, 429 past the address's quota.
+pub async fn revoke_leaked(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    params: Params,
+) -> Result<StatusCode, ApiError> {
+    let address = crate::server::client_addr::client_ip(&extensions);
+    match leaks::report(&state, address, params.values("tokens")).await {
+        Ok(_) => Ok(StatusCode::ACCEPTED),
+        Err(NotTaken::Count) => Err(ApiError::BadParameter(format!(
+            "tokens must name between 1 and {} secrets",
+            leaks::MAX_SECRETS
+        ))),
+        Err(NotTaken::TooMany) => Err(ApiError::TooManyRequests),
+        Err(NotTaken::Failed(e)) => Err(e.into()),
+    }
 }

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// Run one job now: expiring-soon (mails owners of tokens expiring within 7 days; 01:00 UTC),
-    /// expiring-today (tokens expiring today; 02:00 UTC) or purge-revoked (deletes revoked tokens
-    /// past their retention). Each token is notified once, however often a job runs.
+    /// Run one job now: expiring-60-days, expiring-30-days and expiring-soon (mail owners of
+    /// tokens expiring within 60, 30 and 7 days; 01:00 UTC), expiring-today (tokens expiring
+    /// today; 02:00 UTC) or purge-revoked (deletes revoked tokens past their retention). Each
+    /// token gets each notice once, however often a job runs.
     Run {
         #[arg(value_enum)]
         name: JobName,
@@ -27,6 +28,10 @@ pub enum JobsCommand {
 /// The daily jobs by their command-line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum JobName {
+    #[value(name = "expiring-60-days")]
+    Expiring60Days,
+    #[value(name = "expiring-30-days")]
+    Expiring30Days,
     ExpiringSoon,
     ExpiringToday,
     PurgeRevoked,
@@ -35,6 +40,8 @@ pub enum JobName {
 impl From<JobName> for Job {
     fn from(name: JobName) -> Self {
         match name {
+            JobName::Expiring60Days => Job::Expiring60Days,
+            JobName::Expiring30Days => Job::Expiring30Days,
             JobName::ExpiringSoon => Job::ExpiringSoon,
             JobName::ExpiringToday => Job::ExpiringToday,
             JobName::PurgeRevoked => Job::PurgeRevoked,

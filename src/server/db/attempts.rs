@@ -208,6 +208,7 @@ pub async fn purge_addresses(db: &Db, before: i64, now: i64) -> Result<u64, sqlx
 pub enum QuotaTable {
     SignUps,
     PasswordResets,
+    LeakReports,
 }
 
 impl QuotaTable {
@@ -215,6 +216,7 @@ impl QuotaTable {
         match self {
             Self::SignUps => "sign_up_quota",
             Self::PasswordResets => "password_reset_quota",
+            Self::LeakReports => "leak_report_quota",
         }
     }
 }

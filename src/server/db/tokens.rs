@@ -2,6 +2,7 @@
 //! secret.
 
 use super::{flag, Backend, Conditions, Db};
+use crate::domain::expiry::Job;
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::scope::{self, Scope};
 use crate::domain::search::NameSearch;
@@ -526,9 +527,14 @@ pub async fn record_uses(
     Ok(written)
 }
 
-/// The two expiry notices a token can be sent, once each.
+/// The expiry notices a token can be sent, once each (the daily jobs of
+/// `domain::expiry::Job` that mail).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
+    /// "Expires within 60 days" (01:00 UTC).
+    Expiring60Days,
+    /// "Expires within 30 days" (01:00 UTC).
+    Expiring30Days,
     /// "Expires within seven days" (01:00 UTC).
     ExpiringSoon,
     /// "Expires today" (02:00 UTC).
@@ -536,19 +542,48 @@ pub enum Notice {
 }
 
 impl Notice {
+    /// The notice `job` sends, if it sends one.
+    pub fn of(job: Job) -> Option<Self> {
+        match job {
+            Job::Expiring60Days => Some(Self::Expiring60Days),
+            Job::Expiring30Days => Some(Self::Expiring30Days),
+            Job::ExpiringSoon => Some(Self::ExpiringSoon),
+            Job::ExpiringToday => Some(Self::ExpiringToday),
+            Job::PurgeRevoked => None,
+        }
+    }
+
+    fn job(self) -> Job {
+        match self {
+            Self::Expiring60Days => Job::Expiring60Days,
+            Self::Expiring30Days => Job::Expiring30Days,
+            Self::ExpiringSoon => Job::ExpiringSoon,
+            Self::ExpiringToday => Job::ExpiringToday,
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
+            Self::Expiring60Days => "expiring_60_days_notified_at",
+            Self::Expiring30Days => "expiring_30_days_notified_at",
             Self::ExpiringSoon => "expiring_soon_notified_at",
             Self::ExpiringToday => "expiring_today_notified_at",
         }
     }
 
     /// Tokens due this notice: unrevoked personal access tokens of
-    /// unblocked owners, expiring between `$1` and `$2`, not yet notified.
+    /// unblocked owners, expiring between `$1` and `$2`, not yet notified
+    /// (and, for the early notices, made to last long enough).
     fn due(self) -> String {
+        let lifetime = self
+            .job()
+            .lifetime_over_days()
+            .map_or(String::new(), |days| {
+                format!(" AND expires_at - created_at > {}", days * 86_400)
+            });
         format!(
             "revoked_at IS NULL AND impersonation = 0 AND expires_at >= $1 AND expires_at <= $2 \
-             AND {} IS NULL AND NOT EXISTS (SELECT 1 FROM users u \
+             AND {} IS NULL{lifetime} AND NOT EXISTS (SELECT 1 FROM users u \
              WHERE u.id = personal_access_tokens.user_id AND u.blocked_at IS NOT NULL)",
             self.column()
         )

@@ -302,6 +302,16 @@ pub async fn take_password_reset(
     take_quota(state, attempts::QuotaTable::PasswordResets, ip, quota).await
 }
 
+/// Takes one report of leaked tokens from `ip`'s quota, as
+/// [`take_sign_up`] does sign-ups.
+pub async fn take_leak_report(
+    state: &Core,
+    ip: Option<IpAddr>,
+    quota: crate::domain::quota::HourlyQuota,
+) -> Result<bool, ServiceError> {
+    take_quota(state, attempts::QuotaTable::LeakReports, ip, quota).await
+}
+
 async fn take_quota(
     state: &Core,
     table: attempts::QuotaTable,

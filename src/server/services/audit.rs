@@ -104,13 +104,14 @@ pub enum Action {
     TokenUnrevoked,
     TokenDescribed,
     TokenRevokedByLimit,
+    TokenRevokedAsLeaked,
     ProjectCreated,
     PasswordReset,
     PasswordResetLinkSent,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -128,6 +129,7 @@ impl Action {
         Self::TokenUnrevoked,
         Self::TokenDescribed,
         Self::TokenRevokedByLimit,
+        Self::TokenRevokedAsLeaked,
         Self::ProjectCreated,
         Self::PasswordReset,
         Self::PasswordResetLinkSent,
@@ -153,6 +155,7 @@ impl Action {
             Self::TokenUnrevoked => "token_unrevoked",
             Self::TokenDescribed => "token_description_changed",
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
+            Self::TokenRevokedAsLeaked => "token_revoked_as_leaked",
             Self::ProjectCreated => "project_created",
             Self::PasswordReset => "password_reset",
             Self::PasswordResetLinkSent => "password_reset_link_sent",
@@ -178,6 +181,7 @@ impl Action {
             Self::TokenUnrevoked => "Unrevoked token",
             Self::TokenDescribed => "Changed token description",
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
+            Self::TokenRevokedAsLeaked => "Revoked token (reported leaked)",
             Self::ProjectCreated => "Created project",
             Self::PasswordReset => "Reset password",
             Self::PasswordResetLinkSent => "Sent password reset link",

@@ -1,5 +1,5 @@
-//! The daily jobs (rules in `domain::expiry`): expiry notices at 01:00 and
-//! 02:00 UTC and the purge of revoked tokens. Every server instance runs a
+//! The daily jobs (rules in `domain::expiry`): expiry notices (60, 30 and
+//! 7 days ahead at 01:00 UTC, the day itself at 02:00 UTC) and the purge of revoked tokens. Every server instance runs a
 //! scheduler (`server::jobs`); a lease in the database makes each job run once a day across
 //! instances. Operators run a job by hand with `forgekey jobs run`.
 //!
@@ -55,10 +55,9 @@ pub struct Report {
 
 /// Runs `job` now (at the state's clock), without any lease.
 pub async fn run(state: &Core, job: Job, limits: Limits) -> Result<Report, ServiceError> {
-    match job {
-        Job::ExpiringSoon => notify(state, job, Notice::ExpiringSoon, limits).await,
-        Job::ExpiringToday => notify(state, job, Notice::ExpiringToday, limits).await,
-        Job::PurgeRevoked => purge(state).await,
+    match Notice::of(job) {
+        Some(notice) => notify(state, job, notice, limits).await,
+        None => purge(state).await,
     }
 }
 
@@ -105,8 +104,7 @@ async fn notify(
                 continue;
             };
             owned.sort_by_key(|t| (t.expires_at, t.id));
-            let today = notice == Notice::ExpiringToday;
-            mail::queue(&mut *tx, &mail::expiring(&owner, owned, today, &base), now).await?;
+            mail::queue(&mut *tx, &mail::expiring(&owner, owned, notice, &base), now).await?;
             mails += 1;
         }
         if limits.crash_in_batch == Some(batch) {

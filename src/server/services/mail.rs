@@ -10,7 +10,7 @@ use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::paths;
 use crate::server::db::outbox;
-use crate::server::db::tokens::Token;
+use crate::server::db::tokens::{Notice, Token};
 use crate::server::db::users::User;
 use crate::server::mailer::Mailer;
 use crate::server::sealed::Sealer;
@@ -146,24 +146,63 @@ pub fn revoked_by_limit(user: &User, tokens: &[&Token], max_days: i64, base: &st
     }
 }
 
-/// The daily notices about a user's tokens expiring: within seven days
-/// (`today` false) or today (`today` true).
-pub fn expiring(user: &User, tokens: &[&Token], today: bool, base: &str) -> Mail {
+/// Tells `user` that somebody reported these tokens of theirs as leaked
+/// (found in public) and they were revoked.
+pub fn leaked(user: &User, tokens: &[&Token], base: &str) -> Mail {
     let count = tokens.len();
-    let subject = match (today, count) {
-        (false, 1) => "Your personal access token expires soon".to_owned(),
-        (false, n) => format!("{n} of your personal access tokens expire soon"),
-        (true, 1) => "Your personal access token expired today".to_owned(),
-        (true, n) => format!("{n} of your personal access tokens expired today"),
-    };
-    let what = if today {
-        "expired today at 00:00 UTC"
-    } else {
-        "expire within seven days (at 00:00 UTC on the date shown)"
+    Mail {
+        to: user.email.clone(),
+        subject: if count == 1 {
+            "A personal access token of yours was found in public and revoked".to_owned()
+        } else {
+            format!("{count} personal access tokens of yours were found in public and revoked")
+        },
+        body: format!(
+            "Hello {name},\n\n\
+             Somebody reported these tokens of yours as leaked (their secrets were found in \
+             public, for example in a repository or a paste), so they were revoked:\n\n{lines}\n\
+             Scripts and tools using them stop working. Remove the secrets from wherever they \
+             were published, then create new tokens at:\n{base}{tokens_path}\n",
+            name = user.username,
+            lines = token_lines(tokens),
+            tokens_path = paths::TOKENS,
+        ),
+    }
+}
+
+/// A daily notice about a user's tokens expiring: within 60, 30 or seven
+/// days, or today.
+pub fn expiring(user: &User, tokens: &[&Token], notice: Notice, base: &str) -> Mail {
+    let count = tokens.len();
+    let (one, many, what) = match notice {
+        Notice::Expiring60Days => (
+            "Your personal access token expires within 60 days",
+            "of your personal access tokens expire within 60 days",
+            "expire within 60 days (at 00:00 UTC on the date shown)",
+        ),
+        Notice::Expiring30Days => (
+            "Your personal access token expires within 30 days",
+            "of your personal access tokens expire within 30 days",
+            "expire within 30 days (at 00:00 UTC on the date shown)",
+        ),
+        Notice::ExpiringSoon => (
+            "Your personal access token expires soon",
+            "of your personal access tokens expire soon",
+            "expire within seven days (at 00:00 UTC on the date shown)",
+        ),
+        Notice::ExpiringToday => (
+            "Your personal access token expired today",
+            "of your personal access tokens expired today",
+            "expired today at 00:00 UTC",
+        ),
     };
     Mail {
         to: user.email.clone(),
-        subject,
+        subject: if count == 1 {
+            one.to_owned()
+        } else {
+            format!("{count} {many}")
+        },
         body: format!(
             "Hello {name},\n\nThese personal access tokens of yours {what}:\n\n{lines}\n\
              Scripts and tools using them stop working then. Create new tokens (or rotate these) at:\n\

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod callers;
 pub mod instance;
 pub mod jobs;
+pub mod leaks;
 pub mod mail;
 pub mod projects;
 pub mod recovery;

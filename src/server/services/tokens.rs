@@ -7,7 +7,7 @@ use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::LifetimePolicy;
 use crate::domain::token::{
-    self, check_shape, format_secret, NewToken, TokenDigest, TokenState, RANDOM_BYTES,
+    self, check_shape, format_secret, NewToken, Recognized, TokenDigest, TokenState, RANDOM_BYTES,
 };
 pub use crate::domain::token::{ListQuery, StateFilter};
 use crate::server::db::tokens::{self, NewTokenRow, Token};
@@ -257,6 +257,30 @@ pub async fn revoke_as(state: &Core, actor: &Actor, id: TokenId) -> Result<Token
             .ok_or(ServiceError::NotFound),
         other => other,
     }
+}
+
+/// What a secret presented by somebody other than its holder turned out
+/// to be (see [`identify`]).
+#[derive(Debug)]
+pub enum Identified {
+    Token(Token),
+    /// Ours in form (or by prefix) but no such token.
+    NotFound,
+    /// Not a kind of token Forgekey issues.
+    Foreign,
+}
+
+/// The token behind a secret, whatever its state: for an administrator
+/// (GitLab's token information API) or a leak report. The shape and
+/// checksum are checked before any query; nothing is cached or recorded.
+pub async fn identify(state: &Core, secret: &str) -> Result<Identified, ServiceError> {
+    Ok(match token::recognize(secret) {
+        Recognized::Foreign => Identified::Foreign,
+        Recognized::Impossible => Identified::NotFound,
+        Recognized::Secret => tokens::find_by_digest(&state.db, &digest(state, secret))
+            .await?
+            .map_or(Identified::NotFound, Identified::Token),
+    })
 }
 
 /// Whose token `token_id` is, if it exists.

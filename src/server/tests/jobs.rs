@@ -123,6 +123,53 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
     assert_eq!(mails(&st).await.len(), 4);
 });
 
+both_backends!(earlier_notices_come_60_and_30_days_ahead_once_each, |t| {
+    let clock = ManualClock::at(T0); // 2026-01-01
+    let st = state(&t, &clock);
+    let ann = register(&st, "ann").await;
+    api_token(&st, &ann, "quarterly", "2026-04-15").await; // 104 days
+    api_token(&st, &ann, "monthly", "2026-02-15").await; // 45 days
+    api_token(&st, &ann, "short", "2026-01-25").await; // 24 days
+
+    // 01:00: "short" lies in the 30-day window and "monthly" in the 60-day
+    // one, but neither was made to last that long: no early notice.
+    clock.advance(HOUR);
+    assert_eq!(run(&st, Job::Expiring60Days).await, Report::default());
+    assert_eq!(run(&st, Job::Expiring30Days).await, Report::default());
+
+    // 2026-01-17: "monthly" expires within 30 days.
+    clock.advance(16 * DAY);
+    assert_eq!(run(&st, Job::Expiring30Days).await.tokens, 1);
+    let last = mails(&st).await.pop().unwrap();
+    assert_eq!(
+        last.subject,
+        "Your personal access token expires within 30 days"
+    );
+    assert!(
+        last.body.contains("- monthly (expires 2026-02-15)"),
+        "{}",
+        last.body
+    );
+    assert_eq!(run(&st, Job::Expiring30Days).await, Report::default());
+
+    // 2026-02-14: "quarterly" within 60 days, then 2026-03-16 within 30,
+    // each once, and the 7-day notice still to come.
+    clock.advance(28 * DAY);
+    assert_eq!(run(&st, Job::Expiring60Days).await.tokens, 1);
+    let last = mails(&st).await.pop().unwrap();
+    assert_eq!(
+        last.subject,
+        "Your personal access token expires within 60 days"
+    );
+    assert!(last.body.contains("- quarterly (expires 2026-04-15)"));
+    clock.advance(30 * DAY);
+    assert_eq!(run(&st, Job::Expiring60Days).await, Report::default());
+    assert_eq!(run(&st, Job::Expiring30Days).await.tokens, 1);
+    assert_eq!(mails(&st).await.len(), 3);
+    clock.advance(23 * DAY); // 2026-04-08: within seven days
+    assert_eq!(run(&st, Job::ExpiringSoon).await.tokens, 1);
+});
+
 both_backends!(a_crash_mid_batch_is_sent_by_the_next_run_once, |t| {
     let clock = ManualClock::at(T0 + HOUR);
     let st = state(&t, &clock);

@@ -22,6 +22,7 @@ mod gitlab_users;
 mod graphql;
 mod http;
 mod jobs;
+mod leaks;
 mod mail;
 mod metrics;
 mod outage;
