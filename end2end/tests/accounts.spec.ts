@@ -143,8 +143,11 @@ async function mailedResetLink(email: string, seen?: string): Promise<string> {
       .map((name) => fs.readFileSync(path.join(dir, name), "utf8"))
       // Quoted-printable, as long lines are sent.
       .map((raw) => raw.replace(/=\r?\n/g, "").replace(/=3D/g, "="))
-      .filter((raw) => raw.includes(`To: ${email}`));
-    const link = mails[0]?.match(/https?:\/\/\S+\/users\/password\/edit\?reset_password_token=\S+/);
+      .filter((raw) => raw.includes(`To: ${email}`))
+      // Other mail (about tokens, say) may be newer.
+      .map((raw) => raw.match(/https?:\/\/\S+\/users\/password\/edit\?reset_password_token=\S+/))
+      .filter((found) => found !== null);
+    const link = mails[0];
     if (link && link[0] !== seen) return link[0];
     await new Promise((done) => setTimeout(done, 200));
   }

@@ -146,6 +146,81 @@ pub fn revoked_by_limit(user: &User, tokens: &[&Token], max_days: i64, base: &st
     }
 }
 
+/// What happened to a token, for the mail its owner gets (GitHub and
+/// GitLab mail on some of these; Forgekey on each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Created,
+    Rotated,
+    Revoked,
+}
+
+/// Tells `owner` that `token` was created, rotated (`token` is the new
+/// one) or revoked, by whom, from where and when: whoever did not expect
+/// it can revoke it at once.
+pub fn token_lifecycle(
+    owner: &User,
+    token: &Token,
+    change: Lifecycle,
+    actor: &super::audit::Actor,
+    now: i64,
+    base: &str,
+) -> Mail {
+    let kind = if token.impersonation {
+        "impersonation token"
+    } else {
+        "personal access token"
+    };
+    let (subject, what) = match change {
+        Lifecycle::Created if token.impersonation => (
+            "An impersonation token was created for your account".to_owned(),
+            "was created for your account",
+        ),
+        Lifecycle::Created => (
+            "A new personal access token has been created".to_owned(),
+            "of yours was created",
+        ),
+        Lifecycle::Rotated => (format!("Your {kind} was rotated"), "of yours was rotated"),
+        Lifecycle::Revoked => (format!("Your {kind} was revoked"), "of yours was revoked"),
+    };
+    let by = if actor.id == Some(owner.id) && actor.acted_as.is_none() {
+        "you".to_owned()
+    } else {
+        actor.name.clone()
+    };
+    let from = actor
+        .address
+        .map_or(String::new(), |ip| format!(" from {ip}"));
+    let scopes: Vec<String> = token.scopes.iter().map(ToString::to_string).collect();
+    let expires = token.expires_at.map_or("no expiry date".to_owned(), |at| {
+        format!("expires {}", iso(date_of(at)))
+    });
+    let advice = match change {
+        Lifecycle::Revoked => {
+            "Scripts and tools using it stop working. Create a new token if you still need one at:"
+        }
+        Lifecycle::Rotated => {
+            "The old secret stopped working; the new one was shown once to whoever rotated it. \
+             If you did not expect this, revoke it at:"
+        }
+        Lifecycle::Created => "If you did not expect this, revoke it at:",
+    };
+    Mail {
+        to: owner.email.clone(),
+        subject,
+        body: format!(
+            "Hello {name},\n\n\
+             A {kind} {what}: \"{token_name}\" (scopes: {scopes}; {expires}), by {by}{from} \
+             at {when}.\n\n{advice}\n{base}{tokens_path}\n",
+            name = owner.username,
+            token_name = token.name,
+            scopes = scopes.join(", "),
+            when = crate::domain::instant::date_time(now),
+            tokens_path = paths::TOKENS,
+        ),
+    }
+}
+
 /// Tells `user` that somebody reported these tokens of theirs as leaked
 /// (found in public) and they were revoked.
 pub fn leaked(user: &User, tokens: &[&Token], base: &str) -> Mail {

@@ -2,6 +2,7 @@
 //! clear), list, revoke, rotate, and authenticate a presented secret.
 
 use super::audit::{self, Action, Actor, Event};
+use super::mail::{self, Lifecycle};
 use super::{settings, Conflict, ServiceError};
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::instant::date_of;
@@ -122,6 +123,15 @@ pub async fn issue<S: AsRef<str>>(
     };
     let event = Event::new(action).on_user(owner).on_token(&token);
     audit::record(&mut *tx, actor, event, now).await?;
+    let message = mail::token_lifecycle(
+        owner,
+        &token,
+        Lifecycle::Created,
+        actor,
+        now,
+        &mail::base_url(state),
+    );
+    mail::queue(&mut *tx, &message, now).await?;
     tx.commit().await?;
     tracing::info!(
         user_id = %owner.id,
@@ -340,6 +350,17 @@ pub async fn set_token_revoked(
     let mut event = Event::new(action).on_token(&token);
     if let Some(owner) = &owner {
         event = event.on_user(owner);
+        if revoke {
+            let message = mail::token_lifecycle(
+                owner,
+                &token,
+                Lifecycle::Revoked,
+                actor,
+                now,
+                &mail::base_url(state),
+            );
+            mail::queue(&mut *tx, &message, now).await?;
+        }
     }
     audit::record(&mut *tx, actor, event, now).await?;
     tx.commit().await?;
@@ -400,6 +421,15 @@ pub async fn rotate(
         .details(format!("successor #{}", token.id));
     if let Some(owner) = &owner {
         event = event.on_user(owner);
+        let message = mail::token_lifecycle(
+            owner,
+            &token,
+            Lifecycle::Rotated,
+            actor,
+            now,
+            &mail::base_url(state),
+        );
+        mail::queue(&mut *tx, &message, now).await?;
     }
     audit::record(&mut *tx, actor, event, now).await?;
     tx.commit().await?;

@@ -59,8 +59,9 @@ both_backends!(
         assert_eq!(status(&app, &short.secret).await, StatusCode::OK);
 
         // One mail per owner, naming the tokens and the page, never a secret.
-        let (mails, total) = outbox::list(&t.db, 0, 10).await.unwrap();
-        assert_eq!(total, 2);
+        let (mut mails, _) = outbox::list(&t.db, 0, 100).await.unwrap();
+        mails.retain(|m| m.body.contains("An administrator limited"));
+        assert_eq!(mails.len(), 2);
         let to_ann = mails
             .iter()
             .find(|m| m.recipient == "ann@example.com")
@@ -120,8 +121,9 @@ both_backends!(
             "The expiration date can be at most 30 days from today (2026-01-31)."
         );
         // Raising it again revokes nothing and mails nobody.
+        let before = outbox::list(&t.db, 0, 1).await.unwrap().1;
         assert!(limit(&st, 365).await.revoked.is_empty());
-        assert_eq!(outbox::list(&t.db, 0, 10).await.unwrap().1, 2);
+        assert_eq!(outbox::list(&t.db, 0, 1).await.unwrap().1, before);
     }
 );
 

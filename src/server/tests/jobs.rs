@@ -12,9 +12,12 @@ use crate::server::state::AppState;
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
 
+/// The expiry notices sent, oldest first (not the mails about each
+/// token's creation).
 async fn mails(st: &AppState) -> Vec<outbox::StoredMail> {
     let (mut all, _) = outbox::list(&st.db, 0, 1_000).await.unwrap();
-    all.reverse(); // oldest first
+    all.reverse();
+    all.retain(|m| m.subject.contains("expire"));
     all
 }
 

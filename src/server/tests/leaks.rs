@@ -156,9 +156,9 @@ both_backends!(anybody_may_report_leaked_secrets_and_owners_are_told, |t| {
     assert_eq!(total - before, 2, "{mails:?}");
     let to_alice: Vec<_> = mails
         .iter()
-        .filter(|m| m.recipient == "alice@example.com")
+        .filter(|m| m.recipient == "alice@example.com" && m.subject.contains("found in public"))
         .collect();
-    assert_eq!(to_alice.len(), 1);
+    assert_eq!(to_alice.len(), 1, "{mails:?}");
     assert!(to_alice[0].subject.starts_with("2 personal access tokens"));
     assert!(mails
         .iter()
@@ -246,4 +246,90 @@ both_backends!(api_answers_say_when_the_token_expires, |t| {
         assert_eq!(r.status, 401);
         assert!(!r.headers.contains_key(&TOKEN_EXPIRES_AT));
     }
+});
+
+both_backends!(owners_hear_of_each_creation_rotation_and_revocation, |t| {
+    use crate::server::services::audit::{Actor, Via};
+    use crate::server::services::tokens::{self, Issuer, Request};
+    let s = Scenario::new(&t).await;
+    let root = register(&s.st, "root").await;
+    let alice = register(&s.st, "alice").await;
+    let latest = |n: usize| {
+        let db = s.st.db.clone();
+        async move {
+            let (mails, _) = outbox::list(&db, 0, 100).await.unwrap();
+            assert!(mails.len() >= n);
+            mails.into_iter().take(n).collect::<Vec<_>>()
+        }
+    };
+    let by_alice = Actor::user(&alice).from(Some([192, 0, 2, 9].into()));
+    let request = Request {
+        name: "deploy",
+        description: "",
+        expires_on: "2026-02-01",
+        scopes: &["api", "read_user"],
+    };
+    let created = tokens::issue(&s.st, &by_alice, &alice, Issuer::Owner, request)
+        .await
+        .unwrap();
+    let [mail] = &latest(1).await[..] else {
+        unreachable!()
+    };
+    assert_eq!(mail.recipient, "alice@example.com");
+    assert_eq!(mail.subject, "A new personal access token has been created");
+    assert!(
+        mail.body.contains(
+            "\"deploy\" (scopes: api, read_user; expires 2026-02-01), by you from 192.0.2.9 \
+             at Jan 1, 2026 00:00:00 UTC"
+        ),
+        "{}",
+        mail.body
+    );
+
+    // An administrator's impersonation token, rotation and revocation.
+    let by_root = Actor::user(&root);
+    let impersonation = Request {
+        name: "support",
+        ..request
+    };
+    tokens::issue(
+        &s.st,
+        &by_root,
+        &alice,
+        Issuer::Impersonation(&root),
+        impersonation,
+    )
+    .await
+    .unwrap();
+    let rotated = tokens::rotate(&s.st, &by_alice, &created.token, None)
+        .await
+        .unwrap();
+    tokens::revoke_as(
+        &s.st,
+        &by_root.clone().acting_as(&alice, Via::Sudo),
+        rotated.token.id,
+    )
+    .await
+    .unwrap();
+    let mails = latest(3).await;
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "Your personal access token was revoked",
+            "Your personal access token was rotated",
+            "An impersonation token was created for your account",
+        ]
+    );
+    assert!(mails[0].body.contains("by root at"), "{}", mails[0].body);
+    assert!(mails[2].body.contains("by root at"), "{}", mails[2].body);
+    assert!(mails.iter().all(|m| m.recipient == "alice@example.com"
+        && !m.body.contains(&created.secret)
+        && !m.body.contains(&rotated.secret)));
+    // Revoking again changes nothing and mails nobody.
+    let before = outbox::list(&s.st.db, 0, 1).await.unwrap().1;
+    tokens::revoke_as(&s.st, &by_root, rotated.token.id)
+        .await
+        .unwrap();
+    assert_eq!(outbox::list(&s.st.db, 0, 1).await.unwrap().1, before);
 });
