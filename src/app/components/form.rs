@@ -268,3 +268,70 @@ pub fn FieldError(id: String, #[prop(into)] error: Signal<Option<String>>) -> im
         })
     }
 }
+
+/// A server function's arguments read from a submitted form's fields by
+/// name: `fields(name)` gives every value sent under it.
+pub trait FormArgs: Sized {
+    /// `None` when the fields cannot make the arguments: the browser then
+    /// posts the form itself, and the server answers as it does without
+    /// JavaScript.
+    fn from_fields(fields: &dyn Fn(&str) -> Vec<String>) -> Option<Self>;
+}
+
+/// The first value sent under `name`, if any.
+pub fn first(fields: &dyn Fn(&str) -> Vec<String>, name: &str) -> Option<String> {
+    fields(name).into_iter().next()
+}
+
+/// leptos' `ActionForm`, reading the fields through [`FormArgs`] instead
+/// of serde_qs: the forms on every page (the user menu's Sign out) and on
+/// Access Tokens are in the main WebAssembly file, which then carries no
+/// query-string parser at all. The same form posts without JavaScript.
+#[component]
+pub fn PostForm<S>(
+    action: ServerAction<S>,
+    #[prop(optional)] node_ref: Option<NodeRef<leptos::html::Form>>,
+    children: Children,
+) -> impl IntoView
+where
+    S: FormArgs + ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if ev.default_prevented() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let data = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                .and_then(|form| web_sys::FormData::new_with_form(&form).ok());
+            let Some(data) = data else {
+                return;
+            };
+            let fields = |name: &str| -> Vec<String> {
+                let all = data.get_all(name);
+                (0..all.length())
+                    .filter_map(|i| all.get(i).as_string())
+                    .collect()
+            };
+            if let Some(args) = S::from_fields(&fields) {
+                ev.prevent_default();
+                action.dispatch(args);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = action;
+    };
+    let form = leptos::html::form()
+        .action(S::url())
+        .method("post")
+        .on(leptos::ev::submit, on_submit)
+        .child(children());
+    match node_ref {
+        Some(node_ref) => form.node_ref(node_ref).into_any(),
+        None => form.into_any(),
+    }
+}

@@ -1,6 +1,7 @@
 //! Page chrome: the top bar with the user's menu and the settings layout.
 
 use crate::app::components::focus::{details_by_id, focus_by_id};
+use crate::app::components::form::PostForm;
 use crate::app::fns::CurrentUser;
 use crate::app::{use_auth, use_current_user};
 use crate::paths;
@@ -144,14 +145,14 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
                             </A>
                         }
                     })}
-                <ActionForm action=sign_out>
+                <PostForm action=sign_out>
                     <button
                         type="submit"
                         class="block w-full px-4 py-2 text-left text-sm hover:bg-gray-100 focus:bg-gray-100 focus:outline-none"
                     >
                         "Sign out"
                     </button>
-                </ActionForm>
+                </PostForm>
             </div>
         </details>
     }

@@ -2,7 +2,7 @@
 
 use crate::app::components::copy::CopyButton;
 use crate::app::components::dialog::{confirm_buttons, ConfirmDialog};
-use crate::app::components::form::{Feedback, Field, FieldError};
+use crate::app::components::form::{Feedback, Field, FieldError, PostForm};
 use crate::app::components::table::DataTable;
 use crate::app::fns::tokens::{ExpiryBounds, NewTokenSecret, RevokeToken, TokenView};
 use crate::app::fns::TypedToken;
@@ -503,10 +503,10 @@ pub fn RevokeDialog(token: TokenView, action: ServerAction<RevokeToken>) -> impl
             title=format!("Revoke “{}”?", token.name)
             text="Any script or application using this token will stop working. This cannot be undone."
         >
-            <ActionForm action=action>
+            <PostForm action=action>
                 <input type="hidden" name="id" value=token.id.to_string() />
                 {confirm_buttons(paths::TOKENS.to_owned(), "Revoke", true, action.pending().into())}
-            </ActionForm>
+            </PostForm>
         </ConfirmDialog>
     }
 }

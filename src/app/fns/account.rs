@@ -6,7 +6,7 @@ use leptos::server;
 pub const PASSWORD_CHANGED: &str =
     "Password was successfully updated. Your other sessions were signed out.";
 
-#[server(prefix = "/_fn", endpoint = "change_password")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "change_password")]
 pub async fn change_password(
     current_password: String,
     new_password: String,

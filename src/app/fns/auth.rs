@@ -16,7 +16,7 @@ fn current(u: crate::server::db::users::User) -> CurrentUser {
 }
 
 /// The signed-in user, or `None`.
-#[server(prefix = "/_fn", endpoint = "current_user")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     use super::ctx;
     let state = ctx::state()?;
@@ -25,7 +25,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(user.map(current))
 }
 
-#[server(prefix = "/_fn", endpoint = "sign_up")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "sign_up")]
 pub async fn sign_up(username: String, email: String, password: String) -> Result<(), AppError> {
     use super::ctx;
     use crate::server::{services::accounts, session};
@@ -60,7 +60,7 @@ pub async fn sign_up(username: String, email: String, password: String) -> Resul
 /// The password step. A user with two-factor authentication is not signed
 /// in yet: the session only remembers the pending sign-in, and the browser
 /// goes on to the second step.
-#[server(prefix = "/_fn", endpoint = "sign_in")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "sign_in")]
 pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
     use super::ctx;
     use crate::server::{services::accounts, session};
@@ -81,11 +81,17 @@ pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
     result.map(leptos_axum::redirect)
 }
 
-#[server(prefix = "/_fn", endpoint = "sign_out")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use super::ctx;
     let session = ctx::session().await?;
     crate::server::session::sign_out(&session).await?;
     leptos_axum::redirect(crate::paths::SIGN_IN);
     Ok(())
+}
+
+impl crate::app::components::form::FormArgs for SignOut {
+    fn from_fields(_: &dyn Fn(&str) -> Vec<String>) -> Option<Self> {
+        Some(Self {})
+    }
 }

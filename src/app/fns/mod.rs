@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod codec;
 pub mod projects;
 pub mod recovery;
 pub mod tokens;
@@ -102,7 +103,7 @@ impl FormFlash {
 }
 
 /// Takes this session's one-time form outcome if it belongs to `form`.
-#[leptos::server(prefix = "/_fn", endpoint = "take_flash")]
+#[leptos::server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "take_flash")]
 pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
     if let Some(flash) = ctx::take_flash_cookie(&form)? {
         return Ok(Some(flash));

@@ -44,7 +44,7 @@ fn base_url(state: &crate::server::state::AppState) -> String {
     state.config.base_url(&headers)
 }
 
-#[server(prefix = "/_fn", endpoint = "load_projects")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_projects")]
 pub async fn load_projects() -> Result<Vec<ProjectView>, AppError> {
     use super::ctx;
     use crate::server::services::{projects, registry};
@@ -58,7 +58,7 @@ pub async fn load_projects() -> Result<Vec<ProjectView>, AppError> {
         .collect())
 }
 
-#[server(prefix = "/_fn", endpoint = "create_project")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "create_project")]
 pub async fn create_project(name: String, visibility: String) -> Result<String, AppError> {
     use super::ctx;
     use crate::server::services::projects;

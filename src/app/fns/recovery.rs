@@ -31,7 +31,7 @@ impl crate::app::components::form::ToNotice for PasswordWasReset {
     }
 }
 
-#[server(prefix = "/_fn", endpoint = "request_password_reset")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<LinkRequested, AppError> {
     use super::ctx;
     use crate::domain::account::RESET_REQUESTS_PER_HOUR;
@@ -66,14 +66,14 @@ pub async fn request_password_reset(email: String) -> Result<LinkRequested, AppE
 }
 
 /// Whether a mailed link still works (the page says so at once).
-#[server(prefix = "/_fn", endpoint = "check_reset_link")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "check_reset_link")]
 pub async fn check_reset_link(reset_password_token: String) -> Result<bool, AppError> {
     use super::ctx;
     let state = ctx::state()?;
     Ok(crate::server::services::recovery::link_works(&state, &reset_password_token).await?)
 }
 
-#[server(prefix = "/_fn", endpoint = "reset_password")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "reset_password")]
 pub async fn reset_password(
     reset_password_token: String,
     password: String,

@@ -60,7 +60,6 @@ pub struct TokensPage {
     pub now: i64,
     /// The scopes a new token may have.
     pub offered: crate::domain::scope::Offered,
-    #[serde(flatten)]
     pub expiry: ExpiryBounds,
     pub max_days: i64,
     /// Whether expired tokens stop working.
@@ -150,7 +149,7 @@ pub(crate) async fn hand_over(
     })
 }
 
-#[server(prefix = "/_fn", endpoint = "load_tokens")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_tokens")]
 pub async fn load_tokens(
     #[server(default)] search: Option<String>,
     #[server(default)] list_state: Option<String>,
@@ -208,7 +207,7 @@ pub async fn load_tokens(
     })
 }
 
-#[server(prefix = "/_fn", endpoint = "create_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "create_token")]
 pub async fn create_token(
     name: String,
     #[server(default)] description: String,
@@ -248,7 +247,7 @@ pub async fn create_token(
     ctx::finish("create_token", &values, Some(TOKEN_CREATED), result).await
 }
 
-#[server(prefix = "/_fn", endpoint = "revoke_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "revoke_token")]
 pub async fn revoke_token(id: crate::domain::ids::TokenId) -> Result<TokenView, AppError> {
     use super::ctx;
     use crate::server::services::tokens;
@@ -270,11 +269,10 @@ pub async fn revoke_token(id: crate::domain::ids::TokenId) -> Result<TokenView, 
 pub struct TokenPage {
     pub now: i64,
     pub token: TokenView,
-    #[serde(flatten)]
     pub expiry: ExpiryBounds,
 }
 
-#[server(prefix = "/_fn", endpoint = "load_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_token")]
 pub async fn load_token(id: crate::domain::ids::TokenId) -> Result<TokenPage, AppError> {
     use super::ctx;
     use crate::server::services::tokens;
@@ -289,6 +287,29 @@ pub async fn load_token(id: crate::domain::ids::TokenId) -> Result<TokenPage, Ap
     })
 }
 
+impl crate::app::components::form::FormArgs for CreateToken {
+    fn from_fields(fields: &dyn Fn(&str) -> Vec<String>) -> Option<Self> {
+        use crate::app::components::form::first;
+        let mut scopes = fields("scopes[]");
+        scopes.extend(fields("scopes"));
+        Some(Self {
+            name: first(fields, "name")?,
+            description: first(fields, "description").unwrap_or_default(),
+            expires_at: first(fields, "expires_at")?,
+            scopes,
+        })
+    }
+}
+
+impl crate::app::components::form::FormArgs for RevokeToken {
+    fn from_fields(fields: &dyn Fn(&str) -> Vec<String>) -> Option<Self> {
+        let id = crate::app::components::form::first(fields, "id")?;
+        Some(Self {
+            id: id.trim().parse().ok()?,
+        })
+    }
+}
+
 /// A token whose description was just saved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DescribedToken(pub TokenView);
@@ -299,7 +320,7 @@ impl crate::app::components::form::ToNotice for DescribedToken {
     }
 }
 
-#[server(prefix = "/_fn", endpoint = "describe_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "describe_token")]
 pub async fn describe_token(
     id: crate::domain::ids::TokenId,
     #[server(default)] description: String,
@@ -326,7 +347,7 @@ pub async fn describe_token(
 /// Rotates one of the user's tokens: a new secret with the same name,
 /// description and scopes; the old one stops working at once. An empty
 /// date is what a new token's would be.
-#[server(prefix = "/_fn", endpoint = "rotate_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "rotate_token")]
 pub async fn rotate_token(
     id: crate::domain::ids::TokenId,
     #[server(default)] expires_at: String,
@@ -358,5 +379,47 @@ impl crate::app::components::form::ToNotice for NewTokenSecret {
 impl crate::app::components::form::ToNotice for TokenView {
     fn to_notice(&self) -> Option<String> {
         Some(TOKEN_REVOKED.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+    use crate::app::components::form::FormArgs;
+
+    fn fields(sent: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Vec<String> {
+        move |name| {
+            sent.iter()
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+                .collect()
+        }
+    }
+
+    #[test]
+    fn the_token_forms_read_their_fields_as_the_server_does() {
+        let sent = fields(&[
+            ("name", "ci"),
+            ("expires_at", "2026-02-01"),
+            ("scopes[]", "api"),
+            ("scopes[]", "read_user"),
+        ]);
+        let args = CreateToken::from_fields(&sent).unwrap();
+        assert_eq!(
+            (
+                args.name.as_str(),
+                args.description.as_str(),
+                args.expires_at.as_str()
+            ),
+            ("ci", "", "2026-02-01")
+        );
+        assert_eq!(args.scopes, ["api", "read_user"]);
+        // Without a name the browser posts the form itself (the server says why).
+        assert!(CreateToken::from_fields(&fields(&[("expires_at", "")])).is_none());
+        assert_eq!(
+            RevokeToken::from_fields(&fields(&[("id", " 42 ")])).map(|r| r.id.get()),
+            Some(42)
+        );
+        assert!(RevokeToken::from_fields(&fields(&[("id", "x")])).is_none());
     }
 }

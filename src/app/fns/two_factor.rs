@@ -75,7 +75,7 @@ mod ssr {
 }
 
 /// The second sign-in step: whether one is pending for this session.
-#[server(prefix = "/_fn", endpoint = "second_step_pending")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "second_step_pending")]
 pub async fn second_step_pending() -> Result<bool, AppError> {
     use super::ctx;
     use crate::server::{services::two_factor, session};
@@ -87,7 +87,7 @@ pub async fn second_step_pending() -> Result<bool, AppError> {
     Ok(two_factor::pending_user(&state, &pending).await?.is_some())
 }
 
-#[server(prefix = "/_fn", endpoint = "verify_two_factor")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "verify_two_factor")]
 pub async fn verify_two_factor(code: String) -> Result<(), AppError> {
     use super::ctx;
     use crate::server::services::{accounts, two_factor};
@@ -130,7 +130,7 @@ pub async fn verify_two_factor(code: String) -> Result<(), AppError> {
     result
 }
 
-#[server(prefix = "/_fn", endpoint = "load_two_factor")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_two_factor")]
 pub async fn load_two_factor() -> Result<TwoFactorPage, AppError> {
     use super::ctx;
     use crate::server::reveal;
@@ -161,7 +161,7 @@ pub async fn load_two_factor() -> Result<TwoFactorPage, AppError> {
 }
 
 /// Step one of enrolment: the password again, then a new secret.
-#[server(prefix = "/_fn", endpoint = "start_two_factor")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "start_two_factor")]
 pub async fn start_two_factor(password: String) -> Result<(), AppError> {
     use super::ctx;
     use crate::server::services::two_factor;
@@ -178,7 +178,7 @@ pub async fn start_two_factor(password: String) -> Result<(), AppError> {
 }
 
 /// Step two: a code from the app turns two-factor authentication on.
-#[server(prefix = "/_fn", endpoint = "confirm_two_factor")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "confirm_two_factor")]
 pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError> {
     use super::ctx;
     use crate::server::services::two_factor;
@@ -194,7 +194,7 @@ pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError>
     ctx::finish("confirm_two_factor", &[], None, result).await
 }
 
-#[server(prefix = "/_fn", endpoint = "regenerate_recovery_codes")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "regenerate_recovery_codes")]
 pub async fn regenerate_recovery_codes(password: String) -> Result<RecoveryCodes, AppError> {
     use super::ctx;
     use crate::server::services::two_factor;
@@ -211,7 +211,7 @@ pub async fn regenerate_recovery_codes(password: String) -> Result<RecoveryCodes
     ctx::finish("regenerate_recovery_codes", &[], None, result).await
 }
 
-#[server(prefix = "/_fn", endpoint = "disable_two_factor")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "disable_two_factor")]
 pub async fn disable_two_factor(password: String) -> Result<String, AppError> {
     use super::ctx;
     use crate::server::services::two_factor;

@@ -533,7 +533,7 @@ both_backends!(the_settings_form_validates_and_confirms_revocations, |t| {
     assert!(!saved.admin_mode && saved.git_password_auth && !saved.git_token_username_match);
     // The create form's bounds follow the limit.
     let r = root.call("load_tokens", &[]).await;
-    assert_eq!(Client::json(&r)["latest"], "2026-01-31");
+    assert_eq!(Client::json(&r)["expiry"]["latest"], "2026-01-31");
 });
 
 both_backends!(

@@ -112,9 +112,9 @@ both_backends!(create_list_and_revoke_with_javascript, |t| {
 
     let page = load(&mut c).await;
     assert_eq!(names(&page["active"]), ["deploy"]);
-    assert_eq!(page["suggested"], "2026-01-31");
-    assert_eq!(page["earliest"], "2026-01-02");
-    assert_eq!(page["latest"], "2027-01-01");
+    assert_eq!(page["expiry"]["suggested"], "2026-01-31");
+    assert_eq!(page["expiry"]["earliest"], "2026-01-02");
+    assert_eq!(page["expiry"]["latest"], "2027-01-01");
     assert!(
         !page.to_string().contains(secret),
         "the list never carries a secret"

@@ -79,7 +79,7 @@ pub(crate) fn audit_line(e: crate::server::db::audit::AuditEvent) -> AuditLine {
     }
 }
 
-#[server(prefix = "/_fn", endpoint = "load_audit_events")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_audit_events")]
 pub async fn load_audit_events(
     page: i64,
     #[server(default)] actor: String,

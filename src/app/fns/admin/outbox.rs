@@ -57,7 +57,7 @@ fn mail_view(m: crate::server::db::outbox::StoredMail, smtp: bool) -> MailView {
     }
 }
 
-#[server(prefix = "/_fn", endpoint = "load_outbox")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_outbox")]
 pub async fn load_outbox(page: i64) -> Result<OutboxPage, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::mail;

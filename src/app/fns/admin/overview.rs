@@ -13,7 +13,7 @@ pub struct Overview {
     pub recent: Vec<AuditLine>,
 }
 
-#[server(prefix = "/_fn", endpoint = "load_admin_overview")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_admin_overview")]
 pub async fn load_admin_overview() -> Result<Overview, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::{accounts, audit, settings};

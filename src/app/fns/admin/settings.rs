@@ -10,7 +10,7 @@ use leptos::server;
 
 pub const SETTINGS_SAVED: &str = "The settings were saved.";
 
-#[server(prefix = "/_fn", endpoint = "load_admin_settings")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_admin_settings")]
 pub async fn load_admin_settings() -> Result<Settings, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::settings;
@@ -23,7 +23,7 @@ pub async fn load_admin_settings() -> Result<Settings, AppError> {
 /// the lifetime limit so that tokens would be revoked needs `confirm`.
 /// (One argument per form field: that is how the form posts them, hence
 /// the module's `allow(clippy::too_many_arguments)`.)
-#[server(prefix = "/_fn", endpoint = "save_admin_settings")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "save_admin_settings")]
 pub async fn save_admin_settings(
     token_max_lifetime_days: String,
     revoked_token_retention_days: String,
@@ -95,7 +95,7 @@ pub async fn save_admin_settings(
 pub const REGISTRY_SAVED: &str = "The container registry settings were saved.";
 
 /// The container registry's settings, as stored.
-#[server(prefix = "/_fn", endpoint = "load_registry_settings")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_registry_settings")]
 pub async fn load_registry_settings() -> Result<crate::domain::registry::RegistrySettings, AppError>
 {
     use crate::app::fns::ctx;
@@ -106,7 +106,7 @@ pub async fn load_registry_settings() -> Result<crate::domain::registry::Registr
 
 /// Turns the container registry on or off (`enabled` is present when
 /// ticked) at `host`.
-#[server(prefix = "/_fn", endpoint = "save_registry_settings")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "save_registry_settings")]
 pub async fn save_registry_settings(
     enabled: Option<String>,
     host: String,

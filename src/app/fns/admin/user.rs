@@ -57,7 +57,7 @@ impl TokenChange {
     }
 }
 
-#[server(prefix = "/_fn", endpoint = "load_admin_user")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_admin_user")]
 pub async fn load_admin_user(
     username: String,
     #[server(default)] page: i64,
@@ -115,7 +115,7 @@ pub async fn load_admin_user(
 }
 
 /// Blocks, unblocks, makes or unmakes an administrator.
-#[server(prefix = "/_fn", endpoint = "change_admin_user")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "change_admin_user")]
 pub async fn change_admin_user(user_id: UserId, change: UserChange) -> Result<String, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::admin;
@@ -143,7 +143,7 @@ pub async fn change_admin_user(user_id: UserId, change: UserChange) -> Result<St
 /// Mails the user a link to choose a new password ("Forgot your
 /// password?" on their behalf), on the record. The page tells it as it
 /// tells an account change.
-#[server(prefix = "/_fn", endpoint = "send_reset_link")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "send_reset_link")]
 pub async fn send_reset_link(user_id: UserId) -> Result<String, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::{accounts, recovery};
@@ -167,7 +167,7 @@ pub async fn send_reset_link(user_id: UserId) -> Result<String, AppError> {
 }
 
 /// Revokes or unrevokes any token.
-#[server(prefix = "/_fn", endpoint = "change_admin_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "change_admin_token")]
 pub async fn change_admin_token(
     token_id: TokenId,
     action: TokenChange,
@@ -196,7 +196,7 @@ pub async fn change_admin_token(
     ctx::finish("change_admin_token", &[], notice.as_deref(), result).await
 }
 
-#[server(prefix = "/_fn", endpoint = "create_impersonation_token")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "create_impersonation_token")]
 pub async fn create_impersonation_token(
     user_id: UserId,
     name: String,

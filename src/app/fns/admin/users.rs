@@ -3,7 +3,7 @@
 use super::{AdminUser, AppError, Page};
 use leptos::server;
 
-#[server(prefix = "/_fn", endpoint = "load_admin_users")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "load_admin_users")]
 pub async fn load_admin_users(search: String, page: i64) -> Result<Page<AdminUser>, AppError> {
     use crate::app::fns::ctx;
     use crate::server::db::users::UserFilter;

@@ -1,6 +1,6 @@
 use crate::app::components::focus::details_by_id;
 use crate::app::components::form::{
-    ErrorBox, Feedback, FormMessages, SubmitButton, PRIMARY_BUTTON,
+    ErrorBox, Feedback, FormMessages, PostForm, SubmitButton, PRIMARY_BUTTON,
 };
 use crate::app::components::layout::{Card, SettingsLayout};
 use crate::app::components::tokens::{
@@ -126,7 +126,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                 <div class="mt-4">
                                                     <Card name="add" title="Add a personal access token">
                                                         <FormMessages feedback />
-                                                        <ActionForm
+                                                        <PostForm
                                                             action=create
                                                             node_ref=form
                                                             attr:class="max-w-2xl space-y-5"
@@ -141,7 +141,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                                 label="Create personal access token"
                                                                 pending=create.pending()
                                                             />
-                                                        </ActionForm>
+                                                        </PostForm>
                                                     </Card>
                                                 </div>
                                             </details>

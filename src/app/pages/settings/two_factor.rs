@@ -6,6 +6,7 @@ use crate::app::components::form::{
 };
 use crate::app::components::layout::{Card, SettingsLayout};
 use crate::app::error::AppError;
+use crate::app::fns::codec::Json;
 use crate::app::fns::take_flash;
 use crate::app::fns::two_factor::{
     load_two_factor, ConfirmTwoFactor, EnrolmentView, RegenerateRecoveryCodes, StartTwoFactor,
@@ -14,7 +15,7 @@ use crate::app::pages::signed_in_only;
 use crate::app::use_auth;
 use leptos::prelude::*;
 use leptos::server_fn::client::Client;
-use leptos::server_fn::codec::{Json, PostUrl};
+use leptos::server_fn::codec::PostUrl;
 use leptos::server_fn::request::ClientReq;
 use leptos::server_fn::{Http, ServerFn};
 use leptos_meta::Title;
