@@ -24,6 +24,8 @@ pub const ADMIN_SETTINGS: &str = "/admin/application_settings";
 pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_AUDIT: &str = "/admin/audit_events";
 pub const ADMIN_OUTBOX: &str = "/admin/outbox";
+/// The credentials inventory (GitLab Ultimate's address for it).
+pub const ADMIN_CREDENTIALS: &str = "/admin/credentials";
 
 /// The one inline event handler pages carry (the page's CSP allows exactly
 /// this by its hash): a one-time secret's field selects itself on focus,

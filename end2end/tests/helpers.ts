@@ -88,4 +88,5 @@ export const ADMIN_PAGES = [
   `/admin/users/${ADMIN.username}`,
   "/admin/audit_events",
   "/admin/outbox",
+  "/admin/credentials",
 ];

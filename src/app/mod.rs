@@ -136,6 +136,7 @@ lazy_page!(AdminUsersRoute, pages::admin::users::AdminUsers);
 lazy_page!(AdminUserRoute, pages::admin::user::AdminUser);
 lazy_page!(AuditLogRoute, pages::admin::audit::AuditLog);
 lazy_page!(OutboxRoute, pages::admin::outbox::Outbox);
+lazy_page!(CredentialsRoute, pages::admin::credentials::Credentials);
 
 /// The actions that change who is signed in. The current-user resource
 /// reloads whenever one of them completes.
@@ -211,6 +212,7 @@ pub fn App() -> impl IntoView {
     let admin_user = Lazy::<AdminUserRoute>::new();
     let audit_log = Lazy::<AuditLogRoute>::new();
     let outbox = Lazy::<OutboxRoute>::new();
+    let credentials = Lazy::<CredentialsRoute>::new();
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "Forgekey".to_owned() } else { format!("{title} · Forgekey") }
@@ -287,6 +289,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/admin/audit_events") view=audit_log ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=outbox ssr=SsrMode::Async />
+                    <Route path=path!("/admin/credentials") view=credentials ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

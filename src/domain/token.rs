@@ -517,6 +517,89 @@ impl ListQuery {
     }
 }
 
+/// What a query value keeps unescaped: RFC 3986's unreserved characters.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The longest span (in days) the credentials inventory's "expiring
+/// within" and "unused for" filters take: ten years.
+pub const INVENTORY_DAYS_MAX: i64 = 3_650;
+
+/// The Admin Area's credentials inventory, as its address asks
+/// (`?owner=&scope=&state=&expiring_within=&unused_for=`): every user's
+/// tokens, personal and impersonation. As with [`ListQuery`], values that
+/// cannot be read are left out rather than refused, so an old link still
+/// lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InventoryQuery {
+    /// The owner's username (case-insensitive, whole).
+    pub owner: Option<String>,
+    pub scope: Option<Scope>,
+    pub state: StateFilter,
+    /// Active tokens expiring within this many days.
+    pub expiring_within_days: Option<i64>,
+    /// Tokens not used for this many days (never used: counted from their
+    /// creation).
+    pub unused_for_days: Option<i64>,
+}
+
+impl InventoryQuery {
+    pub fn parse(
+        owner: Option<&str>,
+        scope: Option<&str>,
+        state: Option<&str>,
+        expiring_within: Option<&str>,
+        unused_for: Option<&str>,
+    ) -> Self {
+        let days = |value: Option<&str>| {
+            value
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|d| (1..=INVENTORY_DAYS_MAX).contains(d))
+        };
+        Self {
+            owner: owner
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| o.trim_start_matches('@').to_owned()),
+            scope: scope.and_then(|s| s.trim().parse().ok()),
+            state: StateFilter::parse(state),
+            expiring_within_days: days(expiring_within),
+            unused_for_days: days(unused_for),
+        }
+    }
+
+    /// Its address's query string, for links that keep the filter.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(owner) = &self.owner {
+            pairs.push(("owner", owner.clone()));
+        }
+        if let Some(scope) = self.scope {
+            pairs.push(("scope", scope.to_string()));
+        }
+        if self.state != StateFilter::All {
+            pairs.push(("state", self.state.as_str().to_owned()));
+        }
+        if let Some(days) = self.expiring_within_days {
+            pairs.push(("expiring_within", days.to_string()));
+        }
+        if let Some(days) = self.unused_for_days {
+            pairs.push(("unused_for", days.to_string()));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let v: String = percent_encoding::utf8_percent_encode(v, QUERY_VALUE).collect();
+                format!("{k}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
 /// What a list of tokens can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenField {
@@ -647,6 +730,39 @@ mod tests {
         for foreign in ["unsupported", "", "glpat-abc", "_gitlab_session=x"] {
             assert_eq!(recognize(foreign), Recognized::Foreign, "{foreign}");
         }
+    }
+
+    #[test]
+    fn inventory_filters_read_what_they_can_from_the_address() {
+        let q = InventoryQuery::parse(
+            Some(" @Alice "),
+            Some("read_api"),
+            Some("active"),
+            Some("30"),
+            Some("90"),
+        );
+        assert_eq!(q.owner.as_deref(), Some("Alice"));
+        assert_eq!(q.scope, Some(Scope::ReadApi));
+        assert_eq!(q.state, StateFilter::Active);
+        assert_eq!(q.expiring_within_days, Some(30));
+        assert_eq!(q.unused_for_days, Some(90));
+        assert_eq!(
+            q.to_query(),
+            "owner=Alice&scope=read_api&state=active&expiring_within=30&unused_for=90"
+        );
+        let lenient = InventoryQuery::parse(
+            Some(" "),
+            Some("root"),
+            Some("x"),
+            Some("0"),
+            Some("9999999"),
+        );
+        assert_eq!(lenient, InventoryQuery::default());
+        assert_eq!(lenient.to_query(), "");
+        assert_eq!(
+            InventoryQuery::parse(None, None, None, Some("3650"), Some("-1")).expiring_within_days,
+            Some(INVENTORY_DAYS_MAX)
+        );
     }
 
     #[test]

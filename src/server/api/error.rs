@@ -122,6 +122,7 @@ pub(crate) fn conflict_message(conflict: Conflict) -> String {
         Conflict::UserChange(Refused::LastAdmin) => "The last administrator cannot be changed",
         Conflict::UserChange(Refused::Blocked) => "The user is blocked",
         Conflict::UserChange(Refused::Unchanged) => "The user is already in that state",
+        Conflict::MatchingChanged { .. } => "The matching tokens changed",
     }
     .to_owned()
 }

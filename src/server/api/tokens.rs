@@ -64,6 +64,8 @@ fn filter(
         created: between("created")?,
         last_used: between("last_used")?,
         expires: dates("expires")?,
+        scope: None,
+        unused_since: None,
         ids: IdRange {
             after: params.int("id_after")?,
             before: params.int("id_before")?,
@@ -401,7 +403,7 @@ async fn identified(state: &AppState, auth: &ApiAuth, params: &Params) -> Result
     auth.require_admin()?;
     let secret = params.required("token")?;
     match tokens::identify(state, secret.trim()).await? {
-        Identified::Token(token) => Ok(token),
+        Identified::Token(token) => Ok(*token),
         Identified::NotFound => Err(ApiError::NotFound("")),
         Identified::Foreign => Err(ApiError::Unprocessable(
             "Token type not supported.".to_owned(),

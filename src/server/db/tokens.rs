@@ -180,6 +180,10 @@ pub struct TokenFilter {
     pub created: Between,
     pub last_used: Between,
     pub expires: Between,
+    /// Holds this scope (among others).
+    pub scope: Option<Scope>,
+    /// Not used since this instant (never used: created before it).
+    pub unused_since: Option<i64>,
     pub ids: IdRange,
     /// An order of its own for a page-numbered list (`None`: by id).
     pub sort: Option<TokenSort>,
@@ -253,6 +257,17 @@ fn conditions(db: &Db, filter: &TokenFilter) -> Conditions {
     filter.created.narrow(&mut c, "created_at", true);
     filter.last_used.narrow(&mut c, "last_used_at", true);
     filter.expires.narrow(&mut c, "expires_at", false);
+    if let Some(scope) = filter.scope {
+        // Stored space-separated: a whole word of the list.
+        let p = c.text(format!("% {} %", scope.to_string().replace('_', "\\_")));
+        c.add(format!("(' ' || scopes || ' ') LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(since) = filter.unused_since {
+        let p = c.int(since);
+        c.add(format!(
+            "COALESCE(personal_access_tokens.last_used_at, personal_access_tokens.created_at) < {p}"
+        ));
+    }
     let key = c.key().to_owned();
     if let Some(after) = filter.ids.after {
         let p = c.int(after);

@@ -68,7 +68,7 @@ pub async fn report(
     for secret in shaped {
         if let Identified::Token(token) = identify(state, secret).await? {
             if token.revoked_at.is_none() {
-                by_owner.entry(token.user_id).or_default().push(token);
+                by_owner.entry(token.user_id).or_default().push(*token);
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backup;
 pub mod callers;
 pub mod instance;
+pub mod inventory;
 pub mod jobs;
 pub mod leaks;
 pub mod mail;
@@ -105,6 +106,13 @@ pub enum Conflict {
     /// An administrator's change to a user that the rules refuse.
     #[error("{}", .0.message())]
     UserChange(crate::domain::admin::Refused),
+    /// A bulk revocation confirmed for `confirmed` tokens when `matching`
+    /// match now.
+    #[error(
+        "{matching} tokens match now, not the {confirmed} you confirmed: nothing was revoked. \
+         Review the list and confirm again."
+    )]
+    MatchingChanged { confirmed: i64, matching: i64 },
 }
 
 fn expiry_words(expires_on: Option<time::Date>) -> String {

@@ -181,7 +181,13 @@ pub async fn list_matching(
         sort: Some(query.sort.order()),
         ..Default::default()
     };
-    match query.state {
+    narrow_to_state(&mut filter, query.state, now);
+    Ok(tokens::page(&state.db, &filter, true, 0, limit).await?)
+}
+
+/// Narrows `filter` to tokens in `wanted` state at `now`.
+pub(super) fn narrow_to_state(filter: &mut tokens::TokenFilter, wanted: StateFilter, now: i64) {
+    match wanted {
         StateFilter::All => {}
         StateFilter::Active => filter.active_at = Some((true, now)),
         StateFilter::ExpiringSoon => {
@@ -194,7 +200,6 @@ pub async fn list_matching(
         }
         StateFilter::Revoked => filter.revoked = Some(true),
     }
-    Ok(tokens::page(&state.db, &filter, true, 0, limit).await?)
 }
 
 /// Whether the user has any personal access token, in any state.
@@ -273,7 +278,7 @@ pub async fn revoke_as(state: &Core, actor: &Actor, id: TokenId) -> Result<Token
 /// to be (see [`identify`]).
 #[derive(Debug)]
 pub enum Identified {
-    Token(Token),
+    Token(Box<Token>),
     /// Ours in form (or by prefix) but no such token.
     NotFound,
     /// Not a kind of token Forgekey issues.
@@ -289,7 +294,7 @@ pub async fn identify(state: &Core, secret: &str) -> Result<Identified, ServiceE
         Recognized::Impossible => Identified::NotFound,
         Recognized::Secret => tokens::find_by_digest(&state.db, &digest(state, secret))
             .await?
-            .map_or(Identified::NotFound, Identified::Token),
+            .map_or(Identified::NotFound, |t| Identified::Token(Box::new(t))),
     })
 }
 

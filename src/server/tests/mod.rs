@@ -21,6 +21,7 @@ mod gitlab_tokens;
 mod gitlab_users;
 mod graphql;
 mod http;
+mod inventory;
 mod jobs;
 mod leaks;
 mod mail;

@@ -3,6 +3,7 @@
 //! administrator, as if the Admin Area did not exist.
 
 mod audit;
+mod credentials;
 mod outbox;
 mod overview;
 mod settings;
@@ -10,6 +11,7 @@ mod user;
 mod users;
 
 pub use audit::*;
+pub use credentials::*;
 pub use outbox::*;
 pub use overview::*;
 pub use settings::*;
@@ -82,7 +84,7 @@ fn back_to(path: Option<String>) {
 /// Enters admin mode: the password again, and a two-factor code (or a
 /// recovery code) when the administrator has 2FA. Wrong passwords count
 /// towards the account's lock, wrong codes towards the second step's.
-#[server(prefix = "/_fn", endpoint = "enter_admin_mode")]
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "enter_admin_mode")]
 pub async fn enter_admin_mode(password: String, code: Option<String>) -> Result<(), AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::{accounts, audit, two_factor, ServiceError};

@@ -1,6 +1,7 @@
 //! The Admin Area: administrators only (everyone else gets a 404).
 
 pub mod audit;
+pub mod credentials;
 pub mod outbox;
 pub mod overview;
 pub mod settings;
@@ -23,6 +24,7 @@ const MENU: &[(&str, &str)] = &[
     (paths::ADMIN, "Overview"),
     (paths::ADMIN_SETTINGS, "Settings"),
     (paths::ADMIN_USERS, "Users"),
+    (paths::ADMIN_CREDENTIALS, "Credentials"),
     (paths::ADMIN_AUDIT, "Audit log"),
     (paths::ADMIN_OUTBOX, "Outbox"),
 ];

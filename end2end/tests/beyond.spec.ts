@@ -1,0 +1,84 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN, account, hydrated, openTokenForm, signIn, signOut, signUp } from "./helpers";
+
+/** Creates a token named `name` on Access Tokens and returns its secret. */
+async function createToken(page: Page, project: string, name: string) {
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await openTokenForm(page);
+  await page.getByLabel("Token name").fill(name);
+  await page.getByLabel("api", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  return (await page.getByTestId("new-token-secret").inputValue()).trim();
+}
+
+test("credentials inventory: find a token by its secret, filter, revoke in bulk; leak reports", async ({ page, request }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+  const ci = await createToken(page, project, "ci");
+  const deploy = await createToken(page, project, "deploy");
+  const leaked = await createToken(page, project, "leaked");
+  await signOut(page);
+
+  // API answers say when the token expires (an expiry date is required here).
+  const me = await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": ci } });
+  expect(me.status()).toBe(200);
+  expect(me.headers()["x-forgekey-token-expires-at"]).toMatch(/^\d{4}-\d\d-\d\dT00:00:00Z$/);
+
+  // Anybody may report a leaked secret: 202 either way, and it stops working.
+  for (const tokens of [[leaked], ["fkpat-not-a-real-one"]]) {
+    const r = await request.post("/api/v4/personal_access_tokens/revoke_leaked", { data: { tokens } });
+    expect(r.status()).toBe(202);
+  }
+  expect((await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": leaked } })).status()).toBe(401);
+
+  await signIn(page, project, ADMIN);
+  await page.goto("/admin");
+  await hydrated(page, project);
+  await page.getByRole("navigation", { name: "Admin Area" }).getByRole("link", { name: "Credentials" }).click();
+  await expect(page.getByRole("heading", { name: "Credentials", level: 1 })).toBeVisible();
+  await hydrated(page, project);
+
+  // The token behind a secret, without the secret in any address or page.
+  await page.getByLabel("Secret", { exact: true }).fill(deploy);
+  await page.getByRole("button", { name: "Find", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "This secret is" }))
+    .toContainText(`${a.username}’s personal access token “deploy”`);
+  await expect(page.getByRole("status").filter({ hasText: "This secret is" })).toContainText("active");
+  expect(page.url()).not.toContain(deploy);
+  expect(await page.content()).not.toContain(deploy);
+  await page.getByLabel("Secret", { exact: true }).fill("not-a-token");
+  await page.getByRole("button", { name: "Find", exact: true }).click();
+  await expect(page.getByText("This is not a Forgekey token")).toBeVisible();
+
+  // Filtered to the owner: three tokens, two active (one was reported leaked).
+  await page.getByLabel("Owner").fill(a.username);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByTestId("credential")).toHaveCount(3);
+  await expect(page.getByTestId("credentials-count")).toHaveText("3 tokens match, 2 of them active.");
+
+  // Revoked in bulk after a confirmation naming how many.
+  await page.getByTestId("revoke-matching").click();
+  const dialog = page.getByTestId("revoke-matching-dialog");
+  await expect(dialog).toContainText("Revoke 2 tokens?");
+  await dialog.getByRole("button", { name: "Revoke tokens" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "2 tokens were revoked." })).toBeVisible();
+  await expect(page.getByTestId("revoke-matching-dialog")).toHaveCount(0);
+  await expect(page.getByTestId("credentials-count")).toHaveText("3 tokens match, 0 of them active.");
+  for (const secret of [ci, deploy]) {
+    expect((await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": secret } })).status()).toBe(401);
+  }
+
+  // On the record; the owner was mailed each time.
+  await page.goto("/admin/audit_events");
+  await hydrated(page, project);
+  await expect(page.getByTestId("audit-event").filter({ hasText: "Revoked token (reported leaked)" }).first())
+    .toContainText(a.username);
+  await page.goto("/admin/outbox");
+  await hydrated(page, project);
+  await expect(page.getByTestId("mail").filter({ hasText: a.email }).filter({ hasText: "found in public" }))
+    .toHaveCount(1);
+  await expect(page.getByTestId("mail").filter({ hasText: a.email }).filter({ hasText: "was revoked" }))
+    .toHaveCount(2);
+});
