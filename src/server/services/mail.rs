@@ -221,6 +221,23 @@ pub fn token_lifecycle(
     }
 }
 
+/// Queues the [`token_lifecycle`] mail through `executor` (the change's
+/// transaction).
+pub async fn queue_lifecycle<'e, E>(
+    executor: E,
+    state: &Core,
+    (owner, token): (&User, &Token),
+    change: Lifecycle,
+    actor: &super::audit::Actor,
+    now: i64,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let mail = token_lifecycle(owner, token, change, actor, now, &base_url(state));
+    queue(executor, &mail, now).await
+}
+
 /// Tells `user` that somebody reported these tokens of theirs as leaked
 /// (found in public) and they were revoked.
 pub fn leaked(user: &User, tokens: &[&Token], base: &str) -> Mail {

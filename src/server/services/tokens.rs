@@ -123,15 +123,15 @@ pub async fn issue<S: AsRef<str>>(
     };
     let event = Event::new(action).on_user(owner).on_token(&token);
     audit::record(&mut *tx, actor, event, now).await?;
-    let message = mail::token_lifecycle(
-        owner,
-        &token,
+    mail::queue_lifecycle(
+        &mut *tx,
+        state,
+        (owner, &token),
         Lifecycle::Created,
         actor,
         now,
-        &mail::base_url(state),
-    );
-    mail::queue(&mut *tx, &message, now).await?;
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(
         user_id = %owner.id,
@@ -356,15 +356,15 @@ pub async fn set_token_revoked(
     if let Some(owner) = &owner {
         event = event.on_user(owner);
         if revoke {
-            let message = mail::token_lifecycle(
-                owner,
-                &token,
+            mail::queue_lifecycle(
+                &mut *tx,
+                state,
+                (owner, &token),
                 Lifecycle::Revoked,
                 actor,
                 now,
-                &mail::base_url(state),
-            );
-            mail::queue(&mut *tx, &message, now).await?;
+            )
+            .await?;
         }
     }
     audit::record(&mut *tx, actor, event, now).await?;
@@ -426,15 +426,15 @@ pub async fn rotate(
         .details(format!("successor #{}", token.id));
     if let Some(owner) = &owner {
         event = event.on_user(owner);
-        let message = mail::token_lifecycle(
-            owner,
-            &token,
+        mail::queue_lifecycle(
+            &mut *tx,
+            state,
+            (owner, &token),
             Lifecycle::Rotated,
             actor,
             now,
-            &mail::base_url(state),
-        );
-        mail::queue(&mut *tx, &message, now).await?;
+        )
+        .await?;
     }
     audit::record(&mut *tx, actor, event, now).await?;
     tx.commit().await?;
