@@ -10,7 +10,6 @@ use super::tokens::{identify, Identified};
 use super::{attempts, mail, ServiceError};
 use crate::domain::ids::UserId;
 use crate::domain::quota::HourlyQuota;
-use crate::domain::token::{recognize, Recognized};
 use crate::server::db::tokens::{self, Token};
 use crate::server::db::users;
 use crate::server::state::Core;
@@ -59,13 +58,11 @@ pub async fn report(
     if !attempts::take_leak_report(state, address, quota).await? {
         return Err(NotTaken::TooMany);
     }
-    let shaped: BTreeSet<&str> = secrets
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| recognize(s) == Recognized::Secret)
-        .collect();
+    // Each distinct secret once; `identify` drops what cannot be one by its
+    // shape and checksum, before any query.
+    let distinct: BTreeSet<&str> = secrets.iter().map(|s| s.trim()).collect();
     let mut by_owner: BTreeMap<UserId, Vec<Token>> = BTreeMap::new();
-    for secret in shaped {
+    for secret in distinct {
         if let Identified::Token(token) = identify(state, secret).await? {
             if token.revoked_at.is_none() {
                 by_owner.entry(token.user_id).or_default().push(*token);

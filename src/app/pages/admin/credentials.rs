@@ -39,23 +39,28 @@ pub fn Credentials() -> impl IntoView {
     let revoke = ServerAction::<RevokeCredentials>::new();
     let find = ServerAction::<FindCredential>::new();
     let (changes, set_changes) = signal(0u32);
-    Effect::new(move || {
-        let found = matches!(find.value().get(), Some(Ok(_)));
-        if matches!(revoke.value().get(), Some(Ok(_))) || found {
-            set_changes.update(|n| *n += 1);
-        }
-        if matches!(revoke.value().get(), Some(Ok(_))) {
-            // Leave the confirmation step, keeping the filter.
-            let back = untrack(|| list_href(&filter_query(&filter()), 1));
-            use_navigate()(&back, Default::default());
-        }
-    });
     let page = Resource::new(
         move || (filter(), page_no(), changes.get(), admin_mode_entered()),
         |([owner, scope, state, expiring, unused], page, _, _)| {
             load_credentials(page, owner, scope, state, expiring, unused)
         },
     );
+    Effect::new(move || {
+        let found = matches!(find.value().get(), Some(Ok(_)));
+        let revoked = matches!(revoke.value().get(), Some(Ok(_)));
+        if found || revoked {
+            set_changes.update(|n| *n += 1);
+        }
+        if revoked {
+            // Leave the confirmation step, keeping the filter (as the
+            // server read it).
+            let query = untrack(|| page.get().and_then(Result::ok).map(|p| p.query));
+            use_navigate()(
+                &list_href(&query.unwrap_or_default(), 1),
+                Default::default(),
+            );
+        }
+    });
     let revoke_flash = Resource::new(|| (), |_| take_flash(CREDENTIALS_FLASH.to_owned()));
     let find_flash = Resource::new(|| (), |_| take_flash(LOOKUP_FLASH.to_owned()));
     view! {
@@ -91,22 +96,6 @@ pub fn Credentials() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// The filter's query string, from the values typed.
-fn filter_query(values: &[String; 5]) -> String {
-    FIELDS
-        .iter()
-        .zip(values)
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| {
-            let v: String =
-                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-                    .collect();
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn list_href(query: &str, page: i64) -> String {
