@@ -110,6 +110,14 @@ pub async fn announce_expiry(
     res
 }
 
+/// Leaves `expires_at`, the expiry of the token that authenticated the
+/// request, for [`announce_expiry`] to write (on routes it wraps).
+pub fn note_expiry(parts: &Parts, expires_at: Option<i64>) {
+    if let (Some(slot), Some(at)) = (parts.extensions.get::<ExpirySlot>(), expires_at) {
+        let _ = slot.0.set(at);
+    }
+}
+
 const PRIVATE_TOKEN: HeaderName = HeaderName::from_static("private-token");
 const SUDO: HeaderName = HeaderName::from_static("sudo");
 
@@ -177,10 +185,8 @@ impl FromRequestParts<AppState> for ApiAuth {
             address: client_ip(&parts.extensions),
         };
         let caller = callers::identify(state, presented).await;
-        if let (Ok(caller), Some(slot)) = (&caller, parts.extensions.get::<ExpirySlot>()) {
-            if let Some(at) = caller.token.expires_at {
-                let _ = slot.0.set(at);
-            }
+        if let Ok(caller) = &caller {
+            note_expiry(parts, caller.token.expires_at);
         }
         caller.map_err(|refused| match (refused, sudo.as_deref()) {
             // GitLab names what it looked for.

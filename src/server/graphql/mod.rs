@@ -17,7 +17,7 @@
 mod schema;
 
 use crate::domain::access::Area;
-use crate::server::api::auth::{presented_token, token_from_body};
+use crate::server::api::auth::{announce_expiry, note_expiry, presented_token, token_from_body};
 use crate::server::api::BaseUrl;
 use crate::server::client_addr::client_ip;
 use crate::server::services::callers::{self, Presented, Refused};
@@ -112,13 +112,15 @@ fn schema_for(viewer: &Viewer) -> &'static ForgekeySchema {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/graphql",
-        get(execute)
-            .post(execute)
-            // GitLab reads `private_token` from the body too.
-            .layer(axum::middleware::from_fn(token_from_body)),
-    )
+    Router::new()
+        .route(
+            "/api/graphql",
+            get(execute)
+                .post(execute)
+                // GitLab reads `private_token` from the body too.
+                .layer(axum::middleware::from_fn(token_from_body)),
+        )
+        .layer(axum::middleware::from_fn(announce_expiry))
 }
 
 /// A request refused before its query runs, answered in the shape GitLab's
@@ -312,10 +314,13 @@ async fn identify(
         address: client_ip(&parts.extensions),
     };
     match callers::identify(state, presented).await {
-        Ok(caller) => Ok(Viewer {
-            user: Some(caller.user),
-            admin: caller.admin,
-        }),
+        Ok(caller) => {
+            note_expiry(parts, caller.token.expires_at);
+            Ok(Viewer {
+                user: Some(caller.user),
+                admin: caller.admin,
+            })
+        }
         Err(
             Refused::Unauthenticated
             | Refused::Expired

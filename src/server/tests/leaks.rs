@@ -333,3 +333,25 @@ both_backends!(owners_hear_of_each_creation_rotation_and_revocation, |t| {
         .unwrap();
     assert_eq!(outbox::list(&s.st.db, 0, 1).await.unwrap().1, before);
 });
+
+both_backends!(graphql_answers_say_when_the_token_expires_too, |t| {
+    let s = Scenario::new(&t).await;
+    let alice = register(&s.st, "alice").await;
+    let (_, secret) = token_with_scopes(&s.st, &alice, &["read_api"]).await;
+    let r = Rest::post(&s.app, "/api/graphql")
+        .token(&secret)
+        .json(json!({ "query": "{ currentUser { username } }" }))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("alice"), "{}", r.body);
+    assert_eq!(
+        r.headers.get(&TOKEN_EXPIRES_AT).unwrap(),
+        "2026-02-01T00:00:00Z"
+    );
+    let anonymous = Rest::post(&s.app, "/api/graphql")
+        .json(json!({ "query": "{ currentUser { username } }" }))
+        .send()
+        .await;
+    assert!(!anonymous.headers.contains_key(&TOKEN_EXPIRES_AT));
+});
