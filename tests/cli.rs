@@ -253,6 +253,35 @@ fn tokens_are_created_listed_revoked_and_unrevoked() {
     describe(&"d".repeat(256)).refused_with("The description is too long");
     assert!(describe("Backs up nightly").out().contains("Created"));
 
+    // The tokens behind secrets found somewhere, one a line; revoked on request.
+    let secret = describe("Found in a paste")
+        .out()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let input = format!("{secret}\n\nnot-a-token\nfkpat-{}\n", "x".repeat(10));
+    let found = fk.run_with_input(&["token", "find"], &input);
+    let lines: Vec<&str> = found.out().lines().collect();
+    assert_eq!(lines.len(), 3, "{}", found.stdout);
+    assert!(
+        lines[0].starts_with("line 1: root's token d (id "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with(": active"), "{}", lines[0]);
+    assert_eq!(lines[1], "line 3: not a Forgekey token");
+    assert_eq!(lines[2], "line 4: no such token");
+    assert!(!found.stdout.contains(&secret[6..]));
+    let revoked = fk.run_with_input(&["token", "find", "--revoke"], &secret);
+    assert!(
+        revoked.out().ends_with("active, revoked now\n"),
+        "{}",
+        revoked.stdout
+    );
+    let again = fk.run_with_input(&["token", "find", "--revoke"], &secret);
+    assert!(again.out().ends_with(": revoked\n"), "{}", again.stdout);
+
     assert!(fk.run(&["token", "revoke", "1"]).out().contains("Revoked"));
     let list = fk.run(&["token", "list", "--user", "root"]);
     assert!(list.out().contains("revoked"));

@@ -7,6 +7,7 @@ use crate::domain::instant;
 use crate::server::services::audit::Actor;
 use crate::server::services::{tokens, ServiceError};
 use clap::Subcommand;
+use std::io::Read;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -41,6 +42,14 @@ pub enum TokenCommand {
     /// Take back a revocation (a token revoked by mistake works again);
     /// recorded in the audit log.
     Unrevoke { id: TokenId },
+    /// Find the tokens behind secrets read from standard input, one a line
+    /// (a leak found in a repository or a paste): whose each is and its
+    /// state, never the secret.
+    Find {
+        /// Also revoke every active one found (audited; owners are mailed).
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliError> {
@@ -103,6 +112,45 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
                 "Revoked personal access token {} (id {}).",
                 token.name, token.id
             );
+        }
+        TokenCommand::Find { revoke } => {
+            let mut input = String::new();
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| CliError(format!("cannot read secrets from standard input: {e}")))?;
+            let now = core.now();
+            // Each answer names its line: nothing of a secret is printed.
+            for (n, secret) in input.lines().enumerate() {
+                let (line, secret) = (n + 1, secret.trim());
+                if secret.is_empty() {
+                    continue;
+                }
+                let found = match tokens::identify(&core, secret).await? {
+                    tokens::Identified::Token(found) => *found,
+                    tokens::Identified::NotFound => {
+                        println!("line {line}: no such token");
+                        continue;
+                    }
+                    tokens::Identified::Foreign => {
+                        println!("line {line}: not a Forgekey token");
+                        continue;
+                    }
+                };
+                let owner = tokens::token_owner(&core, found.id)
+                    .await?
+                    .map_or_else(|| "(deleted user)".to_owned(), |u| u.username);
+                let was = found.state(now).as_str();
+                let now_state = if revoke && found.revoked_at.is_none() {
+                    tokens::revoke_as(&core, &actor, found.id).await?;
+                    format!("{was}, revoked now")
+                } else {
+                    was.to_owned()
+                };
+                println!(
+                    "line {line}: {owner}'s token {} (id {}): {now_state}",
+                    found.name, found.id
+                );
+            }
         }
         TokenCommand::Unrevoke { id } => {
             let token = tokens::set_token_revoked(&core, &actor, id, false)
