@@ -480,16 +480,25 @@ where
 
 /// Revokes every still-active token of a rotation family, for good (reuse
 /// detection); returns how many.
-pub async fn revoke_family(db: &Db, family_id: TokenId, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+pub async fn revoke_family<'e, E>(
+    executor: E,
+    family_id: TokenId,
+    now: i64,
+) -> Result<Vec<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
         "UPDATE personal_access_tokens SET revoked_at = $1, revoked_for_reuse = 1 \
-         WHERE (family_id = $2 OR id = $2) AND revoked_at IS NULL",
-    )
+         WHERE (family_id = $2 OR id = $2) AND revoked_at IS NULL RETURNING {COLUMNS}"
+    ))
     .bind(now)
     .bind(family_id)
-    .execute(&db.pool)
+    .fetch_all(executor)
     .await?
-    .rows_affected())
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Revokes `old` as rotated and inserts its successor, in the caller's

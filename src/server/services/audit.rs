@@ -105,13 +105,14 @@ pub enum Action {
     TokenDescribed,
     TokenRevokedByLimit,
     TokenRevokedAsLeaked,
+    TokenRevokedForReuse,
     ProjectCreated,
     PasswordReset,
     PasswordResetLinkSent,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -130,6 +131,7 @@ impl Action {
         Self::TokenDescribed,
         Self::TokenRevokedByLimit,
         Self::TokenRevokedAsLeaked,
+        Self::TokenRevokedForReuse,
         Self::ProjectCreated,
         Self::PasswordReset,
         Self::PasswordResetLinkSent,
@@ -156,6 +158,7 @@ impl Action {
             Self::TokenDescribed => "token_description_changed",
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::TokenRevokedAsLeaked => "token_revoked_as_leaked",
+            Self::TokenRevokedForReuse => "token_revoked_for_reuse",
             Self::ProjectCreated => "project_created",
             Self::PasswordReset => "password_reset",
             Self::PasswordResetLinkSent => "password_reset_link_sent",
@@ -182,6 +185,7 @@ impl Action {
             Self::TokenDescribed => "Changed token description",
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::TokenRevokedAsLeaked => "Revoked token (reported leaked)",
+            Self::TokenRevokedForReuse => "Revoked token (a rotated-away copy was reused)",
             Self::ProjectCreated => "Created project",
             Self::PasswordReset => "Reset password",
             Self::PasswordResetLinkSent => "Sent password reset link",

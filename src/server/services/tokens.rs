@@ -298,6 +298,45 @@ pub async fn identify(state: &Core, secret: &str) -> Result<Identified, ServiceE
     })
 }
 
+/// GitLab's reuse detection: `presented`, a token rotated away, was used
+/// to rotate, so whoever holds it is not who rotated it. Its whole family
+/// is revoked, each token on the record and mailed to the owner. Returns
+/// how many were revoked.
+async fn revoke_family(state: &Core, presented: &Token, now: i64) -> Result<usize, ServiceError> {
+    let mut tx = state.db.begin_write().await?;
+    let revoked = tokens::revoke_family(&mut *tx, presented.family_id, now).await?;
+    let owner = users::find_by_id_with(&mut *tx, presented.user_id).await?;
+    let actor = Actor {
+        id: None,
+        name: "reuse detection".to_owned(),
+        acted_as: None,
+        address: None,
+    };
+    for token in &revoked {
+        let mut event = Event::new(Action::TokenRevokedForReuse)
+            .on_token(token)
+            .details(format!(
+                "rotated-away token #{} was presented to rotate",
+                presented.id
+            ));
+        if let Some(owner) = &owner {
+            event = event.on_user(owner);
+            mail::queue_lifecycle(
+                &mut *tx,
+                state,
+                (owner, token),
+                Lifecycle::Revoked,
+                &actor,
+                now,
+            )
+            .await?;
+        }
+        audit::record(&mut *tx, &actor, event, now).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked.len())
+}
+
 /// Whose token `token_id` is, if it exists.
 pub async fn token_owner(state: &Core, token_id: TokenId) -> Result<Option<User>, ServiceError> {
     let Some(token) = tokens::find(&state.db, token_id).await? else {
@@ -538,7 +577,7 @@ async fn find_authenticated(
         // query and no log line per replay.
         if rotation {
             let family = token.family_id;
-            let revoked = tokens::revoke_family(&state.db, family, now).await?;
+            let revoked = revoke_family(state, &token, now).await?;
             state.token_cache.forget_where(|t| t.family_id == family);
             state.token_cache.bury(&digest, true);
             tracing::warn!(

@@ -355,3 +355,41 @@ both_backends!(graphql_answers_say_when_the_token_expires_too, |t| {
         .await;
     assert!(!anonymous.headers.contains_key(&TOKEN_EXPIRES_AT));
 });
+
+both_backends!(reuse_detection_is_on_the_record_and_mailed, |t| {
+    use crate::server::services::audit::Actor;
+    use crate::server::services::tokens;
+    let s = Scenario::new(&t).await;
+    let alice = register(&s.st, "alice").await;
+    let (id, first) = token_with_scopes(&s.st, &alice, &["api"]).await;
+    let old = crate::server::db::tokens::find(&s.st.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let newest = tokens::rotate(&s.st, &Actor::user(&alice), &old, None)
+        .await
+        .unwrap();
+    let r = Rest::post(&s.app, "/api/v4/personal_access_tokens/self/rotate")
+        .token(&first)
+        .send()
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(is_revoked(&s.st, newest.token.id).await);
+    let (events, _) = audit::list(&s.st, &Default::default(), 0, 10)
+        .await
+        .unwrap();
+    let reuse: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "token_revoked_for_reuse")
+        .collect();
+    assert_eq!(reuse.len(), 1, "{events:?}");
+    assert_eq!(reuse[0].token_id, Some(newest.token.id));
+    assert_eq!(reuse[0].actor_name, "reuse detection");
+    let (mails, _) = outbox::list(&s.st.db, 0, 1).await.unwrap();
+    assert_eq!(mails[0].subject, "Your personal access token was revoked");
+    assert!(
+        mails[0].body.contains("by reuse detection"),
+        "{}",
+        mails[0].body
+    );
+});
