@@ -159,3 +159,73 @@ both_backends!(bulk_revocation_takes_the_confirmed_count, |t| {
     );
     let _ = tokens::list(&s.st, bob.id).await.unwrap();
 });
+
+both_backends!(
+    the_credentials_page_functions_take_the_filter_as_forms_send_it,
+    |t| {
+        use crate::server::tests::support::Client;
+        let s = Scenario::new(&t).await;
+        let mut root = Client::new(s.app.clone());
+        root.sign_up("root").await;
+        let alice = register(&s.st, "alice").await;
+        let kept = api_token(&s.st, &alice, "kept", "2026-06-01").await;
+        let gone = api_token(&s.st, &alice, "gone", "2026-06-01").await;
+        let bob = register(&s.st, "bob").await;
+        let bobs = api_token(&s.st, &bob, "bobs", "2026-06-01").await;
+
+        // As the list asks for it: the filter's fields in brackets.
+        let r = root
+            .call(
+                "load_credentials",
+                &[
+                    ("page", "1"),
+                    ("filter[owner]", "alice"),
+                    ("filter[state]", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let page = Client::json(&r);
+        assert_eq!(page["tokens"]["total"], 2, "{page}");
+        assert_eq!(page["active_matching"], 2);
+        assert_eq!(page["query"], "owner=alice&state=active");
+
+        // The confirmation's form, a count that no longer holds, then the right one.
+        crate::server::tests::support::revoke(&s.st, gone.token.id).await;
+        let revoke = |confirmed: &'static str| {
+            let mut root = Client {
+                app: s.app.clone(),
+                cookie: root.cookie.clone(),
+                others: root.others.clone(),
+            };
+            async move {
+                root.call(
+                    "revoke_credentials",
+                    &[("confirmed", confirmed), ("filter[owner]", "alice")],
+                )
+                .await
+            }
+        };
+        let stale = revoke("2").await;
+        assert_ne!(stale.status, 200, "{}", stale.body);
+        assert!(
+            stale
+                .body
+                .contains("1 tokens match now, not the 2 you confirmed"),
+            "{}",
+            stale.body
+        );
+        assert!(!is_revoked(&s.st, kept.token.id).await);
+        let done = revoke("1").await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert!(done.body.contains("1 token was revoked."), "{}", done.body);
+        assert!(is_revoked(&s.st, kept.token.id).await);
+        assert!(!is_revoked(&s.st, bobs.token.id).await);
+
+        // Nobody but an administrator: as if the page did not exist.
+        let mut carol = Client::new(s.app.clone());
+        carol.sign_up("carol").await;
+        let r = carol.call("load_credentials", &[("page", "1")]).await;
+        assert_ne!(r.status, 200, "{}", r.body);
+    }
+);

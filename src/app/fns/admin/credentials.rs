@@ -15,8 +15,10 @@ pub struct CredentialView {
     pub impersonation: bool,
 }
 
-/// The filter as typed (the form shows it again).
+/// The filter as typed (the form shows it again). In a form its fields
+/// are `filter[owner]` and so on; any may be left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CredentialsFilter {
     pub owner: String,
     pub scope: String,
@@ -67,22 +69,11 @@ fn credential(listed: crate::server::services::inventory::Listed) -> CredentialV
 )]
 pub async fn load_credentials(
     page: i64,
-    #[server(default)] owner: String,
-    #[server(default)] scope: String,
-    #[server(default)] state: String,
-    #[server(default)] expiring_within: String,
-    #[server(default)] unused_for: String,
+    #[server(default)] filter: CredentialsFilter,
 ) -> Result<CredentialsPage, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::inventory;
     let (st, _session, _admin) = ctx::admin().await?;
-    let filter = CredentialsFilter {
-        owner,
-        scope,
-        state,
-        expiring_within,
-        unused_for,
-    };
     let query = inventory_query(&filter);
     let (page, offset) = super::offset(page);
     let (listed, total) = inventory::page(&st, &query, offset, super::PER_PAGE).await?;
@@ -110,21 +101,10 @@ pub async fn load_credentials(
 )]
 pub async fn revoke_credentials(
     confirmed: i64,
-    #[server(default)] owner: String,
-    #[server(default)] scope: String,
-    #[server(default)] state: String,
-    #[server(default)] expiring_within: String,
-    #[server(default)] unused_for: String,
+    #[server(default)] filter: CredentialsFilter,
 ) -> Result<String, AppError> {
     use crate::app::fns::ctx;
     use crate::server::services::inventory;
-    let filter = CredentialsFilter {
-        owner,
-        scope,
-        state,
-        expiring_within,
-        unused_for,
-    };
     let query = inventory_query(&filter);
     let result = async {
         let (st, _session, me) = ctx::admin().await?;

@@ -11,8 +11,8 @@ use crate::app::components::layout::Card;
 use crate::app::components::table::DataTable;
 use crate::app::components::tokens::TokenStatus;
 use crate::app::fns::admin::{
-    load_credentials, CredentialView, CredentialsPage, FindCredential, RevokeCredentials,
-    CREDENTIALS_FLASH, LOOKUP_FLASH,
+    load_credentials, CredentialView, CredentialsFilter, CredentialsPage, FindCredential,
+    RevokeCredentials, CREDENTIALS_FLASH, LOOKUP_FLASH,
 };
 use crate::app::fns::take_flash;
 use crate::domain::instant;
@@ -41,8 +41,15 @@ pub fn Credentials() -> impl IntoView {
     let (changes, set_changes) = signal(0u32);
     let page = Resource::new(
         move || (filter(), page_no(), changes.get(), admin_mode_entered()),
-        |([owner, scope, state, expiring, unused], page, _, _)| {
-            load_credentials(page, owner, scope, state, expiring, unused)
+        |([owner, scope, state, expiring_within, unused_for], page, _, _)| {
+            let filter = CredentialsFilter {
+                owner,
+                scope,
+                state,
+                expiring_within,
+                unused_for,
+            };
+            load_credentials(page, filter)
         },
     );
     Effect::new(move || {
@@ -145,7 +152,7 @@ fn Lookup(action: ServerAction<FindCredential>, feedback: Feedback) -> impl Into
 
 /// The filter form (a `GET`: the address keeps it).
 #[component]
-fn Filters(filter: crate::app::fns::admin::CredentialsFilter) -> impl IntoView {
+fn Filters(filter: CredentialsFilter) -> impl IntoView {
     let label = "block text-sm font-medium text-gray-700";
     view! {
         <Form
@@ -353,11 +360,11 @@ fn RevokeMatching(page: CredentialsPage, action: ServerAction<RevokeCredentials>
         <ConfirmDialog title=format!("Revoke {n} tokens?") text name="revoke-matching">
             <ActionForm action>
                 <input type="hidden" name="confirmed" value=n.to_string() />
-                <input type="hidden" name="owner" value=f.owner />
-                <input type="hidden" name="scope" value=f.scope />
-                <input type="hidden" name="state" value=f.state />
-                <input type="hidden" name="expiring_within" value=f.expiring_within />
-                <input type="hidden" name="unused_for" value=f.unused_for />
+                <input type="hidden" name="filter[owner]" value=f.owner />
+                <input type="hidden" name="filter[scope]" value=f.scope />
+                <input type="hidden" name="filter[state]" value=f.state />
+                <input type="hidden" name="filter[expiring_within]" value=f.expiring_within />
+                <input type="hidden" name="filter[unused_for]" value=f.unused_for />
                 {confirm_buttons(cancel, "Revoke tokens", true, action.pending().into())}
             </ActionForm>
         </ConfirmDialog>
