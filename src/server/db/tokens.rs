@@ -401,6 +401,28 @@ pub async fn find_by_digest(db: &Db, digest: &TokenDigest) -> Result<Option<Toke
     row.as_ref().map(from_row).transpose()
 }
 
+/// The tokens whose digests are among `digests`, whatever their state (a
+/// leak report's secrets): one query for up to `DIGESTS_PER_QUERY`.
+pub async fn find_by_digests(db: &Db, digests: &[TokenDigest]) -> Result<Vec<Token>, sqlx::Error> {
+    const DIGESTS_PER_QUERY: usize = 500;
+    let mut found = Vec::new();
+    for chunk in digests.chunks(DIGESTS_PER_QUERY) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM personal_access_tokens WHERE token_digest IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for digest in chunk {
+            query = query.bind(digest.to_hex());
+        }
+        for row in query.fetch_all(&db.pool).await? {
+            found.push(from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Marks a token revoked at `now` unless it already is; returns the token
 /// as it is afterwards (None when there is no such token).
 pub async fn revoke(db: &Db, id: TokenId, now: i64) -> Result<Option<Token>, sqlx::Error> {
@@ -479,7 +501,7 @@ where
 }
 
 /// Revokes every still-active token of a rotation family, for good (reuse
-/// detection); returns how many.
+/// detection); returns them.
 pub async fn revoke_family<'e, E>(
     executor: E,
     family_id: TokenId,

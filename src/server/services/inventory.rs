@@ -4,7 +4,7 @@
 //! administrator confirms how many.
 
 use super::audit::Actor;
-use super::tokens::{narrow_to_state, revoke_as};
+use super::tokens::{narrow_to_state, set_token_revoked};
 use super::{Conflict, ServiceError};
 use crate::domain::account::unique_key;
 use crate::domain::ids::UserId;
@@ -84,28 +84,41 @@ pub async fn page(
     Ok((listed, total))
 }
 
+/// The active tokens among those `query` matches at `now` (what a bulk
+/// revocation revokes), and how many; `None`: an owner who does not exist.
+async fn active_filter(
+    state: &Core,
+    query: &InventoryQuery,
+    now: i64,
+) -> Result<Option<(TokenFilter, i64)>, ServiceError> {
+    let Some(mut filter) = filter_of(state, query, now).await? else {
+        return Ok(None);
+    };
+    filter.active_at = Some((true, now));
+    let count = tokens::page(&state.db, &filter, true, 0, 0).await?.1;
+    Ok(Some((filter, count)))
+}
+
 /// The active tokens among those `query` matches: what a bulk revocation
 /// would revoke.
 pub async fn active_matching(state: &Core, query: &InventoryQuery) -> Result<i64, ServiceError> {
-    let now = state.now();
-    let Some(mut filter) = filter_of(state, query, now).await? else {
-        return Ok(0);
-    };
-    filter.active_at = Some((true, now));
-    Ok(tokens::page(&state.db, &filter, true, 0, 0).await?.1)
+    Ok(active_filter(state, query, state.now())
+        .await?
+        .map_or(0, |(_, count)| count))
 }
 
 /// Revokes every active token `query` matches, each on the record as
 /// `actor`'s doing and mailed to its owner, provided `confirmed` is how
 /// many match now (else nothing, `Conflict::MatchingChanged`). Returns how
-/// many were revoked.
+/// many this call revoked (not those revoked meanwhile by someone else).
 pub async fn revoke_matching(
     state: &Core,
     actor: &Actor,
     query: &InventoryQuery,
     confirmed: i64,
 ) -> Result<i64, ServiceError> {
-    let matching = active_matching(state, query).await?;
+    let found = active_filter(state, query, state.now()).await?;
+    let matching = found.as_ref().map_or(0, |(_, count)| *count);
     if matching != confirmed {
         return Err(Conflict::MatchingChanged {
             confirmed,
@@ -113,19 +126,17 @@ pub async fn revoke_matching(
         }
         .into());
     }
-    let now = state.now();
-    let Some(mut filter) = filter_of(state, query, now).await? else {
+    let Some((mut filter, _)) = found.filter(|_| matching > 0) else {
         return Ok(0);
     };
-    filter.active_at = Some((true, now));
     let mut revoked = 0;
     loop {
         let (batch, more) = tokens::keyset(&state.db, &filter, false, REVOKE_BATCH).await?;
         for token in &batch {
-            match revoke_as(state, actor, token.id).await {
+            match set_token_revoked(state, actor, token.id, true).await {
                 Ok(_) => revoked += 1,
                 // Revoked or deleted meanwhile: nothing left to do.
-                Err(ServiceError::NotFound) => {}
+                Err(ServiceError::NotFound | ServiceError::Conflict(Conflict::AlreadyRevoked)) => {}
                 Err(e) => return Err(e),
             }
         }

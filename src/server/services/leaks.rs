@@ -6,10 +6,11 @@
 //! the record.
 
 use super::audit::{self, Action, Actor, Event};
-use super::tokens::{identify, Identified};
+use super::tokens::digest;
 use super::{attempts, mail, ServiceError};
 use crate::domain::ids::UserId;
 use crate::domain::quota::HourlyQuota;
+use crate::domain::token::{recognize, Recognized, TokenDigest};
 use crate::server::db::tokens::{self, Token};
 use crate::server::db::users;
 use crate::server::state::Core;
@@ -58,15 +59,23 @@ pub async fn report(
     if !attempts::take_leak_report(state, address, quota).await? {
         return Err(NotTaken::TooMany);
     }
-    // Each distinct secret once; `identify` drops what cannot be one by its
-    // shape and checksum, before any query.
-    let distinct: BTreeSet<&str> = secrets.iter().map(|s| s.trim()).collect();
+    // Each distinct secret once, those that cannot be one dropped by their
+    // shape and checksum; then one query per 500.
+    let digests: Vec<TokenDigest> = secrets
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| recognize(s) == Recognized::Secret)
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(|s| digest(state, s))
+        .collect();
     let mut by_owner: BTreeMap<UserId, Vec<Token>> = BTreeMap::new();
-    for secret in distinct {
-        if let Identified::Token(token) = identify(state, secret).await? {
-            if token.revoked_at.is_none() {
-                by_owner.entry(token.user_id).or_default().push(*token);
-            }
+    let found = tokens::find_by_digests(&state.db, &digests)
+        .await
+        .map_err(ServiceError::from)?;
+    for token in found {
+        if token.revoked_at.is_none() {
+            by_owner.entry(token.user_id).or_default().push(token);
         }
     }
     let actor = Actor {

@@ -206,11 +206,20 @@ both_backends!(leak_reports_are_bounded_and_rate_limited, |t| {
         .send()
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
-    // A full report of the largest size is taken.
-    let full: Vec<String> = (0..leaks::MAX_SECRETS)
-        .map(|i| format_secret(DEFAULT_PREFIX, &[(i % 251) as u8; RANDOM_BYTES]))
+    // A full report of the largest size is taken: 999 invented secrets
+    // and, last (past the first batch of lookups), a real one.
+    let alice = register(&s.st, "alice").await;
+    let (real, real_secret) = token_with_scopes(&s.st, &alice, &["api"]).await;
+    let mut full: Vec<String> = (0..leaks::MAX_SECRETS - 1)
+        .map(|i| {
+            let mut random = [7; RANDOM_BYTES];
+            random[..2].copy_from_slice(&(i as u16).to_be_bytes());
+            format_secret(DEFAULT_PREFIX, &random)
+        })
         .collect();
+    full.push(real_secret);
     assert_eq!(report(json!(full), [203, 0, 113, 2]).await.status, 202);
+    assert!(is_revoked(&s.st, real).await);
 
     // The quota is per address: the next report from a spent address is
     // 429; another address goes on.
