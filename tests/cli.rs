@@ -220,6 +220,39 @@ fn tokens_are_created_listed_revoked_and_unrevoked() {
     create("nobody", "api", "2030-01-01").refused_with("no user named 'nobody'");
     create("root", "api", "31/12/2026").refused_with("YYYY-MM-DD");
     create("root", "api", "2099-01-01").refused_with("at most 365 days");
+    // Where it may be used from, checked as in the browser.
+    let limited = fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "office",
+        "--scopes",
+        "api",
+        "--allowed-ips",
+        "192.0.2.0/24,2001:db8::/32",
+    ]);
+    assert!(
+        limited
+            .out()
+            .contains(", usable only from 192.0.2.0/24, 2001:db8::/32. It is shown only once:"),
+        "{}",
+        limited.stdout
+    );
+    fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "office",
+        "--scopes",
+        "api",
+        "--allowed-ips",
+        "the office",
+    ])
+    .refused_with("the is not an IP address or CIDR range");
     // Without a date, the longest lifetime allowed (GitLab 16).
     let year = fk.run(&[
         "token", "create", "--user", "root", "--name", "y", "--scopes", "api",

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod instant;
 pub mod lifetime;
 pub mod lockout;
+pub mod network;
 pub mod paging;
 pub mod project;
 pub mod quota;

@@ -9,6 +9,7 @@
 //! shape alone, before any database lookup.
 
 use super::lifetime::LifetimePolicy;
+use super::network::AllowList;
 use super::scope::{self, Scope};
 use super::{DomainError, FieldError};
 use hmac::{Hmac, Mac};
@@ -222,6 +223,20 @@ impl TokenState {
         }
     }
 
+    /// The state that decides whether a request may authenticate with a
+    /// token: [`TokenState::at`], except that a token rotated away (at
+    /// `rotated_at`) is not revoked yet inside its overlap window
+    /// ([`in_rotation_overlap`]); its expiry still counts.
+    pub fn for_authentication(
+        now: i64,
+        expires_at: Option<i64>,
+        revoked_at: Option<i64>,
+        rotated_at: Option<i64>,
+    ) -> Self {
+        let revoked_at = revoked_at.filter(|_| !in_rotation_overlap(now, rotated_at, revoked_at));
+        Self::at(now, expires_at, revoked_at)
+    }
+
     pub fn is_active(self) -> bool {
         self == Self::Active
     }
@@ -268,6 +283,64 @@ pub fn is_rotation_path(path: &str) -> bool {
     target_ok && before.ends_with("access_tokens")
 }
 
+/// The longest a rotated-away secret may keep working beside its
+/// successor: a day.
+pub const ROTATION_OVERLAP_MAX_MINUTES: i64 = 24 * 60;
+
+/// The overlaps a person picks from on the Access Tokens page, in minutes
+/// (the API takes any number of minutes up to a day).
+pub const ROTATION_OVERLAP_CHOICES: [(i64, &str); 6] = [
+    (0, "None: the old secret stops at once"),
+    (15, "15 minutes"),
+    (60, "1 hour"),
+    (4 * 60, "4 hours"),
+    (12 * 60, "12 hours"),
+    (24 * 60, "24 hours"),
+];
+
+/// How long, in seconds, a rotated-away secret keeps working (Forgekey's
+/// overlap window, so a fleet can roll over without an outage): `minutes`
+/// as typed, empty meaning 0 (GitLab's behaviour: at once), at most a day.
+pub fn parse_rotation_overlap(minutes: &str) -> Result<i64, DomainError> {
+    let minutes = minutes.trim();
+    if minutes.is_empty() {
+        return Ok(0);
+    }
+    match minutes.parse::<i64>() {
+        Ok(m) if (0..=ROTATION_OVERLAP_MAX_MINUTES).contains(&m) => Ok(m * 60),
+        _ => Err(DomainError::field(
+            "overlap_minutes",
+            format!(
+                "The overlap must be a whole number of minutes from 0 to \
+                 {ROTATION_OVERLAP_MAX_MINUTES} (24 hours)."
+            ),
+        )),
+    }
+}
+
+/// Whether a token rotated away at `rotated_at` still authenticates at
+/// `now`: rotation marks it revoked at the end of its overlap window, so
+/// it works until then (and never past its own expiry, which is checked as
+/// for any token). Outside the window a rotated-away token is refused, and
+/// presenting it to rotate revokes its family (reuse detection).
+pub fn in_rotation_overlap(now: i64, rotated_at: Option<i64>, revoked_at: Option<i64>) -> bool {
+    rotated_at.is_some() && revoked_at.is_some_and(|end| now < end)
+}
+
+/// What a new token is asked for with, as typed ([`NewToken::parse`]
+/// checks it).
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a, S> {
+    pub name: &'a str,
+    /// Empty: none.
+    pub description: &'a str,
+    /// `YYYY-MM-DD`; empty: what the policy gives (`LifetimePolicy`).
+    pub expires_on: &'a str,
+    pub scopes: &'a [S],
+    /// Addresses and ranges ([`AllowList::parse`]); empty: anywhere.
+    pub allowed_ips: &'a str,
+}
+
 /// What a person asked for, checked: the only way to make a token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewToken {
@@ -277,33 +350,37 @@ pub struct NewToken {
     pub scopes: Vec<Scope>,
     /// `None`: never expires (only where the policy allows it).
     pub expires_on: Option<Date>,
+    /// Where it may be used from; empty: anywhere.
+    pub allowed_ips: AllowList,
 }
 
 impl NewToken {
     /// Checks every field and reports all problems at once.
     pub fn parse<S: AsRef<str>>(
-        name: &str,
-        description: &str,
-        expires_on: &str,
-        scopes: &[S],
+        request: Request<'_, S>,
         offered: scope::Offered,
         today: Date,
         policy: &LifetimePolicy,
     ) -> Result<Self, DomainError> {
         let mut errors: Vec<FieldError> = Vec::new();
-        let name = parse_name(name).map_err(|e| errors.extend(fields(e))).ok();
-        let description = parse_description(description)
+        let name = parse_name(request.name)
+            .map_err(|e| errors.extend(fields(e)))
+            .ok();
+        let description = parse_description(request.description)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
         let expires_on = policy
-            .parse_optional_expiry(expires_on, today)
+            .parse_optional_expiry(request.expires_on, today)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
-        let scopes = scope::parse_choice(scopes, offered)
+        let scopes = scope::parse_choice(request.scopes, offered)
             .map_err(|e| errors.extend(fields(e)))
             .ok();
-        match (name, description, expires_on, scopes) {
-            (Some(name), Some(description), Some(expires_on), Some(scopes))
+        let allowed_ips = AllowList::parse(request.allowed_ips)
+            .map_err(|e| errors.extend(fields(e)))
+            .ok();
+        match (name, description, expires_on, scopes, allowed_ips) {
+            (Some(name), Some(description), Some(expires_on), Some(scopes), Some(allowed_ips))
                 if errors.is_empty() =>
             {
                 Ok(Self {
@@ -311,6 +388,7 @@ impl NewToken {
                     description,
                     scopes,
                     expires_on,
+                    allowed_ips,
                 })
             }
             _ => Err(DomainError::Invalid(errors)),
@@ -671,6 +749,47 @@ mod tests {
     }
 
     #[test]
+    fn a_rotation_overlap_is_minutes_up_to_a_day() {
+        assert_eq!(parse_rotation_overlap(""), Ok(0));
+        assert_eq!(parse_rotation_overlap(" 0 "), Ok(0));
+        assert_eq!(parse_rotation_overlap("15"), Ok(900));
+        assert_eq!(parse_rotation_overlap("1440"), Ok(86_400));
+        for bad in ["1441", "-1", "1.5", "an hour"] {
+            let Err(DomainError::Invalid(fields)) = parse_rotation_overlap(bad) else {
+                panic!("{bad} was taken");
+            };
+            assert_eq!(fields[0].field, "overlap_minutes");
+        }
+        for (minutes, _) in ROTATION_OVERLAP_CHOICES {
+            assert_eq!(
+                parse_rotation_overlap(&minutes.to_string()),
+                Ok(minutes * 60)
+            );
+        }
+    }
+
+    #[test]
+    fn a_rotated_token_works_only_inside_its_overlap() {
+        let rotated = Some(1_000);
+        // Rotated with a one-hour overlap: revoked at its end.
+        assert!(in_rotation_overlap(1_000, rotated, Some(4_600)));
+        assert!(in_rotation_overlap(4_599, rotated, Some(4_600)));
+        assert!(!in_rotation_overlap(4_600, rotated, Some(4_600)));
+        // Without one (GitLab's behaviour), never.
+        assert!(!in_rotation_overlap(1_000, rotated, Some(1_000)));
+        // Revoked, not rotated: never, whatever the instant.
+        assert!(!in_rotation_overlap(1_000, None, Some(4_600)));
+        assert!(!in_rotation_overlap(1_000, None, None));
+        // Inside the window it authenticates, unless expired meanwhile.
+        let at = |now, expires| TokenState::for_authentication(now, expires, Some(4_600), rotated);
+        assert_eq!(at(2_000, None), TokenState::Active);
+        assert_eq!(at(2_000, Some(1_500)), TokenState::Expired { at: 1_500 });
+        assert_eq!(at(4_600, None), TokenState::Revoked { at: 4_600 });
+        // The list still says what happened: revoked (by its rotation).
+        assert!(TokenState::at(2_000, None, Some(4_600)).is_revoked());
+    }
+
+    #[test]
     fn rotation_endpoints_are_recognised_as_gitlab_matches_them() {
         for path in [
             "/api/v4/personal_access_tokens/self/rotate",
@@ -876,30 +995,31 @@ mod tests {
     fn a_new_token_reports_every_problem_at_once() {
         let policy = LifetimePolicy::default();
         let today = date!(2026 - 11 - 22);
-        let ok = NewToken::parse(
-            "ci",
-            "",
-            "2026-12-22",
-            &["read_api"],
-            scope::Offered::default(),
-            today,
-            &policy,
-        )
-        .unwrap();
+        let request = Request {
+            name: "ci",
+            description: "",
+            expires_on: "2026-12-22",
+            scopes: &["read_api"],
+            allowed_ips: "192.0.2.0/24",
+        };
+        let ok = NewToken::parse(request, scope::Offered::default(), today, &policy).unwrap();
         assert_eq!(ok.scopes, [Scope::ReadApi]);
         assert_eq!(ok.expires_on, Some(date!(2026 - 12 - 22)));
-        let DomainError::Invalid(errors) = NewToken::parse::<&str>(
-            " ",
-            "x\u{202E}",
-            "yesterday",
-            &[],
-            scope::Offered::default(),
-            today,
-            &policy,
-        )
-        .unwrap_err();
+        assert_eq!(ok.allowed_ips.entries(), ["192.0.2.0/24"]);
+        let bad = Request::<&str> {
+            name: " ",
+            description: "x\u{202E}",
+            expires_on: "yesterday",
+            scopes: &[],
+            allowed_ips: "here",
+        };
+        let DomainError::Invalid(errors) =
+            NewToken::parse(bad, scope::Offered::default(), today, &policy).unwrap_err();
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["name", "description", "expires_at", "scopes"]);
+        assert_eq!(
+            names,
+            ["name", "description", "expires_at", "scopes", "allowed_ips"]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::domain::project::GitActor;
 use crate::domain::registry::token_may_authenticate;
 use crate::domain::token::check_shape;
 use crate::server::db::users::User;
+use crate::server::services::addresses;
 use crate::server::services::attempts::{self, AddressRefused};
 use crate::server::services::settings;
 use crate::server::services::tokens::{self, Authenticated};
@@ -125,7 +126,7 @@ pub async fn authenticate(
         },
         None => None,
     };
-    let identity = identify(state, headers, client).await;
+    let identity = identify(state, headers, ip, client).await;
     if let Some(attempt) = attempt {
         let outcome = match identity {
             Err(Refusal::Denied(_)) => Outcome::Wrong,
@@ -140,6 +141,7 @@ pub async fn authenticate(
 async fn identify(
     state: &AppState,
     headers: &HeaderMap,
+    ip: Option<IpAddr>,
     client: Client,
 ) -> Result<Identity, Refusal> {
     let Some((username, password)) = basic_credentials(headers) else {
@@ -165,6 +167,14 @@ async fn identify(
         if client == Client::Registry && !token_may_authenticate(&auth.token.scopes) {
             return Err(denied());
         }
+        // Outside the token's allowed addresses: a wrong password, as the
+        // client sees it (the owner is told).
+        addresses::admit(state, &auth, ip)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Internal | ServiceError::Unavailable => Refusal::Failed(e),
+                _ => denied(),
+            })?;
         return Ok(Identity::Token(auth));
     }
     two_factor::authenticate_password_client(

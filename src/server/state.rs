@@ -11,6 +11,7 @@ use super::git::state::GitState;
 use super::passwords::Passwords;
 use super::probes::Readiness;
 use super::registry::key::SigningKey;
+use super::services::addresses::AddressMemory;
 use super::settings_cache::SettingsCache;
 use super::sign_ups::SignUpLimiter;
 use super::token_cache::TokenCache;
@@ -29,6 +30,8 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     pub passwords: Passwords,
     pub usage: Arc<UsageRecorder>,
+    /// Where tokens were used from, as this instance already recorded it.
+    pub addresses: Arc<AddressMemory>,
     pub token_cache: Arc<TokenCache>,
     pub git: Arc<GitState>,
     pub settings: Arc<SettingsCache>,
@@ -49,6 +52,7 @@ impl Core {
             clock,
             passwords: Passwords::new(cores.max(2), Duration::from_secs(3)),
             usage: Default::default(),
+            addresses: Default::default(),
             token_cache: Default::default(),
             git: Arc::new(GitState::new(repositories)),
             settings: Default::default(),

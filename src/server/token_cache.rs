@@ -76,7 +76,7 @@ impl Entry {
         } else {
             TTL_SECONDS
         };
-        (0..trusted_for).contains(&age) && self.auth.token.is_active(now)
+        (0..trusted_for).contains(&age) && self.auth.token.auth_state(now).is_active()
     }
 }
 
@@ -329,6 +329,7 @@ mod tests {
             rotated_at: None,
             impersonation: false,
             created_by: None,
+            allowed_ips: Default::default(),
         }
     }
 

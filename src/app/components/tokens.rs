@@ -113,7 +113,22 @@ pub fn NewTokenFields(
     bounds: ExpiryBounds,
     /// The scopes offered.
     offered: Offered,
+    /// Asks for the addresses it may be used from (the owner's form).
+    #[prop(optional)]
+    addresses: bool,
 ) -> impl IntoView {
+    let allowed_ips = addresses.then(|| {
+        view! {
+            <Field
+                label="Allowed IP addresses (optional)"
+                name="allowed_ips"
+                value=typed.allowed_ips.clone().unwrap_or_default()
+                error=feedback.field("allowed_ips")
+                required=false
+                hint="Addresses or CIDR ranges, IPv4 or IPv6, separated by commas: for example 203.0.113.7, 192.0.2.0/24. Requests from anywhere else are refused. Empty: anywhere."
+            />
+        }
+    });
     view! {
         <Field
             label="Token name"
@@ -132,6 +147,7 @@ pub fn NewTokenFields(
             required=false
         />
         <ExpiryField bounds typed=typed.expires_at error=feedback.field("expires_at") />
+        {allowed_ips}
         <ScopeCheckboxes offered selected=typed.scopes error=feedback.field("scopes") />
     }
 }
@@ -213,6 +229,17 @@ fn first_cells(t: &TokenView) -> impl IntoView {
         </td>
         <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
             {scope_list(&t.scopes)}
+            {(!t.allowed_ips.is_empty())
+                .then(|| {
+                    view! {
+                        <span
+                            data-testid="allowed-ips"
+                            class="block font-sans text-gray-600 wrap-anywhere"
+                        >
+                            {format!("Only from {}", t.allowed_ips.join(", "))}
+                        </span>
+                    }
+                })}
         </td>
         <td role="cell" data-label="Created" class="px-3 py-2">
             {when(t.created_at)}
@@ -471,11 +498,21 @@ pub fn InactiveTokens(
         .into_iter()
         .map(|t| {
             let state = t.state(now);
+            let status = match t.overlap_until(now) {
+                Some(until) => view! {
+                    <span data-testid="overlap-until">
+                        "Rotated; the old secret still works until "
+                        <time datetime=instant::machine(until)>{instant::date_time(until)}</time>
+                    </span>
+                }
+                .into_any(),
+                None => view! { <TokenStatus state expiry_enforced /> }.into_any(),
+            };
             view! {
                 <tr role="row" data-testid="inactive-token">
                     {first_cells(&t)}
                     <td role="cell" data-label="Status" class="px-3 py-2">
-                        <TokenStatus state expiry_enforced />
+                        {status}
                     </td>
                 </tr>
             }

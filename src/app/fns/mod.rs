@@ -42,6 +42,7 @@ pub struct TypedToken {
     pub description: Option<String>,
     pub expires_at: Option<String>,
     pub scopes: Vec<String>,
+    pub allowed_ips: Option<String>,
 }
 
 impl TypedToken {
@@ -57,6 +58,7 @@ impl TypedToken {
             name: name.filter(|n| !n.trim().is_empty()),
             description: description.filter(|d| !d.trim().is_empty()),
             expires_at: None,
+            allowed_ips: None,
             scopes: scopes
                 .iter()
                 .flat_map(|list| list.split(','))
@@ -83,6 +85,7 @@ impl TypedToken {
             name: f.value("name"),
             description: f.value("description"),
             expires_at: f.value("expires_at"),
+            allowed_ips: f.value("allowed_ips").filter(|v| !v.is_empty()),
             scopes: f
                 .values
                 .iter()

@@ -20,12 +20,24 @@ pub struct TokenView {
     /// 00:00 UTC of the expiry date, unix seconds; `None`: never.
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// When a rotation replaced it.
+    pub rotated_at: Option<i64>,
+    /// The addresses and ranges it may be used from; empty: anywhere.
+    pub allowed_ips: Vec<String>,
 }
 
 impl TokenView {
     /// Where it stands at `now`.
     pub fn state(&self, now: i64) -> TokenState {
         TokenState::at(now, self.expires_at, self.revoked_at)
+    }
+
+    /// Until when its old secret keeps working beside its successor, if it
+    /// was rotated with an overlap that has not ended at `now`.
+    pub fn overlap_until(&self, now: i64) -> Option<i64> {
+        crate::domain::token::in_rotation_overlap(now, self.rotated_at, self.revoked_at)
+            .then_some(self.revoked_at)
+            .flatten()
     }
 }
 
@@ -113,6 +125,8 @@ pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
         last_used_ips: t.last_used_ips,
         expires_at: t.expires_at,
         revoked_at: t.revoked_at,
+        rotated_at: t.rotated_at,
+        allowed_ips: t.allowed_ips.entries(),
     }
 }
 
@@ -213,6 +227,7 @@ pub async fn create_token(
     #[server(default)] description: String,
     expires_at: String,
     #[server(default)] scopes: Vec<String>,
+    #[server(default)] allowed_ips: String,
 ) -> Result<NewTokenSecret, AppError> {
     use super::ctx;
     use crate::server::reveal;
@@ -224,6 +239,7 @@ pub async fn create_token(
             description: &description,
             expires_on: &expires_at,
             scopes: &scopes,
+            allowed_ips: &allowed_ips,
         };
         let created = tokens::issue(
             &state,
@@ -242,6 +258,7 @@ pub async fn create_token(
         values.push(("name", name.as_str()));
         values.push(("description", description.as_str()));
         values.push(("expires_at", expires_at.as_str()));
+        values.push(("allowed_ips", allowed_ips.as_str()));
         values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
     }
     ctx::finish("create_token", &values, Some(TOKEN_CREATED), result).await
@@ -297,6 +314,7 @@ impl crate::app::components::form::FormArgs for CreateToken {
             description: first(fields, "description").unwrap_or_default(),
             expires_at: first(fields, "expires_at")?,
             scopes,
+            allowed_ips: first(fields, "allowed_ips").unwrap_or_default(),
         })
     }
 }
@@ -345,20 +363,23 @@ pub async fn describe_token(
 }
 
 /// Rotates one of the user's tokens: a new secret with the same name,
-/// description and scopes; the old one stops working at once. An empty
-/// date is what a new token's would be.
+/// description, scopes and allowed addresses; the old one stops working at
+/// once, or after the overlap chosen (minutes; empty: none). An empty date
+/// is what a new token's would be.
 #[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "rotate_token")]
 pub async fn rotate_token(
     id: crate::domain::ids::TokenId,
     #[server(default)] expires_at: String,
+    #[server(default)] overlap_minutes: String,
 ) -> Result<NewTokenSecret, AppError> {
     use super::ctx;
     use crate::server::reveal;
     use crate::server::services::tokens;
     let result = async {
         let (state, session, user) = ctx::signed_in().await?;
+        let actor = ctx::actor(&user);
         let created =
-            tokens::rotate_own(&state, &ctx::actor(&user), user.id, id, &expires_at).await?;
+            tokens::rotate_own(&state, &actor, user.id, id, &expires_at, &overlap_minutes).await?;
         hand_over(reveal::TOKEN_SECRET, &state, &session, user.id, created).await
     }
     .await;
@@ -366,7 +387,10 @@ pub async fn rotate_token(
         // The list shows the new secret once.
         leptos_axum::redirect(crate::paths::TOKENS);
     }
-    let values = [("expires_at", expires_at.as_str())];
+    let values = [
+        ("expires_at", expires_at.as_str()),
+        ("overlap_minutes", overlap_minutes.as_str()),
+    ];
     ctx::finish("rotate_token", &values, None::<&str>, result).await
 }
 

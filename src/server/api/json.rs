@@ -34,6 +34,14 @@ pub fn token(t: &Token, now: i64) -> Value {
     if t.impersonation {
         v["impersonation"] = json!(true);
     }
+    // Forgekey's extensions, only where they say something, so a GitLab
+    // token's answer keeps GitLab's shape.
+    if !t.allowed_ips.is_empty() {
+        v["allowed_ips"] = json!(t.allowed_ips.entries());
+    }
+    if t.in_rotation_overlap(now) {
+        v["works_until"] = json!(t.revoked_at.map(instant));
+    }
     v
 }
 

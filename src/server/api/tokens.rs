@@ -203,22 +203,29 @@ async fn rotate_token(
     params: &Params,
 ) -> Result<Json<Value>, ApiError> {
     let actor = auth.actor(state).await?;
+    // Forgekey's overlap window: `overlap_minutes` (0 to 1440; none: 0).
+    let overlap = crate::domain::token::parse_rotation_overlap(
+        params.get("overlap_minutes").unwrap_or_default(),
+    );
     // A rotation that cannot be done is GitLab's `400 Bad request - <why>`.
-    let created = tokens::rotate(state, &actor, token, params.get("expires_at"))
-        .await
-        .map_err(|e| match e {
-            ServiceError::Invalid(fields) => ApiError::BadRequestBecause(
-                fields
-                    .iter()
-                    .map(|f| f.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            ServiceError::Conflict(conflict) => {
-                ApiError::BadRequestBecause(crate::server::api::error::conflict_message(conflict))
-            }
-            other => other.into(),
-        })?;
+    let created = async {
+        let overlap = overlap?;
+        tokens::rotate_with_overlap(state, &actor, token, params.get("expires_at"), overlap).await
+    }
+    .await
+    .map_err(|e| match e {
+        ServiceError::Invalid(fields) => ApiError::BadRequestBecause(
+            fields
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ServiceError::Conflict(conflict) => {
+            ApiError::BadRequestBecause(crate::server::api::error::conflict_message(conflict))
+        }
+        other => other.into(),
+    })?;
     Ok(Json(json::created(
         &created.token,
         &created.secret,
@@ -284,12 +291,15 @@ async fn issue_from(
     // Without a date the domain's rule decides (`parse_optional_expiry`).
     let expires_at = params.get("expires_at").unwrap_or_default();
     let actor = auth.actor(state).await?;
+    // Forgekey's allow list: `allowed_ips[]=…` or one comma-separated value.
+    let allowed_ips = params.list("allowed_ips").join(",");
     // GitLab 17.7's optional description.
     let request = tokens::Request {
         name,
         description: params.get("description").unwrap_or_default(),
         expires_on: expires_at,
         scopes: &scopes,
+        allowed_ips: &allowed_ips,
     };
     let created = tokens::issue(state, &actor, owner, issuer, request).await?;
     Ok((

@@ -31,6 +31,10 @@ pub enum TokenCommand {
         /// `settings set --token-expiry-required off`.
         #[arg(long, default_value = "")]
         expires_at: String,
+        /// The IP addresses and CIDR ranges (comma-separated, IPv4 or IPv6) the token may be
+        /// used from; left out: anywhere.
+        #[arg(long, default_value = "")]
+        allowed_ips: String,
     },
     /// List a user's tokens (never their secrets).
     List {
@@ -62,6 +66,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
             description,
             scopes,
             expires_at,
+            allowed_ips,
         } => {
             let user = find_user(&core, &user).await?;
             let request = tokens::Request {
@@ -69,11 +74,20 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
                 description: &description,
                 expires_on: &expires_at,
                 scopes: &scopes,
+                allowed_ips: &allowed_ips,
             };
             let created =
                 tokens::issue(&core, &actor, &user, tokens::Issuer::Owner, request).await?;
+            let from = if created.token.allowed_ips.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", usable only from {}",
+                    created.token.allowed_ips.entries().join(", ")
+                )
+            };
             println!(
-                "Created personal access token {} (id {}) for {}, expiring {}. It is shown only once:",
+                "Created personal access token {} (id {}) for {}, expiring {}{from}. It is shown only once:",
                 created.token.name,
                 created.token.id,
                 user.username,

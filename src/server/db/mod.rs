@@ -2,6 +2,7 @@
 //! through sqlx's Any driver: `$n` placeholders, integers for booleans and
 //! instants; only the migrations differ per backend.
 
+pub mod addresses;
 pub mod attempts;
 pub mod audit;
 pub mod backup;

@@ -4,6 +4,7 @@
 use super::{flag, Backend, Conditions, Db};
 use crate::domain::expiry::Job;
 use crate::domain::ids::{TokenId, UserId};
+use crate::domain::network::AllowList;
 use crate::domain::scope::{self, Scope};
 use crate::domain::search::NameSearch;
 use crate::domain::token::{TokenDigest, TokenField, TokenSort, TokenState};
@@ -33,6 +34,8 @@ pub struct Token {
     pub impersonation: bool,
     /// The administrator who made an impersonation token.
     pub created_by: Option<UserId>,
+    /// Where it may be used from; empty: anywhere.
+    pub allowed_ips: AllowList,
 }
 
 impl Token {
@@ -44,11 +47,29 @@ impl Token {
     pub fn is_active(&self, now: i64) -> bool {
         self.state(now).is_active()
     }
+
+    /// Whether it was rotated away but keeps working beside its successor
+    /// at `now` (`domain::token::in_rotation_overlap`).
+    pub fn in_rotation_overlap(&self, now: i64) -> bool {
+        crate::domain::token::in_rotation_overlap(now, self.rotated_at, self.revoked_at)
+    }
+
+    /// Where it stands for a request at `now`
+    /// (`TokenState::for_authentication`: working inside a rotation
+    /// overlap).
+    pub fn auth_state(&self, now: i64) -> TokenState {
+        TokenState::for_authentication(now, self.expires_at, self.revoked_at, self.rotated_at)
+    }
 }
+
+/// A token not revoked at `$1` (now): never revoked, or rotated away but
+/// still inside its overlap window (`domain::token::in_rotation_overlap`),
+/// which revoking ends at once.
+const LIVE: &str = "(revoked_at IS NULL OR (rotated_at IS NOT NULL AND revoked_at > $1))";
 
 const COLUMNS: &str =
     "id, user_id, name, description, scopes, created_at, expires_at, last_used_at, \
-                       last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by";
+                       last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by, allowed_ips";
 
 fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
     let id: TokenId = row.try_get("id")?;
@@ -70,6 +91,7 @@ fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
         rotated_at: row.try_get("rotated_at")?,
         impersonation: flag(row, "impersonation")?,
         created_by: row.try_get("created_by")?,
+        allowed_ips: AllowList::from_stored(&row.try_get::<String, _>("allowed_ips")?),
     })
 }
 
@@ -84,6 +106,7 @@ pub struct NewTokenRow<'a> {
     pub family_id: Option<TokenId>,
     pub impersonation: bool,
     pub created_by: Option<UserId>,
+    pub allowed_ips: &'a AllowList,
 }
 
 async fn insert_with<'e, E>(executor: E, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error>
@@ -93,8 +116,8 @@ where
     let row = sqlx::query(&format!(
         "INSERT INTO personal_access_tokens \
          (user_id, name, token_digest, scopes, created_at, expires_at, family_id, impersonation, \
-          created_by, description) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+          created_by, description, allowed_ips) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
     ))
     .bind(new.user_id)
     .bind(new.name)
@@ -106,6 +129,7 @@ where
     .bind(i64::from(new.impersonation))
     .bind(new.created_by)
     .bind(new.description)
+    .bind(new.allowed_ips.to_stored())
     .fetch_one(executor)
     .await?;
     from_row(&row)
@@ -426,9 +450,9 @@ pub async fn find_by_digests(db: &Db, digests: &[TokenDigest]) -> Result<Vec<Tok
 /// Marks a token revoked at `now` unless it already is; returns the token
 /// as it is afterwards (None when there is no such token).
 pub async fn revoke(db: &Db, id: TokenId, now: i64) -> Result<Option<Token>, sqlx::Error> {
-    sqlx::query(
-        "UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-    )
+    sqlx::query(&format!(
+        "UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND {LIVE}"
+    ))
     .bind(now)
     .bind(id)
     .execute(&db.pool)
@@ -449,7 +473,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let condition = match revoked_at {
-        Some(_) => "revoked_at IS NULL",
+        Some(_) => LIVE,
         None => "revoked_at IS NOT NULL AND rotated_at IS NULL AND revoked_for_reuse = 0",
     };
     let row = sqlx::query(&format!(
@@ -489,7 +513,7 @@ where
 {
     sqlx::query(&format!(
         "UPDATE personal_access_tokens SET revoked_at = $1 \
-         WHERE revoked_at IS NULL AND (expires_at > $2 OR expires_at IS NULL) RETURNING {COLUMNS}"
+         WHERE {LIVE} AND (expires_at > $2 OR expires_at IS NULL) RETURNING {COLUMNS}"
     ))
     .bind(now)
     .bind(latest)
@@ -512,7 +536,7 @@ where
 {
     sqlx::query(&format!(
         "UPDATE personal_access_tokens SET revoked_at = $1, revoked_for_reuse = 1 \
-         WHERE (family_id = $2 OR id = $2) AND revoked_at IS NULL RETURNING {COLUMNS}"
+         WHERE (family_id = $2 OR id = $2) AND {LIVE} RETURNING {COLUMNS}"
     ))
     .bind(now)
     .bind(family_id)
@@ -523,18 +547,21 @@ where
     .collect()
 }
 
-/// Revokes `old` as rotated and inserts its successor, in the caller's
+/// Marks `old` rotated at `now`, revoked once `overlap` seconds have
+/// passed (0: at once), and inserts its successor, in the caller's
 /// transaction. None when `old` was no longer active (revoked meanwhile).
 pub async fn rotate(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     old: &Token,
     successor: &NewTokenRow<'_>,
     now: i64,
+    overlap: i64,
 ) -> Result<Option<Token>, sqlx::Error> {
     let revoked = sqlx::query(
-        "UPDATE personal_access_tokens SET revoked_at = $1, rotated_at = $1 \
-         WHERE id = $2 AND revoked_at IS NULL",
+        "UPDATE personal_access_tokens SET revoked_at = $1, rotated_at = $2 \
+         WHERE id = $3 AND revoked_at IS NULL",
     )
+    .bind(now + overlap)
     .bind(now)
     .bind(old.id)
     .execute(&mut **tx)

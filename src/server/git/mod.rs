@@ -13,8 +13,8 @@ use crate::domain::project::{authorize_git, GitDenied, GitOperation};
 use crate::server::basic_auth::{self, Client, Identity, Refusal};
 use crate::server::client_addr::client_ip;
 use crate::server::db::projects::Project;
-use crate::server::services::projects;
 use crate::server::services::ServiceError;
+use crate::server::services::{addresses, projects};
 use crate::server::state::AppState;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -97,7 +97,6 @@ async fn handle(
     operation: GitOperation,
     endpoint: &str,
 ) -> Response {
-    let now = state.now();
     let ip = client_ip(req.extensions());
     let identity = match basic_auth::authenticate(&state, req.headers(), ip, Client::Git).await {
         Ok(identity) => identity,
@@ -123,7 +122,7 @@ async fn handle(
         return text(StatusCode::NOT_FOUND, NOT_FOUND);
     };
     if let Identity::Token(auth) = &identity {
-        state.usage.note(&state.db, &auth.token, now, ip);
+        addresses::note_use(&state, auth, ip).await;
     }
     let remote_user = identity.username().map(str::to_owned);
 

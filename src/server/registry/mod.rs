@@ -15,6 +15,7 @@ pub mod process;
 use crate::domain::registry::SERVICE;
 use crate::server::basic_auth::{self, Client, Identity, Refusal};
 use crate::server::client_addr::client_ip;
+use crate::server::services::addresses;
 use crate::server::services::registry::{self, RegistryToken};
 use crate::server::services::ServiceError;
 use crate::server::state::AppState;
@@ -100,7 +101,7 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => return failure(e),
     };
     if let Identity::Token(auth) = &identity {
-        state.usage.note(&state.db, &auth.token, state.now(), ip);
+        addresses::note_use(&state, auth, ip).await;
     }
     answer(&signed)
 }

@@ -106,13 +106,15 @@ pub enum Action {
     TokenRevokedByLimit,
     TokenRevokedAsLeaked,
     TokenRevokedForReuse,
+    TokenUsedFromNewAddress,
+    TokenRefusedFromAddress,
     ProjectCreated,
     PasswordReset,
     PasswordResetLinkSent,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -132,6 +134,8 @@ impl Action {
         Self::TokenRevokedByLimit,
         Self::TokenRevokedAsLeaked,
         Self::TokenRevokedForReuse,
+        Self::TokenUsedFromNewAddress,
+        Self::TokenRefusedFromAddress,
         Self::ProjectCreated,
         Self::PasswordReset,
         Self::PasswordResetLinkSent,
@@ -159,6 +163,8 @@ impl Action {
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::TokenRevokedAsLeaked => "token_revoked_as_leaked",
             Self::TokenRevokedForReuse => "token_revoked_for_reuse",
+            Self::TokenUsedFromNewAddress => "token_used_from_new_address",
+            Self::TokenRefusedFromAddress => "token_refused_from_address",
             Self::ProjectCreated => "project_created",
             Self::PasswordReset => "password_reset",
             Self::PasswordResetLinkSent => "password_reset_link_sent",
@@ -186,6 +192,10 @@ impl Action {
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::TokenRevokedAsLeaked => "Revoked token (reported leaked)",
             Self::TokenRevokedForReuse => "Revoked token (a rotated-away copy was reused)",
+            Self::TokenUsedFromNewAddress => "Token used from a new address",
+            Self::TokenRefusedFromAddress => {
+                "Refused token from an address it may not be used from"
+            }
             Self::ProjectCreated => "Created project",
             Self::PasswordReset => "Reset password",
             Self::PasswordResetLinkSent => "Sent password reset link",

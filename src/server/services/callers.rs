@@ -100,11 +100,12 @@ pub async fn identify(state: &Core, presented: Presented<'_>) -> Result<Caller, 
         ServiceError::TokenRevoked => Refused::Revoked,
         _ => Refused::Unauthenticated,
     })?;
+    super::addresses::admit(state, &auth, presented.address)
+        .await
+        .map_err(|_| Refused::Unauthenticated)?;
     access::check(&auth.token.scopes, presented.read_only, presented.area)
         .map_err(|e| Refused::MissingScope { needed: e.needed })?;
-    state
-        .usage
-        .note(&state.db, &auth.token, state.now(), presented.address);
+    super::addresses::note_use(state, &auth, presented.address).await;
 
     let admin = acts_as_admin(state, &auth.user, &auth.token).await?;
     let Some(target) = presented.sudo else {

@@ -146,6 +146,9 @@ async fn purge(state: &Core) -> Result<Report, ServiceError> {
     // (not counted: the report counts tokens).
     let links = crate::server::db::password_resets::purge(&state.db, state.now() - 86_400).await?;
     tracing::info!(deleted = links, "expired password reset links purged");
+    // Yesterday's refusals, and the addresses of token families gone.
+    let addresses = super::addresses::prune(state).await?;
+    tracing::info!(deleted = addresses, "address records purged");
     Ok(report)
 }
 

@@ -151,7 +151,11 @@ pub fn revoked_by_limit(user: &User, tokens: &[&Token], max_days: i64, base: &st
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lifecycle {
     Created,
-    Rotated,
+    /// The new token of a rotation; the old secret works until
+    /// `old_works_until` (an overlap window) or stopped at once.
+    Rotated {
+        old_works_until: Option<i64>,
+    },
     Revoked,
 }
 
@@ -180,7 +184,7 @@ pub fn token_lifecycle(
             "A new personal access token has been created".to_owned(),
             "of yours was created",
         ),
-        Lifecycle::Rotated => (format!("Your {kind} was rotated"), "of yours was rotated"),
+        Lifecycle::Rotated { .. } => (format!("Your {kind} was rotated"), "of yours was rotated"),
         Lifecycle::Revoked => (format!("Your {kind} was revoked"), "of yours was revoked"),
     };
     let by = if actor.id == Some(owner.id) && actor.acted_as.is_none() {
@@ -198,12 +202,22 @@ pub fn token_lifecycle(
     let advice = match change {
         Lifecycle::Revoked => {
             "Scripts and tools using it stop working. Create a new token if you still need one at:"
+                .to_owned()
         }
-        Lifecycle::Rotated => {
-            "The old secret stopped working; the new one was shown once to whoever rotated it. \
-             If you did not expect this, revoke it at:"
-        }
-        Lifecycle::Created => "If you did not expect this, revoke it at:",
+        Lifecycle::Rotated {
+            old_works_until: None,
+        } => "The old secret stopped working; the new one was shown once to whoever rotated it. \
+              If you did not expect this, revoke it at:"
+            .to_owned(),
+        Lifecycle::Rotated {
+            old_works_until: Some(until),
+        } => format!(
+            "The old secret keeps working until {} (the overlap asked for), then stops; the new \
+             one was shown once to whoever rotated it. If you did not expect this, revoke both \
+             at:",
+            crate::domain::instant::date_time(until)
+        ),
+        Lifecycle::Created => "If you did not expect this, revoke it at:".to_owned(),
     };
     Mail {
         to: owner.email.clone(),

@@ -1,6 +1,7 @@
 //! Orchestration: take the state, call domain rules and the database.
 
 pub mod accounts;
+pub mod addresses;
 pub mod admin;
 pub mod attempts;
 pub mod audit;

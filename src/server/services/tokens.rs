@@ -59,17 +59,7 @@ pub enum Issuer<'a> {
     Impersonation(&'a User),
 }
 
-/// What a new token is asked for with, as typed (`domain::token::NewToken`
-/// checks it).
-#[derive(Clone, Copy, Debug)]
-pub struct Request<'a, S> {
-    pub name: &'a str,
-    /// Empty: none.
-    pub description: &'a str,
-    /// `YYYY-MM-DD`; empty: what the policy gives (`LifetimePolicy`).
-    pub expires_on: &'a str,
-    pub scopes: &'a [S],
-}
+pub use crate::domain::token::Request;
 
 /// Issues a personal access token to `owner` (see [`Issuer`]), on the
 /// record as `actor`'s doing.
@@ -82,10 +72,7 @@ pub async fn issue<S: AsRef<str>>(
 ) -> Result<Created, ServiceError> {
     let now = state.now();
     let new = NewToken::parse(
-        request.name,
-        request.description,
-        request.expires_on,
-        request.scopes,
+        request,
         super::registry::offered(state, owner.is_admin).await?,
         date_of(now),
         &policy(state).await?,
@@ -113,6 +100,7 @@ pub async fn issue<S: AsRef<str>>(
             family_id: None,
             impersonation,
             created_by,
+            allowed_ips: &new.allowed_ips,
         },
     )
     .await?;
@@ -158,6 +146,7 @@ pub async fn create<S: AsRef<str>>(
         description: "",
         expires_on,
         scopes,
+        allowed_ips: "",
     };
     issue(state, actor, user, Issuer::Owner, request).await
 }
@@ -420,14 +409,30 @@ pub async fn set_token_revoked(
 
 /// Replaces a token that is not revoked with a new one of the same name
 /// and scopes, in one transaction with its audit record. Without `expires_on`, the policy
-/// decides (`LifetimePolicy::rotation_expiry`).
+/// decides (`LifetimePolicy::rotation_expiry`). The old secret stops at
+/// once, as in GitLab; see [`rotate_with_overlap`].
 pub async fn rotate(
     state: &Core,
     actor: &Actor,
     old: &Token,
     expires_on: Option<&str>,
 ) -> Result<Created, ServiceError> {
+    rotate_with_overlap(state, actor, old, expires_on, 0).await
+}
+
+/// [`rotate`], the old secret working on for `overlap` seconds beside its
+/// successor (`domain::token::parse_rotation_overlap`: up to a day), so a
+/// fleet can roll over without an outage. Its allow list, description and
+/// scopes carry over.
+pub async fn rotate_with_overlap(
+    state: &Core,
+    actor: &Actor,
+    old: &Token,
+    expires_on: Option<&str>,
+    overlap: i64,
+) -> Result<Created, ServiceError> {
     let now = state.now();
+    let overlap = overlap.clamp(0, token::ROTATION_OVERLAP_MAX_MINUTES * 60);
     let today = date_of(now);
     let policy = policy(state).await?;
     let expires_on = match expires_on {
@@ -452,24 +457,36 @@ pub async fn rotate(
         family_id: Some(old.family_id),
         impersonation: old.impersonation,
         created_by: old.created_by,
+        allowed_ips: &old.allowed_ips,
     };
     let mut tx = state.db.begin_write().await?;
-    let Some(token) = tokens::rotate(&mut tx, old, &successor, now).await? else {
+    let Some(token) = tokens::rotate(&mut tx, old, &successor, now, overlap).await? else {
         // Revoked meanwhile.
         tx.rollback().await?;
         return Err(ServiceError::Conflict(Conflict::AlreadyRevoked));
     };
     let owner = users::find_by_id_with(&mut *tx, old.user_id).await?;
+    let details = if overlap > 0 {
+        format!(
+            "successor #{}; the old secret works until {}",
+            token.id,
+            crate::domain::instant::date_time(now + overlap)
+        )
+    } else {
+        format!("successor #{}", token.id)
+    };
     let mut event = Event::new(Action::TokenRotated)
         .on_token(old)
-        .details(format!("successor #{}", token.id));
+        .details(details);
     if let Some(owner) = &owner {
         event = event.on_user(owner);
         mail::queue_lifecycle(
             &mut *tx,
             state,
             (owner, &token),
-            Lifecycle::Rotated,
+            Lifecycle::Rotated {
+                old_works_until: (overlap > 0).then_some(now + overlap),
+            },
             actor,
             now,
         )
@@ -487,22 +504,25 @@ pub async fn rotate(
     Ok(Created { token, secret })
 }
 
-/// Rotates one of the user's own tokens (see [`rotate`]) with the expiry
-/// typed in a form: empty means what it means for a new token
-/// (`LifetimePolicy::parse_optional_expiry`).
+/// Rotates one of the user's own tokens (see [`rotate_with_overlap`]) with
+/// the expiry and overlap typed in a form: an empty date means what it
+/// means for a new token (`LifetimePolicy::parse_optional_expiry`), an
+/// empty overlap none.
 pub async fn rotate_own(
     state: &Core,
     actor: &Actor,
     user_id: UserId,
     id: TokenId,
     expires_on: &str,
+    overlap_minutes: &str,
 ) -> Result<Created, ServiceError> {
     let old = find_own(state, user_id, id).await?;
+    let overlap = token::parse_rotation_overlap(overlap_minutes)?;
     let date = policy(state)
         .await?
         .parse_optional_expiry(expires_on, date_of(state.now()))?
         .map(crate::domain::lifetime::iso);
-    rotate(state, actor, &old, date.as_deref()).await
+    rotate_with_overlap(state, actor, &old, date.as_deref(), overlap).await
 }
 
 /// Checks a presented secret. Any failure is the same `InvalidCredentials`:
@@ -572,7 +592,10 @@ async fn find_authenticated(
     let token = tokens::find_by_digest(&state.db, &digest)
         .await?
         .ok_or(ServiceError::InvalidCredentials)?;
-    if token.rotated_at.is_some() {
+    // Rotated with an overlap window and inside it: it works on beside
+    // its successor (past its own expiry only as any token would).
+    let overlap = token.in_rotation_overlap(now);
+    if token.rotated_at.is_some() && !overlap {
         // Seen once per instance: from now on refused from memory, with no
         // query and no log line per replay.
         if rotation {
@@ -596,7 +619,7 @@ async fn find_authenticated(
         }
         return Err(ServiceError::TokenRevoked);
     }
-    match token.state(now) {
+    match token.auth_state(now) {
         TokenState::Active => {}
         // The settings are read only on this rare path.
         expired @ TokenState::Expired { .. } => {

@@ -128,6 +128,7 @@ both_backends!(
                 description: "",
                 expires_on: "2026-02-01",
                 scopes: &["api"],
+                allowed_ips: "",
             },
         )
         .await

@@ -33,6 +33,7 @@ impl World {
                 description: "",
                 expires_on: "2026-01-31",
                 scopes: &["api", "read_user"],
+                allowed_ips: "",
             },
         )
         .await

@@ -44,6 +44,7 @@ impl World {
                         description: "",
                         expires_on: "2026-02-01",
                         scopes: &["api"],
+                        allowed_ips: "",
                     },
                 )
                 .await
@@ -80,6 +81,7 @@ impl World {
                 description: "",
                 expires_on: "2026-02-01",
                 scopes: &["api"],
+                allowed_ips: "",
             },
         )
         .await

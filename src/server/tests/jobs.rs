@@ -54,6 +54,7 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
             description: "",
             expires_on: "2026-01-04",
             scopes: &["api"],
+            allowed_ips: "",
         },
     )
     .await

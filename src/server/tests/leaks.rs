@@ -277,6 +277,7 @@ both_backends!(owners_hear_of_each_creation_rotation_and_revocation, |t| {
         description: "",
         expires_on: "2026-02-01",
         scopes: &["api", "read_user"],
+        allowed_ips: "",
     };
     let created = tokens::issue(&s.st, &by_alice, &alice, Issuer::Owner, request)
         .await

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod addresses;
 mod admin;
 mod api;
 mod assets;

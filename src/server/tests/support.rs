@@ -445,6 +445,7 @@ pub async fn issued_token(
             description: "",
             expires_on: "2026-02-01",
             scopes,
+            allowed_ips: "",
         },
     )
     .await

@@ -338,6 +338,7 @@ both_backends!(
                     family_id: None,
                     impersonation: false,
                     created_by: None,
+                    allowed_ips: &Default::default(),
                 },
             )
             .await
@@ -471,6 +472,7 @@ async fn insert_named(
             family_id: None,
             impersonation: false,
             created_by: None,
+            allowed_ips: &Default::default(),
         },
     )
     .await

@@ -231,6 +231,7 @@ pub async fn create_impersonation_token(
                 description: &description,
                 expires_on: &expires_at,
                 scopes: &scopes,
+                allowed_ips: "",
             },
         )
         .await?;

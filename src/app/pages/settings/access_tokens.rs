@@ -136,6 +136,7 @@ pub fn AccessTokens() -> impl IntoView {
                                                                 typed=typed.clone()
                                                                 bounds=page.expiry.clone()
                                                                 offered=page.offered
+                                                                addresses=true
                                                             />
                                                             <SubmitButton
                                                                 label="Create personal access token"

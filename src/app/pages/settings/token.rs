@@ -2,7 +2,9 @@
 //! or a new secret in place of the old one (Rotate). Loaded on demand:
 //! the Access Tokens page links here and carries none of it.
 
-use crate::app::components::form::{ErrorBox, Feedback, Field, FormMessages, SubmitButton};
+use crate::app::components::form::{
+    ErrorBox, Feedback, Field, FieldError, FormMessages, SubmitButton,
+};
 use crate::app::components::layout::SettingsLayout;
 use crate::app::components::tokens::{ExpiryField, OneTimeSecret};
 use crate::app::error::AppError;
@@ -11,7 +13,7 @@ use crate::app::fns::{take_flash, FormFlash};
 use crate::app::pages::signed_in_only;
 use crate::domain::ids::TokenId;
 use crate::domain::instant;
-use crate::domain::token::DESCRIPTION_MAX;
+use crate::domain::token::{DESCRIPTION_MAX, ROTATION_OVERLAP_CHOICES};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -184,6 +186,7 @@ pub fn RotateToken() -> impl IntoView {
     let flash = Resource::new(|| (), |_| take_flash("rotate_token".to_owned()));
     let form = move |p: TokenPage, flash: Option<FormFlash>| {
         let typed = flash.as_ref().and_then(|f| f.value("expires_at"));
+        let typed_overlap = flash.as_ref().and_then(|f| f.value("overlap_minutes"));
         let feedback = Feedback::new(rotate, flash);
         let name = p.token.name.clone();
         let id = p.token.id.to_string();
@@ -196,16 +199,21 @@ pub fn RotateToken() -> impl IntoView {
             .into_any(),
             _ => {
                 let (id, bounds, typed) = (id.clone(), bounds.clone(), typed.clone());
+                let typed_overlap = typed_overlap.clone();
                 view! {
                     <p class="max-w-2xl text-sm text-gray-700">
                         {format!(
-                            "Rotating “{name}” makes a new secret with the same name, description and scopes. The current secret stops working at once: update every script and application that uses it.",
+                            "Rotating “{name}” makes a new secret with the same name, description, scopes and allowed addresses. The current secret stops working at once, or after the overlap you choose: update every script and application that uses it.",
                         )}
                     </p>
                     <FormMessages feedback />
                     <ActionForm action=rotate attr:class="max-w-2xl space-y-5">
                         <input type="hidden" name="id" value=id />
                         <ExpiryField bounds typed error=feedback.field("expires_at") />
+                        <OverlapField
+                            typed=typed_overlap.clone()
+                            error=feedback.field("overlap_minutes")
+                        />
                         <div class="flex flex-wrap gap-3">
                             <SubmitButton label="Rotate token" pending=rotate.pending() />
                             <A href=paths::TOKENS attr:class=CANCEL>
@@ -223,5 +231,46 @@ pub fn RotateToken() -> impl IntoView {
         <SettingsLayout title="Rotate personal access token">
             {token_body(page, flash, form)}
         </SettingsLayout>
+    }
+}
+
+/// How long the old secret keeps working beside the new one: a fleet can
+/// roll over without an outage (none by default, as in GitLab).
+#[component]
+fn OverlapField(
+    typed: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let options = ROTATION_OVERLAP_CHOICES
+        .into_iter()
+        .map(|(minutes, label)| {
+            let value = minutes.to_string();
+            let selected = typed.as_deref().unwrap_or("0") == value;
+            view! {
+                <option value=value selected=selected>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <div>
+            <label for="field-overlap_minutes" class="block text-sm font-medium text-gray-900">
+                "Keep the old secret working for"
+            </label>
+            <select
+                id="field-overlap_minutes"
+                name="overlap_minutes"
+                aria-describedby="field-overlap_minutes-hint"
+                aria-invalid=move || error.get().is_some().then_some("true")
+                class="mt-1 block w-full rounded-md border border-gray-300 bg-white px-3 py-2 text-sm focus:outline-none focus:ring-2 focus:ring-indigo-500"
+            >
+                {options}
+            </select>
+            <p id="field-overlap_minutes-hint" class="mt-1 text-xs text-gray-600">
+                "Both secrets work until then; afterwards the old one is refused, and using it to rotate revokes the new one too."
+            </p>
+            <FieldError id="field-overlap_minutes-error".to_owned() error />
+        </div>
     }
 }
