@@ -432,6 +432,41 @@ fn daily_jobs_by_hand() {
     );
     fk.run(&["jobs", "run", "purge-revoked", "--at", "yesterday"])
         .refused_with("RFC 3339");
+
+    // Unused tokens: off by default; on, a token unused for the period is
+    // first warned of, and revoked a week later.
+    fk.create_token("idle", "api", 300).out();
+    fk.run(&["settings", "set", "--unused-token-revoke-days", "7"])
+        .refused_with("14 to 3650 days");
+    let set = fk.run(&["settings", "set", "--unused-token-revoke-days", "30"]);
+    assert!(
+        set.out()
+            .lines()
+            .any(|l| l.starts_with("unused-token-revoke-days") && l.ends_with(" 30")),
+        "{}",
+        set.stdout
+    );
+    let at = |days: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let warned = fk.run(&["jobs", "run", "revoke-unused", "--at", &at(31)]);
+    assert!(
+        warned
+            .out()
+            .contains("Warned of 1 unused tokens and revoked 0, in 1 mails."),
+        "{}",
+        warned.stdout
+    );
+    let revoked = fk.run(&["jobs", "run", "revoke-unused", "--at", &at(38)]);
+    assert!(
+        revoked
+            .out()
+            .contains("Warned of 0 unused tokens and revoked 1, in 1 mails."),
+        "{}",
+        revoked.stdout
+    );
 }
 
 #[test]

@@ -82,3 +82,80 @@ test("credentials inventory: find a token by its secret, filter, revoke in bulk;
   await expect(page.getByTestId("mail").filter({ hasText: a.email }).filter({ hasText: "was revoked" }))
     .toHaveCount(2);
 });
+
+test("allowed addresses, a rotation overlap, new-address mail; unused tokens setting", async ({ page, request }, info) => {
+  const project = info.project.name;
+  const a = account(project);
+  await signUp(page, project, a);
+  const api = async (secret: string) =>
+    (await request.get("/api/v4/user", { headers: { "PRIVATE-TOKEN": secret } })).status();
+
+  // A bad entry is named, and the form keeps what was typed.
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await openTokenForm(page);
+  await page.getByLabel("Token name").fill("office");
+  await page.getByLabel("Allowed IP addresses (optional)").fill("192.0.2.0/24, example.com");
+  await page.getByLabel("api", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  await expect(page.getByText("example.com is not an IP address or CIDR range")).toBeVisible();
+  await expect(page.getByLabel("Allowed IP addresses (optional)")).toHaveValue("192.0.2.0/24, example.com");
+
+  // Only from elsewhere: refused from here (the tests run on this machine).
+  await page.getByLabel("Allowed IP addresses (optional)").fill("192.0.2.0/24");
+  await page.getByLabel("api", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  const office = (await page.getByTestId("new-token-secret").inputValue()).trim();
+  expect(office).toMatch(/^fkpat-/);
+  expect(await api(office)).toBe(401);
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await expect(page.getByTestId("active-token").filter({ hasText: "office" }).getByTestId("allowed-ips"))
+    .toHaveText("Only from 192.0.2.0/24");
+
+  // From this machine: it works.
+  await openTokenForm(page);
+  await page.getByLabel("Token name").fill("local");
+  await page.getByLabel("Allowed IP addresses (optional)").fill("127.0.0.1, ::1");
+  await page.getByLabel("api", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  const first = (await page.getByTestId("new-token-secret").inputValue()).trim();
+  expect(await api(first)).toBe(200);
+
+  // Rotated with an hour's overlap: both secrets work, and the list says until when.
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await page.getByTestId("active-token").getByRole("link", { name: "Rotate local" }).click();
+  await expect(page.getByRole("heading", { name: "Rotate personal access token", level: 1 })).toBeVisible();
+  await hydrated(page, project);
+  await page.getByLabel("Keep the old secret working for").selectOption({ label: "1 hour" });
+  await page.getByRole("button", { name: "Rotate token" }).click();
+  const second = (await page.getByTestId("new-token-secret").inputValue()).trim();
+  expect(second).not.toBe(first);
+  expect(await api(first)).toBe(200);
+  expect(await api(second)).toBe(200);
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await expect(page.getByTestId("inactive-token").filter({ hasText: "local" }).getByTestId("overlap-until"))
+    .toContainText("Rotated; the old secret still works until");
+  await signOut(page);
+
+  // The owner heard of the refusal and of the first use from this address.
+  await signIn(page, project, ADMIN);
+  await page.goto("/admin/outbox");
+  await hydrated(page, project);
+  const mails = page.getByTestId("mail").filter({ hasText: a.email });
+  await expect(mails.filter({ hasText: "A request with your personal access token was refused" })).toHaveCount(1);
+  await expect(mails.filter({ hasText: "used from a new address" })).toHaveCount(1);
+
+  // Unused tokens: a period shorter than the week of warning is refused; 0 turns it off.
+  await page.goto("/admin/application_settings");
+  await hydrated(page, project);
+  const unused = page.getByLabel("Revoke tokens unused for (days)");
+  await unused.fill("5");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Unused tokens are revoked after 14 to 3650 days, or never (0).")).toBeVisible();
+  await unused.fill("0");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The settings were saved." })).toBeVisible();
+});

@@ -21,15 +21,19 @@ pub enum Job {
     ExpiringToday,
     /// Revoked tokens older than the retention are deleted.
     PurgeRevoked,
+    /// Tokens unused for the instance's period are revoked, their owners
+    /// warned a week before ([`Unused`]).
+    RevokeUnused,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Self::Expiring60Days,
         Self::Expiring30Days,
         Self::ExpiringSoon,
         Self::ExpiringToday,
         Self::PurgeRevoked,
+        Self::RevokeUnused,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +43,7 @@ impl Job {
             Self::ExpiringSoon => "expiring-soon",
             Self::ExpiringToday => "expiring-today",
             Self::PurgeRevoked => "purge-revoked",
+            Self::RevokeUnused => "revoke-unused",
         }
     }
 
@@ -52,7 +57,8 @@ impl Job {
             Self::Expiring60Days
             | Self::Expiring30Days
             | Self::ExpiringSoon
-            | Self::PurgeRevoked => Time::from_hms(1, 0, 0),
+            | Self::PurgeRevoked
+            | Self::RevokeUnused => Time::from_hms(1, 0, 0),
             Self::ExpiringToday => Time::from_hms(2, 0, 0),
         }
         .unwrap_or(Time::MIDNIGHT)
@@ -77,7 +83,7 @@ impl Job {
             Self::Expiring30Days => ahead(NOTICE_DAYS + 1, 30),
             Self::ExpiringSoon => ahead(1, NOTICE_DAYS),
             Self::ExpiringToday => Some((today, today)),
-            Self::PurgeRevoked => None,
+            Self::PurgeRevoked | Self::RevokeUnused => None,
         }
     }
 
@@ -89,8 +95,55 @@ impl Job {
         match self {
             Self::Expiring60Days => Some(60),
             Self::Expiring30Days => Some(30),
-            Self::ExpiringSoon | Self::ExpiringToday | Self::PurgeRevoked => None,
+            Self::ExpiringSoon | Self::ExpiringToday | Self::PurgeRevoked | Self::RevokeUnused => {
+                None
+            }
         }
+    }
+}
+
+/// How many days before revoking an unused token its owner is warned.
+pub const UNUSED_WARNING_DAYS: i64 = 7;
+
+/// Which tokens the unused-token job warns of and revokes at an instant,
+/// for the instance's period (GitHub revokes classic tokens unused for a
+/// year). A token is idle since its last use, or its creation if never
+/// used. Its owner is warned once it has been idle for the period less a
+/// week; it is revoked once idle for the whole period **and** warned at
+/// least a week before, with no use since: turning the setting on warns
+/// first and revokes a week later, never at once, and a token used after
+/// its warning is warned again when idle again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unused {
+    /// Idle since at or before this instant: warn.
+    pub warn_idle_since: i64,
+    /// Idle since at or before this instant: revoke, if warned in time.
+    pub revoke_idle_since: i64,
+    /// Warned at or before this instant: in time.
+    pub warned_by: i64,
+}
+
+impl Unused {
+    /// The cut-offs at `now` for a period of `days` (0: the job does
+    /// nothing).
+    pub fn at(now: i64, days: i64) -> Option<Self> {
+        (days > UNUSED_WARNING_DAYS).then(|| Self {
+            warn_idle_since: now - (days - UNUSED_WARNING_DAYS) * 86_400,
+            revoke_idle_since: now - days * 86_400,
+            warned_by: now - UNUSED_WARNING_DAYS * 86_400,
+        })
+    }
+
+    /// Whether a token idle since `idle_since`, warned at `warned_at`, is
+    /// warned now.
+    pub fn warns(&self, idle_since: i64, warned_at: Option<i64>) -> bool {
+        idle_since <= self.warn_idle_since && warned_at.is_none_or(|w| w < idle_since)
+    }
+
+    /// Whether it is revoked now.
+    pub fn revokes(&self, idle_since: i64, warned_at: Option<i64>) -> bool {
+        idle_since <= self.revoke_idle_since
+            && warned_at.is_some_and(|w| w <= self.warned_by && w >= idle_since)
     }
 }
 
@@ -103,6 +156,30 @@ pub fn purge_before(now: i64, retention_days: i64) -> i64 {
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn unused_tokens_are_warned_a_week_before_they_are_revoked() {
+        const DAY: i64 = 86_400;
+        assert_eq!(Unused::at(1_000 * DAY, 0), None);
+        let now = 1_000 * DAY;
+        let rule = Unused::at(now, 90).unwrap();
+        // Idle 82 days: nothing yet; 83 days: warned (once).
+        assert!(!rule.warns(now - 82 * DAY, None));
+        assert!(rule.warns(now - 83 * DAY, None));
+        assert!(!rule.warns(now - 83 * DAY, Some(now - DAY)));
+        // Idle for years when the setting is turned on: warned, not revoked.
+        assert!(rule.warns(now - 900 * DAY, None));
+        assert!(!rule.revokes(now - 900 * DAY, None));
+        // Warned only yesterday: not yet; warned a week ago: revoked.
+        assert!(!rule.revokes(now - 900 * DAY, Some(now - DAY)));
+        assert!(rule.revokes(now - 900 * DAY, Some(now - 7 * DAY)));
+        // Used after the warning: neither revoked nor (until idle again
+        // long enough) warned.
+        let used = now - 30 * DAY;
+        assert!(!rule.revokes(used, Some(now - 40 * DAY)));
+        assert!(!rule.warns(used, Some(now - 40 * DAY)));
+        assert!(rule.warns(now - 85 * DAY, Some(now - 100 * DAY)));
+    }
 
     #[test]
     fn names_round_trip() {

@@ -25,6 +25,9 @@ pub struct Settings {
     pub token_expiry_required: bool,
     /// Revoked tokens are deleted this many days after revocation.
     pub revoked_token_retention_days: i64,
+    /// Tokens unused for this many days are revoked by the daily jobs,
+    /// their owners warned a week before (`domain::expiry::Unused`); 0: never.
+    pub unused_token_revoke_days: i64,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             token_expiry_enforced: true,
             token_expiry_required: true,
             revoked_token_retention_days: 30,
+            unused_token_revoke_days: 0,
         }
     }
 }
@@ -52,6 +56,35 @@ impl Settings {
 /// How long revoked tokens are kept (so they can be unrevoked) before the
 /// daily job deletes them, in days.
 pub const RETENTION_DAYS_RANGE: RangeInclusive<i64> = 0..=3650;
+
+/// After how many days without use tokens may be revoked (besides 0:
+/// never): more than the week of warning before it.
+pub const UNUSED_DAYS_RANGE: RangeInclusive<i64> = 14..=3650;
+
+/// After how many days unused tokens are revoked, typed in days; 0 (or
+/// nothing): never.
+pub fn parse_unused_days(input: &str) -> Result<i64, DomainError> {
+    let input = input.trim();
+    if input.is_empty() || input == "0" {
+        return Ok(0);
+    }
+    parse_days(
+        "unused_token_revoke_days",
+        input,
+        UNUSED_DAYS_RANGE,
+        "Unused tokens are revoked after a period that",
+    )
+    .map_err(|_| {
+        DomainError::field(
+            "unused_token_revoke_days",
+            format!(
+                "Unused tokens are revoked after {} to {} days, or never (0).",
+                UNUSED_DAYS_RANGE.start(),
+                UNUSED_DAYS_RANGE.end()
+            ),
+        )
+    })
+}
 
 /// The bounds of the token lifetime limit, in days.
 pub const MAX_LIFETIME_DAYS_RANGE: RangeInclusive<i64> = MAX_DAYS_RANGE;
@@ -142,6 +175,20 @@ pub fn describe_changes(old: &Settings, new: &Settings) -> Vec<String> {
             old.revoked_token_retention_days, new.revoked_token_retention_days
         ));
     }
+    if old.unused_token_revoke_days != new.unused_token_revoke_days {
+        let days = |d: i64| {
+            if d == 0 {
+                "never".to_owned()
+            } else {
+                format!("after {d} days")
+            }
+        };
+        changes.push(format!(
+            "unused tokens revoked: {} → {}",
+            days(old.unused_token_revoke_days),
+            days(new.unused_token_revoke_days)
+        ));
+    }
     changes
 }
 
@@ -168,6 +215,19 @@ mod tests {
         assert_eq!(parse_retention_days("3650"), Ok(3650));
         assert!(parse_retention_days("3651").is_err());
         assert!(parse_retention_days("-1").is_err());
+        assert_eq!(parse_unused_days(""), Ok(0));
+        assert_eq!(parse_unused_days("0"), Ok(0));
+        assert_eq!(parse_unused_days("14"), Ok(14));
+        assert_eq!(parse_unused_days(" 365 "), Ok(365));
+        for bad in ["7", "13", "3651", "-1", "a year"] {
+            let Err(DomainError::Invalid(fields)) = parse_unused_days(bad) else {
+                panic!("{bad:?} accepted");
+            };
+            assert_eq!(
+                fields[0].message,
+                "Unused tokens are revoked after 14 to 3650 days, or never (0)."
+            );
+        }
     }
 
     #[test]
@@ -186,6 +246,14 @@ mod tests {
             ]
         );
         assert!(describe_changes(&new, &new).is_empty());
+        let unused = Settings {
+            unused_token_revoke_days: 90,
+            ..old
+        };
+        assert_eq!(
+            describe_changes(&old, &unused),
+            ["unused tokens revoked: never → after 90 days"]
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub enum JobName {
     ExpiringSoon,
     ExpiringToday,
     PurgeRevoked,
+    RevokeUnused,
 }
 
 impl From<JobName> for Job {
@@ -45,6 +46,7 @@ impl From<JobName> for Job {
             JobName::ExpiringSoon => Job::ExpiringSoon,
             JobName::ExpiringToday => Job::ExpiringToday,
             JobName::PurgeRevoked => Job::PurgeRevoked,
+            JobName::RevokeUnused => Job::RevokeUnused,
         }
     }
 }
@@ -76,6 +78,10 @@ pub async fn run(storage: &Storage, command: JobsCommand) -> Result<(), CliError
         Some(report) if job == Job::PurgeRevoked => {
             println!("Deleted {} revoked tokens.", report.deleted)
         }
+        Some(report) if job == Job::RevokeUnused => println!(
+            "Warned of {} unused tokens and revoked {}, in {} mails.",
+            report.tokens, report.revoked, report.mails
+        ),
         Some(report) => println!(
             "Sent {} mails about {} tokens.",
             report.mails, report.tokens

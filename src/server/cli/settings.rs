@@ -39,6 +39,10 @@ pub enum SettingsCommand {
         /// daily job deletes them (0-3650).
         #[arg(long)]
         revoked_token_retention_days: Option<String>,
+        /// Days without use after which the daily job revokes a token, its
+        /// owner mailed a week before (14-3650; 0: never).
+        #[arg(long)]
+        unused_token_revoke_days: Option<String>,
         /// Go ahead when a lowered --token-max-lifetime-days revokes tokens
         /// (without it, the command says what it would revoke and stops).
         #[arg(long)]
@@ -71,6 +75,7 @@ pub async fn run(storage: &Storage, command: SettingsCommand) -> Result<(), CliE
         token_expiry_enforced,
         token_expiry_required,
         revoked_token_retention_days,
+        unused_token_revoke_days,
         confirm,
     } = command
     {
@@ -89,6 +94,10 @@ pub async fn run(storage: &Storage, command: SettingsCommand) -> Result<(), CliE
         if let Some(days) = revoked_token_retention_days {
             current.revoked_token_retention_days =
                 settings_rules::parse_retention_days(&days).map_err(ServiceError::from)?;
+        }
+        if let Some(days) = unused_token_revoke_days {
+            current.unused_token_revoke_days =
+                settings_rules::parse_unused_days(&days).map_err(ServiceError::from)?;
         }
         let changed =
             admin_service::change_settings(&core, &Actor::command_line(), current, confirm)
@@ -135,6 +144,10 @@ fn print(s: &Settings) {
         (
             "revoked-token-retention-days",
             s.revoked_token_retention_days.to_string(),
+        ),
+        (
+            "unused-token-revoke-days",
+            s.unused_token_revoke_days.to_string(),
         ),
     ];
     for (name, value) in rows {

@@ -18,7 +18,7 @@ where
     let row = sqlx::query(
         "SELECT git_password_auth, git_token_username_match, admin_mode, \
          token_max_lifetime_days, token_expiry_enforced, revoked_token_retention_days, \
-         token_expiry_required FROM application_settings WHERE id = 1",
+         token_expiry_required, unused_token_revoke_days FROM application_settings WHERE id = 1",
     )
     .fetch_one(executor)
     .await?;
@@ -30,6 +30,7 @@ where
         token_expiry_enforced: flag(&row, "token_expiry_enforced")?,
         token_expiry_required: flag(&row, "token_expiry_required")?,
         revoked_token_retention_days: row.try_get("revoked_token_retention_days")?,
+        unused_token_revoke_days: row.try_get("unused_token_revoke_days")?,
     })
 }
 
@@ -42,7 +43,8 @@ where
     sqlx::query(
         "UPDATE application_settings SET git_password_auth = $1, git_token_username_match = $2, \
          admin_mode = $3, token_max_lifetime_days = $4, token_expiry_enforced = $5, \
-         revoked_token_retention_days = $6, token_expiry_required = $7 WHERE id = 1",
+         revoked_token_retention_days = $6, token_expiry_required = $7, \
+         unused_token_revoke_days = $8 WHERE id = 1",
     )
     .bind(i64::from(settings.git_password_auth))
     .bind(i64::from(settings.git_token_username_match))
@@ -51,6 +53,7 @@ where
     .bind(i64::from(settings.token_expiry_enforced))
     .bind(settings.revoked_token_retention_days)
     .bind(i64::from(settings.token_expiry_required))
+    .bind(settings.unused_token_revoke_days)
     .execute(executor)
     .await?;
     Ok(())

@@ -622,7 +622,7 @@ impl Notice {
             Job::Expiring30Days => Some(Self::Expiring30Days),
             Job::ExpiringSoon => Some(Self::ExpiringSoon),
             Job::ExpiringToday => Some(Self::ExpiringToday),
-            Job::PurgeRevoked => None,
+            Job::PurgeRevoked | Job::RevokeUnused => None,
         }
     }
 
@@ -728,4 +728,66 @@ pub async fn purge_revoked(db: &Db, before: i64, limit: i64) -> Result<u64, sqlx
     .execute(&db.pool)
     .await?
     .rows_affected())
+}
+
+/// What the unused-token job does to a batch (`domain::expiry::Unused`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnusedStep {
+    /// Marks them warned.
+    Warn,
+    /// Revokes them.
+    Revoke,
+}
+
+/// Warns of (marks) or revokes up to `limit` live tokens the rule picks at
+/// `now`, in one statement through `executor` (the batch's transaction),
+/// lowest ids first; returns them as they are afterwards.
+pub async fn claim_unused<'e, E>(
+    executor: E,
+    step: UnusedStep,
+    rule: &crate::domain::expiry::Unused,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    // As `Unused::warns` and `Unused::revokes` say it, over live tokens.
+    const IDLE: &str = "COALESCE(last_used_at, created_at)";
+    let (set, picked, limit_at) = match step {
+        UnusedStep::Warn => (
+            "unused_warning_notified_at = $1",
+            format!(
+                "{IDLE} <= $2 AND (unused_warning_notified_at IS NULL \
+                 OR unused_warning_notified_at < {IDLE})"
+            ),
+            3,
+        ),
+        UnusedStep::Revoke => (
+            "revoked_at = $1",
+            format!(
+                "{IDLE} <= $2 AND unused_warning_notified_at <= $3 \
+                 AND unused_warning_notified_at >= {IDLE}"
+            ),
+            4,
+        ),
+    };
+    let sql = format!(
+        "UPDATE personal_access_tokens SET {set} WHERE id IN (SELECT id FROM \
+         personal_access_tokens WHERE revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $1) AND {picked} ORDER BY id LIMIT ${limit_at}) \
+         RETURNING {COLUMNS}"
+    );
+    let query = sqlx::query(&sql).bind(now);
+    let query = match step {
+        UnusedStep::Warn => query.bind(rule.warn_idle_since),
+        UnusedStep::Revoke => query.bind(rule.revoke_idle_since).bind(rule.warned_by),
+    };
+    query
+        .bind(limit)
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }

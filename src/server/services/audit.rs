@@ -106,6 +106,7 @@ pub enum Action {
     TokenRevokedByLimit,
     TokenRevokedAsLeaked,
     TokenRevokedForReuse,
+    TokenRevokedAsUnused,
     TokenUsedFromNewAddress,
     TokenRefusedFromAddress,
     ProjectCreated,
@@ -114,7 +115,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -134,6 +135,7 @@ impl Action {
         Self::TokenRevokedByLimit,
         Self::TokenRevokedAsLeaked,
         Self::TokenRevokedForReuse,
+        Self::TokenRevokedAsUnused,
         Self::TokenUsedFromNewAddress,
         Self::TokenRefusedFromAddress,
         Self::ProjectCreated,
@@ -163,6 +165,7 @@ impl Action {
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::TokenRevokedAsLeaked => "token_revoked_as_leaked",
             Self::TokenRevokedForReuse => "token_revoked_for_reuse",
+            Self::TokenRevokedAsUnused => "token_revoked_as_unused",
             Self::TokenUsedFromNewAddress => "token_used_from_new_address",
             Self::TokenRefusedFromAddress => "token_refused_from_address",
             Self::ProjectCreated => "project_created",
@@ -192,6 +195,7 @@ impl Action {
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::TokenRevokedAsLeaked => "Revoked token (reported leaked)",
             Self::TokenRevokedForReuse => "Revoked token (a rotated-away copy was reused)",
+            Self::TokenRevokedAsUnused => "Revoked token (unused for too long)",
             Self::TokenUsedFromNewAddress => "Token used from a new address",
             Self::TokenRefusedFromAddress => {
                 "Refused token from an address it may not be used from"

@@ -7,13 +7,13 @@
 //! marks the tokens notified and queues the mail together: a crash loses
 //! at most an uncommitted batch, which the next run sends, once.
 
-use super::{mail, settings, ServiceError};
+use super::{audit, mail, settings, ServiceError};
 use crate::domain::expiry::{self, Job};
 use crate::domain::ids::UserId;
 use crate::domain::instant::date_of;
 use crate::domain::lifetime::iso;
 use crate::domain::token;
-use crate::server::db::tokens::{self, Notice, Token};
+use crate::server::db::tokens::{self, Notice, Token, UnusedStep};
 use crate::server::db::{jobs as leases, users};
 use crate::server::state::Core;
 use rand::RngCore;
@@ -51,14 +51,93 @@ pub struct Report {
     pub mails: u64,
     pub tokens: u64,
     pub deleted: u64,
+    /// Tokens revoked (unused for too long).
+    pub revoked: u64,
 }
 
 /// Runs `job` now (at the state's clock), without any lease.
 pub async fn run(state: &Core, job: Job, limits: Limits) -> Result<Report, ServiceError> {
-    match Notice::of(job) {
-        Some(notice) => notify(state, job, notice, limits).await,
-        None => purge(state).await,
+    match (job, Notice::of(job)) {
+        (_, Some(notice)) => notify(state, job, notice, limits).await,
+        (Job::RevokeUnused, None) => revoke_unused(state, limits).await,
+        (_, None) => purge(state).await,
     }
+}
+
+/// Warns owners of tokens about to be revoked for disuse, and revokes
+/// those warned a week ago and still unused (`domain::expiry::Unused`), in
+/// batches: each one transaction that marks or revokes its tokens, writes
+/// the audit records and queues one mail per owner.
+async fn revoke_unused(state: &Core, limits: Limits) -> Result<Report, ServiceError> {
+    let days = settings::current(state).await?.unused_token_revoke_days;
+    let now = state.now();
+    let Some(rule) = expiry::Unused::at(now, days) else {
+        return Ok(Report::default());
+    };
+    let base = mail::base_url(state);
+    let actor = audit::Actor {
+        id: None,
+        name: "unused token revocation".to_owned(),
+        acted_as: None,
+        address: None,
+    };
+    let mut report = Report::default();
+    for step in [UnusedStep::Revoke, UnusedStep::Warn] {
+        loop {
+            let mut tx = state.db.begin_write().await?;
+            let claimed =
+                tokens::claim_unused(&mut *tx, step, &rule, now, limits.batch_owners).await?;
+            if claimed.is_empty() {
+                tx.rollback().await?;
+                break;
+            }
+            let mut by_owner: BTreeMap<UserId, Vec<&Token>> = BTreeMap::new();
+            for t in &claimed {
+                by_owner.entry(t.user_id).or_default().push(t);
+            }
+            let ids: Vec<UserId> = by_owner.keys().copied().collect();
+            for owner in users::find_many_with(&mut *tx, &ids).await? {
+                let Some(owned) = by_owner.get(&owner.id) else {
+                    continue;
+                };
+                let mail = match step {
+                    UnusedStep::Warn => {
+                        let on = date_of(now + expiry::UNUSED_WARNING_DAYS * 86_400);
+                        mail::unused_warning(&owner, owned, days, on, &base)
+                    }
+                    UnusedStep::Revoke => {
+                        for t in owned {
+                            let event = audit::Event::new(audit::Action::TokenRevokedAsUnused)
+                                .on_user(&owner)
+                                .on_token(t)
+                                .details(format!("unused for {days} days"));
+                            audit::record(&mut *tx, &actor, event, now).await?;
+                        }
+                        mail::revoked_unused(&owner, owned, days, &base)
+                    }
+                };
+                mail::queue(&mut *tx, &mail, now).await?;
+                report.mails += 1;
+            }
+            tx.commit().await?;
+            match step {
+                UnusedStep::Warn => report.tokens += claimed.len() as u64,
+                UnusedStep::Revoke => {
+                    report.revoked += claimed.len() as u64;
+                    for t in &claimed {
+                        state.token_cache.forget_token(t.id);
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!(
+        days,
+        warned = report.tokens,
+        revoked = report.revoked,
+        "unused tokens warned of and revoked"
+    );
+    Ok(report)
 }
 
 async fn notify(

@@ -276,6 +276,61 @@ pub fn leaked(user: &User, tokens: &[&Token], base: &str) -> Mail {
     }
 }
 
+/// Warns `user` that these tokens of theirs, unused for a while, will be
+/// revoked on `on` unless used before.
+pub fn unused_warning(
+    user: &User,
+    tokens: &[&Token],
+    days: i64,
+    on: time::Date,
+    base: &str,
+) -> Mail {
+    let count = tokens.len();
+    Mail {
+        to: user.email.clone(),
+        subject: if count == 1 {
+            "A personal access token of yours will be revoked for disuse".to_owned()
+        } else {
+            format!("{count} personal access tokens of yours will be revoked for disuse")
+        },
+        body: format!(
+            "Hello {name},\n\n\
+             Administrators have tokens revoked once unused for {days} days. These tokens of \
+             yours have not been used for {idle} days and will be revoked on {on} unless used \
+             before:\n\n{lines}\n\
+             If you still need one, use it (any request with it counts); if not, there is \
+             nothing to do. Your tokens are at:\n{base}{tokens_path}\n",
+            name = user.username,
+            idle = days - crate::domain::expiry::UNUSED_WARNING_DAYS,
+            on = iso(on),
+            lines = token_lines(tokens),
+            tokens_path = paths::TOKENS,
+        ),
+    }
+}
+
+/// Tells `user` that these tokens of theirs were revoked for disuse.
+pub fn revoked_unused(user: &User, tokens: &[&Token], days: i64, base: &str) -> Mail {
+    let count = tokens.len();
+    Mail {
+        to: user.email.clone(),
+        subject: if count == 1 {
+            "A personal access token of yours was revoked for disuse".to_owned()
+        } else {
+            format!("{count} personal access tokens of yours were revoked for disuse")
+        },
+        body: format!(
+            "Hello {name},\n\n\
+             These tokens of yours were not used for {days} days, so they were revoked as \
+             administrators have it (you were warned a week ago):\n\n{lines}\n\
+             Create new tokens if you need them at:\n{base}{tokens_path}\n",
+            name = user.username,
+            lines = token_lines(tokens),
+            tokens_path = paths::TOKENS,
+        ),
+    }
+}
+
 /// A daily notice about a user's tokens expiring: within 60, 30 or seven
 /// days, or today.
 pub fn expiring(user: &User, tokens: &[&Token], notice: Notice, base: &str) -> Mail {

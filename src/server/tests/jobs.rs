@@ -2,7 +2,7 @@
 
 use super::support::{api_token, both_backends, register, state, T0};
 use crate::domain::expiry::Job;
-use crate::server::clock::ManualClock;
+use crate::server::clock::{Clock, ManualClock};
 use crate::server::db::{outbox, tokens as db_tokens};
 use crate::server::services::audit::Actor;
 use crate::server::services::jobs::{self, Limits, Report};
@@ -75,7 +75,8 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
         Report {
             mails: 2,
             tokens: 3,
-            deleted: 0
+            deleted: 0,
+            revoked: 0
         }
     );
     let sent = mails(&st).await;
@@ -117,7 +118,8 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
         Report {
             mails: 1,
             tokens: 1,
-            deleted: 0
+            deleted: 0,
+            revoked: 0
         }
     );
     let last = mails(&st).await.pop().unwrap();
@@ -337,4 +339,108 @@ both_backends!(an_instance_shutting_down_gives_its_leases_back, |t| {
         "free at once, not in an hour"
     );
     assert_eq!(jobs::release_leases(&st, "a").await.unwrap(), 0);
+});
+
+both_backends!(unused_tokens_are_warned_then_revoked_a_week_later, |t| {
+    use crate::server::services::audit;
+    use crate::server::tests::support::change_settings;
+    let clock = ManualClock::at(T0);
+    let st = state(&t, &clock);
+    let ann = register(&st, "ann").await;
+    let idle = api_token(&st, &ann, "idle", "2026-06-01").await.token;
+    let busy = api_token(&st, &ann, "busy", "2026-06-01").await.token;
+    let revived = api_token(&st, &ann, "revived", "2026-06-01").await.token;
+    let used_at = |id: crate::domain::ids::TokenId, at: i64| {
+        let db = st.db.clone();
+        async move {
+            sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+    };
+    let disuse = |st: &AppState| {
+        let db = st.db.clone();
+        async move {
+            let (mut all, _) = outbox::list(&db, 0, 1_000).await.unwrap();
+            all.reverse();
+            all.retain(|m| m.subject.contains("disuse"));
+            all
+        }
+    };
+    // Off by default: nothing happens, however long unused.
+    clock.advance(T0 + 100 * DAY - clock.now());
+    assert_eq!(run(&st, Job::RevokeUnused).await, Report::default());
+    clock.advance(T0 - clock.now());
+    used_at(busy.id, T0 + 20 * DAY).await;
+    change_settings(&st, |s| s.unused_token_revoke_days = 30).await;
+
+    // Day 25: "idle" and "revived" unused for 25 days (30 less the week of
+    // warning): one mail for both; "busy" was used 5 days ago.
+    clock.advance(T0 + 25 * DAY - clock.now());
+    let report = run(&st, Job::RevokeUnused).await;
+    assert_eq!((report.tokens, report.revoked, report.mails), (2, 0, 1));
+    let sent = disuse(&st).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].subject,
+        "2 personal access tokens of yours will be revoked for disuse"
+    );
+    assert!(
+        sent[0].body.contains("will be revoked on 2026-02-02"),
+        "{}",
+        sent[0].body
+    );
+    assert!(sent[0].body.contains("- idle (expires 2026-06-01)"));
+    assert!(!sent[0].body.contains("busy"));
+    // Warned once: the same day again, nothing.
+    assert_eq!(run(&st, Job::RevokeUnused).await, Report::default());
+
+    // "revived" is used after its warning; a week after it, only "idle"
+    // goes (idle 32 days, warned 7 days before), on the record.
+    used_at(revived.id, T0 + 27 * DAY).await;
+    clock.advance(T0 + 31 * DAY - clock.now());
+    assert_eq!(
+        run(&st, Job::RevokeUnused).await.revoked,
+        0,
+        "warned only 6 days ago"
+    );
+    clock.advance(T0 + 32 * DAY - clock.now());
+    let report = run(&st, Job::RevokeUnused).await;
+    assert_eq!(report.revoked, 1);
+    let find = |id| {
+        let db = st.db.clone();
+        async move { db_tokens::find(&db, id).await.unwrap().unwrap() }
+    };
+    assert!(find(idle.id).await.revoked_at.is_some());
+    assert!(find(revived.id).await.revoked_at.is_none());
+    assert!(find(busy.id).await.revoked_at.is_none());
+    let sent = disuse(&st).await;
+    assert_eq!(
+        sent.last().unwrap().subject,
+        "A personal access token of yours was revoked for disuse"
+    );
+    let (events, _) = audit::list(&st, &Default::default(), 0, 50).await.unwrap();
+    let revoked: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "token_revoked_as_unused")
+        .collect();
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0].token_id, Some(idle.id));
+    assert_eq!(revoked[0].actor_name, "unused token revocation");
+    assert_eq!(revoked[0].details, "unused for 30 days");
+
+    // "busy" (used day 20) is warned on day 43, "revived" (used day 27) on
+    // day 50: each warned again only when idle again long enough.
+    clock.advance(T0 + 43 * DAY - clock.now());
+    assert_eq!(run(&st, Job::RevokeUnused).await.tokens, 1);
+    clock.advance(T0 + 50 * DAY - clock.now());
+    let report = run(&st, Job::RevokeUnused).await;
+    assert_eq!(
+        (report.tokens, report.revoked),
+        (1, 1),
+        "busy goes, revived is warned"
+    );
 });

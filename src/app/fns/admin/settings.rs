@@ -27,6 +27,7 @@ pub async fn load_admin_settings() -> Result<Settings, AppError> {
 pub async fn save_admin_settings(
     token_max_lifetime_days: String,
     revoked_token_retention_days: String,
+    #[server(default)] unused_token_revoke_days: String,
     token_expiry_enforced: Option<String>,
     token_expiry_required: Option<String>,
     admin_mode: Option<String>,
@@ -35,7 +36,9 @@ pub async fn save_admin_settings(
     confirm: Option<String>,
 ) -> Result<String, AppError> {
     use crate::app::fns::ctx;
-    use crate::domain::settings::{parse_max_lifetime_days, parse_retention_days};
+    use crate::domain::settings::{
+        parse_max_lifetime_days, parse_retention_days, parse_unused_days,
+    };
     use crate::domain::{DomainError, FieldError};
     use crate::server::services::admin;
     let result = async {
@@ -50,12 +53,14 @@ pub async fn save_admin_settings(
         };
         let max_days = field(parse_max_lifetime_days(&token_max_lifetime_days));
         let retention = field(parse_retention_days(&revoked_token_retention_days));
+        let unused = field(parse_unused_days(&unused_token_revoke_days));
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
         let new = Settings {
             token_max_lifetime_days: max_days,
             revoked_token_retention_days: retention,
+            unused_token_revoke_days: unused,
             token_expiry_enforced: token_expiry_enforced.is_some(),
             token_expiry_required: token_expiry_required.is_some(),
             admin_mode: admin_mode.is_some(),
@@ -77,6 +82,10 @@ pub async fn save_admin_settings(
         (
             "revoked_token_retention_days",
             revoked_token_retention_days.as_str(),
+        ),
+        (
+            "unused_token_revoke_days",
+            unused_token_revoke_days.as_str(),
         ),
         ("token_expiry_enforced", checked(&token_expiry_enforced)),
         ("token_expiry_required", checked(&token_expiry_required)),

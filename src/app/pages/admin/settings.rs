@@ -9,7 +9,7 @@ use crate::app::fns::admin::{
 };
 use crate::app::fns::take_flash;
 use crate::domain::registry::RegistrySettings;
-use crate::domain::settings::{MAX_LIFETIME_DAYS_RANGE, RETENTION_DAYS_RANGE};
+use crate::domain::settings::{MAX_LIFETIME_DAYS_RANGE, RETENTION_DAYS_RANGE, UNUSED_DAYS_RANGE};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -150,6 +150,7 @@ pub fn AdminSettings() -> impl IntoView {
                             "revoked_token_retention_days",
                             s.revoked_token_retention_days,
                         );
+                        let unused = number("unused_token_revoke_days", s.unused_token_revoke_days);
                         let enforced = flag("token_expiry_enforced", s.token_expiry_enforced);
                         let required = flag("token_expiry_required", s.token_expiry_required);
                         let admin_mode = flag("admin_mode", s.admin_mode);
@@ -239,6 +240,20 @@ pub fn AdminSettings() -> impl IntoView {
                                             inputmode="numeric"
                                             error=feedback.field("revoked_token_retention_days")
                                             hint="Until then an administrator can unrevoke them; a daily job deletes them afterwards."
+                                        />
+                                        <Field
+                                            label="Revoke tokens unused for (days)"
+                                            name="unused_token_revoke_days"
+                                            kind="number"
+                                            value=unused
+                                            min="0"
+                                            max=UNUSED_DAYS_RANGE.end().to_string()
+                                            inputmode="numeric"
+                                            error=feedback.field("unused_token_revoke_days")
+                                            hint=format!(
+                                                "0: never. Otherwise {} days or more: owners are mailed a week before, and a token used meanwhile is kept.",
+                                                UNUSED_DAYS_RANGE.start(),
+                                            )
                                         />
                                     </fieldset>
                                     <fieldset class="space-y-5 rounded-lg border border-gray-200 bg-white p-6">
