@@ -154,7 +154,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
                     .await?
                     .map_or_else(|| "(deleted user)".to_owned(), |u| u.username);
                 let was = found.state(now).as_str();
-                let now_state = if revoke && found.revoked_at.is_none() {
+                let now_state = if revoke && found.revocable(now) {
                     tokens::revoke_as(&core, &actor, found.id).await?;
                     format!("{was}, revoked now")
                 } else {

@@ -54,6 +54,12 @@ impl Token {
         crate::domain::token::in_rotation_overlap(now, self.rotated_at, self.revoked_at)
     }
 
+    /// Whether revoking it at `now` changes anything: never revoked, or
+    /// rotated away but still inside its overlap window.
+    pub fn revocable(&self, now: i64) -> bool {
+        self.revoked_at.is_none() || self.in_rotation_overlap(now)
+    }
+
     /// Where it stands for a request at `now`
     /// (`TokenState::for_authentication`: working inside a rotation
     /// overlap).

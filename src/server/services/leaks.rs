@@ -73,8 +73,9 @@ pub async fn report(
     let found = tokens::find_by_digests(&state.db, &digests)
         .await
         .map_err(ServiceError::from)?;
+    let now = state.now();
     for token in found {
-        if token.revoked_at.is_none() {
+        if token.revocable(now) {
             by_owner.entry(token.user_id).or_default().push(token);
         }
     }

@@ -362,4 +362,23 @@ both_backends!(revoking_ends_an_overlap_at_once, |t| {
     let revoked = actions(&s.st, "token_revoked").await;
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0].token_id, Some(id));
+
+    // So does a leak report naming the old secret of another overlap.
+    let current = crate::server::db::tokens::find(&s.st.db, new.token.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let newest = tokens::rotate_with_overlap(&s.st, &Actor::user(&alice), &current, None, 3_600)
+        .await
+        .unwrap();
+    assert_eq!(user(&new.secret).await.status, 200);
+    let r = Rest::post(&s.app, "/api/v4/personal_access_tokens/revoke_leaked")
+        .json(json!({ "tokens": [new.secret] }))
+        .sent_from([198, 51, 100, 1])
+        .send()
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(user(&new.secret).await.status, 401);
+    assert_eq!(user(&newest.secret).await.status, 200);
+    assert_eq!(actions(&s.st, "token_revoked_as_leaked").await.len(), 1);
 });

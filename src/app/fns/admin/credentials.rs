@@ -159,7 +159,7 @@ pub async fn find_credential(
         let owner = tokens::token_owner(&st, found.id)
             .await?
             .map_or_else(|| "a deleted user".to_owned(), |o| o.username);
-        let found = if revoke && found.revoked_at.is_none() {
+        let found = if revoke && found.revocable(st.now()) {
             tokens::revoke_as(&st, &ctx::actor(&me), found.id).await?
         } else {
             found
