@@ -47,23 +47,6 @@ where
     .await
 }
 
-/// The addresses token family `family_id` was used from, with when each
-/// was first seen, most recent first, at most `limit`.
-pub async fn list(
-    db: &super::Db,
-    family_id: TokenId,
-    limit: i64,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT address, first_seen_at FROM token_addresses WHERE family_id = $1 \
-         ORDER BY first_seen_at DESC, address LIMIT $2",
-    )
-    .bind(family_id)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await
-}
-
 /// Records a refused request with token `token_id` from `address` on UTC
 /// day `day` (days since 1970); `true` for the first of that day.
 pub async fn note_refusal<'e, E>(

@@ -171,12 +171,6 @@ async fn record_new_address(
     Ok(())
 }
 
-/// The addresses a token (and the tokens it was rotated from) was used
-/// from, with when each was first seen, most recent first.
-pub async fn seen(state: &Core, token: &Token) -> Result<Vec<(String, i64)>, ServiceError> {
-    Ok(addresses::list(&state.db, token.family_id, 100).await?)
-}
-
 /// Forgets refusals older than a day and the addresses of token families
 /// that no longer exist (part of the daily jobs).
 pub async fn prune(state: &Core) -> Result<u64, ServiceError> {
