@@ -113,6 +113,21 @@ test("allowed addresses, a rotation overlap, new-address mail; unused tokens set
   await expect(page.getByTestId("active-token").filter({ hasText: "office" }).getByTestId("allowed-ips"))
     .toHaveText("Only from 192.0.2.0/24");
 
+  // Edited in place: narrowed, never widened.
+  await page.getByTestId("active-token").getByRole("link", { name: "Edit office" }).click();
+  await expect(page.getByRole("heading", { name: "Edit personal access token", level: 1 })).toBeVisible();
+  await hydrated(page, project);
+  await page.getByLabel("Allowed IP addresses").fill("0.0.0.0/0");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Allowed addresses can only be narrowed (now: 192.0.2.0/24).")).toBeVisible();
+  await page.getByLabel("Allowed IP addresses").fill("192.0.2.0/25");
+  await page.getByLabel("Token name").fill("office-a");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page).toHaveURL(/\/-\/user_settings\/personal_access_tokens$/);
+  await hydrated(page, project);
+  await expect(page.getByTestId("active-token").filter({ hasText: "office-a" }).getByTestId("allowed-ips"))
+    .toHaveText("Only from 192.0.2.0/25");
+
   // From this machine: it works.
   await openTokenForm(page);
   await page.getByLabel("Token name").fill("local");

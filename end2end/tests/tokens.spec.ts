@@ -246,7 +246,7 @@ test("a description, edited later; rotate for a new secret; search, filter and s
   await hydrated(page, project);
   await expect(page.getByTestId("token-summary")).toContainText("read_api");
   await page.getByLabel("Description").fill("Backs up the database");
-  await page.getByRole("button", { name: "Save description" }).click();
+  await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page).toHaveURL(new RegExp(`${PAGE}$`));
   await expect(page.getByTestId("token-description")).toHaveText("Backs up the database");
 

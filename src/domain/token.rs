@@ -396,6 +396,163 @@ impl NewToken {
     }
 }
 
+/// A change to a token, as typed; each `None` keeps what it has.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Edit<'a> {
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    /// `YYYY-MM-DD`; empty: what a new token's empty date means.
+    pub expires_on: Option<&'a str>,
+    pub scopes: Option<&'a [String]>,
+    pub allowed_ips: Option<&'a str>,
+}
+
+/// What a token is now, the part an edit may change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Editable {
+    pub name: String,
+    pub description: Option<String>,
+    pub expires_on: Option<Date>,
+    pub scopes: Vec<Scope>,
+    pub allowed_ips: AllowList,
+}
+
+impl Editable {
+    /// `self` changed by `edit`, checked (every problem at once). Name and
+    /// description change freely, and the expiry within the instance's
+    /// limit (as a new token's); scopes and allowed addresses only narrow:
+    /// more access needs a new token, so whoever holds the secret never
+    /// gains by an edit.
+    pub fn edit(
+        &self,
+        edit: Edit<'_>,
+        today: Date,
+        policy: &LifetimePolicy,
+    ) -> Result<Self, DomainError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut check = |r: Result<(), DomainError>| {
+            if let Err(e) = r {
+                errors.extend(fields(e));
+            }
+        };
+        let mut next = self.clone();
+        if let Some(name) = edit.name {
+            check(parse_name(name).map(|n| next.name = n));
+        }
+        if let Some(description) = edit.description {
+            check(parse_description(description).map(|d| next.description = d));
+        }
+        if let Some(date) = edit.expires_on {
+            check(
+                policy
+                    .parse_optional_expiry(date, today)
+                    .map(|d| next.expires_on = d),
+            );
+        }
+        if let Some(typed) = edit.scopes {
+            check(narrower_scopes(&self.scopes, typed).map(|s| next.scopes = s));
+        }
+        if let Some(typed) = edit.allowed_ips {
+            check(AllowList::parse(typed).and_then(|list| {
+                if list.is_within(&self.allowed_ips) {
+                    next.allowed_ips = list;
+                    Ok(())
+                } else {
+                    Err(DomainError::field(
+                        "allowed_ips",
+                        format!(
+                            "Allowed addresses can only be narrowed (now: {}). Create a new token \
+                             to allow more.",
+                            self.allowed_ips.entries().join(", ")
+                        ),
+                    ))
+                }
+            }));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(DomainError::Invalid(errors))
+        }
+    }
+}
+
+/// `field: old → new` for each part an edit changed, for the audit log.
+pub fn describe_edit(old: &Editable, new: &Editable) -> String {
+    let mut changes = Vec::new();
+    if old.name != new.name {
+        changes.push(format!("name: {} → {}", old.name, new.name));
+    }
+    if old.description != new.description {
+        changes.push("description changed".to_owned());
+    }
+    let date = |d: Option<Date>| d.map_or("never".to_owned(), super::lifetime::iso);
+    if old.expires_on != new.expires_on {
+        changes.push(format!(
+            "expires: {} → {}",
+            date(old.expires_on),
+            date(new.expires_on)
+        ));
+    }
+    if old.scopes != new.scopes {
+        changes.push(format!(
+            "scopes: {} → {}",
+            scope::join(&old.scopes),
+            scope::join(&new.scopes)
+        ));
+    }
+    if old.allowed_ips != new.allowed_ips {
+        let list = |l: &AllowList| {
+            if l.is_empty() {
+                "anywhere".to_owned()
+            } else {
+                l.to_string()
+            }
+        };
+        changes.push(format!(
+            "allowed addresses: {} → {}",
+            list(&old.allowed_ips),
+            list(&new.allowed_ips)
+        ));
+    }
+    if changes.is_empty() {
+        "nothing changed".to_owned()
+    } else {
+        changes.join("; ")
+    }
+}
+
+/// `typed`, a choice among the scopes a token has: at least one, none it
+/// lacks.
+fn narrower_scopes(current: &[Scope], typed: &[String]) -> Result<Vec<Scope>, DomainError> {
+    let invalid = |message: String| DomainError::field("scopes", message);
+    let mut chosen = Vec::new();
+    for name in typed {
+        let scope: Scope = name
+            .trim()
+            .parse()
+            .map_err(|_| invalid(format!("Unknown scope '{}'.", name.trim())))?;
+        if !current.contains(&scope) {
+            return Err(invalid(format!(
+                "Scopes can only be removed: the token does not have {scope}. Create a new token \
+                 for more access."
+            )));
+        }
+        if !chosen.contains(&scope) {
+            chosen.push(scope);
+        }
+    }
+    if chosen.is_empty() {
+        return Err(invalid("Select at least one scope.".to_owned()));
+    }
+    // In the order the token lists them.
+    Ok(current
+        .iter()
+        .copied()
+        .filter(|s| chosen.contains(s))
+        .collect())
+}
+
 fn fields(e: DomainError) -> Vec<FieldError> {
     match e {
         DomainError::Invalid(fields) => fields,
@@ -746,6 +903,106 @@ mod tests {
         );
         assert_eq!(s("sideways"), None);
         assert_eq!(s("NAME_ASC"), None);
+    }
+
+    #[test]
+    fn an_edit_renames_and_extends_freely_but_only_narrows_access() {
+        let policy = LifetimePolicy::default();
+        let today = date!(2026 - 11 - 22);
+        let token = Editable {
+            name: "ci".to_owned(),
+            description: None,
+            expires_on: Some(date!(2026 - 12 - 01)),
+            scopes: vec![Scope::Api, Scope::ReadUser],
+            allowed_ips: AllowList::parse("10.0.0.0/8").unwrap(),
+        };
+        // Nothing asked: nothing changes.
+        assert_eq!(
+            token.edit(Edit::default(), today, &policy),
+            Ok(token.clone())
+        );
+        let scopes = ["read_user".to_owned()];
+        let edited = token
+            .edit(
+                Edit {
+                    name: Some(" deploy "),
+                    description: Some("Ships it"),
+                    expires_on: Some("2027-06-01"),
+                    scopes: Some(&scopes),
+                    allowed_ips: Some("10.1.0.0/16"),
+                },
+                today,
+                &policy,
+            )
+            .unwrap();
+        assert_eq!(edited.name, "deploy");
+        assert_eq!(edited.description.as_deref(), Some("Ships it"));
+        assert_eq!(edited.expires_on, Some(date!(2027 - 06 - 01)));
+        assert_eq!(edited.scopes, [Scope::ReadUser]);
+        assert_eq!(edited.allowed_ips.entries(), ["10.1.0.0/16"]);
+
+        // Wider: refused, each field saying why, all at once.
+        let wider = ["api".to_owned(), "sudo".to_owned()];
+        let DomainError::Invalid(errors) = token
+            .edit(
+                Edit {
+                    expires_on: Some("2028-01-01"),
+                    scopes: Some(&wider),
+                    allowed_ips: Some(""),
+                    ..Edit::default()
+                },
+                today,
+                &policy,
+            )
+            .unwrap_err();
+        let by_field: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(by_field[0].0, "expires_at");
+        assert_eq!(
+            by_field[1],
+            (
+                "scopes",
+                "Scopes can only be removed: the token does not have sudo. Create a new token \
+                 for more access."
+            )
+        );
+        assert_eq!(
+            by_field[2],
+            (
+                "allowed_ips",
+                "Allowed addresses can only be narrowed (now: 10.0.0.0/8). Create a new token to \
+                 allow more."
+            )
+        );
+        let none: [String; 0] = [];
+        assert!(token
+            .edit(
+                Edit {
+                    scopes: Some(&none),
+                    ..Edit::default()
+                },
+                today,
+                &policy
+            )
+            .is_err());
+        // A token usable anywhere may be limited to some addresses.
+        let anywhere = Editable {
+            allowed_ips: AllowList::default(),
+            ..token
+        };
+        let limited = anywhere
+            .edit(
+                Edit {
+                    allowed_ips: Some("192.0.2.1"),
+                    ..Edit::default()
+                },
+                today,
+                &policy,
+            )
+            .unwrap();
+        assert_eq!(limited.allowed_ips.entries(), ["192.0.2.1"]);
     }
 
     #[test]

@@ -15,17 +15,17 @@ use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The scopes offered as checkboxes with what each grants (the admin-only
-/// ones for administrators, the registry's while a registry is enabled).
+/// Scopes as checkboxes with what each grants: those a new token may have
+/// (the admin-only ones for administrators, the registry's while a
+/// registry is enabled), or those an edited token has.
 #[component]
 pub fn ScopeCheckboxes(
-    offered: Offered,
+    choices: Vec<Scope>,
     selected: Vec<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let scopes = Scope::ALL
+    let scopes = choices
         .into_iter()
-        .filter(move |s| offered.includes(*s))
         .enumerate()
         .map(|(i, scope)| {
             let id = format!("scope-{scope}");
@@ -148,7 +148,11 @@ pub fn NewTokenFields(
         />
         <ExpiryField bounds typed=typed.expires_at error=feedback.field("expires_at") />
         {allowed_ips}
-        <ScopeCheckboxes offered selected=typed.scopes error=feedback.field("scopes") />
+        <ScopeCheckboxes
+            choices=Scope::ALL.into_iter().filter(|s| offered.includes(*s)).collect()
+            selected=typed.scopes
+            error=feedback.field("scopes")
+        />
     }
 }
 

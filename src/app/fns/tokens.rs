@@ -362,6 +362,62 @@ pub async fn describe_token(
     ctx::finish("describe_token", &values, None::<&str>, result).await
 }
 
+pub const TOKEN_EDITED: &str = "The token was saved.";
+
+/// A token just edited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditedToken(pub TokenView);
+
+impl crate::app::components::form::ToNotice for EditedToken {
+    fn to_notice(&self) -> Option<String> {
+        Some(TOKEN_EDITED.to_owned())
+    }
+}
+
+/// Edits one of the user's tokens in place: name, description, expiry
+/// within the limit; scopes and allowed addresses only narrowed.
+#[server(prefix = "/_fn", output = crate::app::fns::codec::Json, endpoint = "edit_token")]
+pub async fn edit_token(
+    id: crate::domain::ids::TokenId,
+    name: String,
+    #[server(default)] description: String,
+    #[server(default)] expires_at: String,
+    #[server(default)] scopes: Vec<String>,
+    #[server(default)] allowed_ips: String,
+) -> Result<EditedToken, AppError> {
+    use super::ctx;
+    use crate::server::services::tokens;
+    let result = async {
+        let (state, _session, user) = ctx::signed_in().await?;
+        let existing = tokens::find_own(&state, user.id, id).await?;
+        let edit = crate::domain::token::Edit {
+            name: Some(&name),
+            description: Some(&description),
+            expires_on: Some(&expires_at),
+            scopes: Some(&scopes),
+            allowed_ips: Some(&allowed_ips),
+        };
+        let token = tokens::edit(&state, &ctx::actor(&user), &existing, edit).await?;
+        Ok::<_, AppError>(EditedToken(view(token)))
+    }
+    .await;
+    if result.is_ok() {
+        if ctx::is_plain_form_post() {
+            leptos_axum::redirect(crate::paths::TOKENS);
+        }
+        return ctx::finish(LIST_FLASH, &[], Some(TOKEN_EDITED), result).await;
+    }
+    // A refused form comes back to its page as typed.
+    let mut values = vec![
+        ("name", name.as_str()),
+        ("description", description.as_str()),
+        ("expires_at", expires_at.as_str()),
+        ("allowed_ips", allowed_ips.as_str()),
+    ];
+    values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
+    ctx::finish("edit_token", &values, None::<&str>, result).await
+}
+
 /// Rotates one of the user's tokens: a new secret with the same name,
 /// description, scopes and allowed addresses; the old one stops working at
 /// once, or after the overlap chosen (minutes; empty: none). An empty date

@@ -63,7 +63,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v4/personal_access_tokens/self",
-            get(tokens::show_self).merge(body(delete(tokens::revoke_self))),
+            get(tokens::show_self).merge(body(delete(tokens::revoke_self).put(tokens::edit_self))),
         )
         .route(
             "/api/v4/personal_access_tokens/self/rotate",
@@ -71,7 +71,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v4/personal_access_tokens/{id}",
-            get(tokens::show).merge(body(delete(tokens::revoke))),
+            get(tokens::show).merge(body(delete(tokens::revoke).put(tokens::edit))),
         )
         .route(
             "/api/v4/personal_access_tokens/{id}/rotate",

@@ -251,6 +251,49 @@ pub async fn rotate_self(
     rotate_token(&state, &auth, &auth.token, &params).await
 }
 
+/// Forgekey's extension, `PUT /personal_access_tokens/:id` (and `/self`):
+/// edits a token in place: `name`, `description`, `expires_at`, `scopes`
+/// and `allowed_ips`, each left out unchanged. Scopes and addresses only
+/// narrow (`domain::token::Editable::edit`); whoever may rotate a token
+/// may edit it.
+pub async fn edit(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let token = manageable(&state, &auth, &id, TokenUse::Rotate).await?;
+    edit_token(&state, &auth, &token, &params).await
+}
+
+pub async fn edit_self(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    edit_token(&state, &auth, &auth.token, &params).await
+}
+
+async fn edit_token(
+    state: &AppState,
+    auth: &ApiAuth,
+    token: &Token,
+    params: &Params,
+) -> Result<Json<Value>, ApiError> {
+    let given = |name: &str| !params.values(name).is_empty();
+    let scopes = params.list("scopes");
+    let allowed_ips = params.list("allowed_ips").join(",");
+    let edit = crate::domain::token::Edit {
+        name: params.get("name"),
+        description: params.get("description"),
+        expires_on: params.get("expires_at"),
+        scopes: given("scopes").then_some(scopes.as_slice()),
+        allowed_ips: given("allowed_ips").then_some(allowed_ips.as_str()),
+    };
+    let edited = tokens::edit(state, &auth.actor(state).await?, token, edit).await?;
+    Ok(Json(json::token(&edited, state.now())))
+}
+
 /// The user an administrator's request is about.
 async fn target_user(state: &AppState, auth: &ApiAuth, id: &str) -> Result<User, ApiError> {
     auth.require_admin()?;

@@ -395,6 +395,35 @@ where
     row.as_ref().map(from_row).transpose()
 }
 
+/// Writes an edited token's name, description, expiry, scopes and allowed
+/// addresses, unless it was revoked meanwhile (then `None`).
+pub async fn set_details<'e, E>(
+    executor: E,
+    id: TokenId,
+    details: &crate::domain::token::Editable,
+) -> Result<Option<Token>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(&format!(
+        "UPDATE personal_access_tokens SET name = $1, description = $2, expires_at = $3, \
+         scopes = $4, allowed_ips = $5 WHERE id = $6 AND revoked_at IS NULL RETURNING {COLUMNS}"
+    ))
+    .bind(&details.name)
+    .bind(details.description.as_deref())
+    .bind(
+        details
+            .expires_on
+            .map(|date| crate::domain::token::expires_at(date).unix_timestamp()),
+    )
+    .bind(scope::join(&details.scopes))
+    .bind(details.allowed_ips.to_stored())
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// One of a user's own tokens; another user's id reads as missing.
 pub async fn find_for_user(
     db: &Db,

@@ -103,6 +103,7 @@ pub enum Action {
     TokenRevoked,
     TokenUnrevoked,
     TokenDescribed,
+    TokenEdited,
     TokenRevokedByLimit,
     TokenRevokedAsLeaked,
     TokenRevokedForReuse,
@@ -115,7 +116,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Self::SettingsChanged,
         Self::UserCreated,
         Self::UserBlocked,
@@ -132,6 +133,7 @@ impl Action {
         Self::TokenRevoked,
         Self::TokenUnrevoked,
         Self::TokenDescribed,
+        Self::TokenEdited,
         Self::TokenRevokedByLimit,
         Self::TokenRevokedAsLeaked,
         Self::TokenRevokedForReuse,
@@ -162,6 +164,7 @@ impl Action {
             Self::TokenRevoked => "token_revoked",
             Self::TokenUnrevoked => "token_unrevoked",
             Self::TokenDescribed => "token_description_changed",
+            Self::TokenEdited => "token_edited",
             Self::TokenRevokedByLimit => "token_revoked_by_lifetime_limit",
             Self::TokenRevokedAsLeaked => "token_revoked_as_leaked",
             Self::TokenRevokedForReuse => "token_revoked_for_reuse",
@@ -192,6 +195,7 @@ impl Action {
             Self::TokenRevoked => "Revoked token",
             Self::TokenUnrevoked => "Unrevoked token",
             Self::TokenDescribed => "Changed token description",
+            Self::TokenEdited => "Edited token",
             Self::TokenRevokedByLimit => "Revoked token (lifetime limit lowered)",
             Self::TokenRevokedAsLeaked => "Revoked token (reported leaked)",
             Self::TokenRevokedForReuse => "Revoked token (a rotated-away copy was reused)",

@@ -237,7 +237,46 @@ pub async fn describe(
     Ok(token)
 }
 
-/// Revokes one of the user's own tokens, on the record. Revoking twice is
+/// Edits an active token (`domain::token::Editable::edit`: rename,
+/// describe, move its expiry within the limit, narrow its scopes and
+/// allowed addresses), on the record with what changed.
+pub async fn edit(
+    state: &Core,
+    actor: &Actor,
+    existing: &Token,
+    edit: token::Edit<'_>,
+) -> Result<Token, ServiceError> {
+    let now = state.now();
+    if !existing.is_active(now) {
+        return Err(Conflict::AlreadyRevoked.into());
+    }
+    let current = token::Editable {
+        name: existing.name.clone(),
+        description: existing.description.clone(),
+        expires_on: existing.expires_at.map(date_of),
+        scopes: existing.scopes.clone(),
+        allowed_ips: existing.allowed_ips.clone(),
+    };
+    let next = current.edit(edit, date_of(now), &policy(state).await?)?;
+    let mut tx = state.db.begin_write().await?;
+    let Some(token) = tokens::set_details(&mut *tx, existing.id, &next).await? else {
+        tx.rollback().await?;
+        return Err(Conflict::AlreadyRevoked.into());
+    };
+    let owner = users::find_by_id_with(&mut *tx, token.user_id).await?;
+    let mut event = Event::new(Action::TokenEdited)
+        .on_token(&token)
+        .details(token::describe_edit(&current, &next));
+    if let Some(owner) = &owner {
+        event = event.on_user(owner);
+    }
+    audit::record(&mut *tx, actor, event, now).await?;
+    tx.commit().await?;
+    state.token_cache.forget_token(token.id);
+    Ok(token)
+}
+
+/// Revokes one of the user's own tokens, on the record. Revoking twice is/// Revokes one of the user's own tokens, on the record. Revoking twice is
 /// fine; another user's token id answers `NotFound`, exactly like a
 /// missing one.
 pub async fn revoke(

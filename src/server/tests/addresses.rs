@@ -382,3 +382,171 @@ both_backends!(revoking_ends_an_overlap_at_once, |t| {
     assert_eq!(user(&newest.secret).await.status, 200);
     assert_eq!(actions(&s.st, "token_revoked_as_leaked").await.len(), 1);
 });
+
+both_backends!(an_edit_narrows_a_token_in_place_and_never_widens_it, |t| {
+    let s = Scenario::new(&t).await;
+    let alice = register(&s.st, "alice").await;
+    let (id, secret) = token_from(&s.st, &alice, "192.0.2.0/24").await;
+    let put = |body: Value| {
+        Rest::method(
+            &s.app,
+            "PUT",
+            format!("/api/v4/personal_access_tokens/{id}"),
+        )
+        .token(&secret)
+        .sent_from([192, 0, 2, 7])
+        .json(body)
+        .send()
+    };
+    let edited = put(json!({
+        "name": "fleet-ro",
+        "scopes": ["read_repository"],
+        "allowed_ips": "192.0.2.0/25",
+        "expires_at": "2026-03-01"
+    }))
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let body: Value = serde_json::from_str(&edited.body).unwrap();
+    assert_eq!(body["name"], "fleet-ro");
+    assert_eq!(body["scopes"], json!(["read_repository"]));
+    assert_eq!(body["allowed_ips"], json!(["192.0.2.0/25"]));
+    assert_eq!(body["expires_at"], "2026-03-01");
+    // At once, on the same secret: no more api scope, no more .200.
+    let me = |ip: [u8; 4]| {
+        Rest::get(&s.app, "/api/v4/user")
+            .token(&secret)
+            .sent_from(ip)
+            .send()
+    };
+    assert_eq!(me([192, 0, 2, 7]).await.status, 403);
+    assert_eq!(me([192, 0, 2, 200]).await.status, 401);
+    let (events, _) = audit::list(&s.st, &Default::default(), 0, 10)
+        .await
+        .unwrap();
+    let edit = events.iter().find(|e| e.action == "token_edited").unwrap();
+    assert_eq!(edit.token_id, Some(id));
+    assert_eq!(
+        edit.details,
+        "name: fleet → fleet-ro; expires: 2026-02-01 → 2026-03-01; scopes: api read_repository \
+         → read_repository; allowed addresses: 192.0.2.0/24 → 192.0.2.0/25"
+    );
+
+    // Widening anything is refused, saying so, and nothing changes. (The
+    // token may no longer write, so its owner's other token edits it.)
+    let (_, admin) = token_from(&s.st, &alice, "").await;
+    for (body, says) in [
+        (json!({ "scopes": ["api"] }), "Scopes can only be removed"),
+        (
+            json!({ "allowed_ips": "192.0.2.0/24" }),
+            "can only be narrowed",
+        ),
+        (json!({ "allowed_ips": "" }), "can only be narrowed"),
+        (json!({ "expires_at": "2027-06-01" }), "expires_at"),
+        (json!({ "name": " " }), "name"),
+    ] {
+        let r = Rest::method(
+            &s.app,
+            "PUT",
+            format!("/api/v4/personal_access_tokens/{id}"),
+        )
+        .token(&admin)
+        .json(body.clone())
+        .send()
+        .await;
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+        assert!(r.body.contains(says), "{body}: {}", r.body);
+    }
+    let after = crate::server::db::tokens::find(&s.st.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.name, "fleet-ro");
+    assert_eq!(after.allowed_ips.entries(), ["192.0.2.0/25"]);
+    // Another user's token: as GitLab answers for one not theirs.
+    let bob = register(&s.st, "bob").await;
+    let (_, bobs) = token_from(&s.st, &bob, "").await;
+    let r = Rest::method(
+        &s.app,
+        "PUT",
+        format!("/api/v4/personal_access_tokens/{id}"),
+    )
+    .token(&bobs)
+    .json(json!({ "name": "mine" }))
+    .send()
+    .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    // A revoked token is not edited.
+    tokens::revoke_as(&s.st, &Actor::user(&alice), id)
+        .await
+        .unwrap();
+    let r = Rest::method(
+        &s.app,
+        "PUT",
+        format!("/api/v4/personal_access_tokens/{id}"),
+    )
+    .token(&admin)
+    .json(json!({ "name": "back" }))
+    .send()
+    .await;
+    assert!(
+        r.status == 400 || r.status == 409,
+        "{}: {}",
+        r.status,
+        r.body
+    );
+});
+
+both_backends!(the_edit_page_saves_a_narrowed_token, |t| {
+    use crate::server::tests::support::Client;
+    use axum::http::StatusCode;
+    let s = Scenario::new(&t).await;
+    let mut c = Client::new(s.app.clone());
+    c.sign_up("carol").await;
+    let created = c
+        .call(
+            "create_token",
+            &[
+                ("name", "ci"),
+                ("expires_at", "2026-02-01"),
+                ("scopes[]", "api"),
+                ("scopes[]", "read_user"),
+                ("allowed_ips", "10.0.0.0/8"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let id = Client::json(&created)["token"]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    async fn send(
+        c: &mut crate::server::tests::support::Client,
+        id: &str,
+        scopes: &[&str],
+        ips: &str,
+    ) -> crate::server::tests::support::Reply {
+        let mut form = vec![
+            ("id", id),
+            ("name", "ci-read"),
+            ("description", "Reads"),
+            ("expires_at", "2026-02-15"),
+            ("allowed_ips", ips),
+        ];
+        form.extend(scopes.iter().map(|s| ("scopes[]", *s)));
+        c.call("edit_token", &form).await
+    }
+    // No scope left, or a wider list: refused by field.
+    let r = send(&mut c, &id, &[], "10.1.0.0/16").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Select at least one scope."), "{}", r.body);
+    let r = send(&mut c, &id, &["read_user"], "0.0.0.0/0").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("can only be narrowed"), "{}", r.body);
+    let r = send(&mut c, &id, &["read_user"], "10.1.0.0/16").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let saved = Client::json(&r);
+    assert_eq!(saved["name"], "ci-read");
+    assert_eq!(saved["description"], "Reads");
+    assert_eq!(saved["scopes"], json!(["read_user"]));
+    assert_eq!(saved["allowed_ips"], json!(["10.1.0.0/16"]));
+});

@@ -6,14 +6,14 @@ use crate::app::components::form::{
     ErrorBox, Feedback, Field, FieldError, FormMessages, SubmitButton,
 };
 use crate::app::components::layout::SettingsLayout;
-use crate::app::components::tokens::{ExpiryField, OneTimeSecret};
+use crate::app::components::tokens::{ExpiryField, OneTimeSecret, ScopeCheckboxes};
 use crate::app::error::AppError;
-use crate::app::fns::tokens::{load_token, DescribeToken, RotateToken, TokenPage};
+use crate::app::fns::tokens::{load_token, EditToken, RotateToken, TokenPage};
 use crate::app::fns::{take_flash, FormFlash};
 use crate::app::pages::signed_in_only;
 use crate::domain::ids::TokenId;
 use crate::domain::instant;
-use crate::domain::token::{DESCRIPTION_MAX, ROTATION_OVERLAP_CHOICES};
+use crate::domain::token::{DESCRIPTION_MAX, NAME_MAX, ROTATION_OVERLAP_CHOICES};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -132,36 +132,75 @@ where
     })
 }
 
-/// Edit a token's description.
+/// Edit a token in place: its name, description and expiry; its scopes and
+/// allowed addresses only narrowed (more access needs a new token).
 #[component]
 pub fn EditToken() -> impl IntoView {
-    let describe = ServerAction::<DescribeToken>::new();
-    // Back to the list, which shows the description.
+    let edit = ServerAction::<EditToken>::new();
+    // Back to the list, which shows the token as saved.
     Effect::new(move || {
-        if matches!(describe.value().get(), Some(Ok(_))) {
+        if matches!(edit.value().get(), Some(Ok(_))) {
             use_navigate()(paths::TOKENS, Default::default());
         }
     });
     let page = token_resource();
-    let flash = Resource::new(|| (), |_| take_flash("describe_token".to_owned()));
+    let flash = Resource::new(|| (), |_| take_flash("edit_token".to_owned()));
     let form = move |p: TokenPage, flash: Option<FormFlash>| {
-        let typed = flash.as_ref().and_then(|f| f.value("description"));
-        let feedback = Feedback::new(describe, flash);
+        let typed = |name: &str| flash.as_ref().and_then(|f| f.value(name));
+        let t = p.token;
+        let name = typed("name").unwrap_or(t.name);
+        let description = typed("description").or(t.description).unwrap_or_default();
+        let expires = typed("expires_at").or_else(|| {
+            Some(t.expires_at.map_or_else(String::new, |at| {
+                crate::domain::lifetime::iso(instant::date_of(at))
+            }))
+        });
+        let allowed_ips = typed("allowed_ips").unwrap_or_else(|| t.allowed_ips.join(", "));
+        let selected: Vec<String> = match &flash {
+            Some(f) => f
+                .values
+                .iter()
+                .filter(|(n, _)| n == "scopes[]")
+                .map(|(_, v)| v.clone())
+                .collect(),
+            None => t.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        };
+        let feedback = Feedback::new(edit, flash);
         view! {
+            <p class="max-w-2xl text-sm text-gray-700">
+                "Scopes and allowed addresses can only be narrowed here: for more access, create a new token."
+            </p>
             <FormMessages feedback />
-            <ActionForm action=describe attr:class="max-w-2xl space-y-5">
-                <input type="hidden" name="id" value=p.token.id.to_string() />
+            <ActionForm action=edit attr:class="max-w-2xl space-y-5">
+                <input type="hidden" name="id" value=t.id.to_string() />
+                <Field
+                    label="Token name"
+                    name="name"
+                    value=name
+                    error=feedback.field("name")
+                    maxlength=NAME_MAX as u32
+                />
                 <Field
                     label="Description"
                     name="description"
-                    value=typed.or(p.token.description).unwrap_or_default()
+                    value=description
                     error=feedback.field("description")
                     maxlength=DESCRIPTION_MAX as u32
                     required=false
                     hint="What the token is for, shown in the list. Leave it empty for none."
                 />
+                <ExpiryField bounds=p.expiry typed=expires error=feedback.field("expires_at") />
+                <Field
+                    label="Allowed IP addresses"
+                    name="allowed_ips"
+                    value=allowed_ips
+                    error=feedback.field("allowed_ips")
+                    required=false
+                    hint="Addresses or CIDR ranges within those allowed now, separated by commas. Empty: anywhere (only if it is so now)."
+                />
+                <ScopeCheckboxes choices=t.scopes selected error=feedback.field("scopes") />
                 <div class="flex flex-wrap gap-3">
-                    <SubmitButton label="Save description" pending=describe.pending() />
+                    <SubmitButton label="Save changes" pending=edit.pending() />
                     <A href=paths::TOKENS attr:class=CANCEL>
                         "Cancel"
                     </A>
