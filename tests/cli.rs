@@ -244,6 +244,20 @@ fn tokens_are_created_listed_revoked_and_unrevoked() {
         limited.stdout
     );
     from("the office").refused_with("the is not an IP address or CIDR range");
+    // And the projects it may reach: ones that exist.
+    fk.run(&[
+        "token",
+        "create",
+        "--user",
+        "root",
+        "--name",
+        "site",
+        "--scopes",
+        "api",
+        "--projects",
+        "root/nope",
+    ])
+    .refused_with("There is no project root/nope that you can reach.");
     // Without a date, the longest lifetime allowed (GitLab 16).
     let year = fk.run(&[
         "token", "create", "--user", "root", "--name", "y", "--scopes", "api",

@@ -137,6 +137,29 @@ test("allowed addresses, a rotation overlap, new-address mail; unused tokens set
   const first = (await page.getByTestId("new-token-secret").inputValue()).trim();
   expect(await api(first)).toBe(200);
 
+  // Restricted to a project: the list names it, and the API finds no other.
+  const made = await request.post("/api/v4/projects", { headers: { "PRIVATE-TOKEN": first }, data: { name: "site" } });
+  expect(made.status()).toBe(201);
+  await request.post("/api/v4/projects", { headers: { "PRIVATE-TOKEN": first }, data: { name: "tools" } });
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await openTokenForm(page);
+  await page.getByLabel("Token name").fill("site-only");
+  await page.getByLabel("Limit to projects (optional)").fill(`${a.username}/nope`);
+  await page.getByLabel("api", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  await expect(page.getByText(`There is no project ${a.username}/nope that you can reach.`)).toBeVisible();
+  await page.getByLabel("Limit to projects (optional)").fill(`${a.username}/site`);
+  await page.getByLabel("api", { exact: true }).check();
+  await page.getByRole("button", { name: "Create personal access token" }).click();
+  const siteOnly = (await page.getByTestId("new-token-secret").inputValue()).trim();
+  const listed = await request.get("/api/v4/projects", { headers: { "PRIVATE-TOKEN": siteOnly } });
+  expect((await listed.json()).map((p: { path: string }) => p.path)).toEqual(["site"]);
+  await page.goto("/-/user_settings/personal_access_tokens");
+  await hydrated(page, project);
+  await expect(page.getByTestId("active-token").filter({ hasText: "site-only" }).getByTestId("token-projects"))
+    .toHaveText(`Only projects ${a.username}/site`);
+
   // Rotated with an hour's overlap: both secrets work, and the list says until when.
   await page.goto("/-/user_settings/personal_access_tokens");
   await hydrated(page, project);

@@ -1,7 +1,7 @@
 //! Projects (Git repositories): names, paths, visibility, and who may pull
 //! or push over HTTP with what.
 
-use super::ids::UserId;
+use super::ids::{ProjectId, UserId};
 use super::scope::Scope;
 use super::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,102 @@ impl GitOperation {
     }
 }
 
+/// The projects a token is restricted to (GitHub's fine-grained tokens);
+/// empty: every project its owner may reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectSet(Vec<ProjectId>);
+
+/// How many projects one token may be restricted to.
+pub const TOKEN_PROJECTS_MAX: usize = 50;
+
+impl ProjectSet {
+    /// Every project the owner may reach.
+    pub const fn any() -> Self {
+        Self(Vec::new())
+    }
+
+    pub fn new(ids: impl IntoIterator<Item = ProjectId>) -> Self {
+        let mut ids: Vec<ProjectId> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Self(ids)
+    }
+
+    /// As stored (space-separated ids). An unreadable entry is dropped,
+    /// never widening the set to "every project": a set whose every entry
+    /// is unreadable permits none (project 0 does not exist).
+    pub fn from_stored(stored: &str) -> Self {
+        let ids: Vec<ProjectId> = stored
+            .split_whitespace()
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        if ids.is_empty() && !stored.trim().is_empty() {
+            return Self(vec![ProjectId(0)]);
+        }
+        Self::new(ids)
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn ids(&self) -> &[ProjectId] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a token with this set may reach project `id`.
+    pub fn permits(&self, id: ProjectId) -> bool {
+        self.0.is_empty() || self.0.contains(&id)
+    }
+
+    /// Whether every project this set permits `wider` permits too (an
+    /// edit may narrow a token's projects, never widen them).
+    pub fn is_within(&self, wider: &Self) -> bool {
+        wider.0.is_empty() || (!self.0.is_empty() && self.0.iter().all(|id| wider.0.contains(id)))
+    }
+}
+
+/// The projects a person names for a token: `namespace/path` entries
+/// separated by commas or spaces (a trailing `.git` is dropped), each once,
+/// at most [`TOKEN_PROJECTS_MAX`]. Empty: none named (every project).
+pub fn parse_paths(typed: &str) -> Result<Vec<(String, String)>, DomainError> {
+    let mut paths: Vec<(String, String)> = Vec::new();
+    for entry in typed
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|e| !e.is_empty())
+    {
+        let entry = entry.strip_suffix(".git").unwrap_or(entry);
+        let Some((namespace, path)) = entry
+            .split_once('/')
+            .filter(|(n, p)| !n.is_empty() && !p.is_empty() && !p.contains('/'))
+        else {
+            return Err(DomainError::field(
+                "projects",
+                format!("{entry} is not a project path such as alice/website."),
+            ));
+        };
+        let pair = (namespace.to_owned(), path.to_owned());
+        if !paths.contains(&pair) {
+            paths.push(pair);
+        }
+    }
+    if paths.len() > TOKEN_PROJECTS_MAX {
+        return Err(DomainError::field(
+            "projects",
+            format!("A token may be limited to at most {TOKEN_PROJECTS_MAX} projects."),
+        ));
+    }
+    Ok(paths)
+}
+
 /// Who is asking, as authentication established it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitActor<'a> {
@@ -140,11 +236,13 @@ pub enum GitActor<'a> {
         user_id: UserId,
         is_admin: bool,
     },
-    /// A user by personal access token: limited to its scopes.
+    /// A user by personal access token: limited to its scopes and, if it
+    /// is restricted to some, to its projects.
     Token {
         user_id: UserId,
         is_admin: bool,
         scopes: &'a [Scope],
+        projects: &'a ProjectSet,
     },
 }
 
@@ -164,6 +262,7 @@ pub enum GitDenied {
 /// The project's side of the decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProjectAccess {
+    pub id: ProjectId,
     pub owner_id: UserId,
     pub visibility: Visibility,
 }
@@ -175,6 +274,12 @@ impl ProjectAccess {
     /// this; lists apply the same rule in SQL.
     pub fn visible_to(self, viewer: Option<UserId>, admin: bool) -> bool {
         self.visibility == Visibility::Public || admin || viewer == Some(self.owner_id)
+    }
+
+    /// [`Self::visible_to`], through a token restricted to `projects`
+    /// (any other project is as if missing, public or not).
+    pub fn reachable(self, viewer: Option<UserId>, admin: bool, projects: &ProjectSet) -> bool {
+        projects.permits(self.id) && self.visible_to(viewer, admin)
     }
 }
 
@@ -205,7 +310,15 @@ pub fn authorize_git(
             user_id,
             is_admin,
             scopes,
-        } => (user_id, is_admin, Some(scopes)),
+            projects,
+        } => {
+            // Another project than the token's: as if it did not exist,
+            // public or not.
+            if project.is_some_and(|p| !projects.permits(p.id)) {
+                return Err(GitDenied::NotFound);
+            }
+            (user_id, is_admin, Some(scopes))
+        }
     };
     let project = project.ok_or(GitDenied::NotFound)?;
     let member = project.owner_id == user_id || is_admin;
@@ -236,9 +349,69 @@ pub fn authorize_git(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_reaches_only_its_projects() {
+        let any = ProjectSet::any();
+        let two = ProjectSet::new([ProjectId(3), ProjectId(1), ProjectId(3)]);
+        assert_eq!(two.to_stored(), "1 3");
+        assert_eq!(ProjectSet::from_stored("1 3"), two);
+        assert!(any.permits(ProjectId(9)));
+        assert!(two.permits(ProjectId(1)) && !two.permits(ProjectId(2)));
+        // Never widened by a broken entry.
+        assert!(!ProjectSet::from_stored("x").permits(ProjectId(1)));
+        assert!(ProjectSet::from_stored("").is_empty());
+        let one = ProjectSet::new([ProjectId(3)]);
+        assert!(one.is_within(&two) && two.is_within(&any));
+        assert!(!two.is_within(&one) && !any.is_within(&two));
+        assert_eq!(
+            parse_paths(" alice/site.git, bob/tools alice/site").unwrap(),
+            [
+                ("alice".to_owned(), "site".to_owned()),
+                ("bob".to_owned(), "tools".to_owned())
+            ]
+        );
+        assert!(parse_paths("").unwrap().is_empty());
+        for bad in ["site", "alice/", "/site", "a/b/c"] {
+            let Err(DomainError::Invalid(fields)) = parse_paths(bad) else {
+                panic!("{bad} taken");
+            };
+            assert_eq!(fields[0].field, "projects");
+        }
+    }
+
+    #[test]
+    fn a_token_for_other_projects_finds_none_over_git() {
+        let only_other = ProjectSet::new([ProjectId(8)]);
+        let token = GitActor::Token {
+            user_id: OWNER,
+            is_admin: true,
+            scopes: &[Scope::Api],
+            projects: &only_other,
+        };
+        // Its owner's (and a public) project, refused as missing.
+        for visibility in [Visibility::Private, Visibility::Public] {
+            assert_eq!(
+                authorize_git(project(visibility), token, GitOperation::Pull),
+                Err(GitDenied::NotFound)
+            );
+        }
+        let mine = ProjectSet::new([ProjectId(7)]);
+        let token = GitActor::Token {
+            user_id: OWNER,
+            is_admin: false,
+            scopes: &[Scope::Api],
+            projects: &mine,
+        };
+        assert_eq!(
+            authorize_git(project(Visibility::Private), token, GitOperation::Push),
+            Ok(())
+        );
+    }
     use GitOperation::{Pull, Push};
 
     const OWNER: UserId = UserId(1);
+    static ANY_PROJECT: ProjectSet = ProjectSet::any();
     const OTHER: UserId = UserId(2);
 
     #[test]
@@ -255,6 +428,7 @@ mod tests {
 
     fn project(visibility: Visibility) -> Option<ProjectAccess> {
         Some(ProjectAccess {
+            id: ProjectId(7),
             owner_id: OWNER,
             visibility,
         })
@@ -265,6 +439,7 @@ mod tests {
             user_id,
             is_admin: false,
             scopes,
+            projects: &ANY_PROJECT,
         }
     }
 
@@ -331,6 +506,7 @@ mod tests {
             user_id: OTHER,
             is_admin: true,
             scopes: &write,
+            projects: &ANY_PROJECT,
         };
         assert_eq!(authorize_git(private, admin, Push), Ok(()));
     }

@@ -152,7 +152,14 @@ pub fn grant(
             user_id,
             is_admin,
             scopes,
-        } => (is_admin || user_id == project.owner_id, Some(scopes)),
+            projects,
+        } => {
+            // Another project than the token's: nothing, public or not.
+            if !projects.permits(project.id) {
+                return Vec::new();
+            }
+            (is_admin || user_id == project.owner_id, Some(scopes))
+        }
     };
     let anonymous = matches!(actor, RegistryActor::Anonymous);
     let has = |wanted: &[Scope]| scopes.is_none_or(|s| s.iter().any(|x| wanted.contains(x)));
@@ -297,10 +304,13 @@ mod tests {
     use Action::{Pull, Push};
 
     const OWNER: UserId = UserId(1);
+    static ANY_PROJECT: crate::domain::project::ProjectSet =
+        crate::domain::project::ProjectSet::any();
     const OTHER: UserId = UserId(2);
 
     fn project(visibility: Visibility) -> Option<ProjectAccess> {
         Some(ProjectAccess {
+            id: crate::domain::ids::ProjectId(7),
             owner_id: OWNER,
             visibility,
         })
@@ -311,7 +321,30 @@ mod tests {
             user_id,
             is_admin: false,
             scopes,
+            projects: &ANY_PROJECT,
         }
+    }
+
+    #[test]
+    fn a_token_for_other_projects_is_granted_nothing() {
+        use crate::domain::ids::ProjectId;
+        use crate::domain::project::ProjectSet;
+        let scopes = [Scope::Api];
+        let elsewhere = ProjectSet::new([ProjectId(8)]);
+        let here = ProjectSet::new([ProjectId(7)]);
+        let with = |projects| RegistryActor::Token {
+            user_id: OWNER,
+            is_admin: false,
+            scopes: &scopes,
+            projects,
+        };
+        for visibility in [Visibility::Private, Visibility::Public] {
+            assert!(grant(project(visibility), with(&elsewhere), &[Pull, Push]).is_empty());
+        }
+        assert_eq!(
+            grant(project(Visibility::Private), with(&here), &[Pull, Push]),
+            [Pull, Push]
+        );
     }
 
     #[test]
@@ -482,6 +515,7 @@ mod tests {
             user_id: OTHER,
             is_admin: true,
             scopes: &[Scope::WriteRegistry],
+            projects: &ANY_PROJECT,
         };
         for actor in [owner, admin] {
             assert_eq!(

@@ -10,6 +10,7 @@
 
 use super::lifetime::LifetimePolicy;
 use super::network::AllowList;
+use super::project::ProjectSet;
 use super::scope::{self, Scope};
 use super::{DomainError, FieldError};
 use hmac::{Hmac, Mac};
@@ -339,6 +340,9 @@ pub struct Request<'a, S> {
     pub scopes: &'a [S],
     /// Addresses and ranges ([`AllowList::parse`]); empty: anywhere.
     pub allowed_ips: &'a str,
+    /// Projects as `namespace/path` (`project::parse_paths`; which exist
+    /// is the service's to say); empty: every project.
+    pub projects: &'a str,
 }
 
 /// What a person asked for, checked: the only way to make a token.
@@ -405,6 +409,8 @@ pub struct Edit<'a> {
     pub expires_on: Option<&'a str>,
     pub scopes: Option<&'a [String]>,
     pub allowed_ips: Option<&'a str>,
+    /// Resolved by the service from what was typed.
+    pub projects: Option<&'a ProjectSet>,
 }
 
 /// What a token is now, the part an edit may change.
@@ -415,6 +421,7 @@ pub struct Editable {
     pub expires_on: Option<Date>,
     pub scopes: Vec<Scope>,
     pub allowed_ips: AllowList,
+    pub projects: ProjectSet,
 }
 
 impl Editable {
@@ -469,6 +476,16 @@ impl Editable {
                 }
             }));
         }
+        if let Some(projects) = edit.projects {
+            if projects.is_within(&self.projects) {
+                next.projects = projects.clone();
+            } else {
+                errors.push(FieldError::new(
+                    "projects",
+                    "Projects can only be removed. Create a new token to reach others.",
+                ));
+            }
+        }
         if errors.is_empty() {
             Ok(next)
         } else {
@@ -514,6 +531,9 @@ pub fn describe_edit(old: &Editable, new: &Editable) -> String {
             list(&old.allowed_ips),
             list(&new.allowed_ips)
         ));
+    }
+    if old.projects != new.projects {
+        changes.push("projects narrowed".to_owned());
     }
     if changes.is_empty() {
         "nothing changed".to_owned()
@@ -915,6 +935,7 @@ mod tests {
             expires_on: Some(date!(2026 - 12 - 01)),
             scopes: vec![Scope::Api, Scope::ReadUser],
             allowed_ips: AllowList::parse("10.0.0.0/8").unwrap(),
+            projects: ProjectSet::any(),
         };
         // Nothing asked: nothing changes.
         assert_eq!(
@@ -930,6 +951,7 @@ mod tests {
                     expires_on: Some("2027-06-01"),
                     scopes: Some(&scopes),
                     allowed_ips: Some("10.1.0.0/16"),
+                    projects: None,
                 },
                 today,
                 &policy,
@@ -1258,6 +1280,7 @@ mod tests {
             expires_on: "2026-12-22",
             scopes: &["read_api"],
             allowed_ips: "192.0.2.0/24",
+            projects: "",
         };
         let ok = NewToken::parse(request, scope::Offered::default(), today, &policy).unwrap();
         assert_eq!(ok.scopes, [Scope::ReadApi]);
@@ -1269,6 +1292,7 @@ mod tests {
             expires_on: "yesterday",
             scopes: &[],
             allowed_ips: "here",
+            projects: "",
         };
         let DomainError::Invalid(errors) =
             NewToken::parse(bad, scope::Offered::default(), today, &policy).unwrap_err();

@@ -54,6 +54,7 @@ impl Identity {
                 user_id: auth.user.id,
                 is_admin: auth.user.is_admin,
                 scopes: &auth.token.scopes,
+                projects: &auth.token.projects,
             },
         }
     }

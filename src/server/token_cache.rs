@@ -330,6 +330,7 @@ mod tests {
             impersonation: false,
             created_by: None,
             allowed_ips: Default::default(),
+            projects: Default::default(),
         }
     }
 

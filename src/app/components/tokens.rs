@@ -120,6 +120,14 @@ pub fn NewTokenFields(
     let allowed_ips = addresses.then(|| {
         view! {
             <Field
+                label="Limit to projects (optional)"
+                name="projects"
+                value=typed.projects.clone().unwrap_or_default()
+                error=feedback.field("projects")
+                required=false
+                hint="Project paths separated by commas, such as alice/website: Git, the registry and the API find no other project with this token. Empty: every project."
+            />
+            <Field
                 label="Allowed IP addresses (optional)"
                 name="allowed_ips"
                 value=typed.allowed_ips.clone().unwrap_or_default()
@@ -233,6 +241,17 @@ fn first_cells(t: &TokenView) -> impl IntoView {
         </td>
         <td role="cell" data-label="Scopes" class="px-3 py-2 font-mono text-xs">
             {scope_list(&t.scopes)}
+            {(!t.projects.is_empty())
+                .then(|| {
+                    view! {
+                        <span
+                            data-testid="token-projects"
+                            class="block font-sans text-gray-600 wrap-anywhere"
+                        >
+                            {format!("Only projects {}", t.projects.join(", "))}
+                        </span>
+                    }
+                })}
             {(!t.allowed_ips.is_empty())
                 .then(|| {
                     view! {

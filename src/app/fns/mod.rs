@@ -43,6 +43,7 @@ pub struct TypedToken {
     pub expires_at: Option<String>,
     pub scopes: Vec<String>,
     pub allowed_ips: Option<String>,
+    pub projects: Option<String>,
 }
 
 impl TypedToken {
@@ -59,6 +60,7 @@ impl TypedToken {
             description: description.filter(|d| !d.trim().is_empty()),
             expires_at: None,
             allowed_ips: None,
+            projects: None,
             scopes: scopes
                 .iter()
                 .flat_map(|list| list.split(','))
@@ -86,6 +88,7 @@ impl TypedToken {
             description: f.value("description"),
             expires_at: f.value("expires_at"),
             allowed_ips: f.value("allowed_ips").filter(|v| !v.is_empty()),
+            projects: f.value("projects").filter(|v| !v.is_empty()),
             scopes: f
                 .values
                 .iter()

@@ -24,6 +24,8 @@ pub struct TokenView {
     pub rotated_at: Option<i64>,
     /// The addresses and ranges it may be used from; empty: anywhere.
     pub allowed_ips: Vec<String>,
+    /// The projects (`namespace/path`) it may reach; empty: every one.
+    pub projects: Vec<String>,
 }
 
 impl TokenView {
@@ -113,6 +115,39 @@ pub const LIST_LIMIT: i64 = 200;
 /// a description saved without JavaScript).
 pub const LIST_FLASH: &str = "token_list";
 
+/// Views of `tokens`, their projects named by path (one query for all).
+#[cfg(feature = "ssr")]
+pub(crate) async fn views(
+    state: &crate::server::state::Core,
+    tokens: Vec<crate::server::db::tokens::Token>,
+) -> Result<Vec<TokenView>, AppError> {
+    let ids: Vec<_> = tokens
+        .iter()
+        .flat_map(|t| t.projects.ids().iter().copied())
+        .collect();
+    let paths = crate::server::services::projects::full_paths(state, &ids).await?;
+    Ok(tokens
+        .into_iter()
+        .map(|t| {
+            let projects = t
+                .projects
+                .ids()
+                .iter()
+                .map(|id| {
+                    paths
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{id} (deleted)"))
+                })
+                .collect();
+            TokenView {
+                projects,
+                ..view(t)
+            }
+        })
+        .collect())
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
     TokenView {
@@ -127,6 +162,7 @@ pub(crate) fn view(t: crate::server::db::tokens::Token) -> TokenView {
         revoked_at: t.revoked_at,
         rotated_at: t.rotated_at,
         allowed_ips: t.allowed_ips.entries(),
+        projects: t.projects.ids().iter().map(|id| format!("#{id}")).collect(),
     }
 }
 
@@ -186,9 +222,9 @@ pub async fn load_tokens(
     );
     let (listed, matching) = tokens::list_matching(&state, user.id, &query, LIST_LIMIT).await?;
     let any = matching > 0 || (!query.is_default() && tokens::has_any(&state, user.id).await?);
-    let (active, inactive): (Vec<_>, Vec<_>) = listed
+    let (active, inactive): (Vec<_>, Vec<_>) = views(&state, listed)
+        .await?
         .into_iter()
-        .map(view)
         .partition(|t| t.state(now).is_active());
 
     // A secret sealed for this session by a plain form post: shown once
@@ -228,6 +264,7 @@ pub async fn create_token(
     expires_at: String,
     #[server(default)] scopes: Vec<String>,
     #[server(default)] allowed_ips: String,
+    #[server(default)] projects: String,
 ) -> Result<NewTokenSecret, AppError> {
     use super::ctx;
     use crate::server::reveal;
@@ -240,6 +277,7 @@ pub async fn create_token(
             expires_on: &expires_at,
             scopes: &scopes,
             allowed_ips: &allowed_ips,
+            projects: &projects,
         };
         let created = tokens::issue(
             &state,
@@ -259,6 +297,7 @@ pub async fn create_token(
         values.push(("description", description.as_str()));
         values.push(("expires_at", expires_at.as_str()));
         values.push(("allowed_ips", allowed_ips.as_str()));
+        values.push(("projects", projects.as_str()));
         values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
     }
     ctx::finish("create_token", &values, Some(TOKEN_CREATED), result).await
@@ -297,9 +336,10 @@ pub async fn load_token(id: crate::domain::ids::TokenId) -> Result<TokenPage, Ap
     let now = state.now();
     let token = tokens::find_own(&state, user.id, id).await?;
     let policy = tokens::policy(&state).await?;
+    let token = views(&state, vec![token]).await?.remove(0);
     Ok(TokenPage {
         now,
-        token: view(token),
+        token,
         expiry: ExpiryBounds::of(&policy, crate::domain::instant::date_of(now)),
     })
 }
@@ -315,6 +355,7 @@ impl crate::app::components::form::FormArgs for CreateToken {
             expires_at: first(fields, "expires_at")?,
             scopes,
             allowed_ips: first(fields, "allowed_ips").unwrap_or_default(),
+            projects: first(fields, "projects").unwrap_or_default(),
         })
     }
 }
@@ -384,6 +425,7 @@ pub async fn edit_token(
     #[server(default)] expires_at: String,
     #[server(default)] scopes: Vec<String>,
     #[server(default)] allowed_ips: String,
+    #[server(default)] projects: String,
 ) -> Result<EditedToken, AppError> {
     use super::ctx;
     use crate::server::services::tokens;
@@ -396,8 +438,10 @@ pub async fn edit_token(
             expires_on: Some(&expires_at),
             scopes: Some(&scopes),
             allowed_ips: Some(&allowed_ips),
+            projects: None,
         };
-        let token = tokens::edit(&state, &ctx::actor(&user), &existing, edit).await?;
+        let actor = ctx::actor(&user);
+        let token = tokens::edit(&state, &actor, &existing, edit, Some(&projects)).await?;
         Ok::<_, AppError>(EditedToken(view(token)))
     }
     .await;
@@ -413,6 +457,7 @@ pub async fn edit_token(
         ("description", description.as_str()),
         ("expires_at", expires_at.as_str()),
         ("allowed_ips", allowed_ips.as_str()),
+        ("projects", projects.as_str()),
     ];
     values.extend(scopes.iter().map(|s| ("scopes[]", s.as_str())));
     ctx::finish("edit_token", &values, None::<&str>, result).await

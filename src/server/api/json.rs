@@ -39,6 +39,9 @@ pub fn token(t: &Token, now: i64) -> Value {
     if !t.allowed_ips.is_empty() {
         v["allowed_ips"] = json!(t.allowed_ips.entries());
     }
+    if !t.projects.is_empty() {
+        v["projects"] = json!(t.projects.ids());
+    }
     if t.in_rotation_overlap(now) {
         v["works_until"] = json!(t.revoked_at.map(instant));
     }

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::json::instant;
 use super::params::Params;
 use super::{page_response, paginate, BaseUrl};
-use crate::domain::project::Visibility;
+use crate::domain::project::{ProjectSet, Visibility};
 use crate::paths;
 use crate::server::db::projects::Project;
 use crate::server::services::projects;
@@ -66,6 +66,11 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let name = params.get("name").or(params.get("path"));
     let name = name.ok_or(ApiError::BadParameter("name or path is missing".to_owned()))?;
+    if !auth.token.projects.is_empty() {
+        return Err(ApiError::ForbiddenBecause(
+            "This token is restricted to some projects: it cannot create one.",
+        ));
+    }
     let project = projects::create(
         &state,
         &auth.actor(&state).await?,
@@ -90,6 +95,9 @@ pub async fn list(
     let viewer = auth.as_ref().map(|a| a.user.id);
     let admin = auth.as_ref().is_some_and(|a| a.admin);
     let mut visible = projects::list_visible(&state, viewer, admin).await?;
+    if let Some(auth) = &auth {
+        visible.retain(|p| auth.token.projects.permits(p.id));
+    }
     if params.bool("owned")? == Some(true) {
         visible.retain(|p| Some(p.owner_id) == viewer);
     }
@@ -109,8 +117,12 @@ pub async fn list(
 }
 
 fn may_see(auth: Option<&ApiAuth>, p: &Project) -> bool {
-    p.access()
-        .visible_to(auth.map(|a| a.user.id), auth.is_some_and(|a| a.admin))
+    let any = ProjectSet::any();
+    p.access().reachable(
+        auth.map(|a| a.user.id),
+        auth.is_some_and(|a| a.admin),
+        auth.map_or(&any, |a| &a.token.projects),
+    )
 }
 
 /// By id, or by URL-encoded full path (`alice%2Fdemo`), as GitLab allows.

@@ -289,8 +289,11 @@ async fn edit_token(
         expires_on: params.get("expires_at"),
         scopes: given("scopes").then_some(scopes.as_slice()),
         allowed_ips: given("allowed_ips").then_some(allowed_ips.as_str()),
+        projects: None,
     };
-    let edited = tokens::edit(state, &auth.actor(state).await?, token, edit).await?;
+    let projects = params.list("projects").join(",");
+    let projects = given("projects").then_some(projects.as_str());
+    let edited = tokens::edit(state, &auth.actor(state).await?, token, edit, projects).await?;
     Ok(Json(json::token(&edited, state.now())))
 }
 
@@ -334,8 +337,10 @@ async fn issue_from(
     // Without a date the domain's rule decides (`parse_optional_expiry`).
     let expires_at = params.get("expires_at").unwrap_or_default();
     let actor = auth.actor(state).await?;
-    // Forgekey's allow list: `allowed_ips[]=…` or one comma-separated value.
+    // Forgekey's allow list and projects (`namespace/path`): `name[]=…` or
+    // one comma-separated value.
     let allowed_ips = params.list("allowed_ips").join(",");
+    let projects = params.list("projects").join(",");
     // GitLab 17.7's optional description.
     let request = tokens::Request {
         name,
@@ -343,6 +348,7 @@ async fn issue_from(
         expires_on: expires_at,
         scopes: &scopes,
         allowed_ips: &allowed_ips,
+        projects: &projects,
     };
     let created = tokens::issue(state, &actor, owner, issuer, request).await?;
     Ok((

@@ -35,6 +35,9 @@ pub enum TokenCommand {
         /// used from; left out: anywhere.
         #[arg(long, default_value = "")]
         allowed_ips: String,
+        /// The projects (comma-separated `namespace/path`) the token may reach; left out: all.
+        #[arg(long, default_value = "")]
+        projects: String,
     },
     /// List a user's tokens (never their secrets).
     List {
@@ -67,6 +70,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
             scopes,
             expires_at,
             allowed_ips,
+            projects,
         } => {
             let user = find_user(&core, &user).await?;
             let request = tokens::Request {
@@ -75,6 +79,7 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
                 expires_on: &expires_at,
                 scopes: &scopes,
                 allowed_ips: &allowed_ips,
+                projects: &projects,
             };
             let created =
                 tokens::issue(&core, &actor, &user, tokens::Issuer::Owner, request).await?;

@@ -22,6 +22,7 @@ impl Project {
     /// The project's side of the access rules (`domain::project`).
     pub fn access(&self) -> ProjectAccess {
         ProjectAccess {
+            id: self.id,
             owner_id: self.owner_id,
             visibility: self.visibility,
         }
@@ -94,6 +95,28 @@ pub async fn find_by_id(db: &Db, id: ProjectId) -> Result<Option<Project>, sqlx:
     .as_ref()
     .map(from_row)
     .transpose()
+}
+
+/// The projects with these ids (those that exist), in one query.
+pub async fn find_many(db: &Db, ids: &[ProjectId]) -> Result<Vec<Project>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM projects p JOIN users u ON u.id = p.owner_id WHERE p.id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// By `namespace/path`, both case-insensitive.

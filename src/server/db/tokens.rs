@@ -5,6 +5,7 @@ use super::{flag, Backend, Conditions, Db};
 use crate::domain::expiry::Job;
 use crate::domain::ids::{TokenId, UserId};
 use crate::domain::network::AllowList;
+use crate::domain::project::ProjectSet;
 use crate::domain::scope::{self, Scope};
 use crate::domain::search::NameSearch;
 use crate::domain::token::{TokenDigest, TokenField, TokenSort, TokenState};
@@ -36,6 +37,8 @@ pub struct Token {
     pub created_by: Option<UserId>,
     /// Where it may be used from; empty: anywhere.
     pub allowed_ips: AllowList,
+    /// The projects it may reach; empty: every one its owner may.
+    pub projects: ProjectSet,
 }
 
 impl Token {
@@ -75,7 +78,7 @@ const LIVE: &str = "(revoked_at IS NULL OR (rotated_at IS NOT NULL AND revoked_a
 
 const COLUMNS: &str =
     "id, user_id, name, description, scopes, created_at, expires_at, last_used_at, \
-                       last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by, allowed_ips";
+                       last_used_ips, revoked_at, family_id, rotated_at, impersonation, created_by, allowed_ips, project_ids";
 
 fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
     let id: TokenId = row.try_get("id")?;
@@ -98,6 +101,7 @@ fn from_row(row: &AnyRow) -> Result<Token, sqlx::Error> {
         impersonation: flag(row, "impersonation")?,
         created_by: row.try_get("created_by")?,
         allowed_ips: AllowList::from_stored(&row.try_get::<String, _>("allowed_ips")?),
+        projects: ProjectSet::from_stored(&row.try_get::<String, _>("project_ids")?),
     })
 }
 
@@ -113,6 +117,7 @@ pub struct NewTokenRow<'a> {
     pub impersonation: bool,
     pub created_by: Option<UserId>,
     pub allowed_ips: &'a AllowList,
+    pub projects: &'a ProjectSet,
 }
 
 async fn insert_with<'e, E>(executor: E, new: &NewTokenRow<'_>) -> Result<Token, sqlx::Error>
@@ -122,8 +127,8 @@ where
     let row = sqlx::query(&format!(
         "INSERT INTO personal_access_tokens \
          (user_id, name, token_digest, scopes, created_at, expires_at, family_id, impersonation, \
-          created_by, description, allowed_ips) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
+          created_by, description, allowed_ips, project_ids) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
     ))
     .bind(new.user_id)
     .bind(new.name)
@@ -136,6 +141,7 @@ where
     .bind(new.created_by)
     .bind(new.description)
     .bind(new.allowed_ips.to_stored())
+    .bind(new.projects.to_stored())
     .fetch_one(executor)
     .await?;
     from_row(&row)
@@ -407,7 +413,8 @@ where
 {
     let row = sqlx::query(&format!(
         "UPDATE personal_access_tokens SET name = $1, description = $2, expires_at = $3, \
-         scopes = $4, allowed_ips = $5 WHERE id = $6 AND revoked_at IS NULL RETURNING {COLUMNS}"
+         scopes = $4, allowed_ips = $5, project_ids = $6 WHERE id = $7 AND revoked_at IS NULL \
+         RETURNING {COLUMNS}"
     ))
     .bind(&details.name)
     .bind(details.description.as_deref())
@@ -418,6 +425,7 @@ where
     )
     .bind(scope::join(&details.scopes))
     .bind(details.allowed_ips.to_stored())
+    .bind(details.projects.to_stored())
     .bind(id)
     .fetch_optional(executor)
     .await?;

@@ -319,6 +319,7 @@ async fn identify(
             Ok(Viewer {
                 user: Some(caller.user),
                 admin: caller.admin,
+                projects: caller.token.projects.clone(),
             })
         }
         Err(

@@ -27,6 +27,8 @@ pub struct Viewer {
     pub user: Option<Arc<User>>,
     /// The request acts as an administrator.
     pub admin: bool,
+    /// The projects its token is restricted to (empty: any).
+    pub projects: crate::domain::project::ProjectSet,
 }
 
 impl Viewer {
@@ -34,6 +36,7 @@ impl Viewer {
         Self {
             user: None,
             admin: false,
+            projects: crate::domain::project::ProjectSet::any(),
         }
     }
 
@@ -620,7 +623,10 @@ impl Query {
             .await
             .map_err(|e| c.fail(e))?;
         Ok(found
-            .filter(|p| p.access().visible_to(c.viewer.id(), c.viewer.admin))
+            .filter(|p| {
+                p.access()
+                    .reachable(c.viewer.id(), c.viewer.admin, &c.viewer.projects)
+            })
             .map(ProjectNode))
     }
 
@@ -655,6 +661,7 @@ impl Query {
         let mut list = projects::list_visible(&c.state, viewer, c.viewer.admin)
             .await
             .map_err(|e| c.fail(e))?;
+        list.retain(|p| c.viewer.projects.permits(p.id));
         if membership == Some(true) {
             list.retain(|p| Some(p.owner_id) == viewer);
         }

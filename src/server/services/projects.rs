@@ -4,7 +4,7 @@
 use super::audit::{self, Action, Actor, Event};
 use super::ServiceError;
 use crate::domain::ids::{ProjectId, UserId};
-use crate::domain::project::NewProject;
+use crate::domain::project::{NewProject, ProjectSet};
 use crate::server::db::projects::{self, InsertProjectError, Project};
 use crate::server::db::users::User;
 use crate::server::state::Core;
@@ -115,4 +115,43 @@ pub async fn find_by_path(
 ) -> Result<Option<Project>, ServiceError> {
     let key = crate::domain::account::unique_key(namespace);
     Ok(projects::find_by_full_path(&state.db, &key, path).await?)
+}
+
+/// The projects `owner` names for a token (`domain::project::parse_paths`:
+/// `namespace/path`, separated by commas), each one they may reach; empty:
+/// every project.
+pub async fn token_projects(
+    state: &Core,
+    owner: &User,
+    typed: &str,
+) -> Result<ProjectSet, ServiceError> {
+    let mut ids = Vec::new();
+    for (namespace, path) in crate::domain::project::parse_paths(typed)? {
+        let found = find_by_path(state, &namespace, &path)
+            .await?
+            .filter(|p| p.access().visible_to(Some(owner.id), owner.is_admin));
+        match found {
+            Some(project) => ids.push(project.id),
+            None => {
+                return Err(crate::domain::DomainError::field(
+                    "projects",
+                    format!("There is no project {namespace}/{path} that you can reach."),
+                )
+                .into())
+            }
+        }
+    }
+    Ok(ProjectSet::new(ids))
+}
+
+/// `namespace/path` of each of these projects that exists, by id.
+pub async fn full_paths(
+    state: &Core,
+    ids: &[ProjectId],
+) -> Result<std::collections::HashMap<ProjectId, String>, ServiceError> {
+    Ok(projects::find_many(&state.db, ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, format!("{}/{}", p.namespace, p.path)))
+        .collect())
 }

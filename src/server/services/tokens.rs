@@ -71,12 +71,30 @@ pub async fn issue<S: AsRef<str>>(
     request: Request<'_, S>,
 ) -> Result<Created, ServiceError> {
     let now = state.now();
+    // Every problem at once: the fields, and the projects named.
+    let projects = super::projects::token_projects(state, owner, request.projects).await;
     let new = NewToken::parse(
         request,
         super::registry::offered(state, owner.is_admin).await?,
         date_of(now),
         &policy(state).await?,
-    )?;
+    );
+    let (new, projects) = match (new, projects) {
+        (Ok(new), Ok(projects)) => (new, projects),
+        (new, projects) => {
+            let mut fields = Vec::new();
+            for e in [new.err().map(ServiceError::from), projects.err()]
+                .into_iter()
+                .flatten()
+            {
+                match e {
+                    ServiceError::Invalid(f) => fields.extend(f),
+                    other => return Err(other),
+                }
+            }
+            return Err(ServiceError::Invalid(fields));
+        }
+    };
     let secret = new_secret();
     let digest = digest(state, &secret);
     let (impersonation, created_by) = match issuer {
@@ -101,6 +119,7 @@ pub async fn issue<S: AsRef<str>>(
             impersonation,
             created_by,
             allowed_ips: &new.allowed_ips,
+            projects: &projects,
         },
     )
     .await?;
@@ -147,6 +166,7 @@ pub async fn create<S: AsRef<str>>(
         expires_on,
         scopes,
         allowed_ips: "",
+        projects: "",
     };
     issue(state, actor, user, Issuer::Owner, request).await
 }
@@ -240,15 +260,30 @@ pub async fn describe(
 /// Edits an active token (`domain::token::Editable::edit`: rename,
 /// describe, move its expiry within the limit, narrow its scopes and
 /// allowed addresses), on the record with what changed.
+/// `projects`: the projects typed (`namespace/path`, as at creation), to
+/// narrow them to; `None` keeps them.
 pub async fn edit(
     state: &Core,
     actor: &Actor,
     existing: &Token,
-    edit: token::Edit<'_>,
+    mut edit: token::Edit<'_>,
+    projects: Option<&str>,
 ) -> Result<Token, ServiceError> {
     let now = state.now();
     if !existing.is_active(now) {
         return Err(Conflict::AlreadyRevoked.into());
+    }
+    let resolved = match projects {
+        Some(typed) => {
+            let owner = users::find_by_id(&state.db, existing.user_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            Some(super::projects::token_projects(state, &owner, typed).await?)
+        }
+        None => None,
+    };
+    if resolved.is_some() {
+        edit.projects = resolved.as_ref();
     }
     let current = token::Editable {
         name: existing.name.clone(),
@@ -256,6 +291,7 @@ pub async fn edit(
         expires_on: existing.expires_at.map(date_of),
         scopes: existing.scopes.clone(),
         allowed_ips: existing.allowed_ips.clone(),
+        projects: existing.projects.clone(),
     };
     let next = current.edit(edit, date_of(now), &policy(state).await?)?;
     let mut tx = state.db.begin_write().await?;
@@ -497,6 +533,7 @@ pub async fn rotate_with_overlap(
         impersonation: old.impersonation,
         created_by: old.created_by,
         allowed_ips: &old.allowed_ips,
+        projects: &old.projects,
     };
     let mut tx = state.db.begin_write().await?;
     let Some(token) = tokens::rotate(&mut tx, old, &successor, now, overlap).await? else {

@@ -20,6 +20,7 @@ async fn token_from(st: &AppState, user: &User, allowed_ips: &str) -> (TokenId, 
         expires_on: "2026-02-01",
         scopes: &["api", "read_repository"],
         allowed_ips,
+        projects: "",
     };
     let created = tokens::issue(st, &Actor::user(user), user, Issuer::Owner, request)
         .await
@@ -549,4 +550,129 @@ both_backends!(the_edit_page_saves_a_narrowed_token, |t| {
     assert_eq!(saved["description"], "Reads");
     assert_eq!(saved["scopes"], json!(["read_user"]));
     assert_eq!(saved["allowed_ips"], json!(["10.1.0.0/16"]));
+});
+
+both_backends!(a_token_restricted_to_projects_finds_no_other, |t| {
+    use crate::server::services::projects;
+    let s = Scenario::new(&t).await;
+    let alice = register(&s.st, "alice").await;
+    let bob = register(&s.st, "bob").await;
+    let by = |u: &User| Actor::user(u);
+    let site = projects::create(&s.st, &by(&alice), &alice, "site", "", "private")
+        .await
+        .unwrap();
+    let tools = projects::create(&s.st, &by(&alice), &alice, "tools", "", "private")
+        .await
+        .unwrap();
+    projects::create(&s.st, &by(&bob), &bob, "lib", "", "public")
+        .await
+        .unwrap();
+    let issue = |projects: &'static str| {
+        let st = s.st.clone();
+        let alice = alice.clone();
+        async move {
+            let request = Request {
+                name: "deploy",
+                description: "",
+                expires_on: "2026-02-01",
+                scopes: &["api"],
+                allowed_ips: "",
+                projects,
+            };
+            tokens::issue(&st, &Actor::user(&alice), &alice, Issuer::Owner, request).await
+        }
+    };
+    // A project that does not exist, or is someone else's private one: named.
+    let Err(crate::server::services::ServiceError::Invalid(fields)) = issue("alice/nope").await
+    else {
+        panic!("an unknown project was taken");
+    };
+    assert_eq!(fields[0].field, "projects");
+    assert_eq!(
+        fields[0].message,
+        "There is no project alice/nope that you can reach."
+    );
+    let created = issue("alice/site.git").await.unwrap();
+    let secret = created.secret;
+
+    // Git over HTTP: its project, and no other (not even a public one).
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{secret}"));
+    for (path, want) in [("alice/site", 200), ("alice/tools", 404), ("bob/lib", 404)] {
+        let r = Rest::get(
+            &s.app,
+            format!("/{path}.git/info/refs?service=git-upload-pack"),
+        )
+        .header("authorization", format!("Basic {basic}"))
+        .sent_from([192, 0, 2, 1])
+        .send()
+        .await;
+        assert_eq!(r.status, want, "{path}: {}", r.body);
+    }
+    // The project API lists and shows only its project, creates none.
+    let listed = Rest::get(&s.app, "/api/v4/projects")
+        .token(&secret)
+        .send()
+        .await;
+    let body: Value = serde_json::from_str(&listed.body).unwrap();
+    let ids: Vec<i64> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [site.id.get()]);
+    let shown = |id: i64| {
+        Rest::get(&s.app, format!("/api/v4/projects/{id}"))
+            .token(&secret)
+            .send()
+    };
+    assert_eq!(shown(site.id.get()).await.status, 200);
+    assert_eq!(shown(tools.id.get()).await.status, 404);
+    let made = Rest::post(&s.app, "/api/v4/projects")
+        .token(&secret)
+        .json(json!({ "name": "more" }))
+        .send()
+        .await;
+    assert_eq!(made.status, 403, "{}", made.body);
+    // GraphQL the same.
+    let gql = Rest::post(&s.app, "/api/graphql")
+        .token(&secret)
+        .json(json!({ "query": "{ projects { nodes { fullPath } } tools: project(fullPath: \"alice/tools\") { id } }" }))
+        .send()
+        .await;
+    let body: Value = serde_json::from_str(&gql.body).unwrap();
+    assert_eq!(
+        body["data"]["projects"]["nodes"],
+        json!([{ "fullPath": "alice/site" }]),
+        "{body}"
+    );
+    assert_eq!(body["data"]["tools"], Value::Null);
+    // The API says which (a Forgekey extension); an edit may not add one.
+    let me = Rest::get(&s.app, "/api/v4/personal_access_tokens/self")
+        .token(&secret)
+        .send()
+        .await;
+    let body: Value = serde_json::from_str(&me.body).unwrap();
+    assert_eq!(body["projects"], json!([site.id.get()]));
+    let wider = Rest::method(&s.app, "PUT", "/api/v4/personal_access_tokens/self")
+        .token(&secret)
+        .json(json!({ "projects": "alice/site, alice/tools" }))
+        .send()
+        .await;
+    assert_eq!(wider.status, 400, "{}", wider.body);
+    assert!(
+        wider.body.contains("Projects can only be removed"),
+        "{}",
+        wider.body
+    );
+    // A token for every project reaches both of hers.
+    let all = issue("").await.unwrap();
+    assert_eq!(
+        Rest::get(&s.app, format!("/api/v4/projects/{}", tools.id.get()))
+            .token(&all.secret)
+            .send()
+            .await
+            .status,
+        200
+    );
 });

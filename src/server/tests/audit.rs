@@ -129,6 +129,7 @@ both_backends!(
                 expires_on: "2026-02-01",
                 scopes: &["api"],
                 allowed_ips: "",
+                projects: "",
             },
         )
         .await

@@ -34,6 +34,7 @@ impl World {
                 expires_on: "2026-01-31",
                 scopes: &["api", "read_user"],
                 allowed_ips: "",
+                projects: "",
             },
         )
         .await

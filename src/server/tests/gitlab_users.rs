@@ -45,6 +45,7 @@ impl World {
                         expires_on: "2026-02-01",
                         scopes: &["api"],
                         allowed_ips: "",
+                        projects: "",
                     },
                 )
                 .await
@@ -82,6 +83,7 @@ impl World {
                 expires_on: "2026-02-01",
                 scopes: &["api"],
                 allowed_ips: "",
+                projects: "",
             },
         )
         .await

@@ -55,6 +55,7 @@ both_backends!(each_token_is_notified_once_per_notice, |t| {
             expires_on: "2026-01-04",
             scopes: &["api"],
             allowed_ips: "",
+            projects: "",
         },
     )
     .await

@@ -278,6 +278,7 @@ both_backends!(owners_hear_of_each_creation_rotation_and_revocation, |t| {
         expires_on: "2026-02-01",
         scopes: &["api", "read_user"],
         allowed_ips: "",
+        projects: "",
     };
     let created = tokens::issue(&s.st, &by_alice, &alice, Issuer::Owner, request)
         .await

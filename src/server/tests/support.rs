@@ -446,6 +446,7 @@ pub async fn issued_token(
             expires_on: "2026-02-01",
             scopes,
             allowed_ips: "",
+            projects: "",
         },
     )
     .await

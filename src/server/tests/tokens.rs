@@ -339,6 +339,7 @@ both_backends!(
                     impersonation: false,
                     created_by: None,
                     allowed_ips: &Default::default(),
+                    projects: &Default::default(),
                 },
             )
             .await
@@ -473,6 +474,7 @@ async fn insert_named(
             impersonation: false,
             created_by: None,
             allowed_ips: &Default::default(),
+            projects: &Default::default(),
         },
     )
     .await

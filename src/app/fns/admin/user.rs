@@ -232,6 +232,7 @@ pub async fn create_impersonation_token(
                 expires_on: &expires_at,
                 scopes: &scopes,
                 allowed_ips: "",
+                projects: "",
             },
         )
         .await?;

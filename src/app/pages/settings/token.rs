@@ -156,6 +156,7 @@ pub fn EditToken() -> impl IntoView {
             }))
         });
         let allowed_ips = typed("allowed_ips").unwrap_or_else(|| t.allowed_ips.join(", "));
+        let projects = typed("projects").unwrap_or_else(|| t.projects.join(", "));
         let selected: Vec<String> = match &flash {
             Some(f) => f
                 .values
@@ -168,7 +169,7 @@ pub fn EditToken() -> impl IntoView {
         let feedback = Feedback::new(edit, flash);
         view! {
             <p class="max-w-2xl text-sm text-gray-700">
-                "Scopes and allowed addresses can only be narrowed here: for more access, create a new token."
+                "Scopes, projects and allowed addresses can only be narrowed here: for more access, create a new token."
             </p>
             <FormMessages feedback />
             <ActionForm action=edit attr:class="max-w-2xl space-y-5">
@@ -197,6 +198,14 @@ pub fn EditToken() -> impl IntoView {
                     error=feedback.field("allowed_ips")
                     required=false
                     hint="Addresses or CIDR ranges within those allowed now, separated by commas. Empty: anywhere (only if it is so now)."
+                />
+                <Field
+                    label="Projects"
+                    name="projects"
+                    value=projects
+                    error=feedback.field("projects")
+                    required=false
+                    hint="Project paths within those it reaches now, separated by commas. Empty: every project (only if it is so now)."
                 />
                 <ScopeCheckboxes choices=t.scopes selected error=feedback.field("scopes") />
                 <div class="flex flex-wrap gap-3">
