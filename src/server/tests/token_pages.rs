@@ -225,31 +225,38 @@ both_backends!(edit_and_rotate_work_without_javascript, |t| {
     assert!(form.body.contains("data-testid=\"token-summary\""));
     assert!(input_tag(&form.body, "field-description").contains("value=\"\""));
     assert_eq!(broken_descriptions(&form.body), Vec::<String>::new());
+    // The whole token is on the form: name, expiry, its scopes checked.
+    assert!(input_tag(&form.body, "field-name").contains("value=\"laptop\""));
+    assert!(input_tag(&form.body, "field-expires_at").contains("value=\"2026-02-01\""));
+    assert!(input_tag(&form.body, "scope-api").contains("checked"));
     // Refused: back to the page, as typed, with the error.
     let long = "y".repeat(token::DESCRIPTION_MAX + 1);
-    let r = c
-        .submit(
-            "describe_token",
-            &edit,
-            &[("id", &id), ("description", &long)],
-        )
-        .await;
+    let edited = |description: &str| {
+        [
+            ("id", id.clone()),
+            ("name", "laptop".to_owned()),
+            ("description", description.to_owned()),
+            ("expires_at", "2026-02-01".to_owned()),
+            ("scopes[]", "api".to_owned()),
+            ("allowed_ips", String::new()),
+            ("projects", String::new()),
+        ]
+    };
+    let refused_form = edited(&long);
+    let sent: Vec<(&str, &str)> = refused_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c.submit("edit_token", &edit, &sent).await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.headers[header::LOCATION], edit);
     let refused = c.get(&edit).await;
     assert!(refused.body.contains("The description is too long"));
     assert!(input_tag(&refused.body, "field-description").contains(&format!("value=\"{long}\"")));
     // Saved: to the list, which says so and shows it.
-    let r = c
-        .submit(
-            "describe_token",
-            &edit,
-            &[("id", &id), ("description", "Work laptop")],
-        )
-        .await;
+    let saved_form = edited("Work laptop");
+    let sent: Vec<(&str, &str)> = saved_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c.submit("edit_token", &edit, &sent).await;
     assert_eq!(r.headers[header::LOCATION], PAGE);
     let list = c.get(PAGE).await;
-    assert!(list.body.contains("The description was saved."));
+    assert!(list.body.contains("The token was saved."));
     assert!(list.body.contains("Work laptop"));
 
     // Rotate: the new secret is shown once, on the list.
