@@ -252,10 +252,10 @@ pub async fn rotate_self(
 }
 
 /// Forgekey's extension, `PUT /personal_access_tokens/:id` (and `/self`):
-/// edits a token in place: `name`, `description`, `expires_at`, `scopes`
-/// and `allowed_ips`, each left out unchanged. Scopes and addresses only
-/// narrow (`domain::token::Editable::edit`); whoever may rotate a token
-/// may edit it.
+/// edits a token in place: `name`, `description`, `expires_at`, `scopes`,
+/// `projects` and `allowed_ips`, each left out unchanged. Scopes, projects
+/// and addresses only narrow (`domain::token::Editable::edit`); whoever
+/// may rotate a token may edit it.
 pub async fn edit(
     State(state): State<AppState>,
     auth: ApiAuth,
