@@ -273,18 +273,15 @@ pub async fn edit(
     if !existing.is_active(now) {
         return Err(Conflict::AlreadyRevoked.into());
     }
+    // The owner: whose projects may be named, and on the record.
+    let owner = users::find_by_id(&state.db, existing.user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let resolved = match projects {
-        Some(typed) => {
-            let owner = users::find_by_id(&state.db, existing.user_id)
-                .await?
-                .ok_or(ServiceError::NotFound)?;
-            Some(super::projects::token_projects(state, &owner, typed).await?)
-        }
+        Some(typed) => Some(super::projects::token_projects(state, &owner, typed).await?),
         None => None,
     };
-    if resolved.is_some() {
-        edit.projects = resolved.as_ref();
-    }
+    edit.projects = resolved.as_ref().or(edit.projects);
     let current = token::Editable {
         name: existing.name.clone(),
         description: existing.description.clone(),
@@ -299,20 +296,17 @@ pub async fn edit(
         tx.rollback().await?;
         return Err(Conflict::AlreadyRevoked.into());
     };
-    let owner = users::find_by_id_with(&mut *tx, token.user_id).await?;
-    let mut event = Event::new(Action::TokenEdited)
+    let event = Event::new(Action::TokenEdited)
+        .on_user(&owner)
         .on_token(&token)
         .details(token::describe_edit(&current, &next));
-    if let Some(owner) = &owner {
-        event = event.on_user(owner);
-    }
     audit::record(&mut *tx, actor, event, now).await?;
     tx.commit().await?;
     state.token_cache.forget_token(token.id);
     Ok(token)
 }
 
-/// Revokes one of the user's own tokens, on the record. Revoking twice is/// Revokes one of the user's own tokens, on the record. Revoking twice is
+/// Revokes one of the user's own tokens, on the record. Revoking twice is
 /// fine; another user's token id answers `NotFound`, exactly like a
 /// missing one.
 pub async fn revoke(
